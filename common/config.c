@@ -1,0 +1,680 @@
+/*
+ * The server.properties table and its parser (see config.h).
+ *
+ * Defaults are Kafka 2.8's, so a server.properties written for Kafka means the
+ * same thing here. Keys Kafka knows but gregor has no use for are accepted and
+ * type-checked (marked ignored) rather than warned about, so Kafka's stock
+ * config file loads without noise; keys nobody knows get a warning naming them.
+ */
+#define LOG_COMPONENT "config"
+#include "common/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/err.h"
+#include "common/logger.h"
+#include "common/props.h"
+
+#define F(field) offsetof(struct config, field)
+#define I32MAX INT32_MAX
+#define I64MAX INT64_MAX
+#define INT(n, f, d, lo, hi, doc) {n, CONFIG_INT, d, lo, hi, NULL, F(f), false, doc}
+#define LONG(n, f, d, lo, hi, doc) {n, CONFIG_LONG, d, lo, hi, NULL, F(f), false, doc}
+#define BOOL(n, f, d, doc) {n, CONFIG_BOOL, d, 0, 0, NULL, F(f), false, doc}
+#define STR(n, f, d, doc) {n, CONFIG_STRING, d, 0, 0, NULL, F(f), false, doc}
+#define ENUM(n, f, d, ch, doc) {n, CONFIG_STRING, d, 0, 0, ch, F(f), false, doc}
+#define LIST(n, f, d, doc) {n, CONFIG_LIST, d, 0, 0, NULL, F(f), false, doc}
+/* Accepted for compatibility with Kafka's files; no effect in gregor. */
+#define IGN_INT(n, f, d, lo, hi) {n, CONFIG_INT, d, lo, hi, NULL, F(f), true, "accepted, no effect"}
+#define IGN_BOOL(n, f, d) {n, CONFIG_BOOL, d, 0, 0, NULL, F(f), true, "accepted, no effect"}
+#define IGN_STR(n, f, d) {n, CONFIG_STRING, d, 0, 0, NULL, F(f), true, "accepted, no effect"}
+
+static const char *const timestamp_types[] = {"CreateTime", "LogAppendTime", NULL};
+static const char *const cleanup_policies[] = {"delete", NULL};
+static const char *const security_protocols[] = {"PLAINTEXT", NULL};
+
+const struct config_def config_defs[] = {
+    /* identity */
+    INT("broker.id", broker_id, "-1", -1, I32MAX,
+        "this broker's id; -1 lets ZooKeeper generate one"),
+    BOOL("broker.id.generation.enable", broker_id_generation_enable, "true",
+         "allow broker.id=-1 to take a generated id"),
+    INT("reserved.broker.max.id", reserved_broker_max_id, "1000", 0, I32MAX,
+        "generated ids start above this"),
+    STR("broker.rack", broker_rack, NULL, "rack of this broker, shown to clients"),
+    /* network */
+    LIST("listeners", listeners, "PLAINTEXT://:9092", "NAME://host:port the broker binds"),
+    LIST("advertised.listeners", advertised_listeners, NULL,
+         "NAME://host:port clients are told to use; defaults to listeners"),
+    LIST("listener.security.protocol.map", listener_security_protocol_map,
+         "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+         "listener name to security protocol"),
+    STR("inter.broker.listener.name", inter_broker_listener_name, NULL,
+        "listener brokers use among themselves"),
+    ENUM("security.inter.broker.protocol", security_inter_broker_protocol, "PLAINTEXT",
+         security_protocols, "protocol brokers use among themselves"),
+    INT("socket.request.max.bytes", socket_request_max_bytes, "104857600", 1, I32MAX,
+        "largest request a client may send"),
+    INT("socket.send.buffer.bytes", socket_send_buffer_bytes, "102400", -1, I32MAX,
+        "SO_SNDBUF; -1 keeps the OS default"),
+    INT("socket.receive.buffer.bytes", socket_receive_buffer_bytes, "102400", -1, I32MAX,
+        "SO_RCVBUF; -1 keeps the OS default"),
+    LONG("connections.max.idle.ms", connections_max_idle_ms, "600000", -1, I64MAX,
+         "idle connections are closed after this long"),
+    INT("max.connections", max_connections, "2147483647", 0, I32MAX,
+        "connections accepted at once"),
+    IGN_INT("num.network.threads", num_network_threads, "3", 1, I32MAX),
+    IGN_INT("num.io.threads", num_io_threads, "8", 1, I32MAX),
+    INT("queued.max.requests", queued_max_requests, "500", 1, I32MAX,
+        "requests read ahead per connection before reading pauses"),
+    /* zookeeper */
+    STR("zookeeper.connect", zookeeper_connect, NULL, "host:port[,host:port...][/chroot]"),
+    INT("zookeeper.session.timeout.ms", zookeeper_session_timeout_ms, "18000", 1, I32MAX,
+        "ZooKeeper session timeout"),
+    INT("zookeeper.connection.timeout.ms", zookeeper_connection_timeout_ms, NULL, 1, I32MAX,
+        "how long to wait for a ZooKeeper connection; defaults to the session timeout"),
+    INT("zookeeper.max.in.flight.requests", zookeeper_max_in_flight_requests, "10", 1, I32MAX,
+        "ZooKeeper requests in flight before the client waits"),
+    BOOL("zookeeper.set.acl", zookeeper_set_acl, "false", "secure ACLs (not supported)"),
+    /* topics */
+    INT("num.partitions", num_partitions, "1", 1, I32MAX, "partitions of auto-created topics"),
+    INT("default.replication.factor", default_replication_factor, "1", 1, I32MAX,
+        "replicas of auto-created topics"),
+    INT("min.insync.replicas", min_insync_replicas, "1", 1, I32MAX,
+        "in-sync replicas an acks=all write needs"),
+    BOOL("unclean.leader.election.enable", unclean_leader_election_enable, "false",
+         "allow a replica outside the ISR to lead (loses data)"),
+    BOOL("auto.create.topics.enable", auto_create_topics_enable, "true",
+         "create unknown topics on Metadata and Produce"),
+    BOOL("delete.topic.enable", delete_topic_enable, "true", "allow topic deletion"),
+    INT("message.max.bytes", message_max_bytes, "1048588", 0, I32MAX,
+        "largest record batch accepted"),
+    INT("fetch.max.bytes", fetch_max_bytes, "57671680", 1024, I32MAX,
+        "largest Fetch response"),
+    /* log */
+    STR("log.dir", log_dir, "/tmp/kafka-logs", "log directory, used when log.dirs is absent"),
+    LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),
+    INT("log.segment.bytes", log_segment_bytes, "1073741824", 14, I32MAX,
+        "segment size that forces a roll"),
+    LONG("log.roll.ms", log_roll_ms, NULL, 1, I64MAX, "segment age that forces a roll"),
+    INT("log.roll.hours", log_roll_hours, "168", 1, I32MAX, "log.roll.ms in hours"),
+    LONG("log.roll.jitter.ms", log_roll_jitter_ms, NULL, 0, I64MAX,
+         "random jitter subtracted from the roll age"),
+    INT("log.roll.jitter.hours", log_roll_jitter_hours, "0", 0, I32MAX,
+        "log.roll.jitter.ms in hours"),
+    LONG("log.retention.ms", log_retention_ms, NULL, -1, I64MAX,
+         "age after which segments are deleted; -1 keeps forever"),
+    INT("log.retention.minutes", log_retention_minutes, NULL, -1, I32MAX,
+        "log.retention.ms in minutes"),
+    INT("log.retention.hours", log_retention_hours, "168", -1, I32MAX,
+        "log.retention.ms in hours"),
+    LONG("log.retention.bytes", log_retention_bytes, "-1", -1, I64MAX,
+         "size per partition beyond which old segments are deleted; -1 = no limit"),
+    LONG("log.retention.check.interval.ms", log_retention_check_interval_ms, "300000", 1, I64MAX,
+         "how often retention runs"),
+    INT("log.index.interval.bytes", log_index_interval_bytes, "4096", 0, I32MAX,
+        "log bytes between offset index entries"),
+    INT("log.index.size.max.bytes", log_index_size_max_bytes, "10485760", 4, I32MAX,
+        "largest offset index; a full index rolls the segment"),
+    LONG("log.flush.interval.messages", log_flush_interval_messages, "9223372036854775807", 1,
+         I64MAX, "records appended before the log is fsynced"),
+    LONG("log.flush.interval.ms", log_flush_interval_ms, NULL, 0, I64MAX,
+         "age of unflushed data before the log is fsynced"),
+    LONG("log.flush.scheduler.interval.ms", log_flush_scheduler_interval_ms,
+         "9223372036854775807", 0, I64MAX, "default for log.flush.interval.ms"),
+    INT("log.flush.offset.checkpoint.interval.ms", log_flush_offset_checkpoint_interval_ms,
+        "60000", 0, I32MAX, "how often recovery points are checkpointed"),
+    INT("log.flush.start.offset.checkpoint.interval.ms",
+        log_flush_start_offset_checkpoint_interval_ms, "60000", 0, I32MAX,
+        "how often log start offsets are checkpointed"),
+    ENUM("log.cleanup.policy", log_cleanup_policy, "delete", cleanup_policies,
+         "delete old segments (compaction is not supported)"),
+    ENUM("log.message.timestamp.type", log_message_timestamp_type, "CreateTime",
+         timestamp_types, "which timestamp records keep"),
+    LONG("log.message.timestamp.difference.max.ms", log_message_timestamp_difference_max_ms,
+         "9223372036854775807", 0, I64MAX, "largest CreateTime skew accepted"),
+    IGN_BOOL("log.preallocate", log_preallocate, "false"),
+    LONG("log.segment.delete.delay.ms", log_segment_delete_delay_ms, "60000", 0, I64MAX,
+         "grace period before a deleted segment's files are removed"),
+    IGN_STR("log.message.format.version", log_message_format_version, "2.8-IV1"),
+    IGN_BOOL("log.cleaner.enable", log_cleaner_enable, "true"),
+    IGN_INT("num.recovery.threads.per.data.dir", num_recovery_threads_per_data_dir, "1", 1,
+            I32MAX),
+    /* replication */
+    LONG("replica.lag.time.max.ms", replica_lag_time_max_ms, "30000", 1, I64MAX,
+         "a follower this far behind leaves the ISR"),
+    INT("replica.fetch.wait.max.ms", replica_fetch_wait_max_ms, "500", 0, I32MAX,
+        "follower fetch long-poll time"),
+    INT("replica.fetch.max.bytes", replica_fetch_max_bytes, "1048576", 0, I32MAX,
+        "follower fetch bytes per partition"),
+    INT("replica.fetch.min.bytes", replica_fetch_min_bytes, "1", 1, I32MAX,
+        "follower fetch minimum bytes"),
+    INT("replica.fetch.response.max.bytes", replica_fetch_response_max_bytes, "10485760", 0,
+        I32MAX, "follower fetch bytes per response"),
+    INT("replica.socket.timeout.ms", replica_socket_timeout_ms, "30000", 1, I32MAX,
+        "follower socket timeout"),
+    LONG("replica.high.watermark.checkpoint.interval.ms",
+         replica_high_watermark_checkpoint_interval_ms, "5000", 1, I64MAX,
+         "how often high watermarks are checkpointed"),
+    INT("num.replica.fetchers", num_replica_fetchers, "1", 1, I32MAX,
+        "fetcher connections per source broker"),
+    /* controller */
+    BOOL("auto.leader.rebalance.enable", auto_leader_rebalance_enable, "true",
+         "move leadership back to preferred replicas"),
+    LONG("leader.imbalance.check.interval.seconds", leader_imbalance_check_interval_seconds,
+         "300", 1, I64MAX, "how often leadership balance is checked"),
+    INT("leader.imbalance.per.broker.percentage", leader_imbalance_per_broker_percentage, "10",
+        0, 100, "imbalance that triggers a preferred election"),
+    BOOL("controlled.shutdown.enable", controlled_shutdown_enable, "true",
+         "move leadership away before shutting down"),
+    INT("controlled.shutdown.max.retries", controlled_shutdown_max_retries, "3", 0, I32MAX,
+        "controlled shutdown attempts"),
+    LONG("controlled.shutdown.retry.backoff.ms", controlled_shutdown_retry_backoff_ms, "5000", 0,
+         I64MAX, "wait between controlled shutdown attempts"),
+    INT("controller.socket.timeout.ms", controller_socket_timeout_ms, "30000", 1, I32MAX,
+        "controller to broker socket timeout"),
+    /* groups and committed offsets */
+    INT("group.min.session.timeout.ms", group_min_session_timeout_ms, "6000", 0, I32MAX,
+        "shortest consumer session timeout allowed"),
+    INT("group.max.session.timeout.ms", group_max_session_timeout_ms, "1800000", 0, I32MAX,
+        "longest consumer session timeout allowed"),
+    INT("group.initial.rebalance.delay.ms", group_initial_rebalance_delay_ms, "3000", 0, I32MAX,
+        "wait for more members before the first rebalance"),
+    INT("group.max.size", group_max_size, "2147483647", 1, I32MAX, "members per group"),
+    INT("offsets.retention.minutes", offsets_retention_minutes, "10080", 1, I32MAX,
+        "how long committed offsets of empty groups are kept"),
+    LONG("offsets.retention.check.interval.ms", offsets_retention_check_interval_ms, "600000", 1,
+         I64MAX, "how often expired offsets are removed"),
+    IGN_INT("offsets.topic.replication.factor", offsets_topic_replication_factor, "3", 1, 32767),
+    IGN_INT("offsets.topic.num.partitions", offsets_topic_num_partitions, "50", 1, I32MAX),
+    INT("offsets.commit.timeout.ms", offsets_commit_timeout_ms, "5000", 1, I32MAX,
+        "how long an offset commit may wait"),
+    INT("offset.metadata.max.bytes", offset_metadata_max_bytes, "4096", 0, I32MAX,
+        "largest metadata string of a committed offset"),
+    IGN_INT("transaction.state.log.replication.factor", transaction_state_log_replication_factor,
+            "3", 1, 32767),
+    IGN_INT("transaction.state.log.min.isr", transaction_state_log_min_isr, "2", 1, I32MAX),
+};
+
+const size_t config_ndefs = sizeof(config_defs) / sizeof(config_defs[0]);
+
+const struct config_def *config_find(const char *name)
+{
+    for (size_t i = 0; i < config_ndefs; i++)
+        if (!strcmp(config_defs[i].name, name))
+            return &config_defs[i];
+    return NULL;
+}
+
+static void *field(struct config *c, const struct config_def *d)
+{
+    return (char *)c + d->offset;
+}
+
+static const void *cfield(const struct config *c, const struct config_def *d)
+{
+    return (const char *)c + d->offset;
+}
+
+static const char *type_name(const struct config_def *d)
+{
+    switch (d->type) {
+    case CONFIG_INT: return "an integer";
+    case CONFIG_LONG: return "a long integer";
+    case CONFIG_BOOL: return "true or false";
+    default: return "a string";
+    }
+}
+
+/* Parses a decimal integer the way Java's Long.parseLong does (after Kafka's
+ * trim): optional sign, digits only, no overflow. */
+static int parse_i64(const char *s, int64_t *out)
+{
+    char *end;
+    if (!*s || isspace((unsigned char)*s))
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Sets def's value from text. On error fills errstr naming key, value and
+ * what is allowed. */
+static int set_value(struct config *c, const struct config_def *d, const char *value,
+                     char *errstr, size_t errsz)
+{
+    void *f = field(c, d);
+    int64_t v;
+    switch (d->type) {
+    case CONFIG_INT:
+    case CONFIG_LONG:
+        if (parse_i64(value, &v) || v < d->min || v > d->max) {
+            snprintf(errstr, errsz,
+                     "invalid value \"%s\" for %s: must be %s from %" PRId64 " to %" PRId64, value,
+                     d->name, type_name(d), d->min, d->max);
+            return GR_E_CONFIG;
+        }
+        if (d->type == CONFIG_INT)
+            *(int32_t *)f = (int32_t)v;
+        else
+            *(int64_t *)f = v;
+        return 0;
+    case CONFIG_BOOL:
+        if (!strcasecmp(value, "true"))
+            *(bool *)f = true;
+        else if (!strcasecmp(value, "false"))
+            *(bool *)f = false;
+        else {
+            snprintf(errstr, errsz, "invalid value \"%s\" for %s: must be true or false", value,
+                     d->name);
+            return GR_E_CONFIG;
+        }
+        return 0;
+    case CONFIG_STRING:
+    case CONFIG_LIST:
+        if (d->choices) {
+            const char *const *ch = d->choices;
+            while (*ch && strcmp(*ch, value))
+                ch++;
+            if (!*ch) {
+                char allowed[256] = "";
+                for (ch = d->choices; *ch; ch++) {
+                    strncat(allowed, *ch, sizeof(allowed) - strlen(allowed) - 3);
+                    if (ch[1])
+                        strncat(allowed, ", ", sizeof(allowed) - strlen(allowed) - 1);
+                }
+                snprintf(errstr, errsz, "invalid value \"%s\" for %s: must be one of %s", value,
+                         d->name, allowed);
+                return GR_E_CONFIG;
+            }
+        }
+        char *dup = strdup(value);
+        if (!dup) {
+            snprintf(errstr, errsz, "out of memory setting %s", d->name);
+            return GR_E_NOMEM;
+        }
+        free(*(char **)f);
+        *(char **)f = dup;
+        return 0;
+    }
+    return GR_E_CONFIG;
+}
+
+int config_init(struct config *c)
+{
+    char err[256];
+    memset(c, 0, sizeof(*c));
+    c->source = calloc(config_ndefs, 1);
+    if (!c->source)
+        return GR_E_NOMEM;
+    for (size_t i = 0; i < config_ndefs; i++) {
+        const struct config_def *d = &config_defs[i];
+        if (d->dflt) {
+            int rc = set_value(c, d, d->dflt, err, sizeof(err));
+            if (rc) {
+                config_destroy(c);
+                return rc;
+            }
+        } else if (d->type == CONFIG_INT) {
+            *(int32_t *)field(c, d) = CONFIG_UNSET_INT;
+        } else if (d->type == CONFIG_LONG) {
+            *(int64_t *)field(c, d) = CONFIG_UNSET;
+        }
+    }
+    return 0;
+}
+
+void config_destroy(struct config *c)
+{
+    if (!c->source)
+        return;
+    for (size_t i = 0; i < config_ndefs; i++) {
+        const struct config_def *d = &config_defs[i];
+        if (d->type == CONFIG_STRING || d->type == CONFIG_LIST)
+            free(*(char **)field(c, d));
+    }
+    for (int i = 0; i < c->n_log_dirs; i++)
+        free(c->log_dir_list[i]);
+    free(c->source);
+    memset(c, 0, sizeof(*c));
+}
+
+int config_set(struct config *c, const char *key, const char *value, enum config_source src,
+               char *errstr, size_t errsz)
+{
+    const struct config_def *d = config_find(key);
+    if (!d) {
+        LOG_WARN("unknown configuration key %s (value \"%s\") is ignored", key, value);
+        return 1;
+    }
+    /* Kafka trims values before parsing; do the same for --override. */
+    while (isspace((unsigned char)*value))
+        value++;
+    size_t n = strlen(value);
+    char tmp[4096];
+    if (n && isspace((unsigned char)value[n - 1]) && n < sizeof(tmp)) {
+        memcpy(tmp, value, n + 1);
+        while (n && isspace((unsigned char)tmp[n - 1]))
+            tmp[--n] = '\0';
+        value = tmp;
+    }
+    int rc = set_value(c, d, value, errstr, errsz);
+    if (!rc) {
+        c->source[d - config_defs] = (uint8_t)src;
+        if (d->ignored)
+            LOG_DEBUG("%s=%s accepted; gregor does not use it", key, value);
+    }
+    return rc;
+}
+
+struct load_ctx {
+    struct config *c;
+    const char *path;
+    char *errstr;
+    size_t errsz;
+};
+
+static int load_cb(const char *key, const char *value, int line, void *arg)
+{
+    struct load_ctx *lc = arg;
+    char err[512];
+    int rc = config_set(lc->c, key, value, CONFIG_SRC_FILE, err, sizeof(err));
+    if (rc < 0) {
+        snprintf(lc->errstr, lc->errsz, "%s:%d: %s", lc->path, line, err);
+        return rc;
+    }
+    return 0;
+}
+
+int config_load_file(struct config *c, const char *path, char *errstr, size_t errsz)
+{
+    struct load_ctx lc = {c, path, errstr, errsz};
+    int rc = props_load_file(path, load_cb, &lc, errstr, errsz);
+    return rc < 0 ? (rc == GR_E_NOMEM || rc == GR_E_CONFIG ? rc : GR_E_CONFIG) : 0;
+}
+
+int config_parse_listeners(const char *key, const char *text, struct config_listener *out,
+                           int max, char *errstr, size_t errsz)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char item[512];
+        if (len >= sizeof(item) || n == max) {
+            snprintf(errstr, errsz, "invalid value for %s: too many or too long entries", key);
+            return GR_E_CONFIG;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        while (len && item[len - 1] == ' ')
+            item[--len] = '\0';
+        char *sep = strstr(item, "://");
+        char *colon = sep ? strrchr(sep + 3, ':') : NULL;
+        char *endp = NULL;
+        long port = colon ? strtol(colon + 1, &endp, 10) : -1;
+        if (!sep || sep == item || (size_t)(sep - item) >= sizeof(out[n].name) || !colon ||
+            !*(colon + 1) || *endp || port < 0 || port > 65535) {
+            snprintf(errstr, errsz,
+                     "invalid value \"%s\" for %s: each entry must look like "
+                     "PLAINTEXT://host:port (port 0-65535, host may be empty)",
+                     item, key);
+            return GR_E_CONFIG;
+        }
+        struct config_listener *l = &out[n];
+        memcpy(l->name, item, (size_t)(sep - item));
+        l->name[sep - item] = '\0';
+        const char *host = sep + 3;
+        size_t hlen = (size_t)(colon - host);
+        /* [::1]:9092 style IPv6 literals keep their address without brackets. */
+        if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+            host++;
+            hlen -= 2;
+        }
+        if (hlen >= sizeof(l->host)) {
+            snprintf(errstr, errsz, "invalid value \"%s\" for %s: host name too long", item, key);
+            return GR_E_CONFIG;
+        }
+        memcpy(l->host, host, hlen);
+        l->host[hlen] = '\0';
+        l->port = (int)port;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(out[i].name, l->name)) {
+                snprintf(errstr, errsz, "invalid value for %s: listener name %s appears twice",
+                         key, l->name);
+                return GR_E_CONFIG;
+            }
+        n++;
+        p += end ? (size_t)(end - p) : strlen(p);
+    }
+    if (!n) {
+        snprintf(errstr, errsz, "%s must name at least one listener, e.g. PLAINTEXT://:9092", key);
+        return GR_E_CONFIG;
+    }
+    return n;
+}
+
+/* Returns the security protocol mapped to a listener name, or NULL. */
+static const char *protocol_of(const struct config *c, const char *name, char *out, size_t outsz)
+{
+    const char *p = c->listener_security_protocol_map;
+    size_t nlen = strlen(name);
+    while (p && *p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *colon = strchr(p, ':');
+        if (!colon)
+            return NULL;
+        const char *end = strchr(colon, ',');
+        size_t vlen = end ? (size_t)(end - colon - 1) : strlen(colon + 1);
+        if ((size_t)(colon - p) == nlen && !strncmp(p, name, nlen) && vlen < outsz) {
+            memcpy(out, colon + 1, vlen);
+            out[vlen] = '\0';
+            return out;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static int split_log_dirs(struct config *c, char *errstr, size_t errsz)
+{
+    const char *src = c->log_dirs ? c->log_dirs : c->log_dir;
+    const char *key = c->log_dirs ? "log.dirs" : "log.dir";
+    const char *p = src;
+    while (p && *p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (!*p)
+            break;
+        size_t len = strcspn(p, ",");
+        while (len && p[len - 1] == ' ')
+            len--;
+        while (len > 1 && p[len - 1] == '/')
+            len--;
+        if (c->n_log_dirs == CONFIG_MAX_LOG_DIRS) {
+            snprintf(errstr, errsz, "%s names more than %d directories", key,
+                     CONFIG_MAX_LOG_DIRS);
+            return GR_E_CONFIG;
+        }
+        if (p[0] != '/') {
+            snprintf(errstr, errsz,
+                     "invalid value \"%s\" for %s: \"%.*s\" is not an absolute path", src, key,
+                     (int)len, p);
+            return GR_E_CONFIG;
+        }
+        char *d = strndup(p, len);
+        if (!d)
+            return GR_E_NOMEM;
+        for (int i = 0; i < c->n_log_dirs; i++)
+            if (!strcmp(c->log_dir_list[i], d)) {
+                snprintf(errstr, errsz, "invalid value \"%s\" for %s: %s appears twice", src, key,
+                         d);
+                free(d);
+                return GR_E_CONFIG;
+            }
+        c->log_dir_list[c->n_log_dirs++] = d;
+        p += strcspn(p, ",");
+    }
+    if (!c->n_log_dirs) {
+        snprintf(errstr, errsz, "%s must name at least one directory", key);
+        return GR_E_CONFIG;
+    }
+    return 0;
+}
+
+int config_finalize(struct config *c, char *errstr, size_t errsz)
+{
+    const int64_t hour = 3600000, minute = 60000;
+    for (int i = 0; i < c->n_log_dirs; i++)
+        free(c->log_dir_list[i]);
+    c->n_log_dirs = 0;
+
+    c->eff_log_roll_ms = c->log_roll_ms != CONFIG_UNSET ? c->log_roll_ms
+                                                        : (int64_t)c->log_roll_hours * hour;
+    c->eff_log_roll_jitter_ms = c->log_roll_jitter_ms != CONFIG_UNSET
+                                    ? c->log_roll_jitter_ms
+                                    : (int64_t)c->log_roll_jitter_hours * hour;
+    if (c->log_retention_ms != CONFIG_UNSET)
+        c->eff_log_retention_ms = c->log_retention_ms;
+    else if (c->log_retention_minutes != CONFIG_UNSET_INT)
+        c->eff_log_retention_ms = (int64_t)c->log_retention_minutes * minute;
+    else
+        c->eff_log_retention_ms = (int64_t)c->log_retention_hours * hour;
+    /* Kafka treats any negative retention as "forever". */
+    if (c->eff_log_retention_ms < 0)
+        c->eff_log_retention_ms = -1;
+    c->eff_log_flush_interval_ms = c->log_flush_interval_ms != CONFIG_UNSET
+                                       ? c->log_flush_interval_ms
+                                       : c->log_flush_scheduler_interval_ms;
+    c->eff_zookeeper_connection_timeout_ms =
+        c->zookeeper_connection_timeout_ms != CONFIG_UNSET_INT ? c->zookeeper_connection_timeout_ms
+                                                               : c->zookeeper_session_timeout_ms;
+
+    int rc = split_log_dirs(c, errstr, errsz);
+    if (rc)
+        return rc;
+
+    int n = config_parse_listeners("listeners", c->listeners, c->listener, CONFIG_MAX_LISTENERS,
+                                   errstr, errsz);
+    if (n < 0)
+        return n;
+    c->n_listeners = n;
+    if (c->advertised_listeners) {
+        n = config_parse_listeners("advertised.listeners", c->advertised_listeners, c->advertised,
+                                   CONFIG_MAX_LISTENERS, errstr, errsz);
+        if (n < 0)
+            return n;
+        c->n_advertised = n;
+    } else {
+        memcpy(c->advertised, c->listener, sizeof(c->listener));
+        c->n_advertised = c->n_listeners;
+    }
+    for (int i = 0; i < c->n_listeners; i++) {
+        char proto[64];
+        if (!protocol_of(c, c->listener[i].name, proto, sizeof(proto))) {
+            snprintf(errstr, errsz,
+                     "listener %s in listeners has no entry in listener.security.protocol.map",
+                     c->listener[i].name);
+            return GR_E_CONFIG;
+        }
+        if (strcmp(proto, "PLAINTEXT")) {
+            snprintf(errstr, errsz,
+                     "listener %s uses security protocol %s; gregor supports only PLAINTEXT",
+                     c->listener[i].name, proto);
+            return GR_E_CONFIG;
+        }
+    }
+    for (int i = 0; i < c->n_advertised; i++) {
+        bool found = false;
+        for (int j = 0; j < c->n_listeners; j++)
+            found |= !strcmp(c->advertised[i].name, c->listener[j].name);
+        if (!found) {
+            snprintf(errstr, errsz,
+                     "advertised.listeners names %s, which is not one of the listeners",
+                     c->advertised[i].name);
+            return GR_E_CONFIG;
+        }
+    }
+    if (c->inter_broker_listener_name) {
+        bool found = false;
+        for (int j = 0; j < c->n_listeners; j++)
+            found |= !strcmp(c->inter_broker_listener_name, c->listener[j].name);
+        if (!found) {
+            snprintf(errstr, errsz, "inter.broker.listener.name %s is not one of the listeners",
+                     c->inter_broker_listener_name);
+            return GR_E_CONFIG;
+        }
+    }
+
+    if (c->zookeeper_set_acl) {
+        snprintf(errstr, errsz, "zookeeper.set.acl=true is not supported by gregor; set it to false");
+        return GR_E_CONFIG;
+    }
+    if (c->broker_id < 0 && !c->broker_id_generation_enable) {
+        snprintf(errstr, errsz,
+                 "broker.id is -1 and broker.id.generation.enable is false: set broker.id");
+        return GR_E_CONFIG;
+    }
+    if (c->broker_id > c->reserved_broker_max_id && c->broker_id_generation_enable) {
+        snprintf(errstr, errsz,
+                 "broker.id %d is above reserved.broker.max.id %d, the range kept for generated "
+                 "ids: choose an id of at most %d or raise reserved.broker.max.id",
+                 c->broker_id, c->reserved_broker_max_id, c->reserved_broker_max_id);
+        return GR_E_CONFIG;
+    }
+    if (c->group_min_session_timeout_ms > c->group_max_session_timeout_ms) {
+        snprintf(errstr, errsz,
+                 "group.min.session.timeout.ms (%d) is larger than group.max.session.timeout.ms "
+                 "(%d)",
+                 c->group_min_session_timeout_ms, c->group_max_session_timeout_ms);
+        return GR_E_CONFIG;
+    }
+    if (c->eff_log_roll_jitter_ms >= c->eff_log_roll_ms && c->eff_log_roll_jitter_ms > 0) {
+        snprintf(errstr, errsz, "log.roll.jitter.ms (%" PRId64 ") must be below log.roll.ms (%" PRId64 ")",
+                 c->eff_log_roll_jitter_ms, c->eff_log_roll_ms);
+        return GR_E_CONFIG;
+    }
+    return 0;
+}
+
+size_t config_format(const struct config *c, const struct config_def *d, char *out, size_t outsz)
+{
+    const void *f = cfield(c, d);
+    int n = 0;
+    switch (d->type) {
+    case CONFIG_INT: {
+        int32_t v = *(const int32_t *)f;
+        n = v == CONFIG_UNSET_INT ? snprintf(out, outsz, "%s", "")
+                                  : snprintf(out, outsz, "%" PRId32, v);
+        break;
+    }
+    case CONFIG_LONG: {
+        int64_t v = *(const int64_t *)f;
+        n = v == CONFIG_UNSET ? snprintf(out, outsz, "%s", "") : snprintf(out, outsz, "%" PRId64, v);
+        break;
+    }
+    case CONFIG_BOOL: n = snprintf(out, outsz, "%s", *(const bool *)f ? "true" : "false"); break;
+    case CONFIG_STRING:
+    case CONFIG_LIST: {
+        const char *s = *(char *const *)f;
+        n = snprintf(out, outsz, "%s", s ? s : "");
+        break;
+    }
+    }
+    return n < 0 ? 0 : (size_t)n;
+}

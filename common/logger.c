@@ -1,0 +1,78 @@
+/*
+ * Level-filtered, timestamped log lines (see logger.h).
+ */
+#include "common/logger.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+enum logger_level logger_threshold = LOGGER_INFO;
+static int logger_fd = 2;
+
+static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
+
+void logger_set_level(enum logger_level level)
+{
+    logger_threshold = level;
+}
+
+int logger_parse_level(const char *s, enum logger_level *out)
+{
+    for (int i = 0; i <= LOGGER_TRACE; i++) {
+        if (!strcasecmp(s, level_names[i]) || (i == LOGGER_WARN && !strcasecmp(s, "warning"))) {
+            *out = (enum logger_level)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void logger_init_from_env(void)
+{
+    const char *s = getenv("GREGOR_LOG_LEVEL");
+    enum logger_level lvl;
+    if (!s || !*s)
+        return;
+    if (logger_parse_level(s, &lvl))
+        logger_write(LOGGER_WARN, "logger",
+                     "GREGOR_LOG_LEVEL=%s is not one of error, warn, info, debug, trace; using info",
+                     s);
+    else
+        logger_threshold = lvl;
+}
+
+void logger_set_fd(int fd)
+{
+    logger_fd = fd;
+}
+
+void logger_write(enum logger_level level, const char *component, const char *fmt, ...)
+{
+    char line[2048];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    int n = snprintf(line, sizeof(line), "[%04d-%02d-%02d %02d:%02d:%02d,%03ld] %s [%s] ",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, ts.tv_nsec / 1000000, level_names[level], component);
+    if (n < 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > sizeof(line) - 2) {
+        /* Truncated: mark it so a reader knows the line was cut. */
+        len = sizeof(line) - 2;
+        line[len - 3] = line[len - 2] = line[len - 1] = '.';
+    }
+    line[len++] = '\n';
+    ssize_t w = write(logger_fd, line, len);
+    (void)w; /* nowhere to report a failed log write */
+}

@@ -1,0 +1,16 @@
+# tests/: CUnit suites (one program per module) and fault tests.
+noinst_LIBRARIES += tests/unit/libgrtest.a
+tests_unit_libgrtest_a_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
+
+# Link line for unit test programs of common/.
+tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR=\"$(abs_top_srcdir)\"
+
+TEST_COMMON_LDADD = tests/unit/libgrtest.a common/libgrcommon.a $(CUNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_crc32c tests/unit/test_config tests/unit/test_buf
+tests_unit_test_crc32c_SOURCES = tests/unit/test_crc32c.c
+tests_unit_test_crc32c_LDADD = $(TEST_COMMON_LDADD)
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_LDADD = $(TEST_COMMON_LDADD)
+tests_unit_test_buf_SOURCES = tests/unit/test_buf.c
+tests_unit_test_buf_LDADD = $(TEST_COMMON_LDADD)
