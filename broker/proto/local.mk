@@ -1,0 +1,1 @@
+# broker/proto/: Kafka protocol codec (requests and responses).

@@ -1,0 +1,1 @@
+# zk/: the ZooKeeper client on the event loop and the znode codecs.
