@@ -3,10 +3,12 @@ noinst_LIBRARIES += common/libgrcommon.a
 common_libgrcommon_a_SOURCES = \
 	common/arena.c common/arena.h \
 	common/buf.c common/buf.h \
+	common/clock.h \
 	common/bytes.h \
 	common/config.c common/config.h \
 	common/crc32c.c common/crc32c.h \
 	common/err.c common/err.h \
 	common/fsutil.c common/fsutil.h \
 	common/logger.c common/logger.h \
-	common/props.c common/props.h
+	common/props.c common/props.h \
+	common/strmap.c common/strmap.h

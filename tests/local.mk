@@ -1,6 +1,7 @@
 # tests/: CUnit suites (one program per module) and fault tests.
 noinst_LIBRARIES += tests/unit/libgrtest.a
-tests_unit_libgrtest_a_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_libgrtest_a_SOURCES = tests/unit/testutil.c tests/unit/testutil.h \
+	tests/unit/testbatch.c tests/unit/testbatch.h
 
 # Link line for unit test programs of common/.
 tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR=\"$(abs_top_srcdir)\"
@@ -14,3 +15,21 @@ tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_LDADD = $(TEST_COMMON_LDADD)
 tests_unit_test_buf_SOURCES = tests/unit/test_buf.c
 tests_unit_test_buf_LDADD = $(TEST_COMMON_LDADD)
+
+# Link line for unit test programs of broker/log/.
+TEST_LOG_LDADD = tests/unit/libgrtest.a broker/log/libgrlog.a common/libgrcommon.a $(CUNIT_LIBS)
+check_PROGRAMS += tests/unit/test_batch
+tests_unit_test_batch_SOURCES = tests/unit/test_batch.c
+tests_unit_test_batch_LDADD = $(TEST_LOG_LDADD)
+check_PROGRAMS += tests/unit/test_index
+tests_unit_test_index_SOURCES = tests/unit/test_index.c
+tests_unit_test_index_LDADD = $(TEST_LOG_LDADD)
+check_PROGRAMS += tests/unit/test_segment
+tests_unit_test_segment_SOURCES = tests/unit/test_segment.c
+tests_unit_test_segment_LDADD = $(TEST_LOG_LDADD)
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_LDADD = $(TEST_LOG_LDADD)
+check_PROGRAMS += tests/unit/test_log_manager
+tests_unit_test_log_manager_SOURCES = tests/unit/test_log_manager.c
+tests_unit_test_log_manager_LDADD = $(TEST_LOG_LDADD)

@@ -1,0 +1,188 @@
+/*
+ * The log of one partition: an ordered list of segments in
+ * <log.dir>/<topic>-<partition>/, the last of which takes appends.
+ *
+ * Owns its segments, the offsets that describe it (log start, log end,
+ * recovery point), the leader epoch cache, the roll policy, retention of old
+ * segments, truncation and the flush policy. Replication state (high
+ * watermark, ISR) belongs to the layer above; the log only stores the high
+ * watermark it is given so the log manager can checkpoint it.
+ *
+ * Threading: every function runs on the owner's thread (the broker's loop).
+ * Blocking disk work (fsync, checkpoint writes, removing deleted files) goes
+ * to the background worker (log_bg); completions come back through
+ * log_bg_poll() on the owner's thread.
+ *
+ * Invariants: segments are sorted by base offset and do not overlap; the
+ * last segment is the only active (writable) one; log_start_offset <=
+ * log end offset; recovery_point <= log end offset, and everything below the
+ * recovery point has been fsynced.
+ */
+#ifndef GREGOR_LOG_H
+#define GREGOR_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "broker/log/log_batch.h"
+#include "broker/log/log_config.h"
+#include "broker/log/log_epoch.h"
+#include "broker/log/log_file.h"
+#include "broker/log/log_segment.h"
+
+struct log_bg;
+struct log;
+
+/* Called on the owner's thread when an fsync completed: everything below
+ * offset is durable. */
+typedef void (*log_flushed_fn)(struct log *l, int64_t offset, void *ctx);
+
+struct log {
+    char *dir;                    /* the partition directory; owned */
+    char *topic;                  /* owned */
+    int32_t partition;            /* partition number */
+    struct log_config config;     /* settings in force */
+    struct log_segment **segs;    /* sorted by base offset; owned */
+    int nsegs;                    /* segments in use */
+    int segs_cap;                 /* allocated slots */
+    int64_t log_start_offset;     /* first offset a reader may ask for */
+    int64_t recovery_point;       /* everything below is fsynced */
+    int64_t high_watermark;       /* set by replication, checkpointed by the manager */
+    int64_t unflushed_records;    /* appended since the last flush was requested */
+    int64_t last_flush_ms;        /* when the last flush was requested */
+    int64_t flush_target;         /* log end wanted by the next flush, or -1 */
+    bool flush_in_flight;         /* a sync job is with the worker */
+    bool dirs_dirty;              /* files created or removed since the last flush */
+    bool parent_dirty;            /* the partition directory itself is new */
+    bool offline;                 /* a write or fsync failed: no more appends */
+    bool closing;                 /* freed when pending_bg drops to 0 */
+    int pending_bg;               /* worker jobs whose callback refers to this log */
+    struct log_epoch epochs;      /* leader epoch cache */
+    struct log_bg *bg;            /* the background worker; borrowed */
+    log_flushed_fn on_flushed;    /* completion hook; may be NULL */
+    void *on_flushed_ctx;         /* passed to on_flushed */
+    void *owner;                  /* for the layer above (e.g. its partition) */
+};
+
+/* What an append did. */
+struct log_append_info {
+    int64_t first_offset;     /* offset given to the first record */
+    int64_t last_offset;      /* offset given to the last record */
+    int64_t max_timestamp;    /* largest batch MaxTimestamp */
+    int64_t log_append_time;  /* broker time used for LogAppendTime, else -1 */
+    int32_t records;          /* records appended */
+    int32_t batches;          /* batches appended */
+    bool flush_requested;     /* flush.messages was reached: the data is not durable
+                                 until the recovery point passes last_offset */
+};
+
+/* What a read found: a byte range of a segment file, suitable for sendfile. */
+struct log_read_result {
+    struct log_file *file;    /* referenced: the caller calls log_file_unref; NULL when empty */
+    int64_t position;         /* start of the range in the file */
+    int32_t length;           /* bytes in the range; 0 when there is nothing to return */
+    int64_t first_offset;     /* base offset of the first batch returned */
+    int32_t first_batch_size; /* size of the first batch (may exceed length) */
+};
+
+/* How to open a partition directory. */
+struct log_open_args {
+    const char *dir;              /* the partition directory */
+    const char *topic;            /* topic name */
+    int32_t partition;            /* partition number */
+    const struct log_config *config; /* settings (copied) */
+    int64_t recovery_point;       /* from the checkpoint; 0 if unknown */
+    int64_t log_start_offset;     /* from the checkpoint; -1 if unknown */
+    bool clean_shutdown;          /* the log dir had the clean-shutdown marker */
+    struct log_bg *bg;            /* background worker (borrowed) */
+    int64_t now_ms;               /* wall clock */
+};
+
+/* Opens (or, if the directory is missing or empty, creates) a partition log,
+ * recovering it if the shutdown was not clean: every batch from the segment
+ * holding the recovery point on is re-validated, the log is cut at the first
+ * bad batch, later segments are removed and damaged indexes are rebuilt.
+ * Returns 0 with *out set (caller frees with log_release) or a negative
+ * error with errstr saying what failed. */
+int log_open(const struct log_open_args *a, struct log **out, char *errstr, size_t errsz);
+
+/* Closes the log's files and frees it once no background job refers to it.
+ * Does not flush: call log_flush() and drain the worker first for a clean
+ * shutdown. */
+void log_release(struct log *l);
+
+static inline int64_t log_end_offset(const struct log *l)
+{
+    return l->segs[l->nsegs - 1]->next_offset;
+}
+
+static inline struct log_segment *log_active(const struct log *l)
+{
+    return l->segs[l->nsegs - 1];
+}
+
+/* Total bytes of all segments. */
+int64_t log_size(const struct log *l);
+
+/* Leader append: validates every batch in data (len bytes, modified in
+ * place), assigns offsets from the log end and the leader epoch, switches to
+ * LogAppendTime if configured, rolls if needed and writes. Nothing is
+ * written unless every batch is valid. Returns 0, GR_E_CORRUPT (CRC or
+ * framing), GR_E_TOO_LARGE (batch over max.message.bytes or segment.bytes),
+ * GR_E_INVALID (record count, control batch, timestamps), GR_E_NOSPACE or
+ * GR_E_IO (the log goes offline), with a reason in why. */
+int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
+                      int64_t now_ms, struct log_append_info *info, char *why, size_t whysz);
+
+/* Follower append: batches already carry their offsets, which must start at
+ * or after the log end and increase. CRCs are checked. Same returns. */
+int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t now_ms,
+                        struct log_append_info *info, char *why, size_t whysz);
+
+/* Reads from the batch holding offset up to max_bytes, never past max_offset
+ * (exclusive; pass the high watermark, or the log end). With min_one_batch
+ * the first batch is returned whole even if larger than max_bytes. Returns 0
+ * (result possibly empty), GR_E_RANGE if offset is below the log start or
+ * above the log end, or an I/O error. */
+int log_read(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
+             bool min_one_batch, struct log_read_result *out);
+
+/* Finds the first offset whose record timestamp is >= ts. Returns 1 with
+ * *offset and *found_ts, 0 if no record is that recent, or a negative error. */
+int log_find_offset_by_timestamp(struct log *l, int64_t ts, int64_t *offset, int64_t *found_ts);
+
+/* Removes every offset >= offset (whole batches; replication). Returns 0 or
+ * an error. A target at or past the log end does nothing. */
+int log_truncate_to(struct log *l, int64_t offset);
+
+/* Deletes every segment and starts an empty log at offset. */
+int log_truncate_fully(struct log *l, int64_t offset, int64_t now_ms);
+
+/* Moves the log start offset forward (DeleteRecords); offset must not pass
+ * the log end (GR_E_RANGE). Whole segments below it are deleted. */
+int log_advance_start(struct log *l, int64_t offset);
+
+/* Closes the active segment and starts a new one at the log end (no-op if
+ * the active one is empty). */
+int log_roll(struct log *l, int64_t now_ms);
+
+/* Deletes old segments by retention.ms and retention.bytes, and those wholly
+ * below the log start offset. Never deletes the active segment. Returns the
+ * number of segments deleted or a negative error. */
+int log_apply_retention(struct log *l, int64_t now_ms);
+
+/* Asks the worker to fsync everything up to the current log end (coalescing
+ * with a flush in flight). */
+void log_flush(struct log *l, int64_t now_ms);
+/* Flushes if flush.ms has passed since the last flush and data is unflushed. */
+void log_flush_if_due(struct log *l, int64_t now_ms);
+
+/* Sets the stored high watermark (clamped to the log end). */
+void log_set_high_watermark(struct log *l, int64_t hw);
+
+/* Renames the partition directory (to "<topic>-<p>.<id>-delete"), closes
+ * the log and has the worker remove the files. The log is freed. */
+int log_delete(struct log *l, const char *new_dir);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * Record batches (magic 2) as Kafka stores them on disk and sends them on the
+ * wire: header parsing, validation on append, and offset assignment.
+ *
+ * Owns the rules a leader applies before a batch may enter the log (size,
+ * magic, CRC, record count against LastOffsetDelta, record framing of
+ * uncompressed batches, no control batches from clients) and the in-place
+ * rewrite of BaseOffset and PartitionLeaderEpoch, which lie outside the CRC so
+ * the CRC stays valid. It does not decompress: compressed batches are checked
+ * at the batch level and stored as they came.
+ */
+#ifndef GREGOR_LOG_BATCH_H
+#define GREGOR_LOG_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_BATCH_HEADER_SIZE 61 /* bytes up to and including RecordCount */
+#define LOG_BATCH_LOG_OVERHEAD 12 /* BaseOffset + Length: bytes not counted in Length */
+#define LOG_BATCH_MAGIC 2
+
+/* Attribute bits. */
+#define LOG_BATCH_COMPRESSION_MASK 0x07
+#define LOG_BATCH_TIMESTAMP_LOG_APPEND 0x08
+#define LOG_BATCH_TRANSACTIONAL 0x10
+#define LOG_BATCH_CONTROL 0x20
+
+/* Field offsets inside the header. */
+#define LOG_BATCH_OFF_BASE_OFFSET 0
+#define LOG_BATCH_OFF_LENGTH 8
+#define LOG_BATCH_OFF_LEADER_EPOCH 12
+#define LOG_BATCH_OFF_MAGIC 16
+#define LOG_BATCH_OFF_CRC 17
+#define LOG_BATCH_OFF_ATTRIBUTES 21
+#define LOG_BATCH_OFF_LAST_OFFSET_DELTA 23
+#define LOG_BATCH_OFF_BASE_TIMESTAMP 27
+#define LOG_BATCH_OFF_MAX_TIMESTAMP 35
+#define LOG_BATCH_OFF_PRODUCER_ID 43
+#define LOG_BATCH_OFF_RECORD_COUNT 57
+
+struct log_batch_hdr {
+    int64_t base_offset;       /* first offset in the batch */
+    int32_t length;            /* bytes after the Length field */
+    int32_t leader_epoch;      /* PartitionLeaderEpoch */
+    int8_t magic;              /* must be 2 */
+    uint32_t crc;              /* CRC-32C from Attributes to the end */
+    int16_t attributes;        /* compression, timestamp type, txn, control */
+    int32_t last_offset_delta; /* last offset - base offset */
+    int64_t base_timestamp;    /* first record's timestamp */
+    int64_t max_timestamp;     /* largest record timestamp (or append time) */
+    int64_t producer_id;       /* -1 unless idempotent/transactional */
+    int16_t producer_epoch;    /* producer epoch */
+    int32_t base_sequence;     /* first sequence number */
+    int32_t record_count;      /* records in the batch */
+};
+
+/* Decodes the header at p, which must hold LOG_BATCH_HEADER_SIZE bytes. */
+void log_batch_parse(const uint8_t *p, struct log_batch_hdr *h);
+
+/* Size of the whole batch on disk (Length + 12). */
+static inline int64_t log_batch_size(const struct log_batch_hdr *h)
+{
+    return (int64_t)h->length + LOG_BATCH_LOG_OVERHEAD;
+}
+
+static inline int64_t log_batch_last_offset(const struct log_batch_hdr *h)
+{
+    return h->base_offset + h->last_offset_delta;
+}
+
+/* Checks the structure of one batch that claims to start at p with avail
+ * bytes available: the header fits, Length is sane and fits, magic is 2, the
+ * CRC matches. This is what recovery and followers check. Returns 0,
+ * GR_E_CORRUPT or GR_E_UNSUPPORTED (magic), with a reason in why. */
+int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,
+                    size_t whysz);
+
+/* Limits a leader enforces on a batch from a client. */
+struct log_batch_limits {
+    int32_t max_bytes;        /* max.message.bytes */
+    int64_t now_ms;           /* broker clock, for the timestamp checks */
+    int64_t max_ts_diff_ms;   /* message.timestamp.difference.max.ms (CreateTime) */
+    bool log_append_time;     /* message.timestamp.type=LogAppendTime */
+};
+
+/* Everything log_batch_check does, plus the leader's rules: size within
+ * max_bytes (GR_E_TOO_LARGE), RecordCount == LastOffsetDelta + 1 > 0, no
+ * control or transactional batch, and for uncompressed batches each record's
+ * framing, consecutive offset deltas and (CreateTime) timestamps within the
+ * allowed skew (GR_E_INVALID). *size gets the batch size. */
+int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
+                       struct log_batch_hdr *h, size_t *size, char *why, size_t whysz);
+
+/* Rewrites BaseOffset and PartitionLeaderEpoch in place; the CRC does not
+ * cover them. */
+void log_batch_assign(uint8_t *p, int64_t base_offset, int32_t leader_epoch);
+
+/* Switches a batch to LogAppendTime: sets the attribute bit and MaxTimestamp
+ * to now_ms and recomputes the CRC (both lie inside it). */
+void log_batch_set_log_append_time(uint8_t *p, int64_t now_ms);
+
+/* For uncompressed batches: finds the first record whose timestamp is >= ts
+ * and whose offset is >= min_offset. Returns 1 and fills *offset and *found_ts,
+ * 0 if none, GR_E_CORRUPT on bad framing. Compressed batches answer with
+ * the first offset >= min_offset and the batch's max timestamp when that is
+ * >= ts (gregor does not decompress). */
+int log_batch_find_timestamp(const uint8_t *p, size_t size, int64_t ts, int64_t min_offset,
+                             int64_t *offset, int64_t *found_ts);
+
+#endif

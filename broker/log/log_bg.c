@@ -1,0 +1,264 @@
+/*
+ * Background disk worker (see log_bg.h).
+ *
+ * Two queues under one mutex: todo (owner -> worker) and done (worker ->
+ * owner). The worker signals completions through an eventfd so the owner's
+ * event loop wakes without polling.
+ */
+#define LOG_COMPONENT "log"
+#include "broker/log/log_bg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/logger.h"
+
+struct log_bg {
+    pthread_t thread;          /* the worker */
+    pthread_mutex_t lock;      /* guards the queues and stop */
+    pthread_cond_t cond;       /* todo non-empty or stop */
+    struct log_bg_job *todo;   /* head of pending jobs */
+    struct log_bg_job **todo_tail;
+    struct log_bg_job *done;   /* head of completed jobs */
+    struct log_bg_job **done_tail;
+    bool stop;                 /* set by log_bg_free */
+    int efd;                   /* eventfd: completions waiting */
+    int pending;               /* submitted, callback not yet run (owner thread only) */
+};
+
+struct log_bg_job *log_bg_job_new(enum log_bg_kind kind)
+{
+    struct log_bg_job *j = calloc(1, sizeof(*j));
+    if (j)
+        j->kind = kind;
+    return j;
+}
+
+int log_bg_job_add_fd(struct log_bg_job *j, int fd)
+{
+    int *fds = realloc(j->fds, (size_t)(j->nfds + 1) * sizeof(int));
+    if (!fds) {
+        close(fd);
+        return GR_E_NOMEM;
+    }
+    j->fds = fds;
+    j->fds[j->nfds++] = fd;
+    return 0;
+}
+
+int log_bg_job_add_dir(struct log_bg_job *j, const char *dir)
+{
+    for (int i = 0; i < j->ndirs; i++)
+        if (!strcmp(j->dirs[i], dir))
+            return 0;
+    char **dirs = realloc(j->dirs, (size_t)(j->ndirs + 1) * sizeof(char *));
+    if (!dirs)
+        return GR_E_NOMEM;
+    j->dirs = dirs;
+    if (!(j->dirs[j->ndirs] = strdup(dir)))
+        return GR_E_NOMEM;
+    j->ndirs++;
+    return 0;
+}
+
+void log_bg_job_free(struct log_bg_job *j)
+{
+    if (!j)
+        return;
+    for (int i = 0; i < j->nfds; i++)
+        if (j->fds[i] >= 0)
+            close(j->fds[i]);
+    for (int i = 0; i < j->ndirs; i++)
+        free(j->dirs[i]);
+    free(j->fds);
+    free(j->dirs);
+    free(j->path);
+    free(j->data);
+    free(j);
+}
+
+static void fail(struct log_bg_job *j, int rc)
+{
+    if (!j->rc) {
+        j->rc = rc;
+        j->err_no = errno;
+    }
+}
+
+static void run_job(struct log_bg_job *j)
+{
+    switch (j->kind) {
+    case LOG_BG_SYNC:
+        for (int i = 0; i < j->nfds; i++)
+            if (fdatasync(j->fds[i]))
+                fail(j, gr_err_from_errno(errno));
+        for (int i = 0; i < j->ndirs; i++) {
+            int rc = fs_fsync_dir(j->dirs[i]);
+            if (rc)
+                fail(j, rc);
+        }
+        break;
+    case LOG_BG_WRITE_FILE: {
+        int rc = fs_write_file_atomic(j->path, j->data, j->len, true);
+        if (rc)
+            fail(j, rc);
+        break;
+    }
+    case LOG_BG_REMOVE: {
+        int rc = fs_remove_tree(j->path);
+        if (rc)
+            fail(j, rc);
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof(parent), "%s", j->path);
+        char *slash = strrchr(parent, '/');
+        if (slash && slash != parent) {
+            *slash = '\0';
+            if ((rc = fs_fsync_dir(parent)))
+                fail(j, rc);
+        }
+        break;
+    }
+    case LOG_BG_CLOSE:
+        break; /* the descriptors are closed below, like every job's */
+    }
+    for (int i = 0; i < j->nfds; i++) {
+        close(j->fds[i]);
+        j->fds[i] = -1;
+    }
+}
+
+static void *worker(void *arg)
+{
+    struct log_bg *bg = arg;
+    pthread_mutex_lock(&bg->lock);
+    for (;;) {
+        while (!bg->todo && !bg->stop)
+            pthread_cond_wait(&bg->cond, &bg->lock);
+        struct log_bg_job *j = bg->todo;
+        if (!j)
+            break; /* stop, and nothing left to do */
+        bg->todo = j->next;
+        if (!bg->todo)
+            bg->todo_tail = &bg->todo;
+        pthread_mutex_unlock(&bg->lock);
+
+        run_job(j);
+
+        pthread_mutex_lock(&bg->lock);
+        j->next = NULL;
+        *bg->done_tail = j;
+        bg->done_tail = &j->next;
+        pthread_cond_broadcast(&bg->cond);
+        uint64_t one = 1;
+        (void)!write(bg->efd, &one, sizeof(one));
+    }
+    pthread_mutex_unlock(&bg->lock);
+    return NULL;
+}
+
+struct log_bg *log_bg_new(void)
+{
+    struct log_bg *bg = calloc(1, sizeof(*bg));
+    if (!bg)
+        return NULL;
+    bg->todo_tail = &bg->todo;
+    bg->done_tail = &bg->done;
+    bg->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (bg->efd < 0) {
+        free(bg);
+        return NULL;
+    }
+    pthread_mutex_init(&bg->lock, NULL);
+    pthread_cond_init(&bg->cond, NULL);
+    int rc = pthread_create(&bg->thread, NULL, worker, bg);
+    if (rc) {
+        close(bg->efd);
+        pthread_mutex_destroy(&bg->lock);
+        pthread_cond_destroy(&bg->cond);
+        free(bg);
+        errno = rc;
+        return NULL;
+    }
+    return bg;
+}
+
+void log_bg_submit(struct log_bg *bg, struct log_bg_job *j)
+{
+    j->next = NULL;
+    j->rc = 0;
+    bg->pending++;
+    pthread_mutex_lock(&bg->lock);
+    *bg->todo_tail = j;
+    bg->todo_tail = &j->next;
+    pthread_cond_broadcast(&bg->cond);
+    pthread_mutex_unlock(&bg->lock);
+}
+
+int log_bg_fd(const struct log_bg *bg)
+{
+    return bg->efd;
+}
+
+int log_bg_pending(const struct log_bg *bg)
+{
+    return bg->pending;
+}
+
+int log_bg_poll(struct log_bg *bg)
+{
+    uint64_t n;
+    (void)!read(bg->efd, &n, sizeof(n));
+    pthread_mutex_lock(&bg->lock);
+    struct log_bg_job *list = bg->done;
+    bg->done = NULL;
+    bg->done_tail = &bg->done;
+    pthread_mutex_unlock(&bg->lock);
+    int count = 0;
+    while (list) {
+        struct log_bg_job *j = list;
+        list = j->next;
+        bg->pending--;
+        if (j->done)
+            j->done(j, j->ctx);
+        log_bg_job_free(j);
+        count++;
+    }
+    return count;
+}
+
+void log_bg_drain(struct log_bg *bg)
+{
+    while (bg->pending > 0) {
+        pthread_mutex_lock(&bg->lock);
+        while (!bg->done)
+            pthread_cond_wait(&bg->cond, &bg->lock);
+        pthread_mutex_unlock(&bg->lock);
+        log_bg_poll(bg);
+    }
+}
+
+void log_bg_free(struct log_bg *bg)
+{
+    if (!bg)
+        return;
+    log_bg_drain(bg);
+    pthread_mutex_lock(&bg->lock);
+    bg->stop = true;
+    pthread_cond_broadcast(&bg->cond);
+    pthread_mutex_unlock(&bg->lock);
+    pthread_join(bg->thread, NULL);
+    log_bg_poll(bg);
+    close(bg->efd);
+    pthread_mutex_destroy(&bg->lock);
+    pthread_cond_destroy(&bg->cond);
+    free(bg);
+}

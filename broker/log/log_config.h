@@ -1,0 +1,68 @@
+/*
+ * Per-topic log settings: Kafka's topic-level config keys (segment.bytes,
+ * retention.ms, ...) and how they default to the broker's keys
+ * (log.segment.bytes, log.retention.hours, ...).
+ *
+ * Owns the topic key table used to validate CreateTopics/AlterConfigs
+ * configs, to answer DescribeConfigs for topics, and to build the settings a
+ * partition log runs with. It does not store which overrides a topic has
+ * (that comes from ZooKeeper's /config/topics/<t>).
+ */
+#ifndef GREGOR_LOG_CONFIG_H
+#define GREGOR_LOG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+
+struct log_config {
+    int32_t segment_bytes;               /* segment.bytes: roll at this size */
+    int64_t segment_ms;                  /* segment.ms: roll at this age */
+    int64_t segment_jitter_ms;           /* segment.jitter.ms: max random roll jitter */
+    int32_t segment_index_bytes;         /* segment.index.bytes: max offset index size */
+    int32_t index_interval_bytes;        /* index.interval.bytes: bytes between index entries */
+    int64_t retention_ms;                /* retention.ms: -1 keeps forever */
+    int64_t retention_bytes;             /* retention.bytes: -1 = no size limit */
+    int64_t flush_messages;              /* flush.messages: fsync after this many records */
+    int64_t flush_ms;                    /* flush.ms: fsync data older than this */
+    int32_t max_message_bytes;           /* max.message.bytes: largest batch */
+    bool log_append_time;                /* message.timestamp.type=LogAppendTime */
+    int64_t timestamp_difference_max_ms; /* message.timestamp.difference.max.ms */
+    int32_t min_insync_replicas;         /* min.insync.replicas */
+    bool unclean_leader_election;        /* unclean.leader.election.enable */
+    int64_t file_delete_delay_ms;        /* file.delete.delay.ms */
+    int64_t roll_jitter_ms;              /* this log's jitter, drawn once in [0, segment_jitter_ms] */
+};
+
+enum log_config_type { LOG_CONFIG_INT, LOG_CONFIG_LONG, LOG_CONFIG_BOOL, LOG_CONFIG_STRING };
+
+struct log_config_def {
+    const char *name;           /* topic-level key */
+    const char *broker_key;     /* the broker key it defaults to (its "synonym") */
+    enum log_config_type type;  /* value type */
+    int64_t min, max;           /* inclusive bounds for numbers */
+    const char *const *choices; /* allowed strings, or NULL */
+    int offset;                 /* where it lands in struct log_config; -1: not used by gregor */
+};
+
+extern const struct log_config_def log_config_defs[];
+extern const size_t log_config_ndefs;
+
+const struct log_config_def *log_config_find(const char *name);
+
+/* Builds the settings a topic without overrides gets from the broker config. */
+void log_config_from_broker(const struct config *broker, struct log_config *out);
+
+/* Applies one topic override. Returns 0, or GR_E_CONFIG with errstr naming
+ * the key, the value and what is allowed (unknown keys included). */
+int log_config_set(struct log_config *lc, const char *key, const char *value, char *errstr,
+                   size_t errsz);
+
+/* Formats def's value in lc as Kafka shows it; for keys gregor does not use,
+ * the broker's value or Kafka's default. Returns the length. */
+size_t log_config_format(const struct log_config *lc, const struct config *broker,
+                         const struct log_config_def *def, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * A memory-mapped file of fixed-size entries: the storage under the offset
+ * index (.index, 8-byte entries) and the time index (.timeindex, 12 bytes).
+ *
+ * Like Kafka's AbstractIndex: while its segment is active the file is grown
+ * to the configured maximum (sparse) and mapped read-write, so an append is a
+ * store into memory; when the segment becomes inactive, and on close, the
+ * file is trimmed to exactly its entries so that a later open can count them
+ * from the file size. It knows nothing about what the entries mean.
+ */
+#ifndef GREGOR_LOG_IDXFILE_H
+#define GREGOR_LOG_IDXFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct log_idxfile {
+    int fd;            /* open file, -1 when closed */
+    uint8_t *map;      /* mapping of map_len bytes, NULL if map_len is 0 */
+    size_t map_len;    /* bytes mapped (= file size) */
+    size_t entry_size; /* 8 or 12 */
+    int32_t entries;   /* valid entries at the start of the map */
+    bool writable;     /* grown to max and mapped for writing */
+    char *path;        /* owned */
+};
+
+/* Opens (creating if absent) the file at path. Entries are counted from the
+ * file size, which must be a multiple of entry_size (else GR_E_CORRUPT). If
+ * max_bytes > 0 the file is grown to max_bytes (rounded down to whole
+ * entries) and mapped for writing. Returns 0 or a negative gregor error. */
+int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
+                     size_t max_bytes);
+/* Unmaps, trims a writable file to its entries and closes. */
+void log_idxfile_close(struct log_idxfile *f);
+
+/* Pointer to entry i (0 <= i < entries or < capacity for writes). */
+static inline uint8_t *log_idxfile_entry(const struct log_idxfile *f, int32_t i)
+{
+    return f->map + (size_t)i * f->entry_size;
+}
+
+/* Entries the current mapping can hold. */
+static inline int32_t log_idxfile_capacity(const struct log_idxfile *f)
+{
+    return (int32_t)(f->map_len / f->entry_size);
+}
+
+/* Makes the file hold exactly max_bytes (rounded down to entries, never
+ * fewer than the valid entries) and maps it for writing (max_bytes > 0) or
+ * trims to the valid entries and maps it read-only (max_bytes == 0). */
+int log_idxfile_resize(struct log_idxfile *f, size_t max_bytes);
+
+/* Keeps only the first n entries (zeroing the rest of the mapping). */
+void log_idxfile_truncate(struct log_idxfile *f, int32_t n);
+
+/* Deletes the file (it stays usable until closed). */
+int log_idxfile_unlink(struct log_idxfile *f);
+
+/* Renames the file (used when a partition directory is renamed). */
+int log_idxfile_set_path(struct log_idxfile *f, const char *path);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * Offset index lookups and maintenance (see log_index.h).
+ */
+#include "broker/log/log_index.h"
+
+#include "common/bytes.h"
+#include "common/err.h"
+
+static int64_t entry_offset(const struct log_index *x, int32_t i)
+{
+    return x->base_offset + be32_load(log_idxfile_entry(&x->file, i));
+}
+
+static uint32_t entry_position(const struct log_index *x, int32_t i)
+{
+    return be32_load(log_idxfile_entry(&x->file, i) + 4);
+}
+
+int log_index_open(struct log_index *x, const char *path, int64_t base_offset, size_t max_bytes)
+{
+    x->base_offset = base_offset;
+    return log_idxfile_open(&x->file, path, LOG_INDEX_ENTRY_SIZE, max_bytes);
+}
+
+void log_index_close(struct log_index *x)
+{
+    log_idxfile_close(&x->file);
+}
+
+int log_index_append(struct log_index *x, int64_t offset, uint32_t position)
+{
+    int64_t rel = offset - x->base_offset;
+    if (rel < 0 || rel > INT32_MAX ||
+        (x->file.entries && offset <= entry_offset(x, x->file.entries - 1)))
+        return GR_E_INVALID;
+    if (!x->file.writable || log_index_full(x))
+        return GR_E_FULL;
+    uint8_t *e = log_idxfile_entry(&x->file, x->file.entries);
+    be32_store(e, (uint32_t)rel);
+    be32_store(e + 4, position);
+    x->file.entries++;
+    return 0;
+}
+
+/* Index of the last entry with offset <= target, or -1. */
+static int32_t slot_for(const struct log_index *x, int64_t target)
+{
+    int32_t lo = 0, hi = x->file.entries - 1, found = -1;
+    while (lo <= hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (entry_offset(x, mid) <= target) {
+            found = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return found;
+}
+
+void log_index_lookup(const struct log_index *x, int64_t target, int64_t *offset,
+                      uint32_t *position)
+{
+    int32_t i = slot_for(x, target);
+    if (i < 0) {
+        *offset = x->base_offset;
+        *position = 0;
+    } else {
+        *offset = entry_offset(x, i);
+        *position = entry_position(x, i);
+    }
+}
+
+void log_index_truncate_to(struct log_index *x, int64_t offset)
+{
+    int32_t i = slot_for(x, offset);
+    /* Keep entries strictly below offset. */
+    int32_t keep = i < 0 ? 0 : (entry_offset(x, i) == offset ? i : i + 1);
+    log_idxfile_truncate(&x->file, keep);
+}
+
+int64_t log_index_last_offset(const struct log_index *x)
+{
+    return x->file.entries ? entry_offset(x, x->file.entries - 1) : x->base_offset;
+}
+
+bool log_index_sane(const struct log_index *x, int64_t next_offset, int64_t log_size)
+{
+    int64_t prev_off = x->base_offset - 1;
+    int64_t prev_pos = -1;
+    for (int32_t i = 0; i < x->file.entries; i++) {
+        int64_t o = entry_offset(x, i), p = entry_position(x, i);
+        if (o <= prev_off || o >= next_offset || p <= prev_pos || p >= log_size)
+            return false;
+        prev_off = o;
+        prev_pos = p;
+    }
+    return true;
+}

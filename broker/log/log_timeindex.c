@@ -1,0 +1,102 @@
+/*
+ * Time index lookups and maintenance (see log_timeindex.h).
+ */
+#include "broker/log/log_timeindex.h"
+
+#include "common/bytes.h"
+#include "common/err.h"
+
+static int64_t entry_ts(const struct log_timeindex *x, int32_t i)
+{
+    return (int64_t)be64_load(log_idxfile_entry(&x->file, i));
+}
+
+static int64_t entry_offset(const struct log_timeindex *x, int32_t i)
+{
+    return x->base_offset + be32_load(log_idxfile_entry(&x->file, i) + 8);
+}
+
+int log_timeindex_open(struct log_timeindex *x, const char *path, int64_t base_offset,
+                       size_t max_bytes)
+{
+    x->base_offset = base_offset;
+    return log_idxfile_open(&x->file, path, LOG_TIMEINDEX_ENTRY_SIZE, max_bytes);
+}
+
+void log_timeindex_close(struct log_timeindex *x)
+{
+    log_idxfile_close(&x->file);
+}
+
+void log_timeindex_last(const struct log_timeindex *x, int64_t *ts, int64_t *offset)
+{
+    if (!x->file.entries) {
+        *ts = -1;
+        *offset = x->base_offset;
+    } else {
+        *ts = entry_ts(x, x->file.entries - 1);
+        *offset = entry_offset(x, x->file.entries - 1);
+    }
+}
+
+int log_timeindex_maybe_append(struct log_timeindex *x, int64_t timestamp, int64_t offset)
+{
+    int64_t rel = offset - x->base_offset;
+    if (rel < 0 || rel > INT32_MAX)
+        return GR_E_INVALID;
+    if (x->file.entries) {
+        if (offset < entry_offset(x, x->file.entries - 1))
+            return GR_E_INVALID;
+        if (timestamp <= entry_ts(x, x->file.entries - 1))
+            return 0;
+    }
+    if (!x->file.writable || log_timeindex_full(x))
+        return 0;
+    uint8_t *e = log_idxfile_entry(&x->file, x->file.entries);
+    be64_store(e, (uint64_t)timestamp);
+    be32_store(e + 8, (uint32_t)rel);
+    x->file.entries++;
+    return 0;
+}
+
+void log_timeindex_lookup(const struct log_timeindex *x, int64_t ts, int64_t *found_ts,
+                          int64_t *offset)
+{
+    int32_t lo = 0, hi = x->file.entries - 1, found = -1;
+    while (lo <= hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (entry_ts(x, mid) <= ts) {
+            found = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    if (found < 0) {
+        *found_ts = -1;
+        *offset = x->base_offset;
+    } else {
+        *found_ts = entry_ts(x, found);
+        *offset = entry_offset(x, found);
+    }
+}
+
+void log_timeindex_truncate_to(struct log_timeindex *x, int64_t offset)
+{
+    int32_t n = x->file.entries;
+    while (n > 0 && entry_offset(x, n - 1) >= offset)
+        n--;
+    log_idxfile_truncate(&x->file, n);
+}
+
+bool log_timeindex_sane(const struct log_timeindex *x, int64_t next_offset)
+{
+    for (int32_t i = 0; i < x->file.entries; i++) {
+        int64_t o = entry_offset(x, i);
+        if (o >= next_offset)
+            return false;
+        if (i && (entry_ts(x, i) <= entry_ts(x, i - 1) || o < entry_offset(x, i - 1)))
+            return false;
+    }
+    return true;
+}
