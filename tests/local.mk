@@ -33,3 +33,8 @@ tests_unit_test_log_LDADD = $(TEST_LOG_LDADD)
 check_PROGRAMS += tests/unit/test_log_manager
 tests_unit_test_log_manager_SOURCES = tests/unit/test_log_manager.c
 tests_unit_test_log_manager_LDADD = $(TEST_LOG_LDADD)
+
+# Fault tests: crash simulation against the real log code.
+check_PROGRAMS += tests/fault/test_crash_recovery
+tests_fault_test_crash_recovery_SOURCES = tests/fault/test_crash_recovery.c
+tests_fault_test_crash_recovery_LDADD = $(TEST_LOG_LDADD)

@@ -58,17 +58,18 @@ static int32_t slot_for(const struct log_index *x, int64_t target)
     return found;
 }
 
-void log_index_lookup(const struct log_index *x, int64_t target, int64_t *offset,
+bool log_index_lookup(const struct log_index *x, int64_t target, int64_t *offset,
                       uint32_t *position)
 {
     int32_t i = slot_for(x, target);
     if (i < 0) {
         *offset = x->base_offset;
         *position = 0;
-    } else {
-        *offset = entry_offset(x, i);
-        *position = entry_position(x, i);
+        return false;
     }
+    *offset = entry_offset(x, i);
+    *position = entry_position(x, i);
+    return true;
 }
 
 void log_index_truncate_to(struct log_index *x, int64_t offset)

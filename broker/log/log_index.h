@@ -27,9 +27,9 @@ void log_index_close(struct log_index *x);
  * 32 bits relative to the base. Returns 0, GR_E_FULL or GR_E_INVALID. */
 int log_index_append(struct log_index *x, int64_t offset, uint32_t position);
 
-/* Finds the last entry whose offset is <= target. With none, answers the base
- * offset and position 0. */
-void log_index_lookup(const struct log_index *x, int64_t target, int64_t *offset,
+/* Finds the last entry whose offset is <= target and returns true. With
+ * none, answers the base offset and position 0 and returns false. */
+bool log_index_lookup(const struct log_index *x, int64_t target, int64_t *offset,
                       uint32_t *position);
 
 /* Removes every entry whose offset is >= offset. */

@@ -96,7 +96,8 @@ static int scan_dir(const char *dir, int64_t **bases, int *n, char *errstr, size
         snprintf(errstr, errsz, "out of memory listing %s", dir);
         return rc;
     }
-    qsort(*bases, (size_t)*n, sizeof(int64_t), cmp_i64);
+    if (*n > 1)
+        qsort(*bases, (size_t)*n, sizeof(int64_t), cmp_i64);
 
     /* Index files without their .log are orphans of a deleted segment. */
     if (!(d = opendir(dir)))
@@ -106,7 +107,7 @@ static int scan_dir(const char *dir, int64_t **bases, int *n, char *errstr, size
         const char *name = de->d_name;
         if (!parse_base(name, ".index", &base) && !parse_base(name, ".timeindex", &base))
             continue;
-        if (!bsearch(&base, *bases, (size_t)*n, sizeof(int64_t), cmp_i64)) {
+        if (!*n || !bsearch(&base, *bases, (size_t)*n, sizeof(int64_t), cmp_i64)) {
             snprintf(p, sizeof(p), "%s/%s", dir, name);
             LOG_INFO("removing index file %s: its segment is gone", p);
             unlink(p);

@@ -256,9 +256,13 @@ static int scan_tail(struct log_segment *s)
 {
     int64_t idx_off, ts, ts_off, end;
     uint32_t idx_pos;
-    log_index_lookup(&s->index, INT64_MAX, &idx_off, &idx_pos);
+    /* Start from the batch of the time index's last entry (or the last
+     * offset index entry, if that comes first): every batch after it may
+     * hold a larger timestamp than the time index knows, and every batch
+     * after the last offset index entry is needed to find the end. */
     log_timeindex_last(&s->timeindex, &ts, &ts_off);
-    struct tail_scan t = {s, s->index.file.entries ? idx_off : -1, true, s->base_offset, ts, ts_off};
+    bool found = log_index_lookup(&s->index, ts_off, &idx_off, &idx_pos);
+    struct tail_scan t = {s, found ? idx_off : -1, true, s->base_offset, ts, ts_off};
     if ((int64_t)idx_pos > s->size)
         return GR_E_CORRUPT;
     int rc = walk_headers(s, idx_pos, tail_fn, &t, &end);

@@ -44,12 +44,14 @@ int log_timeindex_maybe_append(struct log_timeindex *x, int64_t timestamp, int64
     int64_t rel = offset - x->base_offset;
     if (rel < 0 || rel > INT32_MAX)
         return GR_E_INVALID;
-    if (x->file.entries) {
-        if (offset < entry_offset(x, x->file.entries - 1))
-            return GR_E_INVALID;
-        if (timestamp <= entry_ts(x, x->file.entries - 1))
-            return 0;
-    }
+    /* An empty index behaves as if its last entry were (-1, base), as in
+     * Kafka, so "no timestamp" (-1) is never recorded. */
+    int64_t last_ts, last_off;
+    log_timeindex_last(x, &last_ts, &last_off);
+    if (x->file.entries && offset < last_off)
+        return GR_E_INVALID;
+    if (timestamp <= last_ts)
+        return 0;
     if (!x->file.writable || log_timeindex_full(x))
         return 0;
     uint8_t *e = log_idxfile_entry(&x->file, x->file.entries);
