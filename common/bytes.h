@@ -58,6 +58,11 @@ static inline void be64_store(void *p, uint64_t v)
 static inline size_t uvarint_decode(const uint8_t *p, const uint8_t *end, size_t maxbytes,
                                     uint64_t *out)
 {
+    /* Most varints in a record (lengths, small deltas) fit in one byte. */
+    if (p < end && !(*p & 0x80)) {
+        *out = *p;
+        return 1;
+    }
     uint64_t v = 0;
     for (size_t i = 0; i < maxbytes && p + i < end; i++) {
         v |= (uint64_t)(p[i] & 0x7f) << (7 * i);

@@ -38,3 +38,8 @@ tests_unit_test_log_manager_LDADD = $(TEST_LOG_LDADD)
 check_PROGRAMS += tests/fault/test_crash_recovery
 tests_fault_test_crash_recovery_SOURCES = tests/fault/test_crash_recovery.c
 tests_fault_test_crash_recovery_LDADD = $(TEST_LOG_LDADD)
+
+# Benchmarks: built with the tests, never run by CI (see docs/BENCHMARKS.md).
+check_PROGRAMS += tests/bench/bench_log
+tests_bench_bench_log_SOURCES = tests/bench/bench_log.c
+tests_bench_bench_log_LDADD = $(TEST_LOG_LDADD)

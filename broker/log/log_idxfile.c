@@ -26,6 +26,10 @@ static int remap(struct log_idxfile *f, size_t len, bool writable)
         void *m = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, f->fd, 0);
         if (m == MAP_FAILED)
             return gr_err_from_errno(errno);
+        /* Index pages are touched one at a time (appends) or by binary
+         * search; readahead would zero-fill large folios of the sparse
+         * file on the first fault for nothing. */
+        madvise(m, len, MADV_RANDOM);
         f->map = m;
     }
     f->map_len = len;

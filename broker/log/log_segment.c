@@ -24,8 +24,10 @@
 #include "common/err.h"
 #include "common/logger.h"
 
-/* Bytes read at once when walking batch headers or recovering. */
-#define SCAN_CHUNK (64 * 1024)
+/* Bytes read at once when walking batch headers: enough for several
+ * headers of small batches, little waste on big ones (a walk reads headers,
+ * not data). Recovery reads whole batches in bigger chunks. */
+#define SCAN_CHUNK 1024
 #define RECOVER_CHUNK (1024 * 1024)
 
 static int file_path(char *out, size_t outsz, const struct log_segment *s, const char *suffix)
