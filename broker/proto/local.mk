@@ -4,11 +4,14 @@ broker_proto_libgrproto_a_SOURCES = \
 	broker/proto/proto_api.c broker/proto/proto_api.h \
 	broker/proto/proto_errors.c broker/proto/proto_errors.h \
 	broker/proto/proto_header.c broker/proto/proto_header.h \
+	broker/proto/proto_out.c broker/proto/proto_out.h \
 	broker/proto/proto_reader.c broker/proto/proto_reader.h \
 	broker/proto/proto_str.h
 
 # Unit tests of the codec (run by tests/run-tests like every tests/unit/test_*).
 PROTO_TEST_LDADD = broker/proto/libgrproto.a tests/unit/libgrtest.a common/libgrcommon.a $(CUNIT_LIBS)
-check_PROGRAMS += tests/unit/test_proto_reader
+check_PROGRAMS += tests/unit/test_proto_reader tests/unit/test_proto_out
 tests_unit_test_proto_reader_SOURCES = tests/unit/test_proto_reader.c tests/unit/proto_build.h
 tests_unit_test_proto_reader_LDADD = $(PROTO_TEST_LDADD)
+tests_unit_test_proto_out_SOURCES = tests/unit/test_proto_out.c
+tests_unit_test_proto_out_LDADD = $(PROTO_TEST_LDADD)
