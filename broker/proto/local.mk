@@ -2,16 +2,29 @@
 noinst_LIBRARIES += broker/proto/libgrproto.a
 broker_proto_libgrproto_a_SOURCES = \
 	broker/proto/proto_api.c broker/proto/proto_api.h \
+	broker/proto/proto_api_versions.c broker/proto/proto_api_versions.h \
+	broker/proto/proto_codec.h \
+	broker/proto/proto_create_partitions.c broker/proto/proto_create_partitions.h \
+	broker/proto/proto_create_topics.c broker/proto/proto_create_topics.h \
+	broker/proto/proto_delete_records.c broker/proto/proto_delete_records.h \
+	broker/proto/proto_delete_topics.c broker/proto/proto_delete_topics.h \
+	broker/proto/proto_describe_configs.c broker/proto/proto_describe_configs.h \
 	broker/proto/proto_errors.c broker/proto/proto_errors.h \
+	broker/proto/proto_fetch.c broker/proto/proto_fetch.h \
 	broker/proto/proto_header.c broker/proto/proto_header.h \
+	broker/proto/proto_list_offsets.c broker/proto/proto_list_offsets.h \
+	broker/proto/proto_metadata.c broker/proto/proto_metadata.h \
 	broker/proto/proto_out.c broker/proto/proto_out.h \
+	broker/proto/proto_produce.c broker/proto/proto_produce.h \
 	broker/proto/proto_reader.c broker/proto/proto_reader.h \
 	broker/proto/proto_str.h
 
 # Unit tests of the codec (run by tests/run-tests like every tests/unit/test_*).
 PROTO_TEST_LDADD = broker/proto/libgrproto.a tests/unit/libgrtest.a common/libgrcommon.a $(CUNIT_LIBS)
-check_PROGRAMS += tests/unit/test_proto_reader tests/unit/test_proto_out
+check_PROGRAMS += tests/unit/test_proto_reader tests/unit/test_proto_out tests/unit/test_proto_requests
 tests_unit_test_proto_reader_SOURCES = tests/unit/test_proto_reader.c tests/unit/proto_build.h
 tests_unit_test_proto_reader_LDADD = $(PROTO_TEST_LDADD)
 tests_unit_test_proto_out_SOURCES = tests/unit/test_proto_out.c
 tests_unit_test_proto_out_LDADD = $(PROTO_TEST_LDADD)
+tests_unit_test_proto_requests_SOURCES = tests/unit/test_proto_requests.c tests/unit/proto_build.h
+tests_unit_test_proto_requests_LDADD = $(PROTO_TEST_LDADD)
