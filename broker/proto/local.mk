@@ -21,10 +21,13 @@ broker_proto_libgrproto_a_SOURCES = \
 
 # Unit tests of the codec (run by tests/run-tests like every tests/unit/test_*).
 PROTO_TEST_LDADD = broker/proto/libgrproto.a tests/unit/libgrtest.a common/libgrcommon.a $(CUNIT_LIBS)
-check_PROGRAMS += tests/unit/test_proto_reader tests/unit/test_proto_out tests/unit/test_proto_requests
+check_PROGRAMS += tests/unit/test_proto_reader tests/unit/test_proto_out tests/unit/test_proto_requests \
+	tests/unit/test_proto_responses
 tests_unit_test_proto_reader_SOURCES = tests/unit/test_proto_reader.c tests/unit/proto_build.h
 tests_unit_test_proto_reader_LDADD = $(PROTO_TEST_LDADD)
 tests_unit_test_proto_out_SOURCES = tests/unit/test_proto_out.c
 tests_unit_test_proto_out_LDADD = $(PROTO_TEST_LDADD)
 tests_unit_test_proto_requests_SOURCES = tests/unit/test_proto_requests.c tests/unit/proto_build.h
 tests_unit_test_proto_requests_LDADD = $(PROTO_TEST_LDADD)
+tests_unit_test_proto_responses_SOURCES = tests/unit/test_proto_responses.c tests/unit/proto_build.h
+tests_unit_test_proto_responses_LDADD = $(PROTO_TEST_LDADD)
