@@ -164,14 +164,6 @@ void proto_out_array(struct proto_out *o, int32_t count, const void *items)
     buf_put_i32(&o->buf, count);
 }
 
-void proto_out_nullable_array(struct proto_out *o, int32_t count, const void *items)
-{
-    if (count == -1)
-        buf_put_i32(&o->buf, -1);
-    else
-        proto_out_array(o, count, items);
-}
-
 void proto_out_i32_array(struct proto_out *o, int32_t count, const int32_t *v)
 {
     proto_out_array(o, count, v);

@@ -103,8 +103,6 @@ void proto_out_nullable_bytes(struct proto_out *o, struct proto_bytes b);
 /* ARRAY count: count must be >= 0 (GR_E_INVALID otherwise), and items, the
  * element array the caller is about to write, must be non-NULL if count > 0. */
 void proto_out_array(struct proto_out *o, int32_t count, const void *items);
-/* Nullable ARRAY count: -1 is null. */
-void proto_out_nullable_array(struct proto_out *o, int32_t count, const void *items);
 /* ARRAY of int32 (a count, then the values; borrowed). */
 void proto_out_i32_array(struct proto_out *o, int32_t count, const int32_t *v);
 

@@ -154,9 +154,8 @@ static void test_invalid_values_fail(void)
     proto_out_init(&o);
     proto_out_nullable_string(&o, PROTO_STR_NULL);
     proto_out_nullable_bytes(&o, PROTO_BYTES_NULL);
-    proto_out_nullable_array(&o, -1, NULL);
     CU_ASSERT_EQUAL(proto_out_status(&o), 0);
-    static const uint8_t nulls[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t nulls[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     CU_ASSERT_EQUAL_FATAL(o.buf.len, sizeof(nulls));
     CU_ASSERT_EQUAL(memcmp(o.buf.data, nulls, sizeof(nulls)), 0);
     proto_out_destroy(&o);
