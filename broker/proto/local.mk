@@ -1,6 +1,6 @@
 # broker/proto/: Kafka protocol codec (requests and responses).
-noinst_LIBRARIES += broker/proto/libgrproto.a
-broker_proto_libgrproto_a_SOURCES = \
+# The fuzz target compiles these itself, with coverage instrumentation.
+PROTO_SOURCES = \
 	broker/proto/proto_api.c broker/proto/proto_api.h \
 	broker/proto/proto_api_versions.c broker/proto/proto_api_versions.h \
 	broker/proto/proto_codec.h \
@@ -18,6 +18,8 @@ broker_proto_libgrproto_a_SOURCES = \
 	broker/proto/proto_produce.c broker/proto/proto_produce.h \
 	broker/proto/proto_reader.c broker/proto/proto_reader.h \
 	broker/proto/proto_str.h
+noinst_LIBRARIES += broker/proto/libgrproto.a
+broker_proto_libgrproto_a_SOURCES = $(PROTO_SOURCES)
 
 # Unit tests of the codec (run by tests/run-tests like every tests/unit/test_*).
 PROTO_TEST_LDADD = broker/proto/libgrproto.a tests/unit/libgrtest.a common/libgrcommon.a $(CUNIT_LIBS)
@@ -31,3 +33,15 @@ tests_unit_test_proto_requests_SOURCES = tests/unit/test_proto_requests.c tests/
 tests_unit_test_proto_requests_LDADD = $(PROTO_TEST_LDADD)
 tests_unit_test_proto_responses_SOURCES = tests/unit/test_proto_responses.c tests/unit/proto_build.h
 tests_unit_test_proto_responses_LDADD = $(PROTO_TEST_LDADD)
+
+# A pretend broker that records real clients' requests (tests/fuzz/capture-corpus),
+# and the test that decodes every recorded request.
+check_PROGRAMS += tests/fuzz/capture_broker tests/unit/test_proto_corpus
+tests_fuzz_capture_broker_SOURCES = tests/fuzz/capture_broker.c \
+	tests/fuzz/fuzz_respond.c tests/fuzz/fuzz_respond.h
+tests_fuzz_capture_broker_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
+tests_unit_test_proto_corpus_SOURCES = tests/unit/test_proto_corpus.c \
+	tests/fuzz/fuzz_respond.c tests/fuzz/fuzz_respond.h
+tests_unit_test_proto_corpus_CPPFLAGS = $(AM_CPPFLAGS) -DCORPUS_DIR=\"$(abs_top_srcdir)/tests/fuzz/corpus\"
+tests_unit_test_proto_corpus_LDADD = $(PROTO_TEST_LDADD)
+
