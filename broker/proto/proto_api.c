@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct api_info {
-    const char *name;     /* Kafka's message name without "Request" */
+    const char *name;       /* Kafka's message name without "Request" */
     int16_t first_flexible; /* first version with header v2, -1 if none */
 };
 

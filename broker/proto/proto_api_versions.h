@@ -32,10 +32,10 @@ struct proto_ApiVersion {
 };
 
 struct proto_ApiVersionsResponse {
-    int16_t error_code;                /* top-level ErrorCode */
-    int32_t api_keys_count;            /* entries in api_keys */
+    int16_t error_code;                      /* top-level ErrorCode */
+    int32_t api_keys_count;                  /* entries in api_keys */
     const struct proto_ApiVersion *api_keys; /* borrowed */
-    int32_t throttle_time_ms;          /* v1+ */
+    int32_t throttle_time_ms;                /* v1+ */
 };
 
 /* Decodes v0-3 (proto_decode_fn; out is a struct proto_ApiVersionsRequest). */

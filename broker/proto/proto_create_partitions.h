@@ -24,9 +24,9 @@ struct proto_CreatePartitionsAssignment {
 };
 
 struct proto_CreatePartitionsTopic {
-    struct proto_str name;                               /* topic name */
-    int32_t count;                                       /* the new total partition count */
-    int32_t assignments_count;                           /* -1: null, the broker chooses */
+    struct proto_str name;                                /* topic name */
+    int32_t count;                                        /* the new total partition count */
+    int32_t assignments_count;                            /* -1: null, the broker chooses */
     struct proto_CreatePartitionsAssignment *assignments; /* one per new partition; arena-owned */
 };
 
@@ -44,8 +44,8 @@ struct proto_CreatePartitionsTopicResult {
 };
 
 struct proto_CreatePartitionsResponse {
-    int32_t throttle_time_ms;                               /* quota delay */
-    int32_t results_count;                                  /* entries in results */
+    int32_t throttle_time_ms;                                /* quota delay */
+    int32_t results_count;                                   /* entries in results */
     const struct proto_CreatePartitionsTopicResult *results; /* borrowed */
 };
 

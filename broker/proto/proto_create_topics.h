@@ -30,13 +30,13 @@ struct proto_CreateableTopicConfig {
 };
 
 struct proto_CreatableTopic {
-    struct proto_str name;                               /* topic name */
-    int32_t num_partitions;                              /* -1 with assignments (or v4+ default) */
-    int16_t replication_factor;                          /* -1 with assignments (or v4+ default) */
-    int32_t assignments_count;                           /* entries in assignments */
+    struct proto_str name;                                /* topic name */
+    int32_t num_partitions;                               /* -1 with assignments (or v4+ default) */
+    int16_t replication_factor;                           /* -1 with assignments (or v4+ default) */
+    int32_t assignments_count;                            /* entries in assignments */
     struct proto_CreatableReplicaAssignment *assignments; /* arena-owned */
-    int32_t configs_count;                               /* entries in configs */
-    struct proto_CreateableTopicConfig *configs;         /* arena-owned */
+    int32_t configs_count;                                /* entries in configs */
+    struct proto_CreateableTopicConfig *configs;          /* arena-owned */
 };
 
 struct proto_CreateTopicsRequest {

@@ -29,8 +29,7 @@ int proto_decode_DeleteRecords(struct proto_reader *r, int16_t version, struct a
     return proto_reader_status(r);
 }
 
-int proto_encode_DeleteRecordsResponse(struct proto_out *o, int16_t version,
-                                       int32_t correlation_id,
+int proto_encode_DeleteRecordsResponse(struct proto_out *o, int16_t version, int32_t correlation_id,
                                        const struct proto_DeleteRecordsResponse *resp)
 {
     if (!proto_codec_encode_version(o, version, 0, 1))

@@ -40,8 +40,8 @@ struct proto_DeleteRecordsPartitionResult {
 };
 
 struct proto_DeleteRecordsTopicResult {
-    struct proto_str name;                                      /* topic name */
-    int32_t partitions_count;                                   /* entries in partitions */
+    struct proto_str name;                                       /* topic name */
+    int32_t partitions_count;                                    /* entries in partitions */
     const struct proto_DeleteRecordsPartitionResult *partitions; /* borrowed */
 };
 
@@ -56,8 +56,7 @@ int proto_decode_DeleteRecords(struct proto_reader *r, int16_t version, struct a
 
 /* Writes the whole response frame for version 0-1 to o; borrows resp.
  * Returns proto_out_status(o). */
-int proto_encode_DeleteRecordsResponse(struct proto_out *o, int16_t version,
-                                       int32_t correlation_id,
+int proto_encode_DeleteRecordsResponse(struct proto_out *o, int16_t version, int32_t correlation_id,
                                        const struct proto_DeleteRecordsResponse *resp);
 
 #endif

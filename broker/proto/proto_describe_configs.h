@@ -20,17 +20,17 @@ struct proto_out;
 struct proto_reader;
 
 struct proto_DescribeConfigsResource {
-    int8_t resource_type;                /* 2 topic, 4 broker, 8 broker logger */
-    struct proto_str resource_name;      /* topic name or broker id */
-    int32_t configuration_keys_count;    /* -1: null, meaning every key */
+    int8_t resource_type;                 /* 2 topic, 4 broker, 8 broker logger */
+    struct proto_str resource_name;       /* topic name or broker id */
+    int32_t configuration_keys_count;     /* -1: null, meaning every key */
     struct proto_str *configuration_keys; /* views, in an arena array */
 };
 
 struct proto_DescribeConfigsRequest {
-    int32_t resources_count;                        /* entries in resources */
+    int32_t resources_count;                         /* entries in resources */
     struct proto_DescribeConfigsResource *resources; /* arena-owned */
-    bool include_synonyms;                          /* v1+; false before */
-    bool include_documentation;                     /* v3+; false before */
+    bool include_synonyms;                           /* v1+; false before */
+    bool include_documentation;                      /* v3+; false before */
 };
 
 struct proto_DescribeConfigsSynonym {
@@ -40,24 +40,24 @@ struct proto_DescribeConfigsSynonym {
 };
 
 struct proto_DescribeConfigsResourceResult {
-    struct proto_str name;     /* config key */
-    struct proto_str value;    /* nullable (null for sensitive values) */
-    bool read_only;            /* cannot be altered */
-    bool is_default;           /* v0 only */
-    int8_t config_source;      /* v1+ */
-    bool is_sensitive;         /* value is hidden */
-    int32_t synonyms_count;    /* v1+: entries in synonyms */
+    struct proto_str name;                               /* config key */
+    struct proto_str value;                              /* nullable (null for sensitive values) */
+    bool read_only;                                      /* cannot be altered */
+    bool is_default;                                     /* v0 only */
+    int8_t config_source;                                /* v1+ */
+    bool is_sensitive;                                   /* value is hidden */
+    int32_t synonyms_count;                              /* v1+: entries in synonyms */
     const struct proto_DescribeConfigsSynonym *synonyms; /* v1+; borrowed */
-    int8_t config_type;        /* v3+ */
-    struct proto_str documentation; /* v3+, nullable */
+    int8_t config_type;                                  /* v3+ */
+    struct proto_str documentation;                      /* v3+, nullable */
 };
 
 struct proto_DescribeConfigsResult {
-    int16_t error_code;                                     /* ErrorCode */
-    struct proto_str error_message;                         /* nullable */
-    int8_t resource_type;                                   /* as in the request */
-    struct proto_str resource_name;                         /* as in the request */
-    int32_t configs_count;                                  /* entries in configs */
+    int16_t error_code;                                        /* ErrorCode */
+    struct proto_str error_message;                            /* nullable */
+    int8_t resource_type;                                      /* as in the request */
+    struct proto_str resource_name;                            /* as in the request */
+    int32_t configs_count;                                     /* entries in configs */
     const struct proto_DescribeConfigsResourceResult *configs; /* borrowed */
 };
 

@@ -6,7 +6,8 @@
 const char *proto_error_name(int16_t code)
 {
     switch (code) {
-#define PROTO_ERROR_NAME(name, num) case num: return #name;
+#define PROTO_ERROR_NAME(name, num)                                                                \
+    case num: return #name;
         PROTO_ERRORS(PROTO_ERROR_NAME)
 #undef PROTO_ERROR_NAME
     }

@@ -13,7 +13,8 @@
 
 #include "broker/proto/proto_codec.h"
 
-static void decode_partition(struct proto_reader *r, int16_t version, struct proto_FetchPartition *p)
+static void decode_partition(struct proto_reader *r, int16_t version,
+                             struct proto_FetchPartition *p)
 {
     p->partition = proto_reader_i32(r);
     p->current_leader_epoch = version >= 9 ? proto_reader_i32(r) : -1;
@@ -90,9 +91,7 @@ static void encode_records(struct proto_out *o, const struct proto_records *rs)
         proto_out_i32(o, rs->file.len);
         proto_out_add_file(o, &rs->file);
         return;
-    case PROTO_RECORDS_NULL:
-        proto_out_i32(o, -1);
-        return;
+    case PROTO_RECORDS_NULL: proto_out_i32(o, -1); return;
     }
     proto_out_fail(o, GR_E_INVALID);
 }

@@ -43,18 +43,18 @@ struct proto_ForgottenTopic {
 };
 
 struct proto_FetchRequest {
-    int32_t replica_id;                           /* -1 for consumers, the broker id for followers */
-    int32_t max_wait_ms;                          /* longest wait for min_bytes */
-    int32_t min_bytes;                            /* answer once this much is available */
-    int32_t max_bytes;                            /* response limit */
-    int8_t isolation_level;                       /* 0 READ_UNCOMMITTED, 1 READ_COMMITTED */
-    int32_t session_id;                           /* v7+ fetch session; 0 before */
-    int32_t session_epoch;                        /* v7+; -1 before */
-    int32_t topics_count;                         /* entries in topics */
-    struct proto_FetchTopic *topics;              /* arena-owned */
-    int32_t forgotten_topics_data_count;          /* v7+: entries below; 0 before */
+    int32_t replica_id;                  /* -1 for consumers, the broker id for followers */
+    int32_t max_wait_ms;                 /* longest wait for min_bytes */
+    int32_t min_bytes;                   /* answer once this much is available */
+    int32_t max_bytes;                   /* response limit */
+    int8_t isolation_level;              /* 0 READ_UNCOMMITTED, 1 READ_COMMITTED */
+    int32_t session_id;                  /* v7+ fetch session; 0 before */
+    int32_t session_epoch;               /* v7+; -1 before */
+    int32_t topics_count;                /* entries in topics */
+    struct proto_FetchTopic *topics;     /* arena-owned */
+    int32_t forgotten_topics_data_count; /* v7+: entries below; 0 before */
     struct proto_ForgottenTopic *forgotten_topics_data; /* arena-owned */
-    struct proto_str rack_id;                     /* v11+; empty before */
+    struct proto_str rack_id;                           /* v11+; empty before */
 };
 
 enum proto_records_kind {
@@ -71,26 +71,26 @@ struct proto_records {
 };
 
 struct proto_FetchablePartitionResponse {
-    int32_t partition;              /* partition index */
-    int16_t error_code;             /* ErrorCode */
-    int64_t high_watermark;         /* offset after the last committed record */
-    int64_t last_stable_offset;     /* v4+; the high watermark without transactions */
-    int64_t log_start_offset;       /* v5+ */
-    int32_t preferred_read_replica; /* v11+; -1 for the leader itself */
+    int32_t partition;               /* partition index */
+    int16_t error_code;              /* ErrorCode */
+    int64_t high_watermark;          /* offset after the last committed record */
+    int64_t last_stable_offset;      /* v4+; the high watermark without transactions */
+    int64_t log_start_offset;        /* v5+ */
+    int32_t preferred_read_replica;  /* v11+; -1 for the leader itself */
     struct proto_records record_set; /* the records */
 };
 
 struct proto_FetchableTopicResponse {
-    struct proto_str topic;                                          /* topic name */
-    int32_t partition_responses_count;                               /* entries below */
+    struct proto_str topic;                                             /* topic name */
+    int32_t partition_responses_count;                                  /* entries below */
     const struct proto_FetchablePartitionResponse *partition_responses; /* borrowed */
 };
 
 struct proto_FetchResponse {
-    int32_t throttle_time_ms;                            /* quota delay */
-    int16_t error_code;                                  /* v7+: top-level (session) error */
-    int32_t session_id;                                  /* v7+: fetch session, 0 for none */
-    int32_t responses_count;                             /* entries in responses */
+    int32_t throttle_time_ms;                             /* quota delay */
+    int16_t error_code;                                   /* v7+: top-level (session) error */
+    int32_t session_id;                                   /* v7+: fetch session, 0 for none */
+    int32_t responses_count;                              /* entries in responses */
     const struct proto_FetchableTopicResponse *responses; /* borrowed */
 };
 

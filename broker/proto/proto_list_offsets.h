@@ -38,18 +38,18 @@ struct proto_ListOffsetsRequest {
 };
 
 struct proto_ListOffsetsPartitionResponse {
-    int32_t partition_index;           /* partition number */
-    int16_t error_code;                /* ErrorCode */
-    int32_t old_style_offsets_count;   /* v0 only: entries in old_style_offsets */
-    const int64_t *old_style_offsets;  /* v0 only; borrowed */
-    int64_t timestamp;                 /* v1+; -1 when not looked up by time */
-    int64_t offset;                    /* v1+ */
-    int32_t leader_epoch;              /* v4+ */
+    int32_t partition_index;          /* partition number */
+    int16_t error_code;               /* ErrorCode */
+    int32_t old_style_offsets_count;  /* v0 only: entries in old_style_offsets */
+    const int64_t *old_style_offsets; /* v0 only; borrowed */
+    int64_t timestamp;                /* v1+; -1 when not looked up by time */
+    int64_t offset;                   /* v1+ */
+    int32_t leader_epoch;             /* v4+ */
 };
 
 struct proto_ListOffsetsTopicResponse {
-    struct proto_str name;                                   /* topic name */
-    int32_t partitions_count;                                /* entries in partitions */
+    struct proto_str name;                                       /* topic name */
+    int32_t partitions_count;                                    /* entries in partitions */
     const struct proto_ListOffsetsPartitionResponse *partitions; /* borrowed */
 };
 

@@ -22,9 +22,9 @@ struct proto_MetadataRequestTopic {
 };
 
 struct proto_MetadataRequest {
-    int32_t topics_count;                      /* -1: null (v1+: all topics) */
-    struct proto_MetadataRequestTopic *topics; /* arena-owned */
-    bool allow_auto_topic_creation;            /* v4+; true before (Kafka's default) */
+    int32_t topics_count;                       /* -1: null (v1+: all topics) */
+    struct proto_MetadataRequestTopic *topics;  /* arena-owned */
+    bool allow_auto_topic_creation;             /* v4+; true before (Kafka's default) */
     bool include_cluster_authorized_operations; /* v8+; false before */
     bool include_topic_authorized_operations;   /* v8+; false before */
 };
@@ -58,23 +58,23 @@ struct proto_MetadataResponsePartition {
 };
 
 struct proto_MetadataResponseTopic {
-    int16_t error_code;                                 /* topic ErrorCode */
-    struct proto_str name;                              /* topic name */
-    bool is_internal;                                   /* v1+ */
-    int32_t partitions_count;                           /* entries in partitions */
+    int16_t error_code;                                       /* topic ErrorCode */
+    struct proto_str name;                                    /* topic name */
+    bool is_internal;                                         /* v1+ */
+    int32_t partitions_count;                                 /* entries in partitions */
     const struct proto_MetadataResponsePartition *partitions; /* borrowed */
-    int32_t topic_authorized_operations;                /* v8+ bit field */
+    int32_t topic_authorized_operations;                      /* v8+ bit field */
 };
 
 struct proto_MetadataResponse {
-    int32_t throttle_time_ms;                         /* v3+ */
-    int32_t brokers_count;                            /* entries in brokers */
+    int32_t throttle_time_ms;                           /* v3+ */
+    int32_t brokers_count;                              /* entries in brokers */
     const struct proto_MetadataResponseBroker *brokers; /* borrowed */
-    struct proto_str cluster_id;                      /* v2+, nullable */
-    int32_t controller_id;                            /* v1+, -1 if unknown */
-    int32_t topics_count;                             /* entries in topics */
-    const struct proto_MetadataResponseTopic *topics; /* borrowed */
-    int32_t cluster_authorized_operations;            /* v8+ bit field */
+    struct proto_str cluster_id;                        /* v2+, nullable */
+    int32_t controller_id;                              /* v1+, -1 if unknown */
+    int32_t topics_count;                               /* entries in topics */
+    const struct proto_MetadataResponseTopic *topics;   /* borrowed */
+    int32_t cluster_authorized_operations;              /* v8+ bit field */
 };
 
 /* Decodes v0-8 (proto_decode_fn; out is a struct proto_MetadataRequest). */

@@ -69,8 +69,8 @@ static void close_mem(struct proto_out *o)
     if (last && last->kind == PROTO_OUT_MEM && last->off + last->len == o->mem_start) {
         last->len += end - o->mem_start;
     } else {
-        struct proto_out_chunk c = {.kind = PROTO_OUT_MEM, .off = o->mem_start,
-                                    .len = end - o->mem_start};
+        struct proto_out_chunk c = {
+            .kind = PROTO_OUT_MEM, .off = o->mem_start, .len = end - o->mem_start};
         if (!push_chunk(o, &c))
             return;
     }
@@ -88,8 +88,8 @@ void proto_out_begin_response(struct proto_out *o, int32_t correlation_id)
 int proto_out_end_response(struct proto_out *o)
 {
     /* The size prefix counts itself out but the file bytes in. */
-    int64_t size = (int64_t)(o->buf.len - o->frame_start) - 4 +
-                   (o->file_bytes - o->frame_file_bytes);
+    int64_t size =
+        (int64_t)(o->buf.len - o->frame_start) - 4 + (o->file_bytes - o->frame_file_bytes);
     if (size > INT32_MAX)
         proto_out_fail(o, GR_E_TOO_LARGE);
     if (!failed(o))

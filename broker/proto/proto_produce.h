@@ -24,16 +24,16 @@ struct proto_PartitionProduceData {
 };
 
 struct proto_TopicProduceData {
-    struct proto_str name;                            /* topic name */
-    int32_t partition_data_count;                     /* entries in partition_data */
+    struct proto_str name;                             /* topic name */
+    int32_t partition_data_count;                      /* entries in partition_data */
     struct proto_PartitionProduceData *partition_data; /* arena-owned */
 };
 
 struct proto_ProduceRequest {
-    struct proto_str transactional_id;       /* nullable */
-    int16_t acks;                            /* 0, 1 or -1 (all in-sync replicas) */
-    int32_t timeout_ms;                      /* how long to wait for acks */
-    int32_t topic_data_count;                /* entries in topic_data */
+    struct proto_str transactional_id;         /* nullable */
+    int16_t acks;                              /* 0, 1 or -1 (all in-sync replicas) */
+    int32_t timeout_ms;                        /* how long to wait for acks */
+    int32_t topic_data_count;                  /* entries in topic_data */
     struct proto_TopicProduceData *topic_data; /* arena-owned */
 };
 
@@ -46,15 +46,15 @@ struct proto_PartitionProduceResponse {
 };
 
 struct proto_TopicProduceResponse {
-    struct proto_str name;                                   /* topic name */
-    int32_t partition_responses_count;                       /* entries below */
+    struct proto_str name;                                            /* topic name */
+    int32_t partition_responses_count;                                /* entries below */
     const struct proto_PartitionProduceResponse *partition_responses; /* borrowed */
 };
 
 struct proto_ProduceResponse {
-    int32_t responses_count;                           /* entries in responses */
+    int32_t responses_count;                            /* entries in responses */
     const struct proto_TopicProduceResponse *responses; /* borrowed */
-    int32_t throttle_time_ms;                          /* quota delay */
+    int32_t throttle_time_ms;                           /* quota delay */
 };
 
 /* Decodes v3-7 (proto_decode_fn; out is a struct proto_ProduceRequest). */

@@ -287,9 +287,8 @@ static int32_t read_array(struct proto_reader *r, size_t min_elem_size, bool nul
     uint64_t need = (uint64_t)n * min_elem_size;
     if (need > r->len - r->pos) {
         proto_reader_fail(r, GR_E_CORRUPT,
-                          "array count %" PRId32 " needs at least %" PRIu64
-                          " bytes, %zu remain",
-                          n, need, r->len - r->pos);
+                          "array count %" PRId32 " needs at least %" PRIu64 " bytes, %zu remain", n,
+                          need, r->len - r->pos);
         return 0;
     }
     return n;
@@ -311,8 +310,8 @@ void *proto_reader_alloc(struct proto_reader *r, struct arena *a, int32_t count,
         return NULL;
     void *p = arena_calloc(a, (size_t)count, size);
     if (!p)
-        proto_reader_fail(r, GR_E_NOMEM, "cannot allocate %" PRId32 " elements of %zu bytes",
-                          count, size);
+        proto_reader_fail(r, GR_E_NOMEM, "cannot allocate %" PRId32 " elements of %zu bytes", count,
+                          size);
     return p;
 }
 
@@ -327,8 +326,8 @@ int32_t *proto_reader_i32_array(struct proto_reader *r, struct arena *a, int32_t
     return r->err ? NULL : v;
 }
 
-struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a,
-                                            int32_t *count, bool nullable)
+struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a, int32_t *count,
+                                            bool nullable)
 {
     *count = read_array(r, 2, nullable);
     struct proto_str *v = proto_reader_alloc(r, a, *count, sizeof(*v));

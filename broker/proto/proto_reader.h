@@ -44,11 +44,20 @@ static inline size_t proto_reader_remaining(const struct proto_reader *r)
 {
     return r->err ? 0 : r->len - r->pos;
 }
-static inline bool proto_reader_failed(const struct proto_reader *r) { return r->err != 0; }
+static inline bool proto_reader_failed(const struct proto_reader *r)
+{
+    return r->err != 0;
+}
 /* Returns 0 or the gregor error of the first failure. */
-static inline int proto_reader_status(const struct proto_reader *r) { return r->err; }
+static inline int proto_reader_status(const struct proto_reader *r)
+{
+    return r->err;
+}
 /* Returns the reason of the first failure (borrowed from r; "" if none). */
-static inline const char *proto_reader_reason(const struct proto_reader *r) { return r->reason; }
+static inline const char *proto_reader_reason(const struct proto_reader *r)
+{
+    return r->reason;
+}
 
 /* Records a failure found by a decoder (an unsupported version, an arena
  * failure). Only the first failure is kept; later calls are ignored. */
@@ -100,7 +109,7 @@ void *proto_reader_alloc(struct proto_reader *r, struct arena *a, int32_t count,
 int32_t *proto_reader_i32_array(struct proto_reader *r, struct arena *a, int32_t *count);
 /* ARRAY of STRING (views into the frame, in an arena array). With nullable,
  * a null array gives *count = -1. Returns NULL when *count <= 0. */
-struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a,
-                                            int32_t *count, bool nullable);
+struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a, int32_t *count,
+                                            bool nullable);
 
 #endif

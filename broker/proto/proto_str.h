@@ -26,10 +26,13 @@ struct proto_bytes {
     int32_t len;        /* byte count (0 when null) */
 };
 
-#define PROTO_STR_NULL ((struct proto_str){NULL, 0})
+#define PROTO_STR_NULL   ((struct proto_str){NULL, 0})
 #define PROTO_BYTES_NULL ((struct proto_bytes){NULL, 0})
 
-static inline bool proto_str_is_null(struct proto_str s) { return s.ptr == NULL; }
+static inline bool proto_str_is_null(struct proto_str s)
+{
+    return s.ptr == NULL;
+}
 
 /* Returns a view of the NUL-terminated s (borrowed; NULL gives a null view).
  * Strings longer than INT32_MAX are not representable and give a null view. */

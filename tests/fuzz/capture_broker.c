@@ -33,8 +33,8 @@
 #define MAX_CLIENTS 64
 
 struct client {
-    int fd;         /* connection, -1 when the slot is free */
-    struct buf in;  /* bytes received and not yet framed */
+    int fd;        /* connection, -1 when the slot is free */
+    struct buf in; /* bytes received and not yet framed */
 };
 
 static volatile sig_atomic_t stopping;
@@ -106,7 +106,9 @@ static int serve(struct client *c, struct fuzz_respond_cfg *cfg, const char *dir
                     ? proto_api_name((int16_t)be16_load(frame))
                     : "?",
                 size >= 4 ? (int16_t)be16_load(frame + 2) : -1,
-                r == FUZZ_RESPONDED ? "answered" : r == FUZZ_NO_RESPONSE ? "no response" : why);
+                r == FUZZ_RESPONDED     ? "answered"
+                : r == FUZZ_NO_RESPONSE ? "no response"
+                                        : why);
         struct buf flat;
         buf_init(&flat);
         if (r == FUZZ_RESPONDED &&
@@ -146,8 +148,8 @@ int main(int argc, char **argv)
         perror("capture_broker: bind/listen");
         return 1;
     }
-    struct fuzz_respond_cfg cfg = {.node_id = 1, .host = "127.0.0.1", .port = port,
-                                   .records_fd = -1};
+    struct fuzz_respond_cfg cfg = {
+        .node_id = 1, .host = "127.0.0.1", .port = port, .records_fd = -1};
     struct client clients[MAX_CLIENTS];
     for (int i = 0; i < MAX_CLIENTS; i++) {
         clients[i].fd = -1;

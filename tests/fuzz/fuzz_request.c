@@ -34,8 +34,11 @@ static int records_fd(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct fuzz_respond_cfg cfg = {.node_id = 1, .host = "localhost", .port = 9092,
-                                   .records_fd = records_fd(), .records_len = 32};
+    struct fuzz_respond_cfg cfg = {.node_id = 1,
+                                   .host = "localhost",
+                                   .port = 9092,
+                                   .records_fd = records_fd(),
+                                   .records_len = 32};
     struct proto_out o;
     proto_out_init(&o);
     int rc = fuzz_respond(data, size, &cfg, &o, NULL, 0);

@@ -41,12 +41,12 @@ union request {
 
 /* What a responder gets: the decoded request and where to put things. */
 struct ctx {
-    struct proto_out *o;           /* the response */
-    struct arena *a;               /* response arrays live here */
-    struct fuzz_respond_cfg *cfg;  /* the pretend cluster */
-    int16_t version;               /* request version */
-    int32_t correlation_id;        /* from the header */
-    const union request *req;      /* the decoded request */
+    struct proto_out *o;          /* the response */
+    struct arena *a;              /* response arrays live here */
+    struct fuzz_respond_cfg *cfg; /* the pretend cluster */
+    int16_t version;              /* request version */
+    int32_t correlation_id;       /* from the header */
+    const union request *req;     /* the decoded request */
 };
 
 typedef int respond_fn(struct ctx *c);
@@ -93,10 +93,13 @@ static int respond_metadata(struct ctx *c)
         t[i].partitions = p;
         t[i].topic_authorized_operations = INT32_MIN;
     }
-    struct proto_MetadataResponse resp = {
-        .brokers_count = 1, .brokers = b, .cluster_id = proto_str_cstr("gregor-test-cluster"),
-        .controller_id = c->cfg->node_id, .topics_count = n, .topics = t,
-        .cluster_authorized_operations = INT32_MIN};
+    struct proto_MetadataResponse resp = {.brokers_count = 1,
+                                          .brokers = b,
+                                          .cluster_id = proto_str_cstr("gregor-test-cluster"),
+                                          .controller_id = c->cfg->node_id,
+                                          .topics_count = n,
+                                          .topics = t,
+                                          .cluster_authorized_operations = INT32_MIN};
     return proto_encode_MetadataResponse(c->o, c->version, c->correlation_id, &resp);
 }
 
@@ -120,8 +123,7 @@ static int respond_produce(struct ctx *c)
         t[i].partition_responses_count = in->partition_data_count;
         t[i].partition_responses = p;
     }
-    struct proto_ProduceResponse resp = {.responses_count = req->topic_data_count,
-                                         .responses = t};
+    struct proto_ProduceResponse resp = {.responses_count = req->topic_data_count, .responses = t};
     return proto_encode_ProduceResponse(c->o, c->version, c->correlation_id, &resp);
 }
 
@@ -150,9 +152,11 @@ static int respond_fetch(struct ctx *c)
             if (j % 2) {
                 int64_t len = c->cfg->records_len > 64 ? 64 : c->cfg->records_len;
                 p[j].record_set.kind = PROTO_RECORDS_FILE;
-                p[j].record_set.file = (struct proto_out_file){
-                    .fd = c->cfg->records_fd, .pos = 0, .len = (int32_t)len,
-                    .owner = c->cfg, .release = release_range};
+                p[j].record_set.file = (struct proto_out_file){.fd = c->cfg->records_fd,
+                                                               .pos = 0,
+                                                               .len = (int32_t)len,
+                                                               .owner = c->cfg,
+                                                               .release = release_range};
                 file_ranges++;
             } else {
                 p[j].record_set.mem = (struct proto_bytes){stand_in, sizeof(stand_in) - 1};
@@ -162,8 +166,8 @@ static int respond_fetch(struct ctx *c)
         t[i].partition_responses_count = in->partitions_count;
         t[i].partition_responses = p;
     }
-    struct proto_FetchResponse resp = {.session_id = 0, .responses_count = req->topics_count,
-                                       .responses = t};
+    struct proto_FetchResponse resp = {
+        .session_id = 0, .responses_count = req->topics_count, .responses = t};
     /* Counted only now: from here on the encoder owns every range. */
     c->cfg->file_ranges += file_ranges;
     return proto_encode_FetchResponse(c->o, c->version, c->correlation_id, &resp);
@@ -255,9 +259,13 @@ static int respond_describe_configs(struct ctx *c)
         for (int32_t j = 0; j < n; j++) {
             syn[j] = (struct proto_DescribeConfigsSynonym){keys[j], proto_str_cstr("1"), 5};
             cf[j] = (struct proto_DescribeConfigsResourceResult){
-                .name = keys[j], .value = proto_str_cstr("1"), .is_default = true,
-                .config_source = 5, .synonyms_count = req->include_synonyms ? 1 : 0,
-                .synonyms = req->include_synonyms ? &syn[j] : NULL, .config_type = 2};
+                .name = keys[j],
+                .value = proto_str_cstr("1"),
+                .is_default = true,
+                .config_source = 5,
+                .synonyms_count = req->include_synonyms ? 1 : 0,
+                .synonyms = req->include_synonyms ? &syn[j] : NULL,
+                .config_type = 2};
         }
         res[i].resource_type = in->resource_type;
         res[i].resource_name = in->resource_name;
@@ -276,17 +284,16 @@ static int respond_create_partitions(struct ctx *c)
     NEED(t || req->topics_count == 0);
     for (int32_t i = 0; i < req->topics_count; i++)
         t[i].name = req->topics[i].name;
-    struct proto_CreatePartitionsResponse resp = {.results_count = req->topics_count,
-                                                  .results = t};
+    struct proto_CreatePartitionsResponse resp = {.results_count = req->topics_count, .results = t};
     return proto_encode_CreatePartitionsResponse(c->o, c->version, c->correlation_id, &resp);
 }
 
 /* The APIs and versions the codec implements (gregor's advertised set). */
 static const struct api {
-    int16_t key;            /* API key */
-    int16_t min, max;       /* implemented versions */
+    int16_t key;             /* API key */
+    int16_t min, max;        /* implemented versions */
     proto_decode_fn *decode; /* body decoder */
-    respond_fn *respond;    /* builds and encodes the response */
+    respond_fn *respond;     /* builds and encodes the response */
 } apis[] = {
     {PROTO_API_PRODUCE, 3, 7, proto_decode_Produce, respond_produce},
     {PROTO_API_FETCH, 4, 11, proto_decode_Fetch, respond_fetch},
@@ -369,8 +376,12 @@ int fuzz_respond(const uint8_t *frame, size_t len, struct fuzz_respond_cfg *cfg,
         rc = fail(why, whysz, rc, "%s v%d: %s", name, h.request_api_version,
                   proto_reader_reason(&r));
     } else {
-        struct ctx c = {.o = o, .a = &a, .cfg = cfg, .version = h.request_api_version,
-                        .correlation_id = h.correlation_id, .req = &req};
+        struct ctx c = {.o = o,
+                        .a = &a,
+                        .cfg = cfg,
+                        .version = h.request_api_version,
+                        .correlation_id = h.correlation_id,
+                        .req = &req};
         rc = api->respond(&c);
         if (rc < 0)
             rc = fail(why, whysz, rc, "%s v%d response: %s", name, h.request_api_version,

@@ -20,12 +20,12 @@
 #include "broker/proto/proto_out.h"
 
 struct fuzz_respond_cfg {
-    int32_t node_id;  /* the one broker's id (also the controller) */
-    const char *host; /* advertised host; borrowed */
-    int32_t port;     /* advertised port */
-    int records_fd;   /* >= 0: Fetch answers odd partitions with a file range of it */
+    int32_t node_id;     /* the one broker's id (also the controller) */
+    const char *host;    /* advertised host; borrowed */
+    int32_t port;        /* advertised port */
+    int records_fd;      /* >= 0: Fetch answers odd partitions with a file range of it */
     int64_t records_len; /* bytes usable at the start of records_fd */
-    int file_ranges;  /* incremented for every file range handed out, decremented on release */
+    int file_ranges;     /* incremented for every file range handed out, decremented on release */
 };
 
 enum fuzz_respond_result {

@@ -16,10 +16,22 @@
 
 #include "common/buf.h"
 
-static inline void pb_i8(struct buf *b, int8_t v) { buf_put_i8(b, v); }
-static inline void pb_i16(struct buf *b, int16_t v) { buf_put_i16(b, v); }
-static inline void pb_i32(struct buf *b, int32_t v) { buf_put_i32(b, v); }
-static inline void pb_i64(struct buf *b, int64_t v) { buf_put_i64(b, v); }
+static inline void pb_i8(struct buf *b, int8_t v)
+{
+    buf_put_i8(b, v);
+}
+static inline void pb_i16(struct buf *b, int16_t v)
+{
+    buf_put_i16(b, v);
+}
+static inline void pb_i32(struct buf *b, int32_t v)
+{
+    buf_put_i32(b, v);
+}
+static inline void pb_i64(struct buf *b, int64_t v)
+{
+    buf_put_i64(b, v);
+}
 
 /* STRING / NULLABLE_STRING: NULL is written as length -1. */
 static inline void pb_str(struct buf *b, const char *s)

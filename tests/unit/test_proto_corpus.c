@@ -134,8 +134,8 @@ static void test_every_captured_frame(void)
         CU_ASSERT_TRUE_FATAL(len >= 8); /* key, version, correlation id */
         files++;
 
-        struct fuzz_respond_cfg cfg = {.node_id = 1, .host = "127.0.0.1", .port = 9092,
-                                       .records_fd = -1};
+        struct fuzz_respond_cfg cfg = {
+            .node_id = 1, .host = "127.0.0.1", .port = 9092, .records_fd = -1};
         struct proto_out o;
         proto_out_init(&o);
         char why[256] = "";
@@ -171,10 +171,10 @@ static void test_every_captured_frame(void)
     closedir(d);
     printf("decoded %d captured frames\n", files);
     /* Every implemented API is in the corpus, and librdkafka's ApiVersions v3. */
-    static const int16_t want[] = {PROTO_API_PRODUCE,        PROTO_API_FETCH,
-                                   PROTO_API_LIST_OFFSETS,   PROTO_API_METADATA,
-                                   PROTO_API_API_VERSIONS,   PROTO_API_CREATE_TOPICS,
-                                   PROTO_API_DELETE_TOPICS,  PROTO_API_DELETE_RECORDS,
+    static const int16_t want[] = {PROTO_API_PRODUCE,          PROTO_API_FETCH,
+                                   PROTO_API_LIST_OFFSETS,     PROTO_API_METADATA,
+                                   PROTO_API_API_VERSIONS,     PROTO_API_CREATE_TOPICS,
+                                   PROTO_API_DELETE_TOPICS,    PROTO_API_DELETE_RECORDS,
                                    PROTO_API_DESCRIBE_CONFIGS, PROTO_API_CREATE_PARTITIONS};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         CU_ASSERT_TRUE(seen[want[i]]);

@@ -58,8 +58,8 @@ static void test_file_range_between_memory(void)
     proto_out_init(&o);
     proto_out_begin_response(&o, 7);
     proto_out_i32(&o, 4); /* a records length, as Fetch writes it */
-    struct proto_out_file f = {.fd = fd, .pos = 3, .len = 4, .owner = &released,
-                               .release = count_release};
+    struct proto_out_file f = {
+        .fd = fd, .pos = 3, .len = 4, .owner = &released, .release = count_release};
     proto_out_add_file(&o, &f);
     proto_out_i16(&o, -1);
     CU_ASSERT_EQUAL(proto_out_end_response(&o), 0);
@@ -81,8 +81,8 @@ static void test_file_range_between_memory(void)
     struct buf flat;
     buf_init(&flat);
     CU_ASSERT_EQUAL(proto_out_copy_to(&o, &flat), 0);
-    static const uint8_t want[] = {0, 0, 0, 14, 0, 0, 0, 7, 0, 0, 0, 4, '3', '4', '5', '6',
-                                   0xff, 0xff};
+    static const uint8_t want[] = {0, 0, 0, 14,  0,   0,   0,   7,    0,
+                                   0, 0, 4, '3', '4', '5', '6', 0xff, 0xff};
     CU_ASSERT_EQUAL_FATAL(flat.len, sizeof(want));
     CU_ASSERT_EQUAL(memcmp(flat.data, want, sizeof(want)), 0);
     buf_destroy(&flat);
@@ -100,8 +100,8 @@ static void test_two_frames_and_adjacent_files(void)
     struct proto_out o;
     proto_out_init(&o);
     proto_out_begin_response(&o, 1);
-    struct proto_out_file f = {.fd = fd, .pos = 0, .len = 2, .owner = &released,
-                               .release = count_release};
+    struct proto_out_file f = {
+        .fd = fd, .pos = 0, .len = 2, .owner = &released, .release = count_release};
     proto_out_add_file(&o, &f);
     f.pos = 8;
     proto_out_add_file(&o, &f); /* two file chunks in a row */
@@ -122,8 +122,8 @@ static void test_two_frames_and_adjacent_files(void)
     struct buf flat;
     buf_init(&flat);
     CU_ASSERT_EQUAL(proto_out_copy_to(&o, &flat), 0);
-    static const uint8_t want[] = {0, 0, 0, 8, 0, 0, 0, 1, '0', '1', '8', '9',
-                                   0, 0, 0, 5, 0, 0, 0, 2, 9};
+    static const uint8_t want[] = {0,   0, 0, 8, 0, 0, 0, 1, '0', '1', '8',
+                                   '9', 0, 0, 0, 5, 0, 0, 0, 2,   9};
     CU_ASSERT_EQUAL_FATAL(flat.len, sizeof(want));
     CU_ASSERT_EQUAL(memcmp(flat.data, want, sizeof(want)), 0);
     CU_ASSERT_EQUAL(proto_out_size(&o), (int64_t)sizeof(want));
@@ -178,14 +178,12 @@ static void test_file_owner_released_on_failure(void)
     struct proto_out o;
     proto_out_init(&o);
     /* A bad range is refused and its owner released at once. */
-    struct proto_out_file bad = {.fd = -1, .len = 1, .owner = &released,
-                                 .release = count_release};
+    struct proto_out_file bad = {.fd = -1, .len = 1, .owner = &released, .release = count_release};
     proto_out_add_file(&o, &bad);
     CU_ASSERT_EQUAL(proto_out_status(&o), GR_E_INVALID);
     CU_ASSERT_EQUAL(released, 1);
     /* After a failure a good range is released at once too. */
-    struct proto_out_file good = {.fd = 0, .len = 1, .owner = &released,
-                                  .release = count_release};
+    struct proto_out_file good = {.fd = 0, .len = 1, .owner = &released, .release = count_release};
     proto_out_add_file(&o, &good);
     CU_ASSERT_EQUAL(released, 2);
     proto_out_destroy(&o);
@@ -198,8 +196,8 @@ static void test_frame_above_2gib_fails(void)
     struct proto_out o;
     proto_out_init(&o);
     proto_out_begin_response(&o, 1);
-    struct proto_out_file f = {.fd = 0, .len = INT32_MAX, .owner = &released,
-                               .release = count_release};
+    struct proto_out_file f = {
+        .fd = 0, .len = INT32_MAX, .owner = &released, .release = count_release};
     proto_out_add_file(&o, &f);
     CU_ASSERT_EQUAL(proto_out_end_response(&o), GR_E_TOO_LARGE);
     proto_out_destroy(&o);

@@ -94,9 +94,8 @@ static void test_null_frame_reads_as_empty(void)
 static void test_varints(void)
 {
     /* 300 as an unsigned varint; -1 and 150 zig-zag; INT64_MIN as a varlong. */
-    static const uint8_t in[] = {0xac, 0x02, 0x01, 0xac, 0x02, 0xff, 0xff, 0xff, 0xff,
-                                 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff,
-                                 0xff, 0x0f};
+    static const uint8_t in[] = {0xac, 0x02, 0x01, 0xac, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f};
     struct proto_reader r = over(in, sizeof(in));
     CU_ASSERT_EQUAL(proto_reader_uvarint(&r), 300);
     CU_ASSERT_EQUAL(proto_reader_varint(&r), -1);
@@ -487,19 +486,33 @@ static void test_api_table(void)
         int16_t key, version;
         int header;
     } cases[] = {
-        {PROTO_API_PRODUCE, 8, 1},        {PROTO_API_PRODUCE, 9, 2},
-        {PROTO_API_FETCH, 11, 1},         {PROTO_API_FETCH, 12, 2},
-        {PROTO_API_LIST_OFFSETS, 5, 1},   {PROTO_API_LIST_OFFSETS, 6, 2},
-        {PROTO_API_METADATA, 8, 1},       {PROTO_API_METADATA, 9, 2},
-        {PROTO_API_API_VERSIONS, 2, 1},   {PROTO_API_API_VERSIONS, 3, 2},
-        {PROTO_API_CREATE_TOPICS, 4, 1},  {PROTO_API_CREATE_TOPICS, 5, 2},
-        {PROTO_API_DELETE_TOPICS, 3, 1},  {PROTO_API_DELETE_TOPICS, 4, 2},
-        {PROTO_API_DELETE_RECORDS, 1, 1}, {PROTO_API_DELETE_RECORDS, 2, 2},
-        {PROTO_API_DESCRIBE_CONFIGS, 3, 1}, {PROTO_API_DESCRIBE_CONFIGS, 4, 2},
-        {PROTO_API_CREATE_PARTITIONS, 1, 1}, {PROTO_API_CREATE_PARTITIONS, 2, 2},
-        {PROTO_API_SASL_HANDSHAKE, 1, 1}, {PROTO_API_OFFSET_DELETE, 0, 1},
-        {PROTO_API_CONTROLLED_SHUTDOWN, 0, 0}, {PROTO_API_CONTROLLED_SHUTDOWN, 1, 1},
-        {PROTO_API_DESCRIBE_CLUSTER, 0, 2}, {-1, 0, -1}, {88, 0, -1},
+        {PROTO_API_PRODUCE, 8, 1},
+        {PROTO_API_PRODUCE, 9, 2},
+        {PROTO_API_FETCH, 11, 1},
+        {PROTO_API_FETCH, 12, 2},
+        {PROTO_API_LIST_OFFSETS, 5, 1},
+        {PROTO_API_LIST_OFFSETS, 6, 2},
+        {PROTO_API_METADATA, 8, 1},
+        {PROTO_API_METADATA, 9, 2},
+        {PROTO_API_API_VERSIONS, 2, 1},
+        {PROTO_API_API_VERSIONS, 3, 2},
+        {PROTO_API_CREATE_TOPICS, 4, 1},
+        {PROTO_API_CREATE_TOPICS, 5, 2},
+        {PROTO_API_DELETE_TOPICS, 3, 1},
+        {PROTO_API_DELETE_TOPICS, 4, 2},
+        {PROTO_API_DELETE_RECORDS, 1, 1},
+        {PROTO_API_DELETE_RECORDS, 2, 2},
+        {PROTO_API_DESCRIBE_CONFIGS, 3, 1},
+        {PROTO_API_DESCRIBE_CONFIGS, 4, 2},
+        {PROTO_API_CREATE_PARTITIONS, 1, 1},
+        {PROTO_API_CREATE_PARTITIONS, 2, 2},
+        {PROTO_API_SASL_HANDSHAKE, 1, 1},
+        {PROTO_API_OFFSET_DELETE, 0, 1},
+        {PROTO_API_CONTROLLED_SHUTDOWN, 0, 0},
+        {PROTO_API_CONTROLLED_SHUTDOWN, 1, 1},
+        {PROTO_API_DESCRIBE_CLUSTER, 0, 2},
+        {-1, 0, -1},
+        {88, 0, -1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         CU_ASSERT_EQUAL(proto_api_request_header_version(cases[i].key, cases[i].version),
@@ -551,14 +564,13 @@ int main(void)
         {"array counts", test_array_counts},
         {"the first failure reason is kept", test_fail_keeps_first_reason},
         CU_TEST_INFO_NULL};
-    static CU_TestInfo header[] = {
-        {"request header v1", test_header_v1},
-        {"request header v2 and v0", test_header_v2_and_v0},
-        {"above-max versions yield a correlation id",
-         test_header_above_max_still_yields_correlation_id},
-        {"API key table", test_api_table},
-        {"error codes", test_error_codes},
-        CU_TEST_INFO_NULL};
+    static CU_TestInfo header[] = {{"request header v1", test_header_v1},
+                                   {"request header v2 and v0", test_header_v2_and_v0},
+                                   {"above-max versions yield a correlation id",
+                                    test_header_above_max_still_yields_correlation_id},
+                                   {"API key table", test_api_table},
+                                   {"error codes", test_error_codes},
+                                   CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"proto_reader", NULL, NULL, NULL, NULL, reader},
                                     {"proto_header", NULL, NULL, NULL, NULL, header},
                                     CU_SUITE_INFO_NULL};

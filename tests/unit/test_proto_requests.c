@@ -31,10 +31,10 @@
 /* One decode from an exact-size copy of a body; the frame, arena and reader
  * live until decoded_free(). */
 struct decoded {
-    uint8_t *frame;         /* exact-size copy of the body */
-    struct arena arena;     /* the request's arrays */
-    struct proto_reader r;  /* the cursor, for the failure reason */
-    int rc;                 /* what the decoder returned */
+    uint8_t *frame;        /* exact-size copy of the body */
+    struct arena arena;    /* the request's arrays */
+    struct proto_reader r; /* the cursor, for the failure reason */
+    int rc;                /* what the decoder returned */
 };
 
 static void decode(struct decoded *d, proto_decode_fn *fn, int16_t version, const struct buf *b,
@@ -55,8 +55,8 @@ static void decoded_free(struct decoded *d)
 }
 
 /* Every strict prefix of a valid body fails; the body plus junk decodes. */
-static void check_truncation_and_trailing(proto_decode_fn *fn, int16_t version,
-                                          const struct buf *b, size_t out_size)
+static void check_truncation_and_trailing(proto_decode_fn *fn, int16_t version, const struct buf *b,
+                                          size_t out_size)
 {
     void *out = malloc(out_size);
     for (size_t n = 0; n < b->len; n++) {
@@ -98,8 +98,8 @@ static void test_api_versions(void)
         decoded_free(&d);
     }
     /* v3: compact strings, then the body's tagged fields. */
-    static const uint8_t v3[] = {0x0b, 'l', 'i', 'b', 'r', 'd', 'k', 'a', 'f', 'k', 'a',
-                                 0x06, '2', '.', '0', '.', '2', 0x00};
+    static const uint8_t v3[] = {0x0b, 'l', 'i',  'b', 'r', 'd', 'k', 'a', 'f',
+                                 'k',  'a', 0x06, '2', '.', '0', '.', '2', 0x00};
     buf_append(&b, v3, sizeof(v3));
     struct decoded d;
     decode(&d, proto_decode_ApiVersions, 3, &b, &req);
@@ -267,30 +267,30 @@ static void fetch_body(struct buf *b, int16_t v)
     pb_i32(b, 52428800); /* max_bytes (v3+) */
     pb_i8(b, 1);         /* isolation_level (v4+) */
     if (v >= 7) {
-        pb_i32(b, 12);   /* session_id */
-        pb_i32(b, 3);    /* session_epoch */
+        pb_i32(b, 12); /* session_id */
+        pb_i32(b, 3);  /* session_epoch */
     }
-    pb_i32(b, 1);        /* topics */
+    pb_i32(b, 1); /* topics */
     pb_str(b, "events");
-    pb_i32(b, 2);        /* partitions */
+    pb_i32(b, 2); /* partitions */
     for (int32_t p = 0; p < 2; p++) {
-        pb_i32(b, p);          /* partition */
+        pb_i32(b, p); /* partition */
         if (v >= 9)
-            pb_i32(b, 5);      /* current_leader_epoch */
-        pb_i64(b, 42 + p);     /* fetch_offset */
+            pb_i32(b, 5);  /* current_leader_epoch */
+        pb_i64(b, 42 + p); /* fetch_offset */
         if (v >= 5)
-            pb_i64(b, 7);      /* log_start_offset */
-        pb_i32(b, 1048576);    /* partition_max_bytes */
+            pb_i64(b, 7);   /* log_start_offset */
+        pb_i32(b, 1048576); /* partition_max_bytes */
     }
     if (v >= 7) {
-        pb_i32(b, 1);          /* forgotten_topics_data */
+        pb_i32(b, 1); /* forgotten_topics_data */
         pb_str(b, "old");
         pb_i32(b, 2);
         pb_i32(b, 4);
         pb_i32(b, 6);
     }
     if (v >= 11)
-        pb_str(b, "rack-a");   /* rack_id */
+        pb_str(b, "rack-a"); /* rack_id */
 }
 
 static void test_fetch(void)
@@ -343,19 +343,19 @@ static void test_fetch(void)
 
 static void list_offsets_body(struct buf *b, int16_t v)
 {
-    pb_i32(b, -1);          /* replica_id */
+    pb_i32(b, -1); /* replica_id */
     if (v >= 2)
-        pb_i8(b, 1);        /* isolation_level */
-    pb_i32(b, 1);           /* topics */
+        pb_i8(b, 1); /* isolation_level */
+    pb_i32(b, 1);    /* topics */
     pb_str(b, "t");
-    pb_i32(b, 2);           /* partitions */
+    pb_i32(b, 2); /* partitions */
     for (int32_t p = 0; p < 2; p++) {
-        pb_i32(b, p);       /* partition_index */
+        pb_i32(b, p); /* partition_index */
         if (v >= 4)
-            pb_i32(b, 9);   /* current_leader_epoch */
+            pb_i32(b, 9);       /* current_leader_epoch */
         pb_i64(b, p ? -2 : -1); /* timestamp: latest, earliest */
         if (v == 0)
-            pb_i32(b, 3);   /* max_num_offsets */
+            pb_i32(b, 3); /* max_num_offsets */
     }
 }
 
@@ -391,12 +391,12 @@ static void test_list_offsets(void)
 
 static void create_topics_body(struct buf *b, int16_t v)
 {
-    pb_i32(b, 2);                 /* topics */
-    pb_str(b, "new");             /* name */
-    pb_i32(b, 3);                 /* num_partitions */
-    pb_i16(b, 1);                 /* replication_factor */
-    pb_i32(b, 0);                 /* assignments */
-    pb_i32(b, 2);                 /* configs */
+    pb_i32(b, 2);     /* topics */
+    pb_str(b, "new"); /* name */
+    pb_i32(b, 3);     /* num_partitions */
+    pb_i16(b, 1);     /* replication_factor */
+    pb_i32(b, 0);     /* assignments */
+    pb_i32(b, 2);     /* configs */
     pb_str(b, "retention.ms");
     pb_str(b, "1000");
     pb_str(b, "cleanup.policy");
@@ -404,19 +404,19 @@ static void create_topics_body(struct buf *b, int16_t v)
     pb_str(b, "placed");
     pb_i32(b, -1);
     pb_i16(b, -1);
-    pb_i32(b, 2);                 /* assignments */
-    pb_i32(b, 0);                 /* partition_index */
-    pb_i32(b, 2);                 /* broker_ids */
+    pb_i32(b, 2); /* assignments */
+    pb_i32(b, 0); /* partition_index */
+    pb_i32(b, 2); /* broker_ids */
     pb_i32(b, 1);
     pb_i32(b, 2);
-    pb_i32(b, 1);                 /* partition_index */
-    pb_i32(b, 2);                 /* broker_ids */
+    pb_i32(b, 1); /* partition_index */
+    pb_i32(b, 2); /* broker_ids */
     pb_i32(b, 2);
     pb_i32(b, 1);
-    pb_i32(b, 0);                 /* configs */
-    pb_i32(b, 60000);             /* timeout_ms */
+    pb_i32(b, 0);     /* configs */
+    pb_i32(b, 60000); /* timeout_ms */
     if (v >= 1)
-        pb_i8(b, 1);              /* validate_only */
+        pb_i8(b, 1); /* validate_only */
 }
 
 static void test_create_topics(void)
@@ -539,18 +539,18 @@ static void test_describe_configs(void)
     buf_init(&b);
     for (int16_t v = 0; v <= 3; v++) {
         buf_reset(&b);
-        pb_i32(&b, 2);       /* resources */
-        pb_i8(&b, 2);        /* TOPIC */
+        pb_i32(&b, 2); /* resources */
+        pb_i8(&b, 2);  /* TOPIC */
         pb_str(&b, "t");
-        pb_i32(&b, -1);      /* every key */
-        pb_i8(&b, 4);        /* BROKER */
+        pb_i32(&b, -1); /* every key */
+        pb_i8(&b, 4);   /* BROKER */
         pb_str(&b, "1");
         pb_i32(&b, 1);
         pb_str(&b, "log.retention.hours");
         if (v >= 1)
-            pb_i8(&b, 1);    /* include_synonyms */
+            pb_i8(&b, 1); /* include_synonyms */
         if (v >= 3)
-            pb_i8(&b, 1);    /* include_documentation */
+            pb_i8(&b, 1); /* include_documentation */
         decode(&d, proto_decode_DescribeConfigs, v, &b, &req);
         CU_ASSERT_EQUAL_FATAL(d.rc, 0);
         CU_ASSERT_EQUAL_FATAL(req.resources_count, 2);
@@ -559,8 +559,7 @@ static void test_describe_configs(void)
         CU_ASSERT_EQUAL(req.resources[0].configuration_keys_count, -1);
         CU_ASSERT_EQUAL(req.resources[1].resource_type, 4);
         CU_ASSERT_EQUAL_FATAL(req.resources[1].configuration_keys_count, 1);
-        CU_ASSERT_TRUE(proto_str_eq(req.resources[1].configuration_keys[0],
-                                    "log.retention.hours"));
+        CU_ASSERT_TRUE(proto_str_eq(req.resources[1].configuration_keys[0], "log.retention.hours"));
         CU_ASSERT_EQUAL(req.include_synonyms, v >= 1);
         CU_ASSERT_EQUAL(req.include_documentation, v >= 3);
         decoded_free(&d);
@@ -578,13 +577,13 @@ static void test_create_partitions(void)
     struct decoded d;
     struct buf b;
     buf_init(&b);
-    pb_i32(&b, 2);   /* topics */
+    pb_i32(&b, 2); /* topics */
     pb_str(&b, "t");
-    pb_i32(&b, 4);   /* count */
-    pb_i32(&b, -1);  /* assignments: null, the broker picks */
+    pb_i32(&b, 4);  /* count */
+    pb_i32(&b, -1); /* assignments: null, the broker picks */
     pb_str(&b, "u");
     pb_i32(&b, 3);
-    pb_i32(&b, 1);   /* one new partition */
+    pb_i32(&b, 1); /* one new partition */
     pb_i32(&b, 2);
     pb_i32(&b, 2);
     pb_i32(&b, 3);
@@ -613,18 +612,17 @@ static void test_create_partitions(void)
 
 int main(void)
 {
-    static CU_TestInfo tests[] = {
-        {"ApiVersions v0-3", test_api_versions},
-        {"Metadata v0-8", test_metadata},
-        {"Produce v3-7", test_produce},
-        {"Fetch v4-11", test_fetch},
-        {"ListOffsets v0-5", test_list_offsets},
-        {"CreateTopics v0-4", test_create_topics},
-        {"DeleteTopics v0-3", test_delete_topics},
-        {"DeleteRecords v0-1", test_delete_records},
-        {"DescribeConfigs v0-3", test_describe_configs},
-        {"CreatePartitions v0-1", test_create_partitions},
-        CU_TEST_INFO_NULL};
+    static CU_TestInfo tests[] = {{"ApiVersions v0-3", test_api_versions},
+                                  {"Metadata v0-8", test_metadata},
+                                  {"Produce v3-7", test_produce},
+                                  {"Fetch v4-11", test_fetch},
+                                  {"ListOffsets v0-5", test_list_offsets},
+                                  {"CreateTopics v0-4", test_create_topics},
+                                  {"DeleteTopics v0-3", test_delete_topics},
+                                  {"DeleteRecords v0-1", test_delete_records},
+                                  {"DescribeConfigs v0-3", test_describe_configs},
+                                  {"CreatePartitions v0-1", test_create_partitions},
+                                  CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"proto requests", NULL, NULL, NULL, NULL, tests},
                                     CU_SUITE_INFO_NULL};
     return test_main("test_proto_requests", suites);

@@ -80,8 +80,8 @@ static void test_api_versions_fallback_bytes(void)
 static void test_api_versions(void)
 {
     static const struct proto_ApiVersion keys[] = {{0, 3, 7}, {1, 4, 11}};
-    struct proto_ApiVersionsResponse resp = {.api_keys_count = 2, .api_keys = keys,
-                                             .throttle_time_ms = 5};
+    struct proto_ApiVersionsResponse resp = {
+        .api_keys_count = 2, .api_keys = keys, .throttle_time_ms = 5};
     for (int16_t v = 0; v <= 2; v++) {
         struct buf body;
         buf_init(&body);
@@ -119,63 +119,77 @@ static void test_metadata(void)
         {.node_id = 2, .host = S("h2"), .port = 9093, .rack = S("r1")},
     };
     const struct proto_MetadataResponsePartition parts[] = {{
-        .error_code = 0, .partition_index = 0, .leader_id = 1, .leader_epoch = 4,
-        .replica_nodes_count = 2, .replica_nodes = replicas,
-        .isr_nodes_count = 1, .isr_nodes = isr,
-        .offline_replicas_count = 1, .offline_replicas = offline,
+        .error_code = 0,
+        .partition_index = 0,
+        .leader_id = 1,
+        .leader_epoch = 4,
+        .replica_nodes_count = 2,
+        .replica_nodes = replicas,
+        .isr_nodes_count = 1,
+        .isr_nodes = isr,
+        .offline_replicas_count = 1,
+        .offline_replicas = offline,
     }};
     const struct proto_MetadataResponseTopic topics[] = {
-        {.name = S("t"), .is_internal = false, .partitions_count = 1, .partitions = parts,
+        {.name = S("t"),
+         .is_internal = false,
+         .partitions_count = 1,
+         .partitions = parts,
          .topic_authorized_operations = INT32_MIN},
         {.error_code = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION, .name = S("gone")},
     };
     const struct proto_MetadataResponse resp = {
-        .throttle_time_ms = 0, .brokers_count = 2, .brokers = brokers,
-        .cluster_id = S("cid"), .controller_id = 2, .topics_count = 2, .topics = topics,
+        .throttle_time_ms = 0,
+        .brokers_count = 2,
+        .brokers = brokers,
+        .cluster_id = S("cid"),
+        .controller_id = 2,
+        .topics_count = 2,
+        .topics = topics,
         .cluster_authorized_operations = INT32_MIN,
     };
     for (int16_t v = 0; v <= 8; v++) {
         struct buf b;
         buf_init(&b);
         if (v >= 3)
-            pb_i32(&b, 0);                 /* throttle_time_ms */
-        pb_i32(&b, 2);                     /* brokers */
+            pb_i32(&b, 0); /* throttle_time_ms */
+        pb_i32(&b, 2);     /* brokers */
         pb_i32(&b, 1);
         pb_str(&b, "localhost");
         pb_i32(&b, 9092);
         if (v >= 1)
-            pb_str(&b, NULL);              /* rack */
+            pb_str(&b, NULL); /* rack */
         pb_i32(&b, 2);
         pb_str(&b, "h2");
         pb_i32(&b, 9093);
         if (v >= 1)
             pb_str(&b, "r1");
         if (v >= 2)
-            pb_str(&b, "cid");             /* cluster_id */
+            pb_str(&b, "cid"); /* cluster_id */
         if (v >= 1)
-            pb_i32(&b, 2);                 /* controller_id */
-        pb_i32(&b, 2);                     /* topics */
+            pb_i32(&b, 2); /* controller_id */
+        pb_i32(&b, 2);     /* topics */
         pb_i16(&b, 0);
         pb_str(&b, "t");
         if (v >= 1)
-            pb_i8(&b, 0);                  /* is_internal */
-        pb_i32(&b, 1);                     /* partitions */
+            pb_i8(&b, 0); /* is_internal */
+        pb_i32(&b, 1);    /* partitions */
         pb_i16(&b, 0);
         pb_i32(&b, 0);
-        pb_i32(&b, 1);                     /* leader_id */
+        pb_i32(&b, 1); /* leader_id */
         if (v >= 7)
-            pb_i32(&b, 4);                 /* leader_epoch */
+            pb_i32(&b, 4); /* leader_epoch */
         pb_i32(&b, 2);
         pb_i32(&b, 1);
         pb_i32(&b, 2);
         pb_i32(&b, 1);
         pb_i32(&b, 1);
         if (v >= 5) {
-            pb_i32(&b, 1);                 /* offline_replicas */
+            pb_i32(&b, 1); /* offline_replicas */
             pb_i32(&b, 2);
         }
         if (v >= 8)
-            pb_i32(&b, INT32_MIN);         /* topic_authorized_operations */
+            pb_i32(&b, INT32_MIN); /* topic_authorized_operations */
         pb_i16(&b, 3);
         pb_str(&b, "gone");
         if (v >= 1)
@@ -184,7 +198,7 @@ static void test_metadata(void)
         if (v >= 8)
             pb_i32(&b, 0);
         if (v >= 8)
-            pb_i32(&b, INT32_MIN);         /* cluster_authorized_operations */
+            pb_i32(&b, INT32_MIN); /* cluster_authorized_operations */
         struct proto_out o;
         proto_out_init(&o);
         CU_ASSERT_EQUAL(proto_encode_MetadataResponse(&o, v, 12345, &resp), 0);
@@ -201,15 +215,21 @@ static void test_metadata(void)
 static void test_produce(void)
 {
     const struct proto_PartitionProduceResponse parts[] = {
-        {.index = 0, .error_code = 0, .base_offset = 100, .log_append_time_ms = -1,
+        {.index = 0,
+         .error_code = 0,
+         .base_offset = 100,
+         .log_append_time_ms = -1,
          .log_start_offset = 0},
-        {.index = 1, .error_code = PROTO_ERR_NOT_LEADER_OR_FOLLOWER, .base_offset = -1,
-         .log_append_time_ms = -1, .log_start_offset = -1},
+        {.index = 1,
+         .error_code = PROTO_ERR_NOT_LEADER_OR_FOLLOWER,
+         .base_offset = -1,
+         .log_append_time_ms = -1,
+         .log_start_offset = -1},
     };
     const struct proto_TopicProduceResponse topics[] = {
         {.name = S("orders"), .partition_responses_count = 2, .partition_responses = parts}};
-    const struct proto_ProduceResponse resp = {.responses_count = 1, .responses = topics,
-                                               .throttle_time_ms = 0};
+    const struct proto_ProduceResponse resp = {
+        .responses_count = 1, .responses = topics, .throttle_time_ms = 0};
     for (int16_t v = 3; v <= 7; v++) {
         struct buf b;
         buf_init(&b);
@@ -238,20 +258,19 @@ static void test_produce(void)
     }
 
     /* One literal frame, for a reader who wants to see the bytes. */
-    const struct proto_PartitionProduceResponse one = {.index = 2, .base_offset = 5,
-                                                       .log_append_time_ms = -1,
-                                                       .log_start_offset = 0};
-    const struct proto_TopicProduceResponse t = {.name = S("a"), .partition_responses_count = 1,
-                                                 .partition_responses = &one};
+    const struct proto_PartitionProduceResponse one = {
+        .index = 2, .base_offset = 5, .log_append_time_ms = -1, .log_start_offset = 0};
+    const struct proto_TopicProduceResponse t = {
+        .name = S("a"), .partition_responses_count = 1, .partition_responses = &one};
     const struct proto_ProduceResponse r7 = {.responses_count = 1, .responses = &t};
     static const uint8_t want[] = {
-        0, 0, 0, 0x31, 0, 0, 0, 9,             /* size 49, correlation id 9 */
-        0, 0, 0, 1, 0, 1, 'a',                 /* [ "a" */
-        0, 0, 0, 1, 0, 0, 0, 2, 0, 0,          /*   [ index 2, error 0 */
-        0, 0, 0, 0, 0, 0, 0, 5,                /*     base_offset 5 */
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* log_append_time_ms -1 */
-        0, 0, 0, 0, 0, 0, 0, 0,                /*     log_start_offset 0 ]] */
-        0, 0, 0, 0,                            /* throttle_time_ms */
+        0,    0,    0,    0x31, 0,    0,    0,    9,          /* size 49, correlation id 9 */
+        0,    0,    0,    1,    0,    1,    'a',              /* [ "a" */
+        0,    0,    0,    1,    0,    0,    0,    2,    0, 0, /*   [ index 2, error 0 */
+        0,    0,    0,    0,    0,    0,    0,    5,          /*     base_offset 5 */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,       /* log_append_time_ms -1 */
+        0,    0,    0,    0,    0,    0,    0,    0,          /*     log_start_offset 0 ]] */
+        0,    0,    0,    0,                                  /* throttle_time_ms */
     };
     struct proto_out o;
     proto_out_init(&o);
@@ -286,30 +305,45 @@ static void test_fetch(void)
     for (int16_t v = 4; v <= 11; v++) {
         int released = 0;
         const struct proto_FetchablePartitionResponse parts[] = {
-            {.partition = 0, .high_watermark = 10, .last_stable_offset = 10,
-             .log_start_offset = 0, .preferred_read_replica = -1,
+            {.partition = 0,
+             .high_watermark = 10,
+             .last_stable_offset = 10,
+             .log_start_offset = 0,
+             .preferred_read_replica = -1,
              .record_set = {.kind = PROTO_RECORDS_MEM, .mem = {(const uint8_t *)"abc", 3}}},
-            {.partition = 1, .high_watermark = 20, .last_stable_offset = 20,
-             .log_start_offset = 2, .preferred_read_replica = -1,
+            {.partition = 1,
+             .high_watermark = 20,
+             .last_stable_offset = 20,
+             .log_start_offset = 2,
+             .preferred_read_replica = -1,
              .record_set = {.kind = PROTO_RECORDS_FILE,
-                            .file = {.fd = fd, .pos = 2, .len = 8, .owner = &released,
+                            .file = {.fd = fd,
+                                     .pos = 2,
+                                     .len = 8,
+                                     .owner = &released,
                                      .release = count_release}}},
-            {.partition = 2, .error_code = PROTO_ERR_OFFSET_OUT_OF_RANGE, .high_watermark = -1,
-             .last_stable_offset = -1, .log_start_offset = -1, .preferred_read_replica = -1,
+            {.partition = 2,
+             .error_code = PROTO_ERR_OFFSET_OUT_OF_RANGE,
+             .high_watermark = -1,
+             .last_stable_offset = -1,
+             .log_start_offset = -1,
+             .preferred_read_replica = -1,
              .record_set = {.kind = PROTO_RECORDS_NULL}},
             {.partition = 3, .preferred_read_replica = -1}, /* zeroed records: empty */
         };
         const struct proto_FetchableTopicResponse topics[] = {
             {.topic = S("events"), .partition_responses_count = 4, .partition_responses = parts}};
-        const struct proto_FetchResponse resp = {.throttle_time_ms = 1, .error_code = 0,
-                                                 .session_id = 77, .responses_count = 1,
+        const struct proto_FetchResponse resp = {.throttle_time_ms = 1,
+                                                 .error_code = 0,
+                                                 .session_id = 77,
+                                                 .responses_count = 1,
                                                  .responses = topics};
         struct buf b;
         buf_init(&b);
-        pb_i32(&b, 1);                  /* throttle_time_ms */
+        pb_i32(&b, 1); /* throttle_time_ms */
         if (v >= 7) {
-            pb_i16(&b, 0);              /* error_code */
-            pb_i32(&b, 77);             /* session_id */
+            pb_i16(&b, 0);  /* error_code */
+            pb_i32(&b, 77); /* session_id */
         }
         pb_i32(&b, 1);
         pb_str(&b, "events");
@@ -319,13 +353,13 @@ static void test_fetch(void)
         for (int p = 0; p < 4; p++) {
             pb_i32(&b, p);
             pb_i16(&b, p == 2 ? 1 : 0);
-            pb_i64(&b, hw[p]);          /* high_watermark */
-            pb_i64(&b, lso[p]);         /* last_stable_offset (v4+) */
+            pb_i64(&b, hw[p]);  /* high_watermark */
+            pb_i64(&b, lso[p]); /* last_stable_offset (v4+) */
             if (v >= 5)
-                pb_i64(&b, lstart[p]);  /* log_start_offset */
-            pb_i32(&b, 0);              /* aborted_transactions: empty */
+                pb_i64(&b, lstart[p]); /* log_start_offset */
+            pb_i32(&b, 0);             /* aborted_transactions: empty */
             if (v >= 11)
-                pb_i32(&b, -1);         /* preferred_read_replica */
+                pb_i32(&b, -1); /* preferred_read_replica */
             if (p == 0)
                 pb_bytes(&b, "abc", 3);
             else if (p == 1)
@@ -360,9 +394,8 @@ static void test_fetch_failure_releases_files(void)
     memset(parts, 0, sizeof(parts));
     for (int i = 0; i < 3; i++) {
         parts[i].record_set.kind = PROTO_RECORDS_FILE;
-        parts[i].record_set.file =
-            (struct proto_out_file){.fd = 0, .len = 1, .owner = &released,
-                                    .release = count_release};
+        parts[i].record_set.file = (struct proto_out_file){
+            .fd = 0, .len = 1, .owner = &released, .release = count_release};
     }
     struct proto_FetchableTopicResponse topics[] = {
         {.topic = PROTO_STR_NULL, .partition_responses_count = 3, .partition_responses = parts}};
@@ -389,13 +422,16 @@ static void test_fetch_failure_releases_files(void)
 static void test_list_offsets(void)
 {
     static const int64_t old[] = {5, 0};
-    const struct proto_ListOffsetsPartitionResponse parts[] = {
-        {.partition_index = 0, .old_style_offsets_count = 2, .old_style_offsets = old,
-         .timestamp = -1, .offset = 5, .leader_epoch = 3}};
+    const struct proto_ListOffsetsPartitionResponse parts[] = {{.partition_index = 0,
+                                                                .old_style_offsets_count = 2,
+                                                                .old_style_offsets = old,
+                                                                .timestamp = -1,
+                                                                .offset = 5,
+                                                                .leader_epoch = 3}};
     const struct proto_ListOffsetsTopicResponse topics[] = {
         {.name = S("t"), .partitions_count = 1, .partitions = parts}};
-    const struct proto_ListOffsetsResponse resp = {.throttle_time_ms = 2, .topics_count = 1,
-                                                   .topics = topics};
+    const struct proto_ListOffsetsResponse resp = {
+        .throttle_time_ms = 2, .topics_count = 1, .topics = topics};
     for (int16_t v = 0; v <= 5; v++) {
         struct buf b;
         buf_init(&b);
@@ -407,14 +443,14 @@ static void test_list_offsets(void)
         pb_i32(&b, 0);
         pb_i16(&b, 0);
         if (v == 0) {
-            pb_i32(&b, 2);          /* old_style_offsets */
+            pb_i32(&b, 2); /* old_style_offsets */
             pb_i64(&b, 5);
             pb_i64(&b, 0);
         } else {
-            pb_i64(&b, -1);         /* timestamp */
-            pb_i64(&b, 5);          /* offset */
+            pb_i64(&b, -1); /* timestamp */
+            pb_i64(&b, 5);  /* offset */
             if (v >= 4)
-                pb_i32(&b, 3);      /* leader_epoch */
+                pb_i32(&b, 3); /* leader_epoch */
         }
         struct proto_out o;
         proto_out_init(&o);
@@ -429,11 +465,12 @@ static void test_create_topics(void)
 {
     const struct proto_CreatableTopicResult topics[] = {
         {.name = S("new"), .error_code = 0, .error_message = PROTO_STR_NULL},
-        {.name = S("old"), .error_code = PROTO_ERR_TOPIC_ALREADY_EXISTS,
+        {.name = S("old"),
+         .error_code = PROTO_ERR_TOPIC_ALREADY_EXISTS,
          .error_message = S("Topic 'old' already exists.")},
     };
-    const struct proto_CreateTopicsResponse resp = {.throttle_time_ms = 0, .topics_count = 2,
-                                                    .topics = topics};
+    const struct proto_CreateTopicsResponse resp = {
+        .throttle_time_ms = 0, .topics_count = 2, .topics = topics};
     for (int16_t v = 0; v <= 4; v++) {
         struct buf b;
         buf_init(&b);
@@ -462,8 +499,8 @@ static void test_delete_topics(void)
     const struct proto_DeletableTopicResult res[] = {
         {.name = S("a"), .error_code = 0},
         {.name = S("b"), .error_code = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION}};
-    const struct proto_DeleteTopicsResponse resp = {.throttle_time_ms = 9, .responses_count = 2,
-                                                    .responses = res};
+    const struct proto_DeleteTopicsResponse resp = {
+        .throttle_time_ms = 9, .responses_count = 2, .responses = res};
     for (int16_t v = 0; v <= 3; v++) {
         struct buf b;
         buf_init(&b);
@@ -489,8 +526,8 @@ static void test_delete_records(void)
         {.partition_index = 0, .low_watermark = 100, .error_code = 0}};
     const struct proto_DeleteRecordsTopicResult topics[] = {
         {.name = S("t"), .partitions_count = 1, .partitions = parts}};
-    const struct proto_DeleteRecordsResponse resp = {.throttle_time_ms = 0, .topics_count = 1,
-                                                     .topics = topics};
+    const struct proto_DeleteRecordsResponse resp = {
+        .throttle_time_ms = 0, .topics_count = 1, .topics = topics};
     for (int16_t v = 0; v <= 1; v++) {
         struct buf b;
         buf_init(&b);
@@ -515,14 +552,24 @@ static void test_describe_configs(void)
     const struct proto_DescribeConfigsSynonym syn[] = {
         {.name = S("log.retention.hours"), .value = S("168"), .source = 5}};
     const struct proto_DescribeConfigsResourceResult configs[] = {
-        {.name = S("retention.ms"), .value = S("604800000"), .read_only = false,
-         .is_default = true, .config_source = 5, .is_sensitive = false, .synonyms_count = 1,
-         .synonyms = syn, .config_type = 5, .documentation = PROTO_STR_NULL}};
-    const struct proto_DescribeConfigsResult results[] = {
-        {.error_code = 0, .error_message = PROTO_STR_NULL, .resource_type = 2,
-         .resource_name = S("t"), .configs_count = 1, .configs = configs}};
-    const struct proto_DescribeConfigsResponse resp = {.throttle_time_ms = 0, .results_count = 1,
-                                                       .results = results};
+        {.name = S("retention.ms"),
+         .value = S("604800000"),
+         .read_only = false,
+         .is_default = true,
+         .config_source = 5,
+         .is_sensitive = false,
+         .synonyms_count = 1,
+         .synonyms = syn,
+         .config_type = 5,
+         .documentation = PROTO_STR_NULL}};
+    const struct proto_DescribeConfigsResult results[] = {{.error_code = 0,
+                                                           .error_message = PROTO_STR_NULL,
+                                                           .resource_type = 2,
+                                                           .resource_name = S("t"),
+                                                           .configs_count = 1,
+                                                           .configs = configs}};
+    const struct proto_DescribeConfigsResponse resp = {
+        .throttle_time_ms = 0, .results_count = 1, .results = results};
     for (int16_t v = 0; v <= 3; v++) {
         struct buf b;
         buf_init(&b);
@@ -535,21 +582,21 @@ static void test_describe_configs(void)
         pb_i32(&b, 1);
         pb_str(&b, "retention.ms");
         pb_str(&b, "604800000");
-        pb_i8(&b, 0);                 /* read_only */
+        pb_i8(&b, 0); /* read_only */
         if (v == 0)
-            pb_i8(&b, 1);             /* is_default */
+            pb_i8(&b, 1); /* is_default */
         else
-            pb_i8(&b, 5);             /* config_source */
-        pb_i8(&b, 0);                 /* is_sensitive */
+            pb_i8(&b, 5); /* config_source */
+        pb_i8(&b, 0);     /* is_sensitive */
         if (v >= 1) {
-            pb_i32(&b, 1);            /* synonyms */
+            pb_i32(&b, 1); /* synonyms */
             pb_str(&b, "log.retention.hours");
             pb_str(&b, "168");
             pb_i8(&b, 5);
         }
         if (v >= 3) {
-            pb_i8(&b, 5);             /* config_type */
-            pb_str(&b, NULL);         /* documentation */
+            pb_i8(&b, 5);     /* config_type */
+            pb_str(&b, NULL); /* documentation */
         }
         struct proto_out o;
         proto_out_init(&o);
@@ -563,10 +610,11 @@ static void test_describe_configs(void)
 static void test_create_partitions(void)
 {
     const struct proto_CreatePartitionsTopicResult res[] = {
-        {.name = S("t"), .error_code = PROTO_ERR_INVALID_PARTITIONS,
+        {.name = S("t"),
+         .error_code = PROTO_ERR_INVALID_PARTITIONS,
          .error_message = S("Topic currently has 4 partitions")}};
-    const struct proto_CreatePartitionsResponse resp = {.throttle_time_ms = 0,
-                                                        .results_count = 1, .results = res};
+    const struct proto_CreatePartitionsResponse resp = {
+        .throttle_time_ms = 0, .results_count = 1, .results = res};
     for (int16_t v = 0; v <= 1; v++) {
         struct buf b;
         buf_init(&b);
