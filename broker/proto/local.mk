@@ -55,3 +55,5 @@ tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_request_LDADD = common/libgrcommon.a
 endif
+
+EXTRA_DIST += tests/fuzz/run tests/fuzz/capture-corpus tests/fuzz/corpus
