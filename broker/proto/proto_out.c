@@ -196,6 +196,8 @@ size_t proto_out_chunks(const struct proto_out *o, const struct proto_out_chunk 
 /* Reads len bytes at pos of fd into dst, retrying short reads. */
 static int read_file_range(const struct proto_out_file *f, struct buf *dst)
 {
+    if (f->len == 0)
+        return 0;
     uint8_t *p = buf_grow(dst, (size_t)f->len);
     if (!p)
         return GR_E_NOMEM;

@@ -40,6 +40,7 @@ struct proto_reader {
  * every view it returns). */
 void proto_reader_init(struct proto_reader *r, const void *data, size_t len);
 
+/* Bytes left to read (0 after a failure). */
 static inline size_t proto_reader_remaining(const struct proto_reader *r)
 {
     return r->err ? 0 : r->len - r->pos;
@@ -78,7 +79,9 @@ uint32_t proto_reader_uvarint(struct proto_reader *r);
 int32_t proto_reader_varint(struct proto_reader *r);
 int64_t proto_reader_varlong(struct proto_reader *r);
 
-/* STRING / NULLABLE_STRING: int16 length, then the bytes. Views into the frame. */
+/* STRING / NULLABLE_STRING: int16 length, then the bytes. Each returns a view
+ * borrowed from the frame (empty, not null, after a failure); the same holds
+ * for the BYTES and COMPACT_* readers below. */
 struct proto_str proto_reader_string(struct proto_reader *r);
 struct proto_str proto_reader_nullable_string(struct proto_reader *r);
 /* BYTES / NULLABLE_BYTES (and Kafka's "records" type): int32 length. */

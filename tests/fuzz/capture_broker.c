@@ -184,9 +184,12 @@ int main(int argc, char **argv)
                 continue;
             }
             struct client *c = &clients[map[k]];
+            ssize_t got = -1;
             uint8_t *p = buf_grow(&c->in, 65536);
-            ssize_t got = p ? read(c->fd, p, 65536) : -1;
-            c->in.len -= 65536 - (got > 0 ? (size_t)got : 0);
+            if (p) {
+                got = read(c->fd, p, 65536);
+                c->in.len -= 65536 - (got > 0 ? (size_t)got : 0);
+            }
             if (got <= 0 || serve(c, &cfg, dir, prefix)) {
                 close(c->fd);
                 c->fd = -1;
