@@ -2,7 +2,8 @@
 noinst_LIBRARIES += zk/libgrzk.a
 zk_libgrzk_a_SOURCES = \
 	zk/zk_client.c zk/zk_client.h \
-	zk/zk_json.c zk/zk_json.h
+	zk/zk_json.c zk/zk_json.h \
+	zk/zk_kafka.c zk/zk_kafka.h
 
 ZK_TEST_LDADD = zk/libgrzk.a tests/unit/libgrtest.a common/libgrcommon.a $(ZK_LIBS) $(CUNIT_LIBS)
 
@@ -21,3 +22,8 @@ check_PROGRAMS += tests/integration/test_zk_client
 tests_integration_test_zk_client_SOURCES = tests/integration/test_zk_client.c $(ZK_ITEST_SOURCES)
 tests_integration_test_zk_client_CPPFLAGS = $(ZK_ITEST_CPPFLAGS)
 tests_integration_test_zk_client_LDADD = $(ZK_TEST_LDADD)
+
+check_PROGRAMS += tests/integration/test_zk_kafka
+tests_integration_test_zk_kafka_SOURCES = tests/integration/test_zk_kafka.c $(ZK_ITEST_SOURCES)
+tests_integration_test_zk_kafka_CPPFLAGS = $(ZK_ITEST_CPPFLAGS)
+tests_integration_test_zk_kafka_LDADD = $(ZK_TEST_LDADD)
