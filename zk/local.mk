@@ -27,3 +27,8 @@ check_PROGRAMS += tests/integration/test_zk_kafka
 tests_integration_test_zk_kafka_SOURCES = tests/integration/test_zk_kafka.c $(ZK_ITEST_SOURCES)
 tests_integration_test_zk_kafka_CPPFLAGS = $(ZK_ITEST_CPPFLAGS)
 tests_integration_test_zk_kafka_LDADD = $(ZK_TEST_LDADD)
+
+check_PROGRAMS += tests/integration/test_zk_startup
+tests_integration_test_zk_startup_SOURCES = tests/integration/test_zk_startup.c $(ZK_ITEST_SOURCES)
+tests_integration_test_zk_startup_CPPFLAGS = $(ZK_ITEST_CPPFLAGS)
+tests_integration_test_zk_startup_LDADD = $(ZK_TEST_LDADD)

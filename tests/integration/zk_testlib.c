@@ -40,21 +40,25 @@ static void on_connect_timeout(struct zk_client *zc, void *ctx)
     ((struct zkt_session *)ctx)->connect_timeouts++;
 }
 
-struct zk_client *zkt_open(const char *connect, int session_ms, struct zkt_session *s)
+struct zk_client *zkt_open_cfg(const struct zk_client_config *base, struct zkt_session *s)
 {
     if (!zkt_loop)
         zkt_loop = EV_DEFAULT;
-    struct zk_client_config cfg = {
-        .connect = connect,
-        .session_timeout_ms = session_ms,
-        .cb = {on_connected, on_disconnected, on_expired, on_connect_timeout},
-        .ctx = s,
-    };
+    struct zk_client_config cfg = *base;
+    cfg.cb = (struct zk_client_callbacks){on_connected, on_disconnected, on_expired,
+                                          on_connect_timeout};
+    cfg.ctx = s;
     char err[256];
     struct zk_client *zc = zk_client_new(zkt_loop, &cfg, err, sizeof(err));
     if (!zc)
         fprintf(stderr, "zk_client_new: %s\n", err);
     return zc;
+}
+
+struct zk_client *zkt_open(const char *connect, int session_ms, struct zkt_session *s)
+{
+    struct zk_client_config cfg = {.connect = connect, .session_timeout_ms = session_ms};
+    return zkt_open_cfg(&cfg, s);
 }
 
 struct zk_client *zkt_open_connected(const char *connect, int session_ms, struct zkt_session *s)

@@ -54,6 +54,8 @@ struct zkt_watch {
 extern struct ev_loop *zkt_loop;
 
 struct zk_client *zkt_open(const char *connect, int session_ms, struct zkt_session *s);
+/* Opens with base's settings and the recording callbacks. */
+struct zk_client *zkt_open_cfg(const struct zk_client_config *base, struct zkt_session *s);
 /* Opens and waits for the first session; NULL on timeout. */
 struct zk_client *zkt_open_connected(const char *connect, int session_ms, struct zkt_session *s);
 
