@@ -706,6 +706,21 @@ static void nag_start(struct zk_client *zc)
     }
 }
 
+/* The connection is gone (the session may live on): tell the owner once. */
+static void client_lost(struct zk_client *zc)
+{
+    if (!zc->connected)
+        return;
+    zc->connected = false;
+    zc->down_since = ev_now(zc->loop);
+    LOG_WARN("lost the connection to ZooKeeper at %s; session 0x%" PRIx64
+             " survives if it reconnects within %d ms",
+             zc->connect, (uint64_t)zc->session_id, zoo_recv_timeout(zc->zh));
+    nag_start(zc);
+    if (zc->cb.disconnected && !zc->free_requested)
+        zc->cb.disconnected(zc, zc->ctx);
+}
+
 static void session_event(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     (void)path;
@@ -730,16 +745,7 @@ static void session_event(zhandle_t *zh, int type, int state, const char *path, 
         if (zc->cb.connected && !zc->free_requested)
             zc->cb.connected(zc, new_session, zc->ctx);
     } else if (state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE) {
-        if (!zc->connected)
-            return;
-        zc->connected = false;
-        zc->down_since = ev_now(zc->loop);
-        LOG_WARN("lost the connection to ZooKeeper at %s; session 0x%" PRIx64
-                 " survives if it reconnects within %d ms",
-                 zc->connect, (uint64_t)zc->session_id, zoo_recv_timeout(zh));
-        nag_start(zc);
-        if (zc->cb.disconnected && !zc->free_requested)
-            zc->cb.disconnected(zc, zc->ctx);
+        client_lost(zc);
     } else if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE) {
         /* The handle is dead; it cannot be closed from inside its own
          * callback, so settle replaces it once the library has returned. */
@@ -758,7 +764,12 @@ static int client_open(struct zk_client *zc, char *errstr, size_t errsz)
     errno = 0;
     zc->zh = zookeeper_init2(zc->connect, session_event, zc->session_timeout_ms, NULL, zc,
                              ZOO_NO_LOG_CLIENTENV, zoo_log_line);
-    if (!zc->zh) {
+    if (zc->zh) {
+        /* By default the library re-resolves the host names on every
+         * zookeeper_interest() call, with a blocking getaddrinfo(); resolve
+         * only when (re)connecting, as the Java client does. */
+        zoo_set_servers_resolution_delay(zc->zh, -1);
+    } else {
         int e = errno;
         if (errstr && errsz)
             snprintf(errstr, errsz, "cannot use ZooKeeper connect string \"%s\": %s", zc->connect,
@@ -816,6 +827,14 @@ static void client_settle(struct zk_client *zc)
         int rc = zookeeper_interest(zc->zh, &fd, &interest, &tv);
         if (zc->expired_pending || zc->free_requested)
             continue;
+        /* A send that fails inside a request call makes the library drop the
+         * socket without a session event; it reconnects on its own, but the
+         * owner must hear about the gap. */
+        int st = zoo_state(zc->zh);
+        if (zc->connected && st != ZOO_CONNECTED_STATE && st != ZOO_READONLY_STATE) {
+            client_lost(zc);
+            continue;
+        }
         double after = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
         if (rc != ZOK) {
             if (is_unrecoverable(zc->zh)) {

@@ -216,9 +216,10 @@ struct zk_client_config {
 };
 
 /* Creates a client on loop (borrowed; must outlive the client) and starts
- * connecting. Borrows cfg (the connect string is copied). Host names are
- * resolved here with getaddrinfo(), which blocks; configure addresses or keep
- * a local resolver. Returns a new client (free with zk_client_free()) or NULL
+ * connecting; the first attempt happens on the loop. Borrows cfg (the connect
+ * string is copied). Host names in it are resolved with getaddrinfo(), which
+ * blocks: here, and on each reconnect attempt; configure addresses or keep a
+ * local resolver. Returns a new client (free with zk_client_free()) or NULL
  * with the reason in errstr. */
 struct zk_client *zk_client_new(struct ev_loop *loop, const struct zk_client_config *cfg,
                                 char *errstr, size_t errsz);
