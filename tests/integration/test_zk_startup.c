@@ -87,6 +87,8 @@ static void test_server_down_at_start(void)
         .connection_timeout_ms = 1000,
         .retry_log_interval_ms = 300,
     };
+    /* At DEBUG the C client's own complaints come through our logger. */
+    logger_set_level(LOGGER_DEBUG);
     struct zk_client *zc = zkt_open_cfg(&cfg, &s);
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
 
@@ -112,6 +114,8 @@ static void test_server_down_at_start(void)
     snprintf(want, sizeof(want), "cannot reach ZooKeeper at %s, retrying", zk.connect);
     CU_ASSERT_TRUE(log_contains(want));
     CU_ASSERT_TRUE(log_contains("zookeeper.connection.timeout.ms=1000"));
+    CU_ASSERT_TRUE(log_contains("DEBUG [zk] libzookeeper: "));
+    logger_set_level(LOGGER_INFO);
 
     /* The server comes up: the client connects by itself. */
     CU_ASSERT_EQUAL_FATAL(zkh_restart(&zk), 0);
