@@ -2,8 +2,11 @@
 noinst_LIBRARIES += zk/libgrzk.a
 zk_libgrzk_a_SOURCES = \
 	zk/zk_client.c zk/zk_client.h \
+	zk/zk_controller.c zk/zk_controller.h \
 	zk/zk_json.c zk/zk_json.h \
-	zk/zk_kafka.c zk/zk_kafka.h
+	zk/zk_kafka.c zk/zk_kafka.h \
+	zk/zk_step.c zk/zk_step.h \
+	zk/zk_topic.c zk/zk_topic.h
 
 ZK_TEST_LDADD = zk/libgrzk.a tests/unit/libgrtest.a common/libgrcommon.a $(ZK_LIBS) $(CUNIT_LIBS)
 
@@ -13,6 +16,7 @@ tests_unit_test_zk_json_LDADD = $(ZK_TEST_LDADD)
 
 # Integration tests: each program starts its own ZooKeeper through
 # tools/gregor-zookeeper, found through TOP_SRCDIR.
+EXTRA_DIST += tools/gregor-zookeeper
 ZK_ITEST_SOURCES = \
 	tests/integration/zk_harness.c tests/integration/zk_harness.h \
 	tests/integration/zk_testlib.c tests/integration/zk_testlib.h

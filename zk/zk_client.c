@@ -35,7 +35,7 @@
 #define LOG_COMPONENT "zk"
 #include "common/logger.h"
 
-#define ZK_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define ZK_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* How long to wait before calling zookeeper_interest() again after it failed
  * (a refused connect); the library adds its own back-off on top. */
@@ -80,31 +80,31 @@ enum zk_req_kind {
 /* A one-shot watch. Owned by its request until armed, then by zc->watches
  * (and referenced by the library's watcher tables) until it fires. */
 struct zk_watch {
-    struct zk_client *zc;    /* owner */
-    struct zk_watch *prev;   /* zc->watches, while armed */
-    struct zk_watch *next;   /* zc->watches, while armed */
-    zk_watch_fn fn;          /* the owner's function */
-    void *ctx;               /* the owner's context */
-    bool armed;              /* the library activated it and will call zk_watch_event() */
+    struct zk_client *zc;  /* owner */
+    struct zk_watch *prev; /* zc->watches, while armed */
+    struct zk_watch *next; /* zc->watches, while armed */
+    zk_watch_fn fn;        /* the owner's function */
+    void *ctx;             /* the owner's context */
+    bool armed;            /* the library activated it and will call zk_watch_event() */
 };
 
 /* The parts of a multi() that must live until its completion. */
 struct zk_multi_state {
-    int n;                   /* number of ops */
-    struct zk_op *ops;       /* copies; their paths and data are owned here */
-    zoo_op_result_t *zres;   /* where the library writes each op's result */
-    struct Stat *stats;      /* set ops' new stats */
-    char **bufs;             /* create ops' returned paths */
+    int n;                    /* number of ops */
+    struct zk_op *ops;        /* copies; their paths and data are owned here */
+    zoo_op_result_t *zres;    /* where the library writes each op's result */
+    struct Stat *stats;       /* set ops' new stats */
+    char **bufs;              /* create ops' returned paths */
     struct zk_op_result *out; /* what the callback receives */
 };
 
 /* One request whose callback is owed. */
 struct zk_req {
-    struct zk_client *zc;    /* owner */
-    struct zk_req *prev;     /* zc->reqs, in the order requests were made */
-    struct zk_req *next;     /* zc->reqs */
-    enum zk_req_kind kind;   /* what it does and which member of cb applies */
-    bool sent;               /* handed to the library, which now owes the completion */
+    struct zk_client *zc;  /* owner */
+    struct zk_req *prev;   /* zc->reqs, in the order requests were made */
+    struct zk_req *next;   /* zc->reqs */
+    enum zk_req_kind kind; /* what it does and which member of cb applies */
+    bool sent;             /* handed to the library, which now owes the completion */
     union {
         zk_create_cb create;
         zk_void_cb done;
@@ -112,45 +112,45 @@ struct zk_req {
         zk_data_cb data;
         zk_children_cb children;
         zk_multi_cb multi;
-    } cb;                    /* the owner's callback */
-    void *ctx;               /* the owner's context */
-    char *path;              /* owned copy of the path */
-    char *data;              /* owned copy of the data (NULL = no data) */
-    size_t len;              /* bytes of data */
-    int flags;               /* create mode */
-    int version;             /* expected version */
-    struct zk_watch *watch;  /* watch to arm on success, owned until armed */
+    } cb;                        /* the owner's callback */
+    void *ctx;                   /* the owner's context */
+    char *path;                  /* owned copy of the path */
+    char *data;                  /* owned copy of the data (NULL = no data) */
+    size_t len;                  /* bytes of data */
+    int flags;                   /* create mode */
+    int version;                 /* expected version */
+    struct zk_watch *watch;      /* watch to arm on success, owned until armed */
     struct zk_multi_state multi; /* ZK_REQ_MULTI only */
-    ev_timer timer;          /* ZK_REQ_AFTER only */
+    ev_timer timer;              /* ZK_REQ_AFTER only */
 };
 
 struct zk_client {
-    struct ev_loop *loop;    /* the owner's loop (borrowed) */
-    zhandle_t *zh;           /* current C client handle; NULL while reopening failed */
-    char *connect;           /* connect string, owned */
-    int session_timeout_ms;  /* requested session timeout */
-    int connection_timeout_ms; /* when connect_timeout is reported */
-    double retry_log_interval_s; /* how often "cannot reach" is logged */
+    struct ev_loop *loop;          /* the owner's loop (borrowed) */
+    zhandle_t *zh;                 /* current C client handle; NULL while reopening failed */
+    char *connect;                 /* connect string, owned */
+    int session_timeout_ms;        /* requested session timeout */
+    int connection_timeout_ms;     /* when connect_timeout is reported */
+    double retry_log_interval_s;   /* how often "cannot reach" is logged */
     struct zk_client_callbacks cb; /* session callbacks */
-    void *ctx;               /* their context */
+    void *ctx;                     /* their context */
 
-    ev_io io;                /* the library's socket, with the interest it asked for */
-    ev_timer timer;          /* the library's next deadline; also used to kick a settle */
-    ev_timer nag;            /* logs "cannot reach" while there is no connection */
+    ev_io io;                  /* the library's socket, with the interest it asked for */
+    ev_timer timer;            /* the library's next deadline; also used to kick a settle */
+    ev_timer nag;              /* logs "cannot reach" while there is no connection */
     ev_timer connect_deadline; /* fires connection_timeout_ms after start without a session */
 
     struct zk_req *reqs_head; /* requests owed a callback, oldest first */
     struct zk_req *reqs_tail;
     struct zk_watch *watches; /* armed watches */
 
-    bool connected;          /* a session is established and connected */
-    bool ever_connected;     /* some session was established at some point */
-    int64_t session_id;      /* the last established session, 0 before the first */
-    ev_tstamp down_since;    /* when the connection was lost (for messages) */
-    bool expired_pending;    /* the library reported expiry; replace the handle when settled */
-    bool reaping;            /* closing an expired handle: its ZCLOSING means expired */
-    bool free_requested;     /* zk_client_free() was called; tear down at the safe point */
-    int depth;               /* nesting of client_enter() */
+    bool connected;       /* a session is established and connected */
+    bool ever_connected;  /* some session was established at some point */
+    int64_t session_id;   /* the last established session, 0 before the first */
+    ev_tstamp down_since; /* when the connection was lost (for messages) */
+    bool expired_pending; /* the library reported expiry; replace the handle when settled */
+    bool reaping;         /* closing an expired handle: its ZCLOSING means expired */
+    bool free_requested;  /* zk_client_free() was called; tear down at the safe point */
+    int depth;            /* nesting of client_enter() */
 };
 
 static void client_settle(struct zk_client *zc);
@@ -158,21 +158,15 @@ static void client_destroy(struct zk_client *zc);
 
 /* ---- small helpers ------------------------------------------------------- */
 
-const char *zk_strerror(int rc)
+const char *zk_client_strerror(int rc)
 {
     switch (rc) {
-    case ZK_E_NOMEM:
-        return "out of memory";
-    case ZK_E_BADJSON:
-        return "malformed znode contents";
-    case ZK_E_CONTROLLER_MOVED:
-        return "controller moved (controller epoch changed)";
-    case ZK_E_TOPIC_EXISTS:
-        return "topic already exists";
-    case ZK_E_BROKER_ID_TAKEN:
-        return "broker id is registered by another broker";
-    default:
-        return zerror(rc);
+    case ZK_E_NOMEM: return "out of memory";
+    case ZK_E_BADJSON: return "malformed znode contents";
+    case ZK_E_CONTROLLER_MOVED: return "controller moved (controller epoch changed)";
+    case ZK_E_TOPIC_EXISTS: return "topic already exists";
+    case ZK_E_BROKER_ID_TAKEN: return "broker id is registered by another broker";
+    default: return zerror(rc);
     }
 }
 
@@ -532,7 +526,8 @@ static void on_multi(int rc, const void *data)
 
 static int create_mode(int flags)
 {
-    return ((flags & ZK_EPHEMERAL) ? ZOO_EPHEMERAL : 0) | ((flags & ZK_SEQUENTIAL) ? ZOO_SEQUENCE : 0);
+    return ((flags & ZK_EPHEMERAL) ? ZOO_EPHEMERAL : 0) |
+           ((flags & ZK_SEQUENTIAL) ? ZOO_SEQUENCE : 0);
 }
 
 /* Hands the request to the library. Returns its synchronous result; on ZOK
@@ -548,12 +543,8 @@ static int req_submit(struct zk_req *r)
         rc = zoo_acreate2(zh, r->path, r->data, dlen, &ZOO_OPEN_ACL_UNSAFE, create_mode(r->flags),
                           on_create, r);
         break;
-    case ZK_REQ_DELETE:
-        rc = zoo_adelete(zh, r->path, r->version, on_void, r);
-        break;
-    case ZK_REQ_SET:
-        rc = zoo_aset(zh, r->path, r->data, dlen, r->version, on_stat, r);
-        break;
+    case ZK_REQ_DELETE: rc = zoo_adelete(zh, r->path, r->version, on_void, r); break;
+    case ZK_REQ_SET: rc = zoo_aset(zh, r->path, r->data, dlen, r->version, on_stat, r); break;
     case ZK_REQ_GET:
         rc = w ? zoo_awget(zh, r->path, watch_event, w, on_data, r)
                : zoo_aget(zh, r->path, 0, on_data, r);
@@ -579,15 +570,11 @@ static int req_submit(struct zk_req *r)
                 zoo_create_op_init(&zops[i], o->path, o->data, ol, &ZOO_OPEN_ACL_UNSAFE,
                                    create_mode(o->flags), m->bufs[i], (int)strlen(o->path) + 16);
                 break;
-            case ZK_OP_DELETE:
-                zoo_delete_op_init(&zops[i], o->path, o->version);
-                break;
+            case ZK_OP_DELETE: zoo_delete_op_init(&zops[i], o->path, o->version); break;
             case ZK_OP_SET:
                 zoo_set_op_init(&zops[i], o->path, o->data, ol, o->version, &m->stats[i]);
                 break;
-            case ZK_OP_CHECK:
-                zoo_check_op_init(&zops[i], o->path, o->version);
-                break;
+            case ZK_OP_CHECK: zoo_check_op_init(&zops[i], o->path, o->version); break;
             }
         }
         /* The library serialises the ops at once; only zres, stats and bufs
@@ -596,9 +583,7 @@ static int req_submit(struct zk_req *r)
         free(zops);
         break;
     }
-    default:
-        rc = ZBADARGUMENTS;
-        break;
+    default: rc = ZBADARGUMENTS; break;
     }
     if (rc == ZOK)
         r->sent = true;
@@ -613,9 +598,7 @@ static void req_fail(struct zk_req *r, int rc)
     free(r->watch);
     r->watch = NULL;
     switch (r->kind) {
-    case ZK_REQ_CREATE:
-        r->cb.create(rc, NULL, NULL, r->ctx);
-        break;
+    case ZK_REQ_CREATE: r->cb.create(rc, NULL, NULL, r->ctx); break;
     case ZK_REQ_DELETE:
     case ZK_REQ_AFTER:
         if (r->kind == ZK_REQ_AFTER)
@@ -623,15 +606,9 @@ static void req_fail(struct zk_req *r, int rc)
         r->cb.done(rc, r->ctx);
         break;
     case ZK_REQ_SET:
-    case ZK_REQ_EXISTS:
-        r->cb.stat(rc, NULL, r->ctx);
-        break;
-    case ZK_REQ_GET:
-        r->cb.data(rc, NULL, 0, NULL, r->ctx);
-        break;
-    case ZK_REQ_CHILDREN:
-        r->cb.children(rc, NULL, 0, NULL, r->ctx);
-        break;
+    case ZK_REQ_EXISTS: r->cb.stat(rc, NULL, r->ctx); break;
+    case ZK_REQ_GET: r->cb.data(rc, NULL, 0, NULL, r->ctx); break;
+    case ZK_REQ_CHILDREN: r->cb.children(rc, NULL, 0, NULL, r->ctx); break;
     case ZK_REQ_MULTI:
         for (int i = 0; i < r->multi.n; i++) {
             memset(&r->multi.out[i], 0, sizeof(r->multi.out[i]));
@@ -867,8 +844,8 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     struct zk_client *zc = ZK_CONTAINER_OF(w, struct zk_client, io);
-    int events = ((revents & EV_READ) ? ZOOKEEPER_READ : 0) |
-                 ((revents & EV_WRITE) ? ZOOKEEPER_WRITE : 0);
+    int events =
+        ((revents & EV_READ) ? ZOOKEEPER_READ : 0) | ((revents & EV_WRITE) ? ZOOKEEPER_WRITE : 0);
     client_enter(zc);
     if (zc->zh)
         zookeeper_process(zc->zh, events);
@@ -902,9 +879,10 @@ static void nag_cb(struct ev_loop *loop, ev_timer *w, int revents)
     double down = ev_now(loop) - zc->down_since;
     if (zc->ever_connected && zc->zh && !is_unrecoverable(zc->zh) && zc->session_id &&
         zoo_client_id(zc->zh)->client_id == zc->session_id)
-        LOG_WARN("cannot reach ZooKeeper at %s, retrying (disconnected for %.0f s; session 0x%" PRIx64
-                 " expires after %d ms)",
-                 zc->connect, down, (uint64_t)zc->session_id, zoo_recv_timeout(zc->zh));
+        LOG_WARN(
+            "cannot reach ZooKeeper at %s, retrying (disconnected for %.0f s; session 0x%" PRIx64
+            " expires after %d ms)",
+            zc->connect, down, (uint64_t)zc->session_id, zoo_recv_timeout(zc->zh));
     else
         LOG_WARN("cannot reach ZooKeeper at %s, retrying (no session for %.0f s)", zc->connect,
                  down);
@@ -1053,8 +1031,7 @@ int zk_client_create(struct zk_client *zc, const char *path, const char *data, s
     return req_start(zc, r);
 }
 
-int zk_client_delete(struct zk_client *zc, const char *path, int version, zk_void_cb cb,
-                     void *ctx)
+int zk_client_delete(struct zk_client *zc, const char *path, int version, zk_void_cb cb, void *ctx)
 {
     int rc = req_precheck(zc, path, false, (const void *)cb);
     if (rc)
@@ -1067,8 +1044,8 @@ int zk_client_delete(struct zk_client *zc, const char *path, int version, zk_voi
     return req_start(zc, r);
 }
 
-int zk_client_set(struct zk_client *zc, const char *path, const char *data, size_t len,
-                  int version, zk_stat_cb cb, void *ctx)
+int zk_client_set(struct zk_client *zc, const char *path, const char *data, size_t len, int version,
+                  zk_stat_cb cb, void *ctx)
 {
     int rc = req_precheck(zc, path, false, (const void *)cb);
     if (rc)
@@ -1130,8 +1107,7 @@ int zk_client_exists(struct zk_client *zc, const char *path, const struct zk_wat
     return req_start(zc, r);
 }
 
-int zk_client_multi(struct zk_client *zc, const struct zk_op *ops, int n, zk_multi_cb cb,
-                    void *ctx)
+int zk_client_multi(struct zk_client *zc, const struct zk_op *ops, int n, zk_multi_cb cb, void *ctx)
 {
     if (zc->free_requested)
         return ZK_CLOSING;
@@ -1279,8 +1255,8 @@ static void mkdirs_first_cb(int rc, const char *path, const struct zk_stat *stat
     mkdirs_next(mk);
 }
 
-int zk_client_create_recursive(struct zk_client *zc, const char *path, const char *data,
-                               size_t len, zk_create_cb cb, void *ctx)
+int zk_client_create_recursive(struct zk_client *zc, const char *path, const char *data, size_t len,
+                               zk_create_cb cb, void *ctx)
 {
     int rc = req_precheck(zc, path, false, (const void *)cb);
     if (rc)

@@ -76,42 +76,43 @@ struct zk_client;
 
 /* Result codes: 0, ZooKeeper's own codes (same numbers as the C client's
  * ZOO_ERRORS, so zkCli.sh users recognise them), and gregor's additions from
- * -1000 down, used by zk_kafka.c. zk_strerror() names every one. */
+ * -1000 down, used by zk_kafka.c, zk_controller.c and zk_topic.c.
+ * zk_client_strerror() names every one. */
 enum zk_rc {
     ZK_OK = 0,
-    ZK_SYSTEMERROR = -1,          /* the C client hit a system error */
-    ZK_RUNTIMEINCONSISTENCY = -2, /* multi: this op was rolled back by another's failure */
-    ZK_CONNECTIONLOSS = -4,       /* the connection dropped with the request in flight */
-    ZK_MARSHALLINGERROR = -5,     /* the request could not be encoded */
-    ZK_OPERATIONTIMEOUT = -7,     /* the server did not answer in time */
-    ZK_BADARGUMENTS = -8,         /* invalid path, flags or version */
-    ZK_INVALIDSTATE = -9,         /* the handle is unusable */
-    ZK_NONODE = -101,             /* the znode does not exist */
-    ZK_NOAUTH = -102,             /* not allowed by the znode's ACL */
-    ZK_BADVERSION = -103,         /* the znode's version is not the expected one */
+    ZK_SYSTEMERROR = -1,               /* the C client hit a system error */
+    ZK_RUNTIMEINCONSISTENCY = -2,      /* multi: this op was rolled back by another's failure */
+    ZK_CONNECTIONLOSS = -4,            /* the connection dropped with the request in flight */
+    ZK_MARSHALLINGERROR = -5,          /* the request could not be encoded */
+    ZK_OPERATIONTIMEOUT = -7,          /* the server did not answer in time */
+    ZK_BADARGUMENTS = -8,              /* invalid path, flags or version */
+    ZK_INVALIDSTATE = -9,              /* the handle is unusable */
+    ZK_NONODE = -101,                  /* the znode does not exist */
+    ZK_NOAUTH = -102,                  /* not allowed by the znode's ACL */
+    ZK_BADVERSION = -103,              /* the znode's version is not the expected one */
     ZK_NOCHILDRENFOREPHEMERALS = -108, /* ephemeral znodes cannot have children */
-    ZK_NODEEXISTS = -110,         /* the znode already exists */
-    ZK_NOTEMPTY = -111,           /* the znode has children */
-    ZK_SESSIONEXPIRED = -112,     /* the session expired before the request completed */
-    ZK_CLOSING = -116,            /* the client is being freed */
-    ZK_SESSIONMOVED = -118,       /* the session moved to another server */
+    ZK_NODEEXISTS = -110,              /* the znode already exists */
+    ZK_NOTEMPTY = -111,                /* the znode has children */
+    ZK_SESSIONEXPIRED = -112,          /* the session expired before the request completed */
+    ZK_CLOSING = -116,                 /* the client is being freed */
+    ZK_SESSIONMOVED = -118,            /* the session moved to another server */
 
-    ZK_E_NOMEM = -1001,             /* gregor: out of memory */
-    ZK_E_BADJSON = -1002,           /* gregor: a znode's contents are malformed */
-    ZK_E_CONTROLLER_MOVED = -1003,  /* gregor: /controller_epoch changed; this controller is deposed */
-    ZK_E_TOPIC_EXISTS = -1004,      /* gregor: the topic already exists (TOPIC_ALREADY_EXISTS) */
-    ZK_E_BROKER_ID_TAKEN = -1005,   /* gregor: another live broker holds the broker id */
+    ZK_E_NOMEM = -1001,            /* gregor: out of memory */
+    ZK_E_BADJSON = -1002,          /* gregor: a znode's contents are malformed */
+    ZK_E_CONTROLLER_MOVED = -1003, /* gregor: /controller_epoch moved on; writer is deposed */
+    ZK_E_TOPIC_EXISTS = -1004,     /* gregor: the topic exists (TOPIC_ALREADY_EXISTS) */
+    ZK_E_BROKER_ID_TAKEN = -1005,  /* gregor: another live broker holds the broker id */
 };
 
 /* Returns a static, human-readable name for rc (never NULL). */
-const char *zk_strerror(int rc);
+const char *zk_client_strerror(int rc);
 
 /* A znode version that matches any version (delete, set, check). */
 #define ZK_ANY_VERSION (-1)
 
 /* Create modes (combine EPHEMERAL and SEQUENTIAL with |). */
 #define ZK_PERSISTENT 0
-#define ZK_EPHEMERAL 1
+#define ZK_EPHEMERAL  1
 #define ZK_SEQUENTIAL 2
 
 /* A znode's metadata, as ZooKeeper's Stat. */
@@ -168,21 +169,27 @@ struct zk_op {
     int version;          /* delete, set, check: expected version or ZK_ANY_VERSION */
 };
 
-static inline struct zk_op zk_op_create(const char *path, const char *data, size_t len, int flags)
+static inline struct zk_op zk_client_op_create(const char *path, const char *data, size_t len,
+                                               int flags)
 {
-    return (struct zk_op){.type = ZK_OP_CREATE, .path = path, .data = data, .len = len,
-                          .flags = flags, .version = ZK_ANY_VERSION};
+    return (struct zk_op){.type = ZK_OP_CREATE,
+                          .path = path,
+                          .data = data,
+                          .len = len,
+                          .flags = flags,
+                          .version = ZK_ANY_VERSION};
 }
-static inline struct zk_op zk_op_delete(const char *path, int version)
+static inline struct zk_op zk_client_op_delete(const char *path, int version)
 {
     return (struct zk_op){.type = ZK_OP_DELETE, .path = path, .version = version};
 }
-static inline struct zk_op zk_op_set(const char *path, const char *data, size_t len, int version)
+static inline struct zk_op zk_client_op_set(const char *path, const char *data, size_t len,
+                                            int version)
 {
-    return (struct zk_op){.type = ZK_OP_SET, .path = path, .data = data, .len = len,
-                          .version = version};
+    return (struct zk_op){
+        .type = ZK_OP_SET, .path = path, .data = data, .len = len, .version = version};
 }
-static inline struct zk_op zk_op_check(const char *path, int version)
+static inline struct zk_op zk_client_op_check(const char *path, int version)
 {
     return (struct zk_op){.type = ZK_OP_CHECK, .path = path, .version = version};
 }
@@ -207,12 +214,12 @@ struct zk_client_callbacks {
 };
 
 struct zk_client_config {
-    const char *connect;        /* zookeeper.connect: "host:port[,host:port...][/chroot]" */
-    int session_timeout_ms;     /* zookeeper.session.timeout.ms (Kafka's default 18000) */
-    int connection_timeout_ms;  /* zookeeper.connection.timeout.ms; 0 = the session timeout */
-    int retry_log_interval_ms;  /* how often "cannot reach" is logged; 0 = every 5 s */
+    const char *connect;           /* zookeeper.connect: "host:port[,host:port...][/chroot]" */
+    int session_timeout_ms;        /* zookeeper.session.timeout.ms (Kafka's default 18000) */
+    int connection_timeout_ms;     /* zookeeper.connection.timeout.ms; 0 = the session timeout */
+    int retry_log_interval_ms;     /* how often "cannot reach" is logged; 0 = every 5 s */
     struct zk_client_callbacks cb; /* session callbacks */
-    void *ctx;                  /* passed to the session callbacks */
+    void *ctx;                     /* passed to the session callbacks */
 };
 
 /* Creates a client on loop (borrowed; must outlive the client) and starts
@@ -239,20 +246,23 @@ const char *zk_client_connect_string(const struct zk_client *zc);
  * Returns ZK_OK, or ZK_INVALIDSTATE before the first session. */
 int zk_client_session_credentials(const struct zk_client *zc, int64_t *id, char passwd[16]);
 
+/* The requests. Each borrows path, data, ops and watch for the duration of
+ * the call only (they are copied) and hands ctx back to cb untouched. data
+ * may be NULL for a znode without data (zkCli.sh shows "null"). */
+
 /* Creates path with data. flags: ZK_PERSISTENT, ZK_EPHEMERAL, ZK_SEQUENTIAL. */
 int zk_client_create(struct zk_client *zc, const char *path, const char *data, size_t len,
                      int flags, zk_create_cb cb, void *ctx);
 /* Creates persistent path with data and every missing parent (with no data).
  * Completes with ZK_NODEEXISTS if path itself exists (existing parents are
  * fine); that is Kafka's createRecursive. */
-int zk_client_create_recursive(struct zk_client *zc, const char *path, const char *data,
-                               size_t len, zk_create_cb cb, void *ctx);
+int zk_client_create_recursive(struct zk_client *zc, const char *path, const char *data, size_t len,
+                               zk_create_cb cb, void *ctx);
 /* Deletes path if its version matches (or version is ZK_ANY_VERSION). */
-int zk_client_delete(struct zk_client *zc, const char *path, int version, zk_void_cb cb,
-                     void *ctx);
+int zk_client_delete(struct zk_client *zc, const char *path, int version, zk_void_cb cb, void *ctx);
 /* Replaces path's data if its version matches; cb gets the new stat. */
-int zk_client_set(struct zk_client *zc, const char *path, const char *data, size_t len,
-                  int version, zk_stat_cb cb, void *ctx);
+int zk_client_set(struct zk_client *zc, const char *path, const char *data, size_t len, int version,
+                  zk_stat_cb cb, void *ctx);
 /* Reads path's data; watch (may be NULL) fires on change or deletion. */
 int zk_client_get(struct zk_client *zc, const char *path, const struct zk_watcher *watch,
                   zk_data_cb cb, void *ctx);

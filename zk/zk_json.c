@@ -227,8 +227,7 @@ static int jr_broker_ids(struct jr *j, const cJSON *arr, const char *name, bool 
     return 0;
 }
 
-static const char *const security_protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT",
-                                                  "SASL_SSL"};
+static const char *const security_protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
 
 static const char *known_protocol(const char *s)
 {
@@ -384,8 +383,8 @@ int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errs
         const struct zk_endpoint *ep = &b->endpoints[i];
         if (!ep->listener || !*ep->listener || !ep->security_protocol ||
             !known_protocol(ep->security_protocol) || ep->port < 0 || ep->port > 65535) {
-            set_err(errstr, errsz, "endpoint %d needs a listener name, a security protocol and a port",
-                    i);
+            set_err(errstr, errsz,
+                    "endpoint %d needs a listener name, a security protocol and a port", i);
             return GR_E_INVALID;
         }
         for (int k = 0; k < i; k++) {
@@ -455,8 +454,8 @@ int zk_json_broker_decode(const char *data, size_t len, struct zk_broker_info *o
      * value is reported as unknown rather than rejecting the broker. */
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "timestamp");
     int64_t tsv;
-    if (cJSON_IsString(ts) && parse_decimal(ts->valuestring, strlen(ts->valuestring), 0,
-                                            INT64_MAX, &tsv))
+    if (cJSON_IsString(ts) &&
+        parse_decimal(ts->valuestring, strlen(ts->valuestring), 0, INT64_MAX, &tsv))
         out->timestamp_ms = tsv;
     else if (num_in_range(ts, 0, INT64_MAX, &tsv))
         out->timestamp_ms = tsv;
@@ -545,7 +544,8 @@ int zk_json_broker_decode(const char *data, size_t len, struct zk_broker_info *o
                         p = m;
                 }
                 if (!p) {
-                    rc = jr_fail(&j, "listener %s has no entry in \"listener_security_protocol_map\"",
+                    rc = jr_fail(&j,
+                                 "listener %s has no entry in \"listener_security_protocol_map\"",
                                  ep->listener);
                     goto fail;
                 }
@@ -576,11 +576,11 @@ int zk_json_broker_decode(const char *data, size_t len, struct zk_broker_info *o
     return 0;
 fail:
     cJSON_Delete(root);
-    zk_broker_info_destroy(out);
+    zk_json_broker_destroy(out);
     return rc;
 }
 
-void zk_broker_info_destroy(struct zk_broker_info *b)
+void zk_json_broker_destroy(struct zk_broker_info *b)
 {
     arena_destroy(&b->mem);
     memset(b, 0, sizeof(*b));
@@ -611,13 +611,14 @@ static int jr_reassign_map(struct jr *j, const cJSON *root, const char *key,
     {
         int64_t p;
         if (!parse_decimal(it->string, strlen(it->string), 0, INT32_MAX, &p))
-            return jr_fail(j, "\"%s\" has a key \"%s\" that is not a partition id", key, it->string);
+            return jr_fail(j, "\"%s\" has a key \"%s\" that is not a partition id", key,
+                           it->string);
         struct zk_partition_replicas probe = {.partition = (int32_t)p};
-        struct zk_partition_replicas *pr = bsearch(&probe, t->partitions, (size_t)t->n_partitions,
-                                                   sizeof(probe), cmp_partition);
+        struct zk_partition_replicas *pr =
+            bsearch(&probe, t->partitions, (size_t)t->n_partitions, sizeof(probe), cmp_partition);
         if (!pr)
-            return jr_fail(j, "\"%s\" names partition %" PRId64 ", which \"partitions\" lacks",
-                           key, p);
+            return jr_fail(j, "\"%s\" names partition %" PRId64 ", which \"partitions\" lacks", key,
+                           p);
         char name[64];
         snprintf(name, sizeof(name), "%s of partition %" PRId64, key, p);
         int rc = adding ? jr_broker_ids(j, it, name, false, &pr->adding, &pr->n_adding)
@@ -691,7 +692,7 @@ int zk_json_topic_decode(const char *data, size_t len, struct zk_topic_assignmen
     return 0;
 fail:
     cJSON_Delete(root);
-    zk_topic_assignment_destroy(out);
+    zk_json_topic_destroy(out);
     return rc;
 }
 
@@ -756,7 +757,7 @@ int zk_json_topic_encode(const struct zk_topic_assignment *t, char **out, char *
     return finish_encode(root, bad, out, errstr, errsz);
 }
 
-void zk_topic_assignment_destroy(struct zk_topic_assignment *t)
+void zk_json_topic_destroy(struct zk_topic_assignment *t)
 {
     arena_destroy(&t->mem);
     memset(t, 0, sizeof(*t));
@@ -812,11 +813,11 @@ int zk_json_partition_state_decode(const char *data, size_t len, struct zk_parti
     return 0;
 fail:
     cJSON_Delete(root);
-    zk_partition_state_destroy(out);
+    zk_json_partition_state_destroy(out);
     return rc;
 }
 
-void zk_partition_state_destroy(struct zk_partition_state *s)
+void zk_json_partition_state_destroy(struct zk_partition_state *s)
 {
     arena_destroy(&s->mem);
     memset(s, 0, sizeof(*s));
@@ -941,8 +942,7 @@ int zk_json_cluster_id_decode(const char *data, size_t len, char *id, size_t ids
 
 int zk_json_cluster_id_generate(char out[ZK_CLUSTER_ID_LEN + 1])
 {
-    static const char b64url[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     do {
         uint8_t u[16];
         size_t got = 0;
@@ -1064,11 +1064,11 @@ int zk_json_config_decode(const char *data, size_t len, struct zk_config *out, c
     return 0;
 fail:
     cJSON_Delete(root);
-    zk_config_destroy(out);
+    zk_json_config_destroy(out);
     return rc;
 }
 
-void zk_config_destroy(struct zk_config *c)
+void zk_json_config_destroy(struct zk_config *c)
 {
     arena_destroy(&c->mem);
     memset(c, 0, sizeof(*c));
@@ -1224,11 +1224,11 @@ int zk_json_partition_list_decode(const char *data, size_t len, struct zk_partit
     return 0;
 fail:
     cJSON_Delete(root);
-    zk_partition_list_destroy(out);
+    zk_json_partition_list_destroy(out);
     return rc;
 }
 
-void zk_partition_list_destroy(struct zk_partition_list *l)
+void zk_json_partition_list_destroy(struct zk_partition_list *l)
 {
     arena_destroy(&l->mem);
     memset(l, 0, sizeof(*l));
@@ -1300,7 +1300,8 @@ int zk_json_reassignment_decode(const char *data, size_t len, struct zk_reassign
         if ((rc = jr_topic_partition(&j, it, out->n, &e->topic, &e->partition)) != 0)
             goto fail;
         for (int k = 0; k < out->n; k++) {
-            if (out->items[k].partition == e->partition && strcmp(out->items[k].topic, e->topic) == 0) {
+            if (out->items[k].partition == e->partition &&
+                strcmp(out->items[k].topic, e->topic) == 0) {
                 rc = jr_fail(&j, "%s-%d appears twice", e->topic, (int)e->partition);
                 goto fail;
             }
@@ -1320,11 +1321,11 @@ int zk_json_reassignment_decode(const char *data, size_t len, struct zk_reassign
     return 0;
 fail:
     cJSON_Delete(root);
-    zk_reassignment_destroy(out);
+    zk_json_reassignment_destroy(out);
     return rc;
 }
 
-void zk_reassignment_destroy(struct zk_reassignment *r)
+void zk_json_reassignment_destroy(struct zk_reassignment *r)
 {
     arena_destroy(&r->mem);
     memset(r, 0, sizeof(*r));

@@ -20,6 +20,9 @@
  * error message, never a crash. Fields Kafka adds in later versions (broker
  * "features", topic "topic_id") or that nobody reads are accepted.
  *
+ * Not here because they carry no data: /admin/delete_topics/<t> (empty) and
+ * the persistent parents (null data, as Kafka's createRecursive leaves them).
+ *
  * All functions return 0 or a negative gregor error (common/err.h).
  */
 #ifndef GREGOR_ZK_ZK_JSON_H
@@ -66,7 +69,7 @@ int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errs
 int zk_json_broker_decode(const char *data, size_t len, struct zk_broker_info *out, char *errstr,
                           size_t errsz);
 /* Frees what a decode put into b's arena. */
-void zk_broker_info_destroy(struct zk_broker_info *b);
+void zk_json_broker_destroy(struct zk_broker_info *b);
 /* Parses "LISTENER://host:port" ("[v6addr]" allowed, empty host allowed) into
  * ep, with strings from a. Security protocol is left NULL. */
 int zk_json_endpoint_parse(const char *s, struct zk_endpoint *ep, struct arena *a, char *errstr,
@@ -101,7 +104,7 @@ int zk_json_topic_encode(const struct zk_topic_assignment *t, char **out, char *
  * broker ids. */
 int zk_json_topic_decode(const char *data, size_t len, struct zk_topic_assignment *out,
                          char *errstr, size_t errsz);
-void zk_topic_assignment_destroy(struct zk_topic_assignment *t);
+void zk_json_topic_destroy(struct zk_topic_assignment *t);
 
 /* /brokers/topics/<t>/partitions/<p>/state: leader and ISR. */
 struct zk_partition_state {
@@ -119,7 +122,7 @@ int zk_json_partition_state_encode(const struct zk_partition_state *s, char **ou
 /* zk_version is set to -1; readers that have the Stat fill it in. */
 int zk_json_partition_state_decode(const char *data, size_t len, struct zk_partition_state *out,
                                    char *errstr, size_t errsz);
-void zk_partition_state_destroy(struct zk_partition_state *s);
+void zk_json_partition_state_destroy(struct zk_partition_state *s);
 
 /* /controller: {"version":1,"brokerid":1,"timestamp":"..."} (ephemeral). */
 int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, char **out, char *errstr,
@@ -166,7 +169,7 @@ int zk_json_config_encode(const struct zk_config *c, char **out, char *errstr, s
 /* An empty znode decodes to an empty config, as in Kafka. */
 int zk_json_config_decode(const char *data, size_t len, struct zk_config *out, char *errstr,
                           size_t errsz);
-void zk_config_destroy(struct zk_config *c);
+void zk_json_config_destroy(struct zk_config *c);
 
 /* /config/changes/config_change_<seq>: {"version":2,"entity_path":"topics/t"}. */
 int zk_json_config_change_encode(const char *entity_path, char **out, char *errstr, size_t errsz);
@@ -194,7 +197,7 @@ int zk_json_partition_list_encode(const struct zk_partition_list *l, char **out,
                                   size_t errsz);
 int zk_json_partition_list_decode(const char *data, size_t len, struct zk_partition_list *out,
                                   char *errstr, size_t errsz);
-void zk_partition_list_destroy(struct zk_partition_list *l);
+void zk_json_partition_list_destroy(struct zk_partition_list *l);
 
 /* One partition's target replicas in /admin/reassign_partitions. */
 struct zk_reassignment_entry {
@@ -216,6 +219,6 @@ int zk_json_reassignment_encode(const struct zk_reassignment *r, char **out, cha
                                 size_t errsz);
 int zk_json_reassignment_decode(const char *data, size_t len, struct zk_reassignment *out,
                                 char *errstr, size_t errsz);
-void zk_reassignment_destroy(struct zk_reassignment *r);
+void zk_json_reassignment_destroy(struct zk_reassignment *r);
 
 #endif

@@ -50,7 +50,8 @@ static void test_requests_wait_for_connection(void)
     struct zk_client *zc = zkt_open(zk.connect, 6000, &s);
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
     struct zkt_res r = {0};
-    CU_ASSERT_EQUAL(zk_client_create(zc, "/early", "x", 1, ZK_PERSISTENT, zkt_create_cb, &r), ZK_OK);
+    CU_ASSERT_EQUAL(zk_client_create(zc, "/early", "x", 1, ZK_PERSISTENT, zkt_create_cb, &r),
+                    ZK_OK);
     CU_ASSERT_FALSE(r.done); /* never from inside the call */
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &r.done, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(r.rc, ZK_OK);
@@ -144,7 +145,8 @@ static void test_crud_and_watches(void)
 
     /* Bad arguments fail in the call and never call back. */
     struct zkt_res bad = {0};
-    CU_ASSERT_EQUAL(zk_client_create(a, "no-slash", NULL, 0, 0, zkt_create_cb, &bad), ZK_BADARGUMENTS);
+    CU_ASSERT_EQUAL(zk_client_create(a, "no-slash", NULL, 0, 0, zkt_create_cb, &bad),
+                    ZK_BADARGUMENTS);
     CU_ASSERT_EQUAL(zk_client_get(a, "/a//b", NULL, zkt_data_cb, &bad), ZK_BADARGUMENTS);
     CU_ASSERT_EQUAL(zk_client_delete(a, "/trailing/", 0, zkt_void_cb, &bad), ZK_BADARGUMENTS);
     CU_ASSERT_EQUAL(zk_client_exists(a, "/x/../y", NULL, zkt_stat_cb, &bad), ZK_BADARGUMENTS);
@@ -166,9 +168,9 @@ static void test_multi_rollback(void)
 
     struct zkt_res r;
     struct zk_op bad[] = {
-        zk_op_create("/multi/a", "a", 1, ZK_PERSISTENT),
-        zk_op_set("/multi", "v1", 2, 0),
-        zk_op_check("/multi", 7),
+        zk_client_op_create("/multi/a", "a", 1, ZK_PERSISTENT),
+        zk_client_op_set("/multi", "v1", 2, 0),
+        zk_client_op_check("/multi", 7),
     };
     CU_ASSERT_EQUAL(zkt_multi(zc, bad, 3, &r), ZK_BADVERSION);
     CU_ASSERT_EQUAL(r.n, 3);
@@ -183,11 +185,11 @@ static void test_multi_rollback(void)
     CU_ASSERT_EQUAL(r.stat.version, 0);
 
     struct zk_op good[] = {
-        zk_op_check("/multi", 0),
-        zk_op_create("/multi/s-", "s", 1, ZK_SEQUENTIAL),
-        zk_op_set("/multi", "v1", 2, 0),
-        zk_op_create("/multi/gone", NULL, 0, ZK_PERSISTENT),
-        zk_op_delete("/multi/gone", 0),
+        zk_client_op_check("/multi", 0),
+        zk_client_op_create("/multi/s-", "s", 1, ZK_SEQUENTIAL),
+        zk_client_op_set("/multi", "v1", 2, 0),
+        zk_client_op_create("/multi/gone", NULL, 0, ZK_PERSISTENT),
+        zk_client_op_delete("/multi/gone", 0),
     };
     CU_ASSERT_EQUAL(zkt_multi(zc, good, 5, &r), ZK_OK);
     CU_ASSERT_EQUAL(r.results[0].rc, ZK_OK);
@@ -255,7 +257,7 @@ static void test_chroot(void)
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &w.fired, 1, ZKT_TIMEOUT));
     CU_ASSERT_STRING_EQUAL(w.path, "/brokers");
 
-    struct zk_op ops[] = {zk_op_create("/m-", NULL, 0, ZK_SEQUENTIAL)};
+    struct zk_op ops[] = {zk_client_op_create("/m-", NULL, 0, ZK_SEQUENTIAL)};
     CU_ASSERT_EQUAL(zkt_multi(zc, ops, 1, &r), ZK_OK);
     CU_ASSERT_TRUE(r.results[0].path && strncmp(r.results[0].path, "/m-", 3) == 0);
     zk_client_free(zc);
@@ -265,9 +267,9 @@ static void test_chroot(void)
 /* The lifetime rule: free from inside a callback; everything still owed
  * completes exactly once with ZK_CLOSING / ZK_EVENT_LOST, nothing after. */
 struct free_ctx {
-    struct zk_client *zc;   /* to free */
-    int first_rc;           /* rc of the request that frees */
-    bool freed;             /* the free happened */
+    struct zk_client *zc; /* to free */
+    int first_rc;         /* rc of the request that frees */
+    bool freed;           /* the free happened */
 };
 
 static void free_from_callback(int rc, const struct zk_stat *stat, void *ctx)
@@ -301,9 +303,10 @@ static void test_free_inside_callback(void)
     CU_ASSERT_EQUAL(zk_client_exists(zc, "/lifetime", NULL, free_from_callback, &f), ZK_OK);
     /* Queued behind it on the same connection: */
     CU_ASSERT_EQUAL(zk_client_get(zc, "/lifetime", &pw, zkt_data_cb, &after[0]), ZK_OK);
-    CU_ASSERT_EQUAL(zk_client_create(zc, "/lifetime/x", NULL, 0, 0, zkt_create_cb, &after[1]), ZK_OK);
+    CU_ASSERT_EQUAL(zk_client_create(zc, "/lifetime/x", NULL, 0, 0, zkt_create_cb, &after[1]),
+                    ZK_OK);
     CU_ASSERT_EQUAL(zk_client_after(zc, 60000, zkt_void_cb, &after[2]), ZK_OK);
-    struct zk_op ops[] = {zk_op_check("/lifetime", 0)};
+    struct zk_op ops[] = {zk_client_op_check("/lifetime", 0)};
     CU_ASSERT_EQUAL(zk_client_multi(zc, ops, 1, zkt_multi_cb, &after[3]), ZK_OK);
 
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &f.freed, ZKT_TIMEOUT));

@@ -1,6 +1,7 @@
 /*
- * zk_kafka against a real ZooKeeper: the znodes and sequences of Kafka's
- * ZooKeeper mode as a broker and a controller would drive them. Every test
+ * zk_kafka, zk_controller and zk_topic against a real ZooKeeper: the znodes
+ * and sequences of Kafka's ZooKeeper mode as a broker and a controller would
+ * drive them. Every test
  * runs in its own chroot so that /controller, /cluster/id and friends start
  * fresh.
  */
@@ -14,7 +15,9 @@
 #include "tests/unit/testutil.h"
 #include "zk/zk_client.h"
 #include "zk/zk_json.h"
+#include "zk/zk_controller.h"
 #include "zk/zk_kafka.h"
+#include "zk/zk_topic.h"
 
 static struct zk_harness zk;
 
@@ -33,22 +36,22 @@ static int suite_cleanup(void)
 /* ---- recorders for zk_kafka callbacks ------------------------------------ */
 
 struct kres {
-    bool done;              /* callback ran */
-    int calls;              /* times it ran */
-    int rc;                 /* its rc */
-    char why[512];          /* its why, "" if NULL */
-    char str[256];          /* cluster id / created path */
-    int32_t id;             /* broker id / controller id / version */
-    int64_t epoch;          /* broker epoch */
-    struct zk_kafka_election e; /* election outcome */
-    int n;                  /* brokers listed */
-    int32_t ids[16];        /* their ids */
-    int64_t epochs[16];     /* their epochs */
-    char cfg_val[128];      /* config: value of retention.ms */
-    int cfg_n;              /* config entries */
-    struct zk_partition_state st; /* partition state (isr not kept) */
-    int32_t replicas0[8];   /* topic: replicas of partition 0 */
-    int n_partitions;       /* topic: partitions */
+    bool done;                       /* callback ran */
+    int calls;                       /* times it ran */
+    int rc;                          /* its rc */
+    char why[512];                   /* its why, "" if NULL */
+    char str[256];                   /* cluster id / created path */
+    int32_t id;                      /* broker id / controller id / version */
+    int64_t epoch;                   /* broker epoch */
+    struct zk_controller_election e; /* election outcome */
+    int n;                           /* brokers listed */
+    int32_t ids[16];                 /* their ids */
+    int64_t epochs[16];              /* their epochs */
+    char cfg_val[128];               /* config: value of retention.ms */
+    int cfg_n;                       /* config entries */
+    struct zk_partition_state st;    /* partition state (isr not kept) */
+    int32_t replicas0[8];            /* topic: replicas of partition 0 */
+    int n_partitions;                /* topic: partitions */
 };
 
 static struct kres *rec(void *ctx, int rc, const char *why)
@@ -81,7 +84,7 @@ static void register_cb(int rc, int64_t epoch, const char *why, void *ctx)
     rec(ctx, rc, why)->epoch = epoch;
 }
 
-static void election_cb(const struct zk_kafka_election *e, void *ctx)
+static void election_cb(const struct zk_controller_election *e, void *ctx)
 {
     struct kres *r = rec(ctx, e->rc, e->why);
     r->e = *e;
@@ -198,8 +201,8 @@ static struct zk_broker_info broker_info(struct zk_endpoint *ep, const char *hos
     ep->security_protocol = "PLAINTEXT";
     ep->host = (char *)host;
     ep->port = port;
-    struct zk_broker_info b = {.jmx_port = -1, .timestamp_ms = 1700000000000, .endpoints = ep,
-                               .n_endpoints = 1};
+    struct zk_broker_info b = {
+        .jmx_port = -1, .timestamp_ms = 1700000000000, .endpoints = ep, .n_endpoints = 1};
     return b;
 }
 
@@ -210,7 +213,7 @@ static int make_topic(struct zk_client *zc, const char *name)
     struct zk_partition_replicas parts[] = {{0, reps, 2, NULL, 0, NULL, 0}};
     struct zk_topic_assignment a = {.partitions = parts, .n_partitions = 1};
     struct kres r;
-    return KWAIT(r, zk_kafka_create_topic(zc, name, &a, NULL, done_cb, &r));
+    return KWAIT(r, zk_topic_create(zc, name, &a, NULL, done_cb, &r));
 }
 
 /* ---- tests --------------------------------------------------------------- */
@@ -224,9 +227,9 @@ static void test_chroot_and_top_level_paths(void)
     struct kres r;
     CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_top_level_paths(zc, done_cb, &r)), ZK_OK);
     CU_ASSERT_EQUAL(r.calls, 1);
-    const char *paths[] = {"/consumers", "/brokers/ids", "/brokers/topics", "/config/changes",
-                           "/admin/delete_topics", "/brokers/seqid", "/isr_change_notification",
-                           "/config/topics"};
+    const char *paths[] = {
+        "/consumers",           "/brokers/ids",   "/brokers/topics",          "/config/changes",
+        "/admin/delete_topics", "/brokers/seqid", "/isr_change_notification", "/config/topics"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
         CU_ASSERT_EQUAL(zkt_exists(zc, paths[i], NULL, NULL), ZK_OK);
     /* Idempotent, as every broker runs it at start. */
@@ -272,8 +275,8 @@ static void test_cluster_id_first_writer_wins(void)
     CU_ASSERT_STRING_EQUAL(g.data, want);
     /* A later broker adopts it. */
     struct kres rc;
-    CU_ASSERT_EQUAL(KWAIT(rc, zk_kafka_get_or_create_cluster_id(b, "another-id", cluster_id_cb, &rc)),
-                    ZK_OK);
+    CU_ASSERT_EQUAL(
+        KWAIT(rc, zk_kafka_get_or_create_cluster_id(b, "another-id", cluster_id_cb, &rc)), ZK_OK);
     CU_ASSERT_STRING_EQUAL(rc.str, ra.str);
     zk_client_free(a);
     zk_client_free(b);
@@ -417,13 +420,13 @@ static void test_controller_election_and_fencing(void)
     memset(&cw, 0, sizeof(cw));
     struct zk_watcher watch = {zkt_watch_fn, &cw};
     struct kres g;
-    CU_ASSERT_EQUAL(KWAIT(g, zk_kafka_get_controller(c, &watch, controller_cb, &g)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(g, zk_controller_get(c, &watch, controller_cb, &g)), ZK_OK);
     CU_ASSERT_EQUAL(g.id, -1);
 
     /* Two brokers race. */
     struct kres ra = {0}, rb = {0};
-    CU_ASSERT_EQUAL(zk_kafka_elect_controller(a, 1, election_cb, &ra), ZK_OK);
-    CU_ASSERT_EQUAL(zk_kafka_elect_controller(b, 2, election_cb, &rb), ZK_OK);
+    CU_ASSERT_EQUAL(zk_controller_elect(a, 1, election_cb, &ra), ZK_OK);
+    CU_ASSERT_EQUAL(zk_controller_elect(b, 2, election_cb, &rb), ZK_OK);
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &ra.done, ZKT_TIMEOUT));
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &rb.done, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(ra.rc, ZK_OK);
@@ -439,7 +442,7 @@ static void test_controller_election_and_fencing(void)
     /* What everybody else reads. */
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &cw.fired, 1, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(cw.event, ZK_EVENT_CREATED);
-    CU_ASSERT_EQUAL(KWAIT(g, zk_kafka_get_controller(c, NULL, controller_cb, &g)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(g, zk_controller_get(c, NULL, controller_cb, &g)), ZK_OK);
     CU_ASSERT_EQUAL(g.id, winner_id);
     struct zkt_res raw;
     CU_ASSERT_EQUAL(zkt_get(c, "/controller_epoch", NULL, &raw), ZK_OK);
@@ -451,7 +454,7 @@ static void test_controller_election_and_fencing(void)
 
     /* Electing again while holding /controller: not a new win. */
     struct kres again;
-    CU_ASSERT_EQUAL(KWAIT(again, zk_kafka_elect_controller(winner, winner_id, election_cb, &again)),
+    CU_ASSERT_EQUAL(KWAIT(again, zk_controller_elect(winner, winner_id, election_cb, &again)),
                     ZK_OK);
     CU_ASSERT_FALSE(again.e.won);
     CU_ASSERT_EQUAL(again.e.controller_id, winner_id);
@@ -459,12 +462,13 @@ static void test_controller_election_and_fencing(void)
     /* The winner writes a partition state under its fence. */
     CU_ASSERT_EQUAL(make_topic(winner, "fenced"), ZK_OK);
     int32_t isr[] = {1, 2};
-    struct zk_partition_state st = {.leader = 1, .leader_epoch = 0, .controller_epoch = 1,
-                                    .isr = isr, .n_isr = 2};
+    struct zk_partition_state st = {
+        .leader = 1, .leader_epoch = 0, .controller_epoch = 1, .isr = isr, .n_isr = 2};
     struct kres w;
-    CU_ASSERT_EQUAL(KWAIT(w, zk_kafka_create_partition_state(winner, win->e.epoch_zk_version,
-                                                             "fenced", 0, &st, version_cb, &w)),
-                    ZK_OK);
+    CU_ASSERT_EQUAL(
+        KWAIT(w, zk_controller_create_partition_state(winner, win->e.epoch_zk_version, "fenced", 0,
+                                                      &st, version_cb, &w)),
+        ZK_OK);
     CU_ASSERT_EQUAL(w.id, 0);
     int32_t old_fence = win->e.epoch_zk_version;
 
@@ -472,12 +476,12 @@ static void test_controller_election_and_fencing(void)
     static struct zkt_watch gone;
     memset(&gone, 0, sizeof(gone));
     struct zk_watcher gone_watch = {zkt_watch_fn, &gone};
-    CU_ASSERT_EQUAL(KWAIT(g, zk_kafka_get_controller(c, &gone_watch, controller_cb, &g)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(g, zk_controller_get(c, &gone_watch, controller_cb, &g)), ZK_OK);
     zk_client_free(winner);
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &gone.fired, 1, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(gone.event, ZK_EVENT_DELETED);
     struct kres r2;
-    CU_ASSERT_EQUAL(KWAIT(r2, zk_kafka_elect_controller(loser, loser_id, election_cb, &r2)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(r2, zk_controller_elect(loser, loser_id, election_cb, &r2)), ZK_OK);
     CU_ASSERT_TRUE(r2.e.won);
     CU_ASSERT_EQUAL(r2.e.epoch, 2);
     CU_ASSERT_NOT_EQUAL(r2.e.epoch_zk_version, old_fence);
@@ -485,23 +489,24 @@ static void test_controller_election_and_fencing(void)
     /* A deposed controller (still holding the old fence) cannot write. */
     st.leader = 2;
     st.controller_epoch = 1;
-    CU_ASSERT_EQUAL(KWAIT(w, zk_kafka_set_partition_state(c, old_fence, "fenced", 0, &st, 0,
-                                                          version_cb, &w)),
+    CU_ASSERT_EQUAL(KWAIT(w, zk_controller_set_partition_state(c, old_fence, "fenced", 0, &st, 0,
+                                                               version_cb, &w)),
                     ZK_E_CONTROLLER_MOVED);
     struct kres ps;
     CU_ASSERT_EQUAL(KWAIT(ps, zk_kafka_get_partition_state(c, "fenced", 0, state_cb, &ps)), ZK_OK);
     CU_ASSERT_EQUAL(ps.st.leader, 1);
     CU_ASSERT_EQUAL(ps.st.zk_version, 0);
-    struct zk_op op = zk_op_create("/should-not-exist", NULL, 0, ZK_PERSISTENT);
-    CU_ASSERT_EQUAL(KWAIT(w, zk_kafka_controller_multi(c, old_fence, &op, 1, multi_cb, &w)),
+    struct zk_op op = zk_client_op_create("/should-not-exist", NULL, 0, ZK_PERSISTENT);
+    CU_ASSERT_EQUAL(KWAIT(w, zk_controller_multi(c, old_fence, &op, 1, multi_cb, &w)),
                     ZK_E_CONTROLLER_MOVED);
     CU_ASSERT_EQUAL(zkt_exists(c, "/should-not-exist", NULL, NULL), ZK_NONODE);
 
     /* The new controller can. */
     st.controller_epoch = 2;
-    CU_ASSERT_EQUAL(KWAIT(w, zk_kafka_set_partition_state(loser, r2.e.epoch_zk_version, "fenced", 0,
-                                                          &st, 0, version_cb, &w)),
-                    ZK_OK);
+    CU_ASSERT_EQUAL(
+        KWAIT(w, zk_controller_set_partition_state(loser, r2.e.epoch_zk_version, "fenced", 0, &st,
+                                                   0, version_cb, &w)),
+        ZK_OK);
     CU_ASSERT_EQUAL(w.id, 1);
     zk_client_free(loser);
     zk_client_free(c);
@@ -520,10 +525,10 @@ static void test_partition_state_compare_and_set(void)
     struct zk_client *zc = open_in("pstate", 6000, &s, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
     struct kres e, r;
-    CU_ASSERT_EQUAL(KWAIT(e, zk_kafka_elect_controller(zc, 7, election_cb, &e)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 7, election_cb, &e)), ZK_OK);
     CU_ASSERT_TRUE(e.e.won);
     struct kres ge;
-    CU_ASSERT_EQUAL(KWAIT(ge, zk_kafka_get_controller_epoch(zc, epoch_cb, &ge)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(ge, zk_controller_get_epoch(zc, epoch_cb, &ge)), ZK_OK);
     CU_ASSERT_EQUAL(ge.id, e.e.epoch);
     CU_ASSERT_EQUAL(ge.epoch, e.e.epoch_zk_version);
     int32_t fence = e.e.epoch_zk_version;
@@ -531,24 +536,29 @@ static void test_partition_state_compare_and_set(void)
     CU_ASSERT_EQUAL(make_topic(zc, "cas"), ZK_OK);
     /* Without its topic znode a state has nowhere to go. */
     int32_t isr[] = {7, 8, 9};
-    struct zk_partition_state st = {.leader = 7, .leader_epoch = 0, .controller_epoch = e.e.epoch,
-                                    .isr = isr, .n_isr = 3};
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_partition_state(zc, fence, "nosuch", 0, &st, version_cb, &r)),
-                    ZK_NONODE);
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_partition_state(zc, fence, "cas", 3, &st, version_cb, &r)),
-                    ZK_OK);
+    struct zk_partition_state st = {
+        .leader = 7, .leader_epoch = 0, .controller_epoch = e.e.epoch, .isr = isr, .n_isr = 3};
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_controller_create_partition_state(zc, fence, "nosuch", 0, &st, version_cb, &r)),
+        ZK_NONODE);
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_controller_create_partition_state(zc, fence, "cas", 3, &st, version_cb, &r)),
+        ZK_OK);
     /* Creating it twice is refused. */
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_partition_state(zc, fence, "cas", 3, &st, version_cb, &r)),
-                    ZK_NODEEXISTS);
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_controller_create_partition_state(zc, fence, "cas", 3, &st, version_cb, &r)),
+        ZK_NODEEXISTS);
     /* Controller: new leader, partition epoch 0 -> 1. */
     st.leader = 8;
     st.leader_epoch = 1;
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_set_partition_state(zc, fence, "cas", 3, &st, 0, version_cb, &r)),
-                    ZK_OK);
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_controller_set_partition_state(zc, fence, "cas", 3, &st, 0, version_cb, &r)),
+        ZK_OK);
     CU_ASSERT_EQUAL(r.id, 1);
     /* A write based on the old partition epoch loses. */
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_set_partition_state(zc, fence, "cas", 3, &st, 0, version_cb, &r)),
-                    ZK_BADVERSION);
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_controller_set_partition_state(zc, fence, "cas", 3, &st, 0, version_cb, &r)),
+        ZK_BADVERSION);
     /* The leader shrinks the ISR by compare-and-set, without a fence. */
     st.n_isr = 2;
     CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_update_partition_state(zc, "cas", 3, &st, 1, version_cb, &r)),
@@ -564,11 +574,13 @@ static void test_partition_state_compare_and_set(void)
     CU_ASSERT_EQUAL(ps.n, 2);
     CU_ASSERT_EQUAL(ps.ids[1], 8);
     /* Delete at a stale version fails; at the current one it works. */
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_delete_partition_state(zc, fence, "cas", 3, 1, done_cb, &r)),
-                    ZK_BADVERSION);
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_delete_partition_state(zc, fence, "cas", 3, 2, done_cb, &r)),
-                    ZK_OK);
-    CU_ASSERT_EQUAL(KWAIT(ps, zk_kafka_get_partition_state(zc, "cas", 3, state_cb, &ps)), ZK_NONODE);
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_controller_delete_partition_state(zc, fence, "cas", 3, 1, done_cb, &r)),
+        ZK_BADVERSION);
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_controller_delete_partition_state(zc, fence, "cas", 3, 2, done_cb, &r)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(ps, zk_kafka_get_partition_state(zc, "cas", 3, state_cb, &ps)),
+                    ZK_NONODE);
     zk_client_free(zc);
 }
 
@@ -581,11 +593,12 @@ static void test_topic_creation(void)
     CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_top_level_paths(zc, done_cb, &r)), ZK_OK);
 
     int32_t r0[] = {1, 2}, r1[] = {2, 1};
-    struct zk_partition_replicas parts[] = {{0, r0, 2, NULL, 0, NULL, 0}, {1, r1, 2, NULL, 0, NULL, 0}};
+    struct zk_partition_replicas parts[] = {{0, r0, 2, NULL, 0, NULL, 0},
+                                            {1, r1, 2, NULL, 0, NULL, 0}};
     struct zk_topic_assignment a = {.partitions = parts, .n_partitions = 2};
     struct zk_config_entry ce[] = {{"retention.ms", "86400000"}};
     struct zk_config cfg = {.entries = ce, .n = 1};
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_topic(zc, "orders", &a, &cfg, done_cb, &r)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_create(zc, "orders", &a, &cfg, done_cb, &r)), ZK_OK);
 
     /* Config first, then the topic: a broker reacting to the topic znode
      * always finds its config. */
@@ -597,15 +610,15 @@ static void test_topic_creation(void)
     CU_ASSERT_STRING_EQUAL(cz.data, "{\"version\":1,\"config\":{\"retention.ms\":\"86400000\"}}");
 
     struct kres t;
-    CU_ASSERT_EQUAL(KWAIT(t, zk_kafka_get_topic_assignment(zc, "orders", NULL, topic_cb, &t)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(t, zk_topic_get_assignment(zc, "orders", NULL, topic_cb, &t)), ZK_OK);
     CU_ASSERT_EQUAL(t.n_partitions, 2);
     CU_ASSERT_EQUAL(t.replicas0[0], 1);
     struct kres c;
-    CU_ASSERT_EQUAL(KWAIT(c, zk_kafka_get_topic_config(zc, "orders", config_cb, &c)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(c, zk_topic_get_config(zc, "orders", config_cb, &c)), ZK_OK);
     CU_ASSERT_STRING_EQUAL(c.cfg_val, "86400000");
 
     /* TOPIC_ALREADY_EXISTS is its own code, with Kafka's message. */
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_topic(zc, "orders", &a, NULL, done_cb, &r)),
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_create(zc, "orders", &a, NULL, done_cb, &r)),
                     ZK_E_TOPIC_EXISTS);
     CU_ASSERT_STRING_EQUAL(r.why, "Topic 'orders' already exists.");
     struct zkt_res again;
@@ -617,30 +630,29 @@ static void test_topic_creation(void)
                                "{\"version\":1,\"config\":{\"retention.ms\":\"1\"}}", ZK_PERSISTENT,
                                NULL),
                     ZK_OK);
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_topic(zc, "reborn", &a, NULL, done_cb, &r)), ZK_OK);
-    CU_ASSERT_EQUAL(KWAIT(c, zk_kafka_get_topic_config(zc, "reborn", config_cb, &c)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_create(zc, "reborn", &a, NULL, done_cb, &r)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(c, zk_topic_get_config(zc, "reborn", config_cb, &c)), ZK_OK);
     CU_ASSERT_EQUAL(c.cfg_n, 0);
 
     /* A missing config reads as empty, a missing topic as NONODE. */
-    CU_ASSERT_EQUAL(KWAIT(c, zk_kafka_get_topic_config(zc, "nosuch", config_cb, &c)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(c, zk_topic_get_config(zc, "nosuch", config_cb, &c)), ZK_OK);
     CU_ASSERT_EQUAL(c.cfg_n, 0);
-    CU_ASSERT_EQUAL(KWAIT(t, zk_kafka_get_topic_assignment(zc, "nosuch", NULL, topic_cb, &t)),
-                    ZK_NONODE);
+    CU_ASSERT_EQUAL(KWAIT(t, zk_topic_get_assignment(zc, "nosuch", NULL, topic_cb, &t)), ZK_NONODE);
 
     /* Names that would escape their znode are refused in the call. */
     struct kres bad = {0};
-    CU_ASSERT_EQUAL(zk_kafka_create_topic(zc, "../controller", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
-    CU_ASSERT_EQUAL(zk_kafka_create_topic(zc, "a/b", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
-    CU_ASSERT_EQUAL(zk_kafka_create_topic(zc, "..", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
-    CU_ASSERT_EQUAL(zk_kafka_create_topic(zc, "", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
+    CU_ASSERT_EQUAL(zk_topic_create(zc, "../controller", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
+    CU_ASSERT_EQUAL(zk_topic_create(zc, "a/b", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
+    CU_ASSERT_EQUAL(zk_topic_create(zc, "..", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
+    CU_ASSERT_EQUAL(zk_topic_create(zc, "", &a, NULL, done_cb, &bad), ZK_BADARGUMENTS);
     zkh_spin(zkt_loop, 0.05);
     CU_ASSERT_EQUAL(bad.calls, 0);
 
     /* A topic znode typed by hand in zkCli.sh: an error, not a crash. */
-    CU_ASSERT_EQUAL(zkt_create(zc, "/brokers/topics/handmade", "{\"version\":1,\"partitions\":{0:[1]}}",
-                               ZK_PERSISTENT, NULL),
+    CU_ASSERT_EQUAL(zkt_create(zc, "/brokers/topics/handmade",
+                               "{\"version\":1,\"partitions\":{0:[1]}}", ZK_PERSISTENT, NULL),
                     ZK_OK);
-    CU_ASSERT_EQUAL(KWAIT(t, zk_kafka_get_topic_assignment(zc, "handmade", NULL, topic_cb, &t)),
+    CU_ASSERT_EQUAL(KWAIT(t, zk_topic_get_assignment(zc, "handmade", NULL, topic_cb, &t)),
                     ZK_E_BADJSON);
     CU_ASSERT_PTR_NOT_NULL(strstr(t.why, "/brokers/topics/handmade"));
     zk_client_free(zc);
@@ -653,7 +665,7 @@ static void test_topic_deletion(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
     struct kres r, e;
     CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_top_level_paths(zc, done_cb, &r)), ZK_OK);
-    CU_ASSERT_EQUAL(KWAIT(e, zk_kafka_elect_controller(zc, 1, election_cb, &e)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 1, election_cb, &e)), ZK_OK);
     int32_t fence = e.e.epoch_zk_version;
 
     int32_t reps[] = {1};
@@ -665,37 +677,37 @@ static void test_topic_deletion(void)
     struct zk_partition_state st = {.leader = 1, .controller_epoch = 1, .isr = isr, .n_isr = 1};
     const char *topics[] = {"doomed", "survivor"};
     for (int t = 0; t < 2; t++) {
-        CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_topic(zc, topics[t], &a, NULL, done_cb, &r)), ZK_OK);
+        CU_ASSERT_EQUAL(KWAIT(r, zk_topic_create(zc, topics[t], &a, NULL, done_cb, &r)), ZK_OK);
         for (int p = 0; p < 3; p++)
-            CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_partition_state(zc, fence, topics[t], p, &st,
-                                                                     version_cb, &r)),
+            CU_ASSERT_EQUAL(KWAIT(r, zk_controller_create_partition_state(zc, fence, topics[t], p,
+                                                                          &st, version_cb, &r)),
                             ZK_OK);
     }
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_mark_topic_for_deletion(zc, "doomed", done_cb, &r)), ZK_OK);
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_mark_topic_for_deletion(zc, "doomed", done_cb, &r)),
-                    ZK_NODEEXISTS);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_mark_for_deletion(zc, "doomed", done_cb, &r)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_mark_for_deletion(zc, "doomed", done_cb, &r)), ZK_NODEEXISTS);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.why, "already marked"));
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_mark_topic_for_deletion(zc, "ghost", done_cb, &r)), ZK_NONODE);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_mark_for_deletion(zc, "ghost", done_cb, &r)), ZK_NONODE);
     CU_ASSERT_EQUAL(zkt_exists(zc, "/admin/delete_topics/doomed", NULL, NULL), ZK_OK);
 
     /* A deposed controller deletes nothing. */
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_delete_topic_znodes(zc, fence + 1, "doomed", done_cb, &r)),
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_delete_znodes(zc, fence + 1, "doomed", done_cb, &r)),
                     ZK_E_CONTROLLER_MOVED);
     CU_ASSERT_EQUAL(zkt_exists(zc, "/brokers/topics/doomed/partitions/2/state", NULL, NULL), ZK_OK);
 
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_delete_topic_znodes(zc, fence, "doomed", done_cb, &r)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_delete_znodes(zc, fence, "doomed", done_cb, &r)), ZK_OK);
     CU_ASSERT_EQUAL(r.calls, 1);
     CU_ASSERT_EQUAL(zkt_exists(zc, "/brokers/topics/doomed", NULL, NULL), ZK_NONODE);
     CU_ASSERT_EQUAL(zkt_exists(zc, "/config/topics/doomed", NULL, NULL), ZK_NONODE);
     CU_ASSERT_EQUAL(zkt_exists(zc, "/admin/delete_topics/doomed", NULL, NULL), ZK_NONODE);
-    CU_ASSERT_EQUAL(zkt_exists(zc, "/brokers/topics/survivor/partitions/2/state", NULL, NULL), ZK_OK);
+    CU_ASSERT_EQUAL(zkt_exists(zc, "/brokers/topics/survivor/partitions/2/state", NULL, NULL),
+                    ZK_OK);
     CU_ASSERT_EQUAL(zkt_exists(zc, "/config/topics/survivor", NULL, NULL), ZK_OK);
     /* Deleting what is already gone is fine (a controller retrying). */
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_delete_topic_znodes(zc, fence, "doomed", done_cb, &r)), ZK_OK);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_topic_delete_znodes(zc, fence, "doomed", done_cb, &r)), ZK_OK);
     /* Unfenced (tools, tests). */
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_delete_topic_znodes(zc, ZK_KAFKA_UNFENCED, "survivor",
-                                                          done_cb, &r)),
-                    ZK_OK);
+    CU_ASSERT_EQUAL(
+        KWAIT(r, zk_topic_delete_znodes(zc, ZK_CONTROLLER_UNFENCED, "survivor", done_cb, &r)),
+        ZK_OK);
     CU_ASSERT_EQUAL(zkt_exists(zc, "/brokers/topics/survivor", NULL, NULL), ZK_NONODE);
     struct zkt_res kids;
     CU_ASSERT_EQUAL(zkt_children(zc, "/brokers/topics", NULL, &kids), ZK_OK);
@@ -757,9 +769,9 @@ static void test_brokers_list_and_notifications(void)
     CU_ASSERT_EQUAL(zkt_get(b1, p.str, NULL, &raw), ZK_OK);
     CU_ASSERT_STRING_EQUAL(raw.data, "{\"version\":1,\"partitions\":[{\"topic\":\"orders\","
                                      "\"partition\":0},{\"topic\":\"orders\",\"partition\":1}]}");
-    CU_ASSERT_EQUAL(KWAIT(p, zk_kafka_create_config_change_notification(b1, "topics/orders",
-                                                                         path_cb, &p)),
-                    ZK_OK);
+    CU_ASSERT_EQUAL(
+        KWAIT(p, zk_kafka_create_config_change_notification(b1, "topics/orders", path_cb, &p)),
+        ZK_OK);
     CU_ASSERT_TRUE(strncmp(p.str, "/config/changes/config_change_", 30) == 0);
     CU_ASSERT_EQUAL(zkt_get(b1, p.str, NULL, &raw), ZK_OK);
     CU_ASSERT_STRING_EQUAL(raw.data, "{\"version\":2,\"entity_path\":\"topics/orders\"}");
@@ -774,7 +786,7 @@ static void test_bad_controller_epoch_znode(void)
     /* Someone "fixed" the epoch with zkCli.sh. */
     CU_ASSERT_EQUAL(zkt_create(zc, "/controller_epoch", "three", ZK_PERSISTENT, NULL), ZK_OK);
     struct kres e;
-    CU_ASSERT_EQUAL(KWAIT(e, zk_kafka_elect_controller(zc, 1, election_cb, &e)), ZK_E_BADJSON);
+    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 1, election_cb, &e)), ZK_E_BADJSON);
     CU_ASSERT_FALSE(e.e.won);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.why, "/controller_epoch"));
     CU_ASSERT_EQUAL(zkt_exists(zc, "/controller", NULL, NULL), ZK_NONODE);
@@ -791,7 +803,7 @@ static void test_operations_end_on_free(void)
     struct zk_endpoint ep;
     struct zk_broker_info info = broker_info(&ep, "127.0.0.1", 1);
     CU_ASSERT_EQUAL(zk_kafka_register_broker(zc, 1, &info, register_cb, &r1), ZK_OK);
-    CU_ASSERT_EQUAL(zk_kafka_elect_controller(zc, 1, election_cb, &r2), ZK_OK);
+    CU_ASSERT_EQUAL(zk_controller_elect(zc, 1, election_cb, &r2), ZK_OK);
     CU_ASSERT_EQUAL(zk_kafka_create_top_level_paths(zc, done_cb, &r3), ZK_OK);
     zk_client_free(zc);
     CU_ASSERT_EQUAL(r1.calls, 1);

@@ -15,6 +15,7 @@
 #include "tests/integration/zk_testlib.h"
 #include "tests/unit/testutil.h"
 #include "zk/zk_client.h"
+#include "zk/zk_kafka.h"
 
 static struct zk_harness zk;
 static char log_path[4096];
@@ -64,6 +65,19 @@ static bool log_contains(const char *needle)
     return strstr(buf, needle) != NULL;
 }
 
+struct chroot_res {
+    bool done; /* callback ran */
+    int rc;    /* its rc */
+};
+
+static void chroot_cb(int rc, const char *why, void *ctx)
+{
+    (void)why;
+    struct chroot_res *r = ctx;
+    r->done = true;
+    r->rc = rc;
+}
+
 static void test_server_down_at_start(void)
 {
     struct zkt_session s = {0};
@@ -73,8 +87,17 @@ static void test_server_down_at_start(void)
         .connection_timeout_ms = 1000,
         .retry_log_interval_ms = 300,
     };
+    /* At DEBUG the C client's own complaints come through our logger. */
+    logger_set_level(LOGGER_DEBUG);
     struct zk_client *zc = zkt_open_cfg(&cfg, &s);
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
+
+    /* Creating a chroot gives up after its timeout (it frees its own
+     * short-lived client from inside that client's callback). */
+    struct chroot_res cr = {0};
+    char chroot[128];
+    snprintf(chroot, sizeof(chroot), "%s/kafka", zk.connect);
+    CU_ASSERT_EQUAL(zk_kafka_make_chroot(zkt_loop, chroot, 1000, chroot_cb, &cr), ZK_OK);
 
     /* A request made now waits for the server instead of failing. */
     struct zkt_res r = {0};
@@ -85,10 +108,14 @@ static void test_server_down_at_start(void)
     CU_ASSERT_FALSE(zk_client_connected(zc));
     CU_ASSERT_FALSE(r.done);
     CU_ASSERT_EQUAL(s.connect_timeouts, 1);
+    CU_ASSERT_TRUE(cr.done);
+    CU_ASSERT_EQUAL(cr.rc, ZK_OPERATIONTIMEOUT);
     char want[128];
     snprintf(want, sizeof(want), "cannot reach ZooKeeper at %s, retrying", zk.connect);
     CU_ASSERT_TRUE(log_contains(want));
     CU_ASSERT_TRUE(log_contains("zookeeper.connection.timeout.ms=1000"));
+    CU_ASSERT_TRUE(log_contains("DEBUG [zk] libzookeeper: "));
+    logger_set_level(LOGGER_INFO);
 
     /* The server comes up: the client connects by itself. */
     CU_ASSERT_EQUAL_FATAL(zkh_restart(&zk), 0);

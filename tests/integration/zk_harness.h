@@ -17,10 +17,10 @@
 struct ev_loop;
 
 struct zk_harness {
-    char *dir;         /* temp dir holding zoo.cfg, data and logs; owned */
-    int port;          /* loopback port of the server */
-    char connect[64];  /* "127.0.0.1:<port>" */
-    bool running;      /* started and not stopped */
+    char *dir;        /* temp dir holding zoo.cfg, data and logs; owned */
+    int port;         /* loopback port of the server */
+    char connect[64]; /* "127.0.0.1:<port>" */
+    bool running;     /* started and not stopped */
 };
 
 /* Picks a free port and starts a server there (retrying on a port race).

@@ -45,8 +45,8 @@ struct zk_client *zkt_open_cfg(const struct zk_client_config *base, struct zkt_s
     if (!zkt_loop)
         zkt_loop = EV_DEFAULT;
     struct zk_client_config cfg = *base;
-    cfg.cb = (struct zk_client_callbacks){on_connected, on_disconnected, on_expired,
-                                          on_connect_timeout};
+    cfg.cb =
+        (struct zk_client_callbacks){on_connected, on_disconnected, on_expired, on_connect_timeout};
     cfg.ctx = s;
     char err[256];
     struct zk_client *zc = zk_client_new(zkt_loop, &cfg, err, sizeof(err));
@@ -116,8 +116,7 @@ void zkt_data_cb(int rc, const char *data, size_t len, const struct zk_stat *sta
     record_stat(r, stat);
 }
 
-void zkt_children_cb(int rc, const char *const *names, int n, const struct zk_stat *stat,
-                     void *ctx)
+void zkt_children_cb(int rc, const char *const *names, int n, const struct zk_stat *stat, void *ctx)
 {
     struct zkt_res *r = record(ctx, rc);
     r->n = n;
@@ -168,8 +167,8 @@ int zkt_create(struct zk_client *zc, const char *path, const char *data, int fla
                struct zkt_res *r)
 {
     LOCAL_RES(r);
-    return finish(zk_client_create(zc, path, data, data ? strlen(data) : 0, flags, zkt_create_cb, r),
-                  r);
+    return finish(
+        zk_client_create(zc, path, data, data ? strlen(data) : 0, flags, zkt_create_cb, r), r);
 }
 
 int zkt_create_recursive(struct zk_client *zc, const char *path, const char *data,

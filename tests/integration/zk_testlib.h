@@ -19,36 +19,36 @@ struct ev_loop;
 
 /* What the session callbacks reported. */
 struct zkt_session {
-    int connected;           /* connected() calls */
-    int new_sessions;        /* ... of which with new_session */
-    int disconnected;        /* disconnected() calls */
-    int expired;             /* expired() calls */
-    int connect_timeouts;    /* connect_timeout() calls */
-    bool free_on_expiry;     /* free the client from inside expired() */
+    int connected;        /* connected() calls */
+    int new_sessions;     /* ... of which with new_session */
+    int disconnected;     /* disconnected() calls */
+    int expired;          /* expired() calls */
+    int connect_timeouts; /* connect_timeout() calls */
+    bool free_on_expiry;  /* free the client from inside expired() */
 };
 
 /* What a request callback reported (any kind). */
 struct zkt_res {
-    bool done;               /* the callback ran */
-    int calls;               /* how often it ran (must end at 1) */
-    int rc;                  /* its rc */
-    char path[256];          /* create: the path */
-    char data[1024];         /* get: the data, NUL-terminated */
-    size_t len;              /* get: bytes of data */
-    bool has_data;           /* get: data was non-NULL */
-    struct zk_stat stat;     /* the stat, if any */
-    bool has_stat;           /* a stat was given */
-    int n;                   /* children / multi results */
-    char names[32][64];      /* children names */
+    bool done;                      /* the callback ran */
+    int calls;                      /* how often it ran (must end at 1) */
+    int rc;                         /* its rc */
+    char path[256];                 /* create: the path */
+    char data[1024];                /* get: the data, NUL-terminated */
+    size_t len;                     /* get: bytes of data */
+    bool has_data;                  /* get: data was non-NULL */
+    struct zk_stat stat;            /* the stat, if any */
+    bool has_stat;                  /* a stat was given */
+    int n;                          /* children / multi results */
+    char names[32][64];             /* children names */
     struct zk_op_result results[8]; /* multi results (paths copied below) */
-    char result_paths[8][128]; /* multi created paths */
+    char result_paths[8][128];      /* multi created paths */
 };
 
 /* What a watch reported. */
 struct zkt_watch {
-    int fired;               /* calls (must end at 0 or 1) */
-    int event;               /* the event */
-    char path[256];          /* the path given */
+    int fired;      /* calls (must end at 0 or 1) */
+    int event;      /* the event */
+    char path[256]; /* the path given */
 };
 
 extern struct ev_loop *zkt_loop;

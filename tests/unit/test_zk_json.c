@@ -22,16 +22,18 @@ static void test_broker_encode_v4(void)
         {"PLAINTEXT", "PLAINTEXT", "kafka1", 9092},
         {"INTERNAL", "SASL_SSL", "10.0.0.1", 9093},
     };
-    struct zk_broker_info b = {.jmx_port = -1, .timestamp_ms = 1626891234567, .endpoints = eps,
-                               .n_endpoints = 2, .rack = "rack-a"};
+    struct zk_broker_info b = {.jmx_port = -1,
+                               .timestamp_ms = 1626891234567,
+                               .endpoints = eps,
+                               .n_endpoints = 2,
+                               .rack = "rack-a"};
     char *json;
     CU_ASSERT_EQUAL_FATAL(zk_json_broker_encode(&b, &json, err, sizeof(err)), 0);
-    CU_ASSERT_STRING_EQUAL(json,
-                           "{\"version\":4,\"host\":\"kafka1\",\"port\":9092,\"jmx_port\":-1,"
-                           "\"timestamp\":\"1626891234567\",\"endpoints\":[\"PLAINTEXT://"
-                           "kafka1:9092\",\"INTERNAL://10.0.0.1:9093\"],"
-                           "\"listener_security_protocol_map\":{\"PLAINTEXT\":\"PLAINTEXT\","
-                           "\"INTERNAL\":\"SASL_SSL\"},\"rack\":\"rack-a\"}");
+    CU_ASSERT_STRING_EQUAL(json, "{\"version\":4,\"host\":\"kafka1\",\"port\":9092,\"jmx_port\":-1,"
+                                 "\"timestamp\":\"1626891234567\",\"endpoints\":[\"PLAINTEXT://"
+                                 "kafka1:9092\",\"INTERNAL://10.0.0.1:9093\"],"
+                                 "\"listener_security_protocol_map\":{\"PLAINTEXT\":\"PLAINTEXT\","
+                                 "\"INTERNAL\":\"SASL_SSL\"},\"rack\":\"rack-a\"}");
 
     struct zk_broker_info d;
     CU_ASSERT_EQUAL_FATAL(zk_json_broker_decode(json, strlen(json), &d, err, sizeof(err)), 0);
@@ -46,14 +48,14 @@ static void test_broker_encode_v4(void)
     CU_ASSERT_STRING_EQUAL(d.host, "kafka1");
     CU_ASSERT_EQUAL(d.port, 9092);
     CU_ASSERT_STRING_EQUAL(d.rack, "rack-a");
-    zk_broker_info_destroy(&d);
+    zk_json_broker_destroy(&d);
     free(json);
 
     /* No PLAINTEXT listener: the legacy fields are null/-1 like Kafka's;
      * an IPv6 address is bracketed. No rack: no "rack" key. */
     struct zk_endpoint ssl[] = {{"SSL", "SSL", "::1", 9094}};
-    struct zk_broker_info b2 = {.jmx_port = 9999, .timestamp_ms = 5, .endpoints = ssl,
-                                .n_endpoints = 1};
+    struct zk_broker_info b2 = {
+        .jmx_port = 9999, .timestamp_ms = 5, .endpoints = ssl, .n_endpoints = 1};
     CU_ASSERT_EQUAL_FATAL(zk_json_broker_encode(&b2, &json, err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(json, "{\"version\":4,\"host\":null,\"port\":-1,\"jmx_port\":9999,"
                                  "\"timestamp\":\"5\",\"endpoints\":[\"SSL://[::1]:9094\"],"
@@ -63,13 +65,14 @@ static void test_broker_encode_v4(void)
     CU_ASSERT_EQUAL(d.port, -1);
     CU_ASSERT_STRING_EQUAL(d.endpoints[0].host, "::1");
     CU_ASSERT_PTR_NULL(d.rack);
-    zk_broker_info_destroy(&d);
+    zk_json_broker_destroy(&d);
     free(json);
 
     /* Encoder refuses what would produce a registration nobody can use. */
     struct zk_broker_info none = {.jmx_port = -1};
     CU_ASSERT_EQUAL(zk_json_broker_encode(&none, &json, err, sizeof(err)), GR_E_INVALID);
-    struct zk_endpoint dup[] = {{"PLAINTEXT", "PLAINTEXT", "a", 1}, {"PLAINTEXT", "PLAINTEXT", "b", 2}};
+    struct zk_endpoint dup[] = {{"PLAINTEXT", "PLAINTEXT", "a", 1},
+                                {"PLAINTEXT", "PLAINTEXT", "b", 2}};
     struct zk_broker_info twice = {.endpoints = dup, .n_endpoints = 2};
     CU_ASSERT_EQUAL(zk_json_broker_encode(&twice, &json, err, sizeof(err)), GR_E_INVALID);
     struct zk_endpoint badproto[] = {{"PLAINTEXT", "TLS", "a", 1}};
@@ -91,7 +94,7 @@ static void test_broker_decode_kafka(void)
     CU_ASSERT_EQUAL(d.n_endpoints, 1);
     CU_ASSERT_STRING_EQUAL(d.endpoints[0].host, "kafka-0.local");
     CU_ASSERT_STRING_EQUAL(d.endpoints[0].security_protocol, "PLAINTEXT");
-    zk_broker_info_destroy(&d);
+    zk_json_broker_destroy(&d);
 
     /* Version 5 with named listeners, no PLAINTEXT (host null), a rack and
      * populated features. */
@@ -107,7 +110,7 @@ static void test_broker_decode_kafka(void)
     CU_ASSERT_STRING_EQUAL(d.endpoints[1].security_protocol, "SSL");
     CU_ASSERT_STRING_EQUAL(d.rack, "dc1");
     CU_ASSERT_PTR_NULL(d.host);
-    zk_broker_info_destroy(&d);
+    zk_json_broker_destroy(&d);
 
     /* Version 1 (0.8): host and port only. */
     const char v1[] = "{\"version\":1,\"host\":\"localhost\",\"port\":9092,\"jmx_port\":9999,"
@@ -118,7 +121,7 @@ static void test_broker_decode_kafka(void)
     CU_ASSERT_STRING_EQUAL(d.endpoints[0].host, "localhost");
     CU_ASSERT_EQUAL(d.endpoints[0].port, 9092);
     CU_ASSERT_EQUAL(d.timestamp_ms, 2233345666);
-    zk_broker_info_destroy(&d);
+    zk_json_broker_destroy(&d);
 
     /* Version 2: no protocol map, listener names are protocol names. Kafka
      * normalises listener names to upper case. Empty host = all interfaces. */
@@ -129,13 +132,13 @@ static void test_broker_decode_kafka(void)
     CU_ASSERT_STRING_EQUAL(d.endpoints[0].listener, "PLAINTEXT");
     CU_ASSERT_STRING_EQUAL(d.endpoints[0].host, "");
     CU_ASSERT_STRING_EQUAL(d.endpoints[1].security_protocol, "SSL");
-    zk_broker_info_destroy(&d);
+    zk_json_broker_destroy(&d);
 
     /* A registration without a timestamp (nobody reads it) still decodes. */
     const char nots[] = "{\"version\":4,\"jmx_port\":-1,\"endpoints\":[\"PLAINTEXT://h:1\"]}";
     CU_ASSERT_EQUAL_FATAL(zk_json_broker_decode(S(nots), &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.timestamp_ms, -1);
-    zk_broker_info_destroy(&d);
+    zk_json_broker_destroy(&d);
 }
 
 struct bad_case {
@@ -149,8 +152,8 @@ static void expect_rejected(int (*decode)(const char *, size_t, void *, char *, 
 {
     for (size_t i = 0; i < n; i++) {
         err[0] = '\0';
-        int rc = decode(cases[i].json, cases[i].json ? strlen(cases[i].json) : 0, out, err,
-                        sizeof(err));
+        int rc =
+            decode(cases[i].json, cases[i].json ? strlen(cases[i].json) : 0, out, err, sizeof(err));
         if (rc != GR_E_CORRUPT || !strstr(err, cases[i].why))
             fprintf(stderr, "case %zu <%s>: rc %d, message \"%s\" (want \"%s\")\n", i,
                     cases[i].json ? cases[i].json : "(null)", rc, err, cases[i].why);
@@ -167,7 +170,7 @@ static int broker_decode_v(const char *d, size_t l, void *o, char *e, size_t es)
 }
 static void broker_destroy_v(void *o)
 {
-    zk_broker_info_destroy(o);
+    zk_json_broker_destroy(o);
 }
 
 static void test_broker_rejects(void)
@@ -219,7 +222,8 @@ static void test_broker_rejects(void)
 static void test_topic_roundtrip(void)
 {
     int32_t r0[] = {1, 2}, r1[] = {2, 1};
-    struct zk_partition_replicas parts[] = {{1, r1, 2, NULL, 0, NULL, 0}, {0, r0, 2, NULL, 0, NULL, 0}};
+    struct zk_partition_replicas parts[] = {{1, r1, 2, NULL, 0, NULL, 0},
+                                            {0, r0, 2, NULL, 0, NULL, 0}};
     struct zk_topic_assignment t = {.partitions = parts, .n_partitions = 2};
     char *json;
     CU_ASSERT_EQUAL_FATAL(zk_json_topic_encode(&t, &json, err, sizeof(err)), 0);
@@ -234,7 +238,7 @@ static void test_topic_roundtrip(void)
     CU_ASSERT_EQUAL(d.partitions[0].replicas[0], 1);
     CU_ASSERT_EQUAL(d.partitions[1].replicas[0], 2);
     CU_ASSERT_PTR_NULL(d.topic_id);
-    zk_topic_assignment_destroy(&d);
+    zk_json_topic_destroy(&d);
     free(json);
 
     /* A reassignment in progress is written as version 2 and survives. */
@@ -243,14 +247,15 @@ static void test_topic_roundtrip(void)
     struct zk_partition_replicas moving[] = {{0, r2, 3, add, 1, rem, 1}};
     struct zk_topic_assignment t2 = {.partitions = moving, .n_partitions = 1};
     CU_ASSERT_EQUAL_FATAL(zk_json_topic_encode(&t2, &json, err, sizeof(err)), 0);
-    CU_ASSERT_STRING_EQUAL(json, "{\"version\":2,\"partitions\":{\"0\":[1,2,3]},"
-                                 "\"adding_replicas\":{\"0\":[3]},\"removing_replicas\":{\"0\":[1]}}");
+    CU_ASSERT_STRING_EQUAL(json,
+                           "{\"version\":2,\"partitions\":{\"0\":[1,2,3]},"
+                           "\"adding_replicas\":{\"0\":[3]},\"removing_replicas\":{\"0\":[1]}}");
     CU_ASSERT_EQUAL_FATAL(zk_json_topic_decode(json, strlen(json), &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.version, 2);
     CU_ASSERT_EQUAL(d.partitions[0].n_adding, 1);
     CU_ASSERT_EQUAL(d.partitions[0].adding[0], 3);
     CU_ASSERT_EQUAL(d.partitions[0].removing[0], 1);
-    zk_topic_assignment_destroy(&d);
+    zk_json_topic_destroy(&d);
     free(json);
 }
 
@@ -273,19 +278,19 @@ static void test_topic_decode_kafka(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"version\":3"));
     CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"topic_id\":\"q2D2LbgZTpO9HcqtrVJ3qQ\""));
     free(json);
-    zk_topic_assignment_destroy(&d);
+    zk_json_topic_destroy(&d);
 
     const char v2[] = "{\"version\":2,\"partitions\":{\"0\":[1]},\"adding_replicas\":{},"
                       "\"removing_replicas\":{}}";
     CU_ASSERT_EQUAL_FATAL(zk_json_topic_decode(S(v2), &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.version, 2);
-    zk_topic_assignment_destroy(&d);
+    zk_json_topic_destroy(&d);
 
     /* kafka-compat.md's example, as kafka-topics --zookeeper wrote it. */
     const char v1[] = "{\"version\":1,\"partitions\":{\"0\":[1,2,3],\"1\":[2,3,1]}}";
     CU_ASSERT_EQUAL_FATAL(zk_json_topic_decode(S(v1), &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.partitions[1].n_replicas, 3);
-    zk_topic_assignment_destroy(&d);
+    zk_json_topic_destroy(&d);
 }
 
 static int topic_decode_v(const char *d, size_t l, void *o, char *e, size_t es)
@@ -294,7 +299,7 @@ static int topic_decode_v(const char *d, size_t l, void *o, char *e, size_t es)
 }
 static void topic_destroy_v(void *o)
 {
-    zk_topic_assignment_destroy(o);
+    zk_json_topic_destroy(o);
 }
 
 static void test_topic_rejects(void)
@@ -312,8 +317,10 @@ static void test_topic_rejects(void)
         {"{\"version\":1,\"partitions\":{\"0\":[-1]}}", "broker ids"},
         {"{\"version\":1,\"partitions\":{\"0\":[1.5]}}", "broker ids"},
         {"{\"version\":1,\"partitions\":{\"0\":[\"1\"]}}", "broker ids"},
-        {"{\"version\":2,\"partitions\":{\"0\":[1]},\"adding_replicas\":{\"5\":[2]}}", "partition 5"},
-        {"{\"version\":2,\"partitions\":{\"0\":[1]},\"removing_replicas\":[]}", "removing_replicas"},
+        {"{\"version\":2,\"partitions\":{\"0\":[1]},\"adding_replicas\":{\"5\":[2]}}",
+         "partition 5"},
+        {"{\"version\":2,\"partitions\":{\"0\":[1]},\"removing_replicas\":[]}",
+         "removing_replicas"},
         {"{\"version\":3,\"partitions\":{\"0\":[1]},\"topic_id\":7}", "topic_id"},
         {"{\"version\":1,\"partitions\":{\"0\":[1]}", "malformed"},
     };
@@ -330,20 +337,21 @@ static void test_topic_rejects(void)
 static void test_partition_state(void)
 {
     int32_t isr[] = {1, 2, 3};
-    struct zk_partition_state s = {.leader = 1, .leader_epoch = 7, .controller_epoch = 2,
-                                   .isr = isr, .n_isr = 3};
+    struct zk_partition_state s = {
+        .leader = 1, .leader_epoch = 7, .controller_epoch = 2, .isr = isr, .n_isr = 3};
     char *json;
     CU_ASSERT_EQUAL_FATAL(zk_json_partition_state_encode(&s, &json, err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(json, "{\"version\":1,\"leader\":1,\"leader_epoch\":7,\"isr\":[1,2,3],"
                                  "\"controller_epoch\":2}");
     struct zk_partition_state d;
-    CU_ASSERT_EQUAL_FATAL(zk_json_partition_state_decode(json, strlen(json), &d, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(zk_json_partition_state_decode(json, strlen(json), &d, err, sizeof(err)),
+                          0);
     CU_ASSERT_EQUAL(d.leader, 1);
     CU_ASSERT_EQUAL(d.leader_epoch, 7);
     CU_ASSERT_EQUAL(d.controller_epoch, 2);
     CU_ASSERT_EQUAL(d.n_isr, 3);
     CU_ASSERT_EQUAL(d.zk_version, -1);
-    zk_partition_state_destroy(&d);
+    zk_json_partition_state_destroy(&d);
     free(json);
 
     /* Kafka's own bytes (Jackson's order) and a leaderless partition. */
@@ -352,7 +360,7 @@ static void test_partition_state(void)
     CU_ASSERT_EQUAL_FATAL(zk_json_partition_state_decode(S(kafka), &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.leader, -1);
     CU_ASSERT_EQUAL(d.n_isr, 0);
-    zk_partition_state_destroy(&d);
+    zk_json_partition_state_destroy(&d);
 
     static const struct bad_case cases[] = {
         {"{\"leader\":1,\"leader_epoch\":0,\"controller_epoch\":1}", "\"isr\""},
@@ -370,7 +378,7 @@ static void test_partition_state(void)
                         GR_E_CORRUPT);
         CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].why));
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "partition state"));
-        zk_partition_state_destroy(&d);
+        zk_json_partition_state_destroy(&d);
     }
 }
 
@@ -403,12 +411,13 @@ static void test_controller(void)
     const char *bad[] = {"", "-1", "1.0", " 5", "5\n", "abc", "99999999999", "0x10"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
-        CU_ASSERT_EQUAL(zk_json_controller_epoch_decode(bad[i], strlen(bad[i]), &epoch, err,
-                                                        sizeof(err)),
-                        GR_E_CORRUPT);
+        CU_ASSERT_EQUAL(
+            zk_json_controller_epoch_decode(bad[i], strlen(bad[i]), &epoch, err, sizeof(err)),
+            GR_E_CORRUPT);
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "controller epoch"));
     }
-    CU_ASSERT_EQUAL(zk_json_controller_epoch_decode(NULL, 0, &epoch, err, sizeof(err)), GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(zk_json_controller_epoch_decode(NULL, 0, &epoch, err, sizeof(err)),
+                    GR_E_CORRUPT);
 
     int64_t off = 0;
     CU_ASSERT_EQUAL(zk_json_consumer_offset_encode(1234567890123, buf, sizeof(buf)), 13);
@@ -429,15 +438,17 @@ static int b64url_value(char c)
 static void test_cluster_id(void)
 {
     char *json;
-    CU_ASSERT_EQUAL_FATAL(zk_json_cluster_id_encode("0Z4IzoMsT6WfYVX6jI2rrg", &json, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        zk_json_cluster_id_encode("0Z4IzoMsT6WfYVX6jI2rrg", &json, err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(json, "{\"version\":\"1\",\"id\":\"0Z4IzoMsT6WfYVX6jI2rrg\"}");
     char id[ZK_CLUSTER_ID_MAX + 1];
-    CU_ASSERT_EQUAL(zk_json_cluster_id_decode(json, strlen(json), id, sizeof(id), err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(zk_json_cluster_id_decode(json, strlen(json), id, sizeof(id), err, sizeof(err)),
+                    0);
     CU_ASSERT_STRING_EQUAL(id, "0Z4IzoMsT6WfYVX6jI2rrg");
     free(json);
-    CU_ASSERT_EQUAL(zk_json_cluster_id_decode(S("{\"version\":\"1\"}"), id, sizeof(id), err,
-                                              sizeof(err)),
-                    GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(
+        zk_json_cluster_id_decode(S("{\"version\":\"1\"}"), id, sizeof(id), err, sizeof(err)),
+        GR_E_CORRUPT);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"id\""));
     CU_ASSERT_EQUAL(zk_json_cluster_id_decode(S("{\"version\":\"1\",\"id\":42}"), id, sizeof(id),
                                               err, sizeof(err)),
@@ -490,7 +501,7 @@ static void test_config(void)
     CU_ASSERT_EQUAL_FATAL(d.n, 2);
     CU_ASSERT_STRING_EQUAL(d.entries[0].key, "retention.ms");
     CU_ASSERT_STRING_EQUAL(d.entries[0].value, "86400000");
-    zk_config_destroy(&d);
+    zk_json_config_destroy(&d);
     free(json);
 
     struct zk_config none = {0};
@@ -499,27 +510,30 @@ static void test_config(void)
     free(json);
     CU_ASSERT_EQUAL(zk_json_config_decode(NULL, 0, &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.n, 0);
-    zk_config_destroy(&d);
+    zk_json_config_destroy(&d);
 
-    CU_ASSERT_EQUAL(zk_json_config_decode(S("{\"version\":1,\"config\":{\"retention.ms\":86400000}}"),
-                                          &d, err, sizeof(err)),
-                    GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(
+        zk_json_config_decode(S("{\"version\":1,\"config\":{\"retention.ms\":86400000}}"), &d, err,
+                              sizeof(err)),
+        GR_E_CORRUPT);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "retention.ms"));
-    CU_ASSERT_EQUAL(zk_json_config_decode(S("{\"version\":1}"), &d, err, sizeof(err)), GR_E_CORRUPT);
-    CU_ASSERT_EQUAL(zk_json_config_decode(S("{\"version\":1,\"config\":\"x\"}"), &d, err, sizeof(err)),
+    CU_ASSERT_EQUAL(zk_json_config_decode(S("{\"version\":1}"), &d, err, sizeof(err)),
                     GR_E_CORRUPT);
-    zk_config_destroy(&d);
+    CU_ASSERT_EQUAL(
+        zk_json_config_decode(S("{\"version\":1,\"config\":\"x\"}"), &d, err, sizeof(err)),
+        GR_E_CORRUPT);
+    zk_json_config_destroy(&d);
 }
 
 static void test_config_change(void)
 {
     char *json;
-    CU_ASSERT_EQUAL_FATAL(zk_json_config_change_encode("topics/orders", &json, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(zk_json_config_change_encode("topics/orders", &json, err, sizeof(err)),
+                          0);
     CU_ASSERT_STRING_EQUAL(json, "{\"version\":2,\"entity_path\":\"topics/orders\"}");
     char path[128];
-    CU_ASSERT_EQUAL(zk_json_config_change_decode(json, strlen(json), path, sizeof(path), err,
-                                                 sizeof(err)),
-                    0);
+    CU_ASSERT_EQUAL(
+        zk_json_config_change_decode(json, strlen(json), path, sizeof(path), err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(path, "topics/orders");
     free(json);
     CU_ASSERT_EQUAL(zk_json_config_change_decode(
@@ -531,9 +545,9 @@ static void test_config_change(void)
                                                  path, sizeof(path), err, sizeof(err)),
                     GR_E_CORRUPT);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "version"));
-    CU_ASSERT_EQUAL(zk_json_config_change_decode(S("{\"version\":2}"), path, sizeof(path), err,
-                                                 sizeof(err)),
-                    GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(
+        zk_json_config_change_decode(S("{\"version\":2}"), path, sizeof(path), err, sizeof(err)),
+        GR_E_CORRUPT);
     CU_ASSERT_EQUAL(zk_json_config_change_decode(S("{\"version\":2,\"entity_path\":\"orders\"}"),
                                                  path, sizeof(path), err, sizeof(err)),
                     GR_E_CORRUPT);
@@ -549,34 +563,36 @@ static void test_partition_lists(void)
     CU_ASSERT_STRING_EQUAL(json, "{\"version\":1,\"partitions\":[{\"topic\":\"orders\","
                                  "\"partition\":0},{\"topic\":\"payments\",\"partition\":3}]}");
     struct zk_partition_list d;
-    CU_ASSERT_EQUAL_FATAL(zk_json_partition_list_decode(json, strlen(json), &d, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(zk_json_partition_list_decode(json, strlen(json), &d, err, sizeof(err)),
+                          0);
     CU_ASSERT_EQUAL_FATAL(d.n, 2);
     CU_ASSERT_STRING_EQUAL(d.items[1].topic, "payments");
     CU_ASSERT_EQUAL(d.items[1].partition, 3);
-    zk_partition_list_destroy(&d);
+    zk_json_partition_list_destroy(&d);
     free(json);
 
     /* Kafka's ISR change notification (Jackson puts partition first). */
     const char kafka[] = "{\"version\":1,\"partitions\":[{\"partition\":2,\"topic\":\"t\"}]}";
     CU_ASSERT_EQUAL_FATAL(zk_json_partition_list_decode(S(kafka), &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.items[0].partition, 2);
-    zk_partition_list_destroy(&d);
+    zk_json_partition_list_destroy(&d);
 
-    CU_ASSERT_EQUAL(zk_json_partition_list_decode(S("{\"version\":1,\"partitions\":[{\"topic\":\"t\"}]}"),
-                                                  &d, err, sizeof(err)),
-                    GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(
+        zk_json_partition_list_decode(S("{\"version\":1,\"partitions\":[{\"topic\":\"t\"}]}"), &d,
+                                      err, sizeof(err)),
+        GR_E_CORRUPT);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"partition\""));
     CU_ASSERT_EQUAL(zk_json_partition_list_decode(
                         S("{\"version\":1,\"partitions\":[{\"topic\":\"\",\"partition\":0}]}"), &d,
                         err, sizeof(err)),
                     GR_E_CORRUPT);
-    CU_ASSERT_EQUAL(zk_json_partition_list_decode(S("{\"version\":1,\"partitions\":{}}"), &d, err,
-                                                  sizeof(err)),
-                    GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(
+        zk_json_partition_list_decode(S("{\"version\":1,\"partitions\":{}}"), &d, err, sizeof(err)),
+        GR_E_CORRUPT);
     CU_ASSERT_EQUAL(zk_json_partition_list_decode(S("{\"version\":1,\"partitions\":[5]}"), &d, err,
                                                   sizeof(err)),
                     GR_E_CORRUPT);
-    zk_partition_list_destroy(&d);
+    zk_json_partition_list_destroy(&d);
 }
 
 static void test_reassignment(void)
@@ -597,7 +613,7 @@ static void test_reassignment(void)
     CU_ASSERT_EQUAL(d.n, 1);
     CU_ASSERT_EQUAL(d.items[0].partition, 1);
     CU_ASSERT_EQUAL(d.items[0].n_replicas, 2);
-    zk_reassignment_destroy(&d);
+    zk_json_reassignment_destroy(&d);
 
     const char twice[] = "{\"version\":1,\"partitions\":[{\"topic\":\"o\",\"partition\":1,"
                          "\"replicas\":[1]},{\"topic\":\"o\",\"partition\":1,\"replicas\":[2]}]}";
@@ -608,7 +624,7 @@ static void test_reassignment(void)
     CU_ASSERT_EQUAL(zk_json_reassignment_decode(S(empty), &d, err, sizeof(err)), GR_E_CORRUPT);
     const char noreps[] = "{\"version\":1,\"partitions\":[{\"topic\":\"o\",\"partition\":1}]}";
     CU_ASSERT_EQUAL(zk_json_reassignment_decode(S(noreps), &d, err, sizeof(err)), GR_E_CORRUPT);
-    zk_reassignment_destroy(&d);
+    zk_json_reassignment_destroy(&d);
 }
 
 /* Every prefix and many single-byte corruptions of valid znodes either
@@ -657,12 +673,12 @@ static void test_mangled_znodes_never_crash(void)
                 };
                 for (size_t k = 0; k < sizeof(rcs) / sizeof(rcs[0]); k++)
                     CU_ASSERT_TRUE(rcs[k] == 0 || rcs[k] == GR_E_CORRUPT);
-                zk_broker_info_destroy(&b);
-                zk_topic_assignment_destroy(&t);
-                zk_partition_state_destroy(&s);
-                zk_config_destroy(&c);
-                zk_reassignment_destroy(&r);
-                zk_partition_list_destroy(&l);
+                zk_json_broker_destroy(&b);
+                zk_json_topic_destroy(&t);
+                zk_json_partition_state_destroy(&s);
+                zk_json_config_destroy(&c);
+                zk_json_reassignment_destroy(&r);
+                zk_json_partition_list_destroy(&l);
                 free(buf);
             }
         }
