@@ -1,0 +1,86 @@
+/*
+ * Topic administration as the Kafka admin APIs and auto-creation need it:
+ * validating a new topic (name, partitions, replication factor, manual
+ * assignment, configs), assigning replicas over the live brokers, writing
+ * it to ZooKeeper (config first, then the assignment), adding partitions,
+ * and marking topics for deletion. The controller then does the rest.
+ *
+ * Also owns admin waits: a request that must not be answered until the
+ * metadata cache shows the result (partitions with leaders, a topic gone),
+ * re-checked on every metadata change and bounded by a timeout.
+ */
+#ifndef GREGOR_BROKER_ADMIN_H
+#define GREGOR_BROKER_ADMIN_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct broker;
+
+/* One partition of a manual assignment. */
+struct admin_replicas {
+    int32_t partition;        /* partition number */
+    const int32_t *replicas;  /* broker ids, preferred leader first; borrowed */
+    int32_t n;                /* entries in replicas */
+};
+
+struct admin_topic_spec {
+    const char *name;                     /* topic name (NUL-terminated) */
+    int32_t num_partitions;               /* -1: num.partitions (or the manual assignment) */
+    int32_t replication_factor;           /* -1: default.replication.factor */
+    const struct admin_replicas *manual;  /* manual assignment, or NULL */
+    int32_t nmanual;                      /* entries in manual */
+    const char *const *config_keys;       /* topic config overrides; borrowed */
+    const char *const *config_values;
+    int32_t nconfig;                      /* entries in the two arrays */
+};
+
+/* Called once with a Kafka error code and, on error, a message. */
+typedef void (*admin_done_fn)(int16_t error, const char *message, void *ctx);
+
+/* Validates spec against the cluster and, unless validate_only, writes it to
+ * ZooKeeper. Returns an error code at once (PROTO_ERR_*) with msg set when
+ * validation fails or nothing remains to do (validate_only: NONE); returns -2
+ * when the ZooKeeper write is under way and done will be called. */
+int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bool validate_only,
+                       admin_done_fn done, void *ctx, char *msg, size_t msgsz);
+
+/* Grows a topic to count partitions (assignment given or computed). Same
+ * return convention as admin_create_topic. */
+int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
+                            const struct admin_replicas *manual, int32_t nmanual,
+                            bool validate_only, admin_done_fn done, void *ctx, char *msg,
+                            size_t msgsz);
+
+/* Creates /admin/delete_topics/<topic>. Same return convention. */
+int admin_delete_topic(struct broker *b, const char *topic, admin_done_fn done, void *ctx,
+                       char *msg, size_t msgsz);
+
+/* Creates topic with the broker's defaults if auto.create.topics.enable,
+ * without waiting (Metadata and Produce answer with a retriable error). */
+void admin_auto_create(struct broker *b, const char *topic);
+
+/* True when every partition of topic has a live leader. */
+bool admin_topic_online(struct broker *b, const char *topic);
+
+/* A request waiting for the metadata cache. */
+struct admin_wait {
+    struct admin_wait *prev, *next;          /* the broker's list */
+    struct broker *b;                        /* owner */
+    bool (*ready)(struct admin_wait *w);     /* is the awaited state there? */
+    void (*done)(struct admin_wait *w, bool timed_out); /* called once, after unlinking */
+    ev_timer timer;                          /* the request's timeout */
+    void *ctx;                               /* the waiting request's state */
+    bool active;                             /* linked and timing */
+};
+
+/* Starts waiting (calls done at once if ready already). */
+void admin_wait_start(struct broker *b, struct admin_wait *w, int32_t timeout_ms);
+/* Stops waiting without calling done. */
+void admin_wait_cancel(struct admin_wait *w);
+/* Re-checks every wait (after a metadata change). */
+void admin_waits_check(struct broker *b);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * Shared flow of the topic admin requests (see admin_request.h).
+ */
+#include "broker/admin_request.h"
+
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/request.h"
+
+#define PENDING (-2)
+
+static char *copy(struct request *req, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *out = arena_alloc(&req->arena, n + 1);
+    if (out)
+        memcpy(out, s, n + 1);
+    return out;
+}
+
+struct admin_req *admin_req_new(struct request *req, int n, int32_t timeout_ms)
+{
+    struct admin_req *ar = arena_alloc(&req->arena, sizeof(*ar));
+    if (!ar || !(ar->items = arena_calloc(&req->arena, (size_t)n + 1, sizeof(*ar->items))))
+        return NULL;
+    ar->req = req;
+    ar->n = n;
+    ar->timeout_ms = timeout_ms;
+    for (int i = 0; i < n; i++)
+        ar->items[i].ar = ar;
+    return ar;
+}
+
+bool admin_req_not_controller(struct admin_req *ar)
+{
+    struct broker *b = ar->req->b;
+    if (b->md.controller_id == b->id)
+        return false;
+    for (int i = 0; i < ar->n; i++) {
+        ar->items[i].error = PROTO_ERR_NOT_CONTROLLER;
+        ar->items[i].message = copy(ar->req, "This is not the correct controller for this cluster.");
+    }
+    return true;
+}
+
+void admin_req_started(struct admin_req *ar, int i, int code, const char *msg)
+{
+    struct admin_item *it = &ar->items[i];
+    if (code == PENDING) {
+        ar->pending++;
+        request_ref(ar->req);
+        return;
+    }
+    it->error = (int16_t)code;
+    if (code)
+        it->message = copy(ar->req, msg);
+}
+
+static bool all_shown(struct admin_wait *w)
+{
+    struct admin_req *ar = w->ctx;
+    for (int i = 0; i < ar->n; i++)
+        if (ar->items[i].written && !ar->shown(ar, &ar->items[i]))
+            return false;
+    return true;
+}
+
+static void waited(struct admin_wait *w, bool timed_out)
+{
+    struct admin_req *ar = w->ctx;
+    for (int i = 0; timed_out && i < ar->n; i++) {
+        struct admin_item *it = &ar->items[i];
+        if (it->written && !ar->shown(ar, it)) {
+            it->error = PROTO_ERR_REQUEST_TIMED_OUT;
+            it->message = copy(ar->req, "The operation was written to ZooKeeper but did not "
+                                        "complete within timeout_ms; it will still take effect.");
+        }
+    }
+    ar->req->cancel = NULL;
+    ar->respond(ar);
+    request_unref(ar->req);
+}
+
+static void cancel(struct request *req)
+{
+    struct admin_req *ar = req->hstate;
+    ar->cancelled = true;
+    admin_wait_cancel(&ar->wait);
+    request_unref(req);
+}
+
+/* Writes done: wait for the metadata (holding one reference meanwhile). */
+static void writes_done(struct admin_req *ar)
+{
+    if (ar->cancelled)
+        return;
+    request_ref(ar->req);
+    ar->req->hstate = ar;
+    ar->req->cancel = cancel;
+    ar->wait.ready = all_shown;
+    ar->wait.done = waited;
+    ar->wait.ctx = ar;
+    admin_wait_start(ar->req->b, &ar->wait, ar->timeout_ms);
+}
+
+void admin_req_write_done(int16_t error, const char *message, void *arg)
+{
+    struct admin_item *it = arg;
+    struct admin_req *ar = it->ar;
+    struct request *req = ar->req;
+    it->error = error;
+    it->written = error == PROTO_ERR_NONE;
+    if (error)
+        it->message = copy(req, message);
+    if (--ar->pending == 0)
+        writes_done(ar);
+    request_unref(req);
+}
+
+void admin_req_run(struct admin_req *ar)
+{
+    if (ar->pending == 0)
+        writes_done(ar);
+}
+
+struct proto_str admin_req_message(const struct admin_item *it)
+{
+    return it->message ? proto_str_cstr(it->message) : PROTO_STR_NULL;
+}

@@ -1,0 +1,58 @@
+/*
+ * The shared life of CreateTopics, DeleteTopics and CreatePartitions: one
+ * ZooKeeper write per topic, then a wait until the metadata cache shows
+ * every successful write's result (leaders elected, topic gone), bounded by
+ * the request's timeout_ms; then one response. Only the controller takes
+ * these requests (others answer NOT_CONTROLLER), as Kafka's admin clients
+ * expect.
+ */
+#ifndef GREGOR_BROKER_ADMIN_REQUEST_H
+#define GREGOR_BROKER_ADMIN_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker/admin.h"
+#include "broker/proto/proto_str.h"
+
+struct request;
+struct admin_req;
+
+/* One topic of the request. */
+struct admin_item {
+    struct admin_req *ar;       /* the request it belongs to */
+    char *name;                 /* topic name, arena-owned */
+    int32_t count;              /* CreatePartitions: the partition count asked for */
+    int16_t error;              /* the result */
+    char *message;              /* the error message, arena-owned or NULL */
+    bool written;               /* the ZooKeeper write succeeded: wait for it to show */
+};
+
+struct admin_req {
+    struct request *req;                  /* referenced until answered */
+    struct admin_item *items;             /* arena-owned */
+    int n;                                /* entries in items */
+    int pending;                          /* ZooKeeper writes outstanding */
+    int32_t timeout_ms;                   /* the request's timeout */
+    bool (*shown)(struct admin_req *ar, const struct admin_item *it); /* result visible? */
+    void (*respond)(struct admin_req *ar); /* encode the response from items */
+    struct admin_wait wait;               /* waiting for the metadata */
+    bool cancelled;                       /* the connection closed */
+};
+
+/* Allocates the state for n topics in the request's arena. */
+struct admin_req *admin_req_new(struct request *req, int n, int32_t timeout_ms);
+/* True (with every item set to NOT_CONTROLLER) if this broker is not the
+ * controller; the caller then just responds. */
+bool admin_req_not_controller(struct admin_req *ar);
+/* Records the outcome of starting item i's write: an error code, or -2 for
+ * a write under way (its completion is admin_req_write_done). */
+void admin_req_started(struct admin_req *ar, int i, int code, const char *msg);
+/* The admin_done_fn to pass with item i as ctx. */
+void admin_req_write_done(int16_t error, const char *message, void *item);
+/* All items are started: wait for the writes and the metadata, then respond. */
+void admin_req_run(struct admin_req *ar);
+/* An arena copy of a message for a response (NULL stays NULL). */
+struct proto_str admin_req_message(const struct admin_item *it);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * The API table and request dispatch (see api.h). Version ranges follow
+ * kafka-compat.md §1: the non-flexible versions every supported client uses.
+ */
+#define LOG_COMPONENT "api"
+#include "broker/api.h"
+
+#include <stdio.h>
+
+#include "broker/conn.h"
+#include "broker/handlers.h"
+#include "broker/proto/proto_create_partitions.h"
+#include "broker/proto/proto_create_topics.h"
+#include "broker/proto/proto_delete_records.h"
+#include "broker/proto/proto_delete_topics.h"
+#include "broker/proto/proto_describe_configs.h"
+#include "broker/proto/proto_fetch.h"
+#include "broker/proto/proto_header.h"
+#include "broker/proto/proto_list_offsets.h"
+#include "broker/proto/proto_metadata.h"
+#include "broker/proto/proto_produce.h"
+#include "broker/proto/proto_reader.h"
+#include "broker/request.h"
+#include "common/err.h"
+#include "common/logger.h"
+
+#define API(KEY, MIN, MAX, NAME)                                                                   \
+    {PROTO_API_##KEY, MIN, MAX, #NAME, proto_decode_##NAME, sizeof(struct proto_##NAME##Request),  \
+     handle_##NAME}
+
+static const struct api apis[] = {
+    API(PRODUCE, 3, 7, Produce),
+    API(FETCH, 4, 11, Fetch),
+    API(LIST_OFFSETS, 0, 5, ListOffsets),
+    API(METADATA, 0, 8, Metadata),
+    API(API_VERSIONS, 0, 2, ApiVersions),
+    API(CREATE_TOPICS, 0, 4, CreateTopics),
+    API(DELETE_TOPICS, 0, 3, DeleteTopics),
+    API(DELETE_RECORDS, 0, 1, DeleteRecords),
+    API(DESCRIBE_CONFIGS, 0, 3, DescribeConfigs),
+    API(CREATE_PARTITIONS, 0, 1, CreatePartitions),
+};
+
+#define NAPIS (int)(sizeof(apis) / sizeof(apis[0]))
+
+const struct api *api_find(int16_t key)
+{
+    for (int i = 0; i < NAPIS; i++)
+        if (apis[i].key == key)
+            return &apis[i];
+    return NULL;
+}
+
+int api_versions(struct proto_ApiVersion *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < NAPIS && n < max; i++)
+        out[n++] = (struct proto_ApiVersion){apis[i].key, apis[i].min_version, apis[i].max_version};
+    return n;
+}
+
+static void refuse(struct request *req, const char *what)
+{
+    char desc[256], why[512];
+    snprintf(why, sizeof(why), "%s: %s", request_describe(req, desc, sizeof(desc)), what);
+    req->state = REQ_NO_RESPONSE;
+    conn_close(req->conn, why);
+}
+
+void api_dispatch(struct request *req)
+{
+    struct proto_reader r;
+    char why[256];
+    proto_reader_init(&r, req->frame, req->len);
+    if (proto_header_decode(&r, &req->hdr)) {
+        snprintf(why, sizeof(why), "malformed request header (%s)", proto_reader_reason(&r));
+        req->state = REQ_NO_RESPONSE;
+        conn_close(req->conn, why);
+        return;
+    }
+    int16_t key = req->hdr.request_api_key, version = req->hdr.request_api_version;
+    const struct api *api = api_find(key);
+    if (api && key == PROTO_API_API_VERSIONS && version > api->max_version) {
+        /* librdkafka opens with ApiVersions v3; the v0-layout answer with
+         * UNSUPPORTED_VERSION and our list makes it retry with v0. */
+        struct proto_ApiVersion list[NAPIS];
+        int n = api_versions(list, NAPIS);
+        if (proto_encode_ApiVersionsFallback(&req->out, req->hdr.correlation_id, list, n))
+            request_fail(req, "cannot encode the ApiVersions fallback");
+        else
+            request_respond(req);
+        return;
+    }
+    if (!api) {
+        const char *name = proto_api_name(key);
+        snprintf(why, sizeof(why), "API %s (key %d) is not supported", name ? name : "unknown",
+                 key);
+        refuse(req, why);
+        return;
+    }
+    if (version < api->min_version || version > api->max_version) {
+        snprintf(why, sizeof(why), "version %d is not supported (gregor serves %s v%d-%d)",
+                 version, api->name, api->min_version, api->max_version);
+        refuse(req, why);
+        return;
+    }
+    req->api = api;
+    req->body = arena_alloc(&req->arena, api->body_size);
+    if (!req->body) {
+        refuse(req, "out of memory");
+        return;
+    }
+    if (api->decode(&r, version, &req->arena, req->body)) {
+        snprintf(why, sizeof(why), "malformed request (%s)", proto_reader_reason(&r));
+        refuse(req, why);
+        return;
+    }
+    api->handle(req);
+}

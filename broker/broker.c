@@ -1,0 +1,531 @@
+/*
+ * The broker's lifecycle (see broker.h).
+ *
+ * Start-up, in the order Kafka's KafkaServer uses where it matters: open the
+ * logs (recovering them if needed, before any session exists that a long
+ * recovery could starve), bind the listeners (so a stale registration of our
+ * own endpoint can be recognised), then ZooKeeper: top-level paths, cluster
+ * id (checked against meta.properties), broker id, registration, metadata.
+ * Only when the metadata is loaded does the broker accept connections and
+ * log "[gregord id=N] started". Every new ZooKeeper session after an expiry
+ * repeats the ZooKeeper part: re-register, re-read, re-arm every watch.
+ */
+#define LOG_COMPONENT "broker"
+#include "broker/broker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "broker/admin.h"
+#include "broker/broker_events.h"
+#include "broker/conn.h"
+#include "broker/controller.h"
+#include "broker/log/log_config.h"
+#include "broker/log/log_manager.h"
+#include "broker/partition.h"
+#include "common/clock.h"
+#include "common/logger.h"
+#include "zk/zk_client.h"
+#include "zk/zk_json.h"
+#include "zk/zk_kafka.h"
+
+int64_t broker_now_us(const struct broker *b)
+{
+    return (int64_t)(ev_now(b->loop) * 1e6);
+}
+
+const struct metadata_endpoint *broker_endpoint(const struct broker *b, int32_t id,
+                                                const char *listener)
+{
+    const struct metadata_broker *mb = metadata_broker(&b->md, id);
+    for (int i = 0; mb && i < mb->nep; i++)
+        if (!strcmp(mb->ep[i].listener, listener))
+            return &mb->ep[i];
+    return NULL;
+}
+
+static void fatal(struct broker *b, const char *what)
+{
+    LOG_ERROR("%s", what);
+    b->exit_status = 1;
+    broker_stop(b, "a fatal error during start-up");
+}
+
+/* ---- the log manager on the loop ---------------------------------------- */
+
+static void logs_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct broker *b = w->data;
+    (void)loop;
+    (void)revents;
+    log_manager_poll(b->logs);
+}
+
+static void logs_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct broker *b = w->data;
+    (void)loop;
+    (void)revents;
+    log_manager_tick(b->logs, clock_wall_ms());
+}
+
+static int open_logs(struct broker *b)
+{
+    const struct config *c = b->cfg;
+    struct log_config defaults;
+    char err[1024];
+    log_config_from_broker(c, &defaults);
+    struct log_manager_opts o = {
+        .dirs = (const char *const *)c->log_dir_list,
+        .ndirs = c->n_log_dirs,
+        .broker_id = c->broker_id,
+        .retention_check_interval_ms = c->log_retention_check_interval_ms,
+        .recovery_checkpoint_interval_ms = c->log_flush_offset_checkpoint_interval_ms,
+        .start_checkpoint_interval_ms = c->log_flush_start_offset_checkpoint_interval_ms,
+        .hw_checkpoint_interval_ms = c->replica_high_watermark_checkpoint_interval_ms,
+        .defaults = &defaults,
+        .on_flushed = partition_log_flushed,
+    };
+    if (log_manager_open(&o, clock_wall_ms(), &b->logs, err, sizeof(err))) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    if (b->id < 0)
+        b->id = log_manager_broker_id(b->logs);
+    ev_io_init(&b->logs_io, logs_io_cb, log_manager_fd(b->logs), EV_READ);
+    b->logs_io.data = b;
+    ev_io_start(b->loop, &b->logs_io);
+    double tick = log_manager_tick_interval_ms(b->logs) / 1000.0;
+    ev_timer_init(&b->logs_tick, logs_tick_cb, tick, tick);
+    b->logs_tick.data = b;
+    ev_timer_start(b->loop, &b->logs_tick);
+    return 0;
+}
+
+/* ---- listeners ---------------------------------------------------------- */
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct listener *l = w->data;
+    struct broker *b = l->b;
+    (void)loop;
+    (void)revents;
+    for (int i = 0; i < 64; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                LOG_WARN("accept on %s failed: %s", l->cfg->name, strerror(errno));
+            return;
+        }
+        if (b->nconns >= b->cfg->max_connections) {
+            LOG_WARN("refusing a connection: max.connections (%d) reached",
+                     b->cfg->max_connections);
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (b->cfg->socket_send_buffer_bytes > 0)
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &b->cfg->socket_send_buffer_bytes, sizeof(int));
+        if (b->cfg->socket_receive_buffer_bytes > 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &b->cfg->socket_receive_buffer_bytes,
+                       sizeof(int));
+        /* Numeric host and port always fit: INET6_ADDRSTRLEN + 6. */
+        char host[64], port[8], peer[80];
+        if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+                        NI_NUMERICHOST | NI_NUMERICSERV))
+            snprintf(peer, sizeof(peer), "?");
+        else
+            snprintf(peer, sizeof(peer), "%.63s:%.7s", host, port);
+        conn_new(b, fd, l->cfg, peer);
+    }
+}
+
+static int bind_listeners(struct broker *b)
+{
+    const struct config *c = b->cfg;
+    for (int i = 0; i < c->n_listeners; i++) {
+        const struct config_listener *cl = &c->listener[i];
+        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                                 .ai_flags = AI_PASSIVE}, *ai = NULL;
+        char port[16];
+        snprintf(port, sizeof(port), "%d", cl->port);
+        int rc = getaddrinfo(cl->host[0] ? cl->host : NULL, port, &hints, &ai);
+        if (rc) {
+            LOG_ERROR("cannot resolve listener %s://%s:%d: %s", cl->name, cl->host, cl->port,
+                      gai_strerror(rc));
+            return -1;
+        }
+        /* With no host, prefer the IPv6 wildcard (dual stack) when offered. */
+        struct addrinfo *pick = ai;
+        for (struct addrinfo *a = ai; !cl->host[0] && a; a = a->ai_next)
+            if (a->ai_family == AF_INET6)
+                pick = a;
+        int fd = socket(pick->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        if (fd >= 0)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (fd < 0 || bind(fd, pick->ai_addr, pick->ai_addrlen) || listen(fd, 1024)) {
+            LOG_ERROR("cannot listen on %s://%s:%d: %s (is another broker using the port?)",
+                      cl->name, cl->host, cl->port, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            freeaddrinfo(ai);
+            return -1;
+        }
+        freeaddrinfo(ai);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        getsockname(fd, (struct sockaddr *)&ss, &sl);
+        struct listener *l = &b->listeners[b->nlisteners++];
+        l->b = b;
+        l->fd = fd;
+        l->cfg = cl;
+        l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+        ev_io_init(&l->io, accept_cb, fd, EV_READ);
+        l->io.data = l;
+        LOG_INFO("listening on %s://%s:%d", cl->name, cl->host[0] ? cl->host : "0.0.0.0",
+                 l->port);
+    }
+    return 0;
+}
+
+/* ---- ZooKeeper start-up chain ------------------------------------------- */
+
+static void registered_cb(int rc, int64_t epoch, const char *why, void *arg)
+{
+    struct broker *b = arg;
+    char msg[512];
+    if (rc) {
+        snprintf(msg, sizeof(msg), "cannot register broker %d in ZooKeeper: %s%s%s", b->id,
+                 zk_client_strerror(rc), why ? ": " : "", why ? why : "");
+        if (rc == ZK_E_BROKER_ID_TAKEN)
+            fatal(b, msg);
+        else
+            LOG_WARN("%s; will retry on the next session", msg);
+        return;
+    }
+    b->epoch = epoch;
+    b->registered = true;
+    LOG_INFO("registered broker %d at /brokers/ids/%d (broker epoch %lld)", b->id, b->id,
+             (long long)epoch);
+    metadata_load(&b->md);
+}
+
+static void do_register(struct broker *b)
+{
+    struct zk_broker_info info;
+    struct zk_endpoint eps[CONFIG_MAX_LISTENERS];
+    char hostname[256] = "localhost";
+    gethostname(hostname, sizeof(hostname));
+    memset(&info, 0, sizeof(info));
+    info.jmx_port = -1;
+    info.timestamp_ms = clock_wall_ms();
+    info.rack = b->cfg->broker_rack;
+    info.endpoints = eps;
+    for (int i = 0; i < b->cfg->n_advertised; i++) {
+        const struct config_listener *a = &b->cfg->advertised[i];
+        int port = a->port;
+        for (int k = 0; k < b->nlisteners; k++)
+            if (!strcmp(b->listeners[k].cfg->name, a->name) && port == 0)
+                port = b->listeners[k].port; /* port 0: advertise what was bound */
+        eps[i].listener = (char *)a->name;
+        eps[i].security_protocol = "PLAINTEXT";
+        eps[i].host = a->host[0] ? (char *)a->host : hostname;
+        eps[i].port = port;
+        info.n_endpoints++;
+    }
+    if (zk_kafka_register_broker(b->zk, b->id, &info, registered_cb, b))
+        LOG_WARN("cannot start the broker registration; will retry on the next session");
+}
+
+static void identity_ready(struct broker *b)
+{
+    char err[1024];
+    if (log_manager_set_identity(b->logs, b->id, b->cluster_id, err, sizeof(err))) {
+        fatal(b, err);
+        return;
+    }
+    do_register(b);
+}
+
+static void broker_id_cb(int rc, int32_t id, const char *why, void *arg)
+{
+    struct broker *b = arg;
+    if (rc) {
+        LOG_WARN("cannot generate a broker id: %s%s%s", zk_client_strerror(rc), why ? ": " : "",
+                 why ? why : "");
+        return;
+    }
+    b->id = id;
+    LOG_INFO("generated broker id %d (broker.id=-1)", id);
+    identity_ready(b);
+}
+
+static void cluster_id_cb(int rc, const char *cluster_id, const char *why, void *arg)
+{
+    struct broker *b = arg;
+    if (rc) {
+        LOG_WARN("cannot read the cluster id: %s%s%s", zk_client_strerror(rc), why ? ": " : "",
+                 why ? why : "");
+        return;
+    }
+    snprintf(b->cluster_id, sizeof(b->cluster_id), "%s", cluster_id);
+    LOG_INFO("cluster id %s", cluster_id);
+    if (b->id < 0) {
+        if (zk_kafka_generate_broker_id(b->zk, b->cfg->reserved_broker_max_id, broker_id_cb, b))
+            LOG_WARN("cannot start generating a broker id");
+        return;
+    }
+    identity_ready(b);
+}
+
+static void paths_cb(int rc, const char *why, void *arg)
+{
+    struct broker *b = arg;
+    char proposed[ZK_CLUSTER_ID_LEN + 1];
+    if (rc) {
+        LOG_WARN("cannot create Kafka's top-level znodes: %s%s%s", zk_client_strerror(rc),
+                 why ? ": " : "", why ? why : "");
+        return;
+    }
+    zk_json_cluster_id_generate(proposed);
+    if (zk_kafka_get_or_create_cluster_id(b->zk, proposed, cluster_id_cb, b))
+        LOG_WARN("cannot start reading the cluster id");
+}
+
+static void zk_connected(struct zk_client *zc, bool new_session, void *ctx)
+{
+    struct broker *b = ctx;
+    (void)zc;
+    b->zk_connected = true;
+    if (!new_session) {
+        LOG_INFO("reconnected to ZooKeeper; the session survived");
+        return;
+    }
+    LOG_INFO("ZooKeeper session established");
+    b->registered = false;
+    metadata_session_lost(&b->md);
+    controller_session_started(b->ctl);
+    if (zk_kafka_create_top_level_paths(b->zk, paths_cb, b))
+        LOG_WARN("cannot start the ZooKeeper set-up");
+}
+
+static void zk_disconnected(struct zk_client *zc, void *ctx)
+{
+    struct broker *b = ctx;
+    (void)zc;
+    b->zk_connected = false;
+    LOG_WARN("lost the connection to ZooKeeper; serving from the last known metadata while "
+             "reconnecting");
+}
+
+static void zk_expired(struct zk_client *zc, void *ctx)
+{
+    struct broker *b = ctx;
+    (void)zc;
+    b->zk_connected = false;
+    b->registered = false;
+    LOG_WARN("the ZooKeeper session expired; opening a new one to register broker %d again",
+             b->id);
+    metadata_session_lost(&b->md);
+    controller_session_started(b->ctl);
+}
+
+static void zk_timeout(struct zk_client *zc, void *ctx)
+{
+    (void)zc;
+    (void)ctx;
+    LOG_WARN("no ZooKeeper session within zookeeper.connection.timeout.ms; still trying (check "
+             "zookeeper.connect and that ZooKeeper is running)");
+}
+
+static void start_zk(struct broker *b)
+{
+    char err[512];
+    const struct config *c = b->cfg;
+    struct zk_client_config zcfg = {
+        .connect = c->zookeeper_connect,
+        .session_timeout_ms = c->zookeeper_session_timeout_ms,
+        .connection_timeout_ms = (int)c->eff_zookeeper_connection_timeout_ms,
+        .cb = {zk_connected, zk_disconnected, zk_expired, zk_timeout},
+        .ctx = b,
+    };
+    b->zk = zk_client_new(b->loop, &zcfg, err, sizeof(err));
+    if (!b->zk)
+        fatal(b, err);
+}
+
+static void chroot_cb(int rc, const char *why, void *arg)
+{
+    struct broker *b = arg;
+    if (rc)
+        LOG_WARN("cannot make sure the chroot of zookeeper.connect exists: %s%s%s",
+                 zk_client_strerror(rc), why ? ": " : "", why ? why : "");
+    if (b->phase == PHASE_STARTING)
+        start_zk(b);
+}
+
+/* ---- readiness ---------------------------------------------------------- */
+
+/* Logs of topics that no longer exist: deleted while this broker was down.
+ * Safe to remove because the log dirs' cluster id matched ZooKeeper's. */
+static void remove_stray_logs(struct broker *b)
+{
+    size_t it = 0;
+    struct log *l;
+    int n = 0;
+    char **names = calloc((size_t)log_manager_count(b->logs) + 1, sizeof(char *));
+    int32_t *ids = calloc((size_t)log_manager_count(b->logs) + 1, sizeof(int32_t));
+    while (names && ids && (l = log_manager_next(b->logs, &it))) {
+        if (!metadata_topic(&b->md, l->topic)) {
+            ids[n] = l->partition;
+            names[n++] = strdup(l->topic);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (names[i]) {
+            LOG_INFO("deleting the log of %s-%d: the topic no longer exists", names[i], ids[i]);
+            log_manager_delete(b->logs, names[i], ids[i]);
+        }
+        free(names[i]);
+    }
+    free(names);
+    free(ids);
+}
+
+static void maybe_started(struct broker *b)
+{
+    if (b->phase != PHASE_STARTING || !b->md.loaded || !b->registered)
+        return;
+    remove_stray_logs(b);
+    partitions_sync(b, NULL);
+    b->phase = PHASE_RUNNING;
+    for (int i = 0; i < b->nlisteners; i++)
+        ev_io_start(b->loop, &b->listeners[i].io);
+    LOG_INFO("[gregord id=%d] started", b->id);
+}
+
+void broker_metadata_changed(struct broker *b, const char *topic)
+{
+    if (b->phase == PHASE_STOPPING)
+        return;
+    partitions_sync(b, topic);
+    controller_metadata_changed(b->ctl, topic);
+    admin_waits_check(b);
+    maybe_started(b);
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    struct broker *b = w->data;
+    (void)loop;
+    (void)revents;
+    broker_stop(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void reaper_cb(struct ev_loop *loop, ev_check *w, int revents)
+{
+    struct broker *b = w->data;
+    (void)loop;
+    (void)revents;
+    while (b->dead) {
+        struct conn *c = b->dead;
+        b->dead = c->next;
+        conn_free(c);
+    }
+}
+
+int broker_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
+{
+    memset(b, 0, sizeof(*b));
+    b->loop = loop;
+    b->cfg = cfg;
+    b->id = cfg->broker_id;
+    b->epoch = -1;
+    b->phase = PHASE_STARTING;
+    metadata_init(&b->md, b);
+    strmap_init(&b->parts);
+    strmap_init(&b->auto_creating);
+    b->ctl = calloc(1, sizeof(*b->ctl));
+    if (!b->ctl)
+        return -1;
+    controller_init(b->ctl, b);
+    ev_signal_init(&b->sigterm, signal_cb, SIGTERM);
+    ev_signal_init(&b->sigint, signal_cb, SIGINT);
+    b->sigterm.data = b->sigint.data = b;
+    ev_signal_start(loop, &b->sigterm);
+    ev_signal_start(loop, &b->sigint);
+    ev_check_init(&b->reaper, reaper_cb);
+    b->reaper.data = b;
+    ev_check_start(loop, &b->reaper);
+
+    if (open_logs(b) || bind_listeners(b))
+        return -1;
+    LOG_INFO("connecting to ZooKeeper at %s", cfg->zookeeper_connect);
+    if (zk_kafka_make_chroot(loop, cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms,
+                             chroot_cb, b))
+        start_zk(b);
+    return 0;
+}
+
+void broker_stop(struct broker *b, const char *why)
+{
+    if (b->phase == PHASE_STOPPING)
+        return;
+    b->phase = PHASE_STOPPING;
+    LOG_INFO("shutting down (%s)", why);
+    for (int i = 0; i < b->nlisteners; i++) {
+        ev_io_stop(b->loop, &b->listeners[i].io);
+        close(b->listeners[i].fd);
+    }
+    b->nlisteners = 0;
+    while (b->conns)
+        conn_close(b->conns, NULL);
+    partitions_clear(b);
+    /* Closing the session removes our ephemeral znodes at once, so the
+     * cluster learns we are gone without waiting for the session timeout. */
+    if (b->zk) {
+        struct zk_client *zk = b->zk;
+        b->zk = NULL;
+        zk_client_free(zk);
+    }
+    if (b->logs) {
+        ev_io_stop(b->loop, &b->logs_io);
+        ev_timer_stop(b->loop, &b->logs_tick);
+        log_manager_close(b->logs, true);
+        b->logs = NULL;
+    }
+    ev_signal_stop(b->loop, &b->sigterm);
+    ev_signal_stop(b->loop, &b->sigint);
+    ev_break(b->loop, EVBREAK_ALL);
+    LOG_INFO("[gregord id=%d] shut down", b->id);
+}
+
+void broker_destroy(struct broker *b)
+{
+    if (b->phase != PHASE_STOPPING)
+        broker_stop(b, "exit");
+    reaper_cb(b->loop, &b->reaper, 0);
+    ev_check_stop(b->loop, &b->reaper);
+    metadata_destroy(&b->md);
+    if (b->ctl) {
+        controller_destroy(b->ctl);
+        free(b->ctl);
+    }
+    strmap_destroy(&b->parts);
+    strmap_destroy(&b->auto_creating);
+}

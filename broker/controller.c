@@ -1,0 +1,316 @@
+/*
+ * Controller election and duties (see controller.h).
+ */
+#define LOG_COMPONENT "controller"
+#include "broker/controller.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/metadata.h"
+#include "common/logger.h"
+#include "zk/zk_client.h"
+#include "zk/zk_controller.h"
+#include "zk/zk_json.h"
+#include "zk/zk_topic.h"
+
+void controller_init(struct controller *c, struct broker *b)
+{
+    memset(c, 0, sizeof(*c));
+    c->b = b;
+    strmap_init(&c->writing);
+    strmap_init(&c->deleting);
+}
+
+void controller_destroy(struct controller *c)
+{
+    strmap_destroy(&c->writing);
+    strmap_destroy(&c->deleting);
+}
+
+static void resign(struct controller *c, const char *why)
+{
+    if (!c->active)
+        return;
+    LOG_INFO("no longer the controller (%s)", why);
+    c->active = false;
+}
+
+void controller_session_started(struct controller *c)
+{
+    /* /controller was ephemeral: a new session has lost it. */
+    resign(c, "the ZooKeeper session was replaced");
+    c->deletes_watch = false;
+    c->electing = false;
+}
+
+static void do_duties(struct controller *c, const char *topic);
+
+/* ---- election ----------------------------------------------------------- */
+
+static void elected(const struct zk_controller_election *e, void *arg)
+{
+    struct controller *c = arg;
+    struct broker *b = c->b;
+    c->electing = false;
+    if (e->rc) {
+        LOG_WARN("controller election failed: %s%s%s", zk_client_strerror(e->rc),
+                 e->why ? ": " : "", e->why ? e->why : "");
+        return;
+    }
+    if (e->won) {
+        c->active = true;
+        c->epoch = e->epoch;
+        c->epoch_zk_version = e->epoch_zk_version;
+        LOG_INFO("broker %d is now the controller (controller epoch %d)", b->id, e->epoch);
+        do_duties(c, NULL);
+    } else {
+        LOG_INFO("broker %d is the controller", e->controller_id);
+    }
+}
+
+static void maybe_elect(struct controller *c)
+{
+    struct broker *b = c->b;
+    if (c->electing || c->active || b->md.controller_id != -1 || !b->registered)
+        return;
+    if (zk_controller_elect(b->zk, b->id, elected, c) == 0)
+        c->electing = true;
+}
+
+/* ---- partition state writes ---------------------------------------------- */
+
+struct write_ctx {
+    struct controller *c;
+    int32_t partition;
+    char topic[];
+};
+
+static void state_written(int rc, int32_t version, const char *why, void *arg)
+{
+    struct write_ctx *w = arg;
+    struct controller *c = w->c;
+    char key[300];
+    (void)version;
+    snprintf(key, sizeof(key), "%s-%d", w->topic, w->partition);
+    strmap_del(&c->writing, key);
+    if (rc == ZK_E_CONTROLLER_MOVED) {
+        resign(c, "another broker became controller");
+    } else if (rc && rc != ZK_BADVERSION && rc != ZK_NODEEXISTS && rc != ZK_NONODE) {
+        LOG_WARN("cannot write the state of %s: %s%s%s", key, zk_client_strerror(rc),
+                 why ? ": " : "", why ? why : "");
+    }
+    /* Read back what is there now (ours, or whoever won the race). */
+    metadata_refresh_state(&c->b->md, w->topic, w->partition);
+    free(w);
+}
+
+static void write_state(struct controller *c, const char *topic, const struct metadata_partition *mp,
+                        int32_t leader, int32_t epoch, const int32_t *isr, int nisr, bool create)
+{
+    char key[300];
+    snprintf(key, sizeof(key), "%s-%d", topic, mp->id);
+    if (strmap_get(&c->writing, key))
+        return;
+    struct write_ctx *w = malloc(sizeof(*w) + strlen(topic) + 1);
+    if (!w)
+        return;
+    w->c = c;
+    w->partition = mp->id;
+    strcpy(w->topic, topic);
+    struct zk_partition_state st;
+    memset(&st, 0, sizeof(st));
+    st.leader = leader;
+    st.leader_epoch = epoch;
+    st.controller_epoch = c->epoch;
+    st.isr = (int32_t *)isr;
+    st.n_isr = nisr;
+    struct zk_client *zk = c->b->zk;
+    int rc = create ? zk_controller_create_partition_state(zk, c->epoch_zk_version, topic, mp->id,
+                                                           &st, state_written, w)
+                    : zk_controller_set_partition_state(zk, c->epoch_zk_version, topic, mp->id,
+                                                        &st, mp->state_version, state_written, w);
+    if (rc) {
+        free(w);
+        return;
+    }
+    strmap_put(&c->writing, key, (void *)1);
+    char list[128] = "";
+    for (int i = 0; i < nisr && strlen(list) < sizeof(list) - 12; i++)
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", i ? "," : "", isr[i]);
+    LOG_INFO("%s %s: leader %d, leader epoch %d, isr [%s]", create ? "initializing" : "updating",
+             key, leader, epoch, list);
+}
+
+static bool in(const int32_t *v, int n, int32_t x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+/* Brings one partition's state in line with the live brokers. */
+static void check_partition(struct controller *c, const struct metadata_topic *t,
+                            const struct metadata_partition *mp)
+{
+    const struct metadata *md = &c->b->md;
+    int32_t live[64], isr[64];
+    int nlive = 0, nisr = 0;
+    for (int i = 0; i < mp->nreplicas && nlive < 64; i++)
+        if (metadata_broker_alive(md, mp->replicas[i]))
+            live[nlive++] = mp->replicas[i];
+    if (!mp->has_state) {
+        /* A new partition: the first live replica leads, every live replica
+         * is in sync (nothing has been written yet). */
+        if (nlive)
+            write_state(c, t->name, mp, live[0], 0, live, nlive, true);
+        return;
+    }
+    bool leader_alive = metadata_broker_alive(md, mp->leader);
+    for (int i = 0; i < mp->nisr && nisr < 64; i++)
+        if (metadata_broker_alive(md, mp->isr[i]))
+            isr[nisr++] = mp->isr[i];
+    if (leader_alive) {
+        if (nisr < mp->nisr) /* a follower died: it leaves the ISR */
+            write_state(c, t->name, mp, mp->leader, mp->leader_epoch + 1, isr, nisr, false);
+        return;
+    }
+    /* The leader is gone: the first live in-sync replica in assignment
+     * order takes over. */
+    for (int i = 0; i < nlive; i++)
+        if (in(isr, nisr, live[i])) {
+            write_state(c, t->name, mp, live[i], mp->leader_epoch + 1, isr, nisr, false);
+            return;
+        }
+    if (nlive && t->log_config.unclean_leader_election) {
+        LOG_WARN("%s-%d: no in-sync replica is alive; electing %d uncleanly "
+                 "(unclean.leader.election.enable), records may be lost",
+                 t->name, mp->id, live[0]);
+        write_state(c, t->name, mp, live[0], mp->leader_epoch + 1, live, 1, false);
+        return;
+    }
+    if (mp->leader != -1) {
+        /* Nobody can lead: record that (Kafka keeps the last ISR member so
+         * it can take over cleanly when it returns). */
+        const int32_t *keep = nisr ? isr : mp->isr;
+        int nkeep = nisr ? nisr : (mp->nisr ? 1 : 0);
+        write_state(c, t->name, mp, -1, mp->leader_epoch + 1, keep, nkeep, false);
+    }
+}
+
+/* ---- topic deletion ----------------------------------------------------- */
+
+static void topic_deleted(int rc, const char *why, void *arg)
+{
+    struct write_ctx *w = arg;
+    strmap_del(&w->c->deleting, w->topic);
+    if (rc == ZK_E_CONTROLLER_MOVED)
+        resign(w->c, "another broker became controller");
+    else if (rc)
+        LOG_WARN("cannot delete topic %s: %s%s%s", w->topic, zk_client_strerror(rc),
+                 why ? ": " : "", why ? why : "");
+    else
+        LOG_INFO("deleted topic %s", w->topic);
+    free(w);
+}
+
+static void delete_requests_cb(int rc, const char *const *names, int n,
+                               const struct zk_stat *st, void *arg);
+
+static void delete_watch(int event, const char *path, void *arg)
+{
+    struct controller *c = arg;
+    (void)path;
+    c->deletes_watch = false;
+    if (event != ZK_EVENT_LOST && c->active)
+        do_duties(c, NULL);
+}
+
+static void request_dropped(int rc, void *arg)
+{
+    (void)arg;
+    if (rc && rc != ZK_NONODE)
+        LOG_WARN("cannot remove a deletion request: %s", zk_client_strerror(rc));
+}
+
+static void handle_delete_request(struct controller *c, const char *name)
+{
+    struct broker *b = c->b;
+    if (strmap_get(&c->deleting, name))
+        return;
+    struct write_ctx *w = malloc(sizeof(*w) + strlen(name) + 1);
+    if (!w)
+        return;
+    w->c = c;
+    w->partition = -1;
+    strcpy(w->topic, name);
+    if (!b->cfg->delete_topic_enable) {
+        /* Kafka drops requests it will not honour, so they do not linger. */
+        LOG_WARN("ignoring the deletion of topic %s: delete.topic.enable is false", name);
+        char path[512];
+        snprintf(path, sizeof(path), "/admin/delete_topics/%s", name);
+        zk_client_delete(b->zk, path, ZK_ANY_VERSION, request_dropped, NULL);
+        free(w);
+        return;
+    }
+    LOG_INFO("deleting topic %s as requested in /admin/delete_topics", name);
+    if (zk_topic_delete_znodes(b->zk, c->epoch_zk_version, name, topic_deleted, w)) {
+        free(w);
+        return;
+    }
+    strmap_put(&c->deleting, name, (void *)1);
+}
+
+static void delete_requests_cb(int rc, const char *const *names, int n,
+                               const struct zk_stat *st, void *arg)
+{
+    struct controller *c = arg;
+    (void)st;
+    if (rc) {
+        c->deletes_watch = false;
+        if (rc != ZK_CLOSING)
+            LOG_WARN("cannot read /admin/delete_topics: %s", zk_client_strerror(rc));
+        return;
+    }
+    for (int i = 0; c->active && i < n; i++)
+        if (zk_topic_name_valid(names[i]))
+            handle_delete_request(c, names[i]);
+}
+
+/* ---- duties ------------------------------------------------------------- */
+
+static void do_duties(struct controller *c, const char *topic)
+{
+    struct broker *b = c->b;
+    if (!c->active)
+        return;
+    if (!c->deletes_watch) {
+        struct zk_watcher w = {delete_watch, c};
+        if (!zk_client_get_children(b->zk, "/admin/delete_topics", &w, delete_requests_cb, c))
+            c->deletes_watch = true;
+    }
+    size_t it = 0;
+    void *v;
+    while (strmap_next(&b->md.topics, &it, NULL, &v)) {
+        const struct metadata_topic *t = v;
+        if ((topic && strcmp(topic, t->name)) || !t->have_assignment ||
+            strmap_get(&c->deleting, t->name))
+            continue;
+        for (int i = 0; i < t->nparts; i++)
+            check_partition(c, t, &t->parts[i]);
+    }
+}
+
+void controller_metadata_changed(struct controller *c, const char *topic)
+{
+    struct broker *b = c->b;
+    if (c->active && b->md.controller_id != b->id && b->md.controller_id != -1)
+        resign(c, "another broker holds /controller");
+    maybe_elect(c);
+    /* A change of brokers can affect any topic. */
+    do_duties(c, topic);
+}

@@ -1,0 +1,48 @@
+/*
+ * The controller: the one broker, elected through /controller, that writes
+ * partition leadership to ZooKeeper.
+ *
+ * Owns the election (one multi() that creates /controller and bumps
+ * /controller_epoch; every later write is fenced by that epoch's znode
+ * version, so a deposed controller cannot write) and the duties Kafka's
+ * ZooKeeper-mode controller has here: giving new partitions their first
+ * leader and ISR, electing a leader when a partition's leader dies (the
+ * first replica in assignment order that is live and in the ISR; an unclean
+ * election, if enabled, takes the first live replica), dropping dead
+ * replicas from ISRs, and deleting topics requested through
+ * /admin/delete_topics. Every leader change increments the leader epoch.
+ *
+ * It reads the cluster from the metadata cache, which the writes flow back
+ * into through watches; it keeps no second copy.
+ */
+#ifndef GREGOR_BROKER_CONTROLLER_H
+#define GREGOR_BROKER_CONTROLLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/strmap.h"
+
+struct broker;
+
+struct controller {
+    struct broker *b;        /* owner */
+    bool active;             /* this broker is the controller */
+    bool electing;           /* an election is in flight */
+    int32_t epoch;           /* our controller epoch (when active) */
+    int32_t epoch_zk_version; /* /controller_epoch's version: the fence */
+    bool deletes_watch;      /* a watch on /admin/delete_topics is armed */
+    struct strmap writing;   /* "topic-partition" state writes in flight */
+    struct strmap deleting;  /* topics whose znodes are being deleted */
+};
+
+void controller_init(struct controller *c, struct broker *b);
+void controller_destroy(struct controller *c);
+
+/* A new ZooKeeper session: any controllership is gone with it. */
+void controller_session_started(struct controller *c);
+/* The metadata changed (topic NULL: brokers or controller): stand for
+ * election if there is no controller, and do the controller's duties. */
+void controller_metadata_changed(struct controller *c, const char *topic);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * gregord: one gregor broker.
+ *
+ *   gregord CONFIG [--override key=value]...
+ *
+ * Exit status: 0 after a clean shutdown, 1 when the broker cannot start or
+ * run, 2 for a bad command line or configuration (nothing was started).
+ */
+#define LOG_COMPONENT "gregord"
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/broker.h"
+#include "common/config.h"
+#include "common/logger.h"
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: gregord CONFIG [--override key=value]...\n"
+               "  CONFIG is a server.properties file (Kafka's keys and defaults).\n"
+               "  --override sets one key, after the file; may be repeated.\n"
+               "  GREGOR_LOG_LEVEL=error|warn|info|debug|trace sets the log level.\n");
+    return f == stderr ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    struct config cfg;
+    char err[1024];
+    logger_init_from_env();
+    if (config_init(&cfg)) {
+        fprintf(stderr, "gregord: out of memory\n");
+        return 1;
+    }
+    /* The file is read first, then the overrides, wherever they appear. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return usage(stdout);
+        if (!strcmp(argv[i], "--override") || !strncmp(argv[i], "--override=", 11)) {
+            if (argv[i][10] != '=')
+                i++;
+            continue;
+        }
+        if (argv[i][0] == '-' || path) {
+            fprintf(stderr, "gregord: unexpected argument \"%s\"\n", argv[i]);
+            return usage(stderr);
+        }
+        path = argv[i];
+    }
+    if (!path)
+        return usage(stderr);
+    if (config_load_file(&cfg, path, err, sizeof(err))) {
+        fprintf(stderr, "gregord: %s\n", err);
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *kv;
+        if (!strcmp(argv[i], "--override")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "gregord: --override needs key=value\n");
+                return 2;
+            }
+            kv = argv[++i];
+        } else if (!strncmp(argv[i], "--override=", 11)) {
+            kv = argv[i] + 11;
+        } else {
+            continue;
+        }
+        const char *eq = strchr(kv, '=');
+        if (!eq || eq == kv) {
+            fprintf(stderr, "gregord: --override \"%s\" is not key=value\n", kv);
+            return 2;
+        }
+        char key[256];
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+        if (config_set(&cfg, key, eq + 1, CONFIG_SRC_OVERRIDE, err, sizeof(err)) < 0) {
+            fprintf(stderr, "gregord: %s\n", err);
+            return 2;
+        }
+    }
+    if (config_finalize(&cfg, err, sizeof(err))) {
+        fprintf(stderr, "gregord: %s\n", err);
+        return 2;
+    }
+    if (!cfg.zookeeper_connect || !cfg.zookeeper_connect[0]) {
+        fprintf(stderr, "gregord: zookeeper.connect is required (host:port[,host:port...][/chroot])\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+    if (!loop) {
+        fprintf(stderr, "gregord: cannot create the event loop\n");
+        return 1;
+    }
+    struct broker b;
+    if (broker_start(&b, loop, &cfg)) {
+        LOG_ERROR("start-up failed; see the messages above");
+        broker_destroy(&b);
+        config_destroy(&cfg);
+        return 1;
+    }
+    ev_run(loop, 0);
+    broker_destroy(&b);
+    config_destroy(&cfg);
+    return b.exit_status;
+}

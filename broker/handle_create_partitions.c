@@ -1,0 +1,78 @@
+/*
+ * CreatePartitions: grow each topic to the requested count (with the
+ * client's assignment or Kafka's), and answer once the new partitions have
+ * leaders or timeout_ms passes.
+ */
+#include "broker/admin.h"
+#include "broker/admin_request.h"
+#include "broker/broker.h"
+#include "broker/handler_util.h"
+#include "broker/handlers.h"
+#include "broker/metadata.h"
+#include "broker/proto/proto_create_partitions.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/request.h"
+
+static bool grown(struct admin_req *ar, const struct admin_item *it)
+{
+    const struct metadata_topic *t = metadata_topic(&ar->req->b->md, it->name);
+    return t && t->nparts >= it->count && admin_topic_online(ar->req->b, it->name);
+}
+
+static void respond(struct admin_req *ar)
+{
+    struct request *req = ar->req;
+    const struct proto_CreatePartitionsRequest *r = req->body;
+    struct proto_CreatePartitionsTopicResult *res =
+        arena_calloc(&req->arena, (size_t)ar->n + 1, sizeof(*res));
+    for (int i = 0; res && i < ar->n; i++) {
+        res[i].name = r->topics[i].name;
+        res[i].error_code = ar->items[i].error;
+        res[i].error_message = admin_req_message(&ar->items[i]);
+    }
+    struct proto_CreatePartitionsResponse resp = {0, ar->n, res};
+    if (!res || proto_encode_CreatePartitionsResponse(&req->out, req->hdr.request_api_version,
+                                                      req->hdr.correlation_id, &resp))
+        request_fail(req, "cannot encode CreatePartitions");
+    else
+        request_respond(req);
+}
+
+void handle_CreatePartitions(struct request *req)
+{
+    const struct proto_CreatePartitionsRequest *r = req->body;
+    struct admin_req *ar = admin_req_new(req, r->topics_count, r->timeout_ms);
+    if (!ar) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    ar->shown = grown;
+    ar->respond = respond;
+    if (admin_req_not_controller(ar)) {
+        respond(ar);
+        return;
+    }
+    for (int32_t i = 0; i < r->topics_count; i++) {
+        const struct proto_CreatePartitionsTopic *ct = &r->topics[i];
+        struct admin_item *it = &ar->items[i];
+        char msg[512] = "";
+        it->name = req_cstr(req, ct->name);
+        it->count = ct->count;
+        int32_t n = ct->assignments_count > 0 ? ct->assignments_count : 0;
+        struct admin_replicas *manual = arena_calloc(&req->arena, (size_t)n + 1, sizeof(*manual));
+        if (!it->name || !manual) {
+            request_fail(req, "out of memory");
+            return;
+        }
+        const struct metadata_topic *t = metadata_topic(&req->b->md, it->name);
+        for (int32_t k = 0; k < n; k++)
+            manual[k] = (struct admin_replicas){(t ? t->nparts : 0) + k,
+                                                ct->assignments[k].broker_ids,
+                                                ct->assignments[k].broker_ids_count};
+        int code = admin_create_partitions(req->b, it->name, ct->count, n ? manual : NULL, n,
+                                           r->validate_only, admin_req_write_done, it, msg,
+                                           sizeof(msg));
+        admin_req_started(ar, i, code, msg);
+    }
+    admin_req_run(ar);
+}

@@ -1,0 +1,113 @@
+/*
+ * CreateTopics: validate each topic (name, partitions, replication factor,
+ * manual assignment, configs), write it to ZooKeeper, and answer once every
+ * partition of the new topics has a leader or timeout_ms passes.
+ * validate_only checks without writing. Duplicate names in one request are
+ * INVALID_REQUEST, as in Kafka.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "broker/admin.h"
+#include "broker/admin_request.h"
+#include "broker/broker.h"
+#include "broker/handler_util.h"
+#include "broker/handlers.h"
+#include "broker/proto/proto_create_topics.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/request.h"
+
+static bool created(struct admin_req *ar, const struct admin_item *it)
+{
+    return admin_topic_online(ar->req->b, it->name);
+}
+
+static void respond(struct admin_req *ar)
+{
+    struct request *req = ar->req;
+    const struct proto_CreateTopicsRequest *r = req->body;
+    struct proto_CreatableTopicResult *res =
+        arena_calloc(&req->arena, (size_t)ar->n + 1, sizeof(*res));
+    for (int i = 0; res && i < ar->n; i++) {
+        res[i].name = r->topics[i].name;
+        res[i].error_code = ar->items[i].error;
+        res[i].error_message = admin_req_message(&ar->items[i]);
+    }
+    struct proto_CreateTopicsResponse resp = {0, ar->n, res};
+    if (!res || proto_encode_CreateTopicsResponse(&req->out, req->hdr.request_api_version,
+                                                  req->hdr.correlation_id, &resp))
+        request_fail(req, "cannot encode CreateTopics");
+    else
+        request_respond(req);
+}
+
+static bool duplicate(const struct proto_CreateTopicsRequest *r, int32_t i)
+{
+    for (int32_t k = 0; k < r->topics_count; k++)
+        if (k != i && r->topics[k].name.len == r->topics[i].name.len && r->topics[k].name.ptr &&
+            r->topics[i].name.ptr &&
+            !memcmp(r->topics[k].name.ptr, r->topics[i].name.ptr, (size_t)r->topics[i].name.len))
+            return true;
+    return false;
+}
+
+void handle_CreateTopics(struct request *req)
+{
+    const struct proto_CreateTopicsRequest *r = req->body;
+    struct admin_req *ar = admin_req_new(req, r->topics_count, r->timeout_ms);
+    if (!ar) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    ar->shown = created;
+    ar->respond = respond;
+    if (admin_req_not_controller(ar)) {
+        respond(ar);
+        return;
+    }
+    for (int32_t i = 0; i < r->topics_count; i++) {
+        const struct proto_CreatableTopic *ct = &r->topics[i];
+        char msg[512] = "";
+        ar->items[i].name = req_cstr(req, ct->name);
+        if (!ar->items[i].name) {
+            request_fail(req, "out of memory");
+            return;
+        }
+        if (duplicate(r, i)) {
+            admin_req_started(ar, i, PROTO_ERR_INVALID_REQUEST,
+                              "Create topics request from client with duplicate topics");
+            continue;
+        }
+        struct admin_replicas *manual =
+            arena_calloc(&req->arena, (size_t)ct->assignments_count + 1, sizeof(*manual));
+        const char **keys = arena_calloc(&req->arena, (size_t)ct->configs_count + 1, sizeof(char *));
+        const char **values =
+            arena_calloc(&req->arena, (size_t)ct->configs_count + 1, sizeof(char *));
+        if (!manual || !keys || !values) {
+            request_fail(req, "out of memory");
+            return;
+        }
+        int code = 0;
+        for (int32_t k = 0; k < ct->configs_count; k++) {
+            keys[k] = req_cstr(req, ct->configs[k].name);
+            values[k] = req_cstr(req, ct->configs[k].value);
+            if (!ct->configs[k].value.ptr) {
+                code = PROTO_ERR_INVALID_CONFIG;
+                snprintf(msg, sizeof(msg), "Null value not supported for topic config %s",
+                         keys[k] ? keys[k] : "");
+            }
+        }
+        for (int32_t k = 0; k < ct->assignments_count; k++)
+            manual[k] = (struct admin_replicas){ct->assignments[k].partition_index,
+                                                ct->assignments[k].broker_ids,
+                                                ct->assignments[k].broker_ids_count};
+        struct admin_topic_spec spec = {ar->items[i].name, ct->num_partitions,
+                                        ct->replication_factor, manual, ct->assignments_count,
+                                        keys, values, ct->configs_count};
+        if (!code)
+            code = admin_create_topic(req->b, &spec, r->validate_only, admin_req_write_done,
+                                      &ar->items[i], msg, sizeof(msg));
+        admin_req_started(ar, i, code, msg);
+    }
+    admin_req_run(ar);
+}

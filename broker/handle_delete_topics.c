@@ -1,0 +1,64 @@
+/*
+ * DeleteTopics: mark each topic in /admin/delete_topics (the controller
+ * deletes it) and answer once it is gone from the metadata or timeout_ms
+ * passes. TOPIC_DELETION_DISABLED when delete.topic.enable is false.
+ */
+#include "broker/admin.h"
+#include "broker/admin_request.h"
+#include "broker/broker.h"
+#include "broker/handler_util.h"
+#include "broker/handlers.h"
+#include "broker/metadata.h"
+#include "broker/proto/proto_delete_topics.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/request.h"
+
+static bool deleted(struct admin_req *ar, const struct admin_item *it)
+{
+    return !metadata_topic(&ar->req->b->md, it->name);
+}
+
+static void respond(struct admin_req *ar)
+{
+    struct request *req = ar->req;
+    const struct proto_DeleteTopicsRequest *r = req->body;
+    struct proto_DeletableTopicResult *res =
+        arena_calloc(&req->arena, (size_t)ar->n + 1, sizeof(*res));
+    for (int i = 0; res && i < ar->n; i++) {
+        res[i].name = r->topic_names[i];
+        res[i].error_code = ar->items[i].error;
+    }
+    struct proto_DeleteTopicsResponse resp = {0, ar->n, res};
+    if (!res || proto_encode_DeleteTopicsResponse(&req->out, req->hdr.request_api_version,
+                                                  req->hdr.correlation_id, &resp))
+        request_fail(req, "cannot encode DeleteTopics");
+    else
+        request_respond(req);
+}
+
+void handle_DeleteTopics(struct request *req)
+{
+    const struct proto_DeleteTopicsRequest *r = req->body;
+    struct admin_req *ar = admin_req_new(req, r->topic_names_count, r->timeout_ms);
+    if (!ar) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    ar->shown = deleted;
+    ar->respond = respond;
+    if (admin_req_not_controller(ar)) {
+        respond(ar);
+        return;
+    }
+    for (int32_t i = 0; i < r->topic_names_count; i++) {
+        char msg[512] = "";
+        if (!(ar->items[i].name = req_cstr(req, r->topic_names[i]))) {
+            request_fail(req, "out of memory");
+            return;
+        }
+        int code = admin_delete_topic(req->b, ar->items[i].name, admin_req_write_done,
+                                      &ar->items[i], msg, sizeof(msg));
+        admin_req_started(ar, i, code, msg);
+    }
+    admin_req_run(ar);
+}

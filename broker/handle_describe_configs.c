@@ -1,0 +1,197 @@
+/*
+ * DescribeConfigs for topics (every topic-level key: the override from
+ * /config/topics, else the broker's value) and for this broker (every
+ * server.properties key). Sources and synonyms follow Kafka: TOPIC_CONFIG
+ * for overrides, STATIC_BROKER_CONFIG for keys set in the file or by
+ * --override, DEFAULT_CONFIG for defaults. Requested keys gregor does not
+ * know are left out, as Kafka leaves them out.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/handler_util.h"
+#include "broker/handlers.h"
+#include "broker/log/log_config.h"
+#include "broker/metadata.h"
+#include "broker/proto/proto_describe_configs.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/request.h"
+#include "common/config.h"
+
+enum { RESOURCE_TOPIC = 2, RESOURCE_BROKER = 4 };
+/* Kafka's ConfigSource values (v1+). */
+enum { SRC_TOPIC = 1, SRC_STATIC_BROKER = 4, SRC_DEFAULT = 5 };
+/* Kafka's ConfigType values (v3+). */
+enum { TYPE_BOOLEAN = 1, TYPE_STRING = 2, TYPE_INT = 3, TYPE_LONG = 5, TYPE_LIST = 7 };
+
+static char *dup_arena(struct request *req, const char *s)
+{
+    size_t n = strlen(s);
+    char *o = arena_alloc(&req->arena, n + 1);
+    if (o)
+        memcpy(o, s, n + 1);
+    return o;
+}
+
+/* Was the key asked for (all keys when the list is null)? */
+static bool wanted(const struct proto_DescribeConfigsResource *res, const char *key)
+{
+    if (res->configuration_keys_count < 0)
+        return true;
+    for (int32_t i = 0; i < res->configuration_keys_count; i++)
+        if (proto_str_eq(res->configuration_keys[i], key))
+            return true;
+    return false;
+}
+
+static int8_t broker_source(const struct broker *b, const struct config_def *d)
+{
+    return b->cfg->source[d - config_defs] == CONFIG_SRC_DEFAULT ? SRC_DEFAULT : SRC_STATIC_BROKER;
+}
+
+static int8_t broker_type(const struct config_def *d)
+{
+    switch (d->type) {
+    case CONFIG_INT: return TYPE_INT;
+    case CONFIG_LONG: return TYPE_LONG;
+    case CONFIG_BOOL: return TYPE_BOOLEAN;
+    case CONFIG_LIST: return TYPE_LIST;
+    default: return TYPE_STRING;
+    }
+}
+
+static void describe_topic(struct request *req, const struct proto_DescribeConfigsResource *res,
+                           struct proto_DescribeConfigsResult *out, bool synonyms)
+{
+    struct broker *b = req->b;
+    char *name = req_cstr(req, res->resource_name);
+    const struct metadata_topic *t = name ? metadata_topic(&b->md, name) : NULL;
+    if (!metadata_topic_ready(t)) {
+        out->error_code = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        out->error_message = proto_str_cstr("Topic does not exist");
+        return;
+    }
+    struct proto_DescribeConfigsResourceResult *cfgs =
+        arena_calloc(&req->arena, log_config_ndefs + 1, sizeof(*cfgs));
+    if (!cfgs)
+        return;
+    for (size_t i = 0; i < log_config_ndefs; i++) {
+        const struct log_config_def *d = &log_config_defs[i];
+        if (!wanted(res, d->name))
+            continue;
+        struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
+        const char *override = NULL;
+        for (int k = 0; k < t->nconfig; k++)
+            if (!strcmp(t->config_keys[k], d->name))
+                override = t->config_values[k];
+        char value[512];
+        if (override)
+            snprintf(value, sizeof(value), "%s", override);
+        else
+            log_config_format(&t->log_config, b->cfg, d, value, sizeof(value));
+        const struct config_def *bd = d->broker_key[0] ? config_find(d->broker_key) : NULL;
+        c->name = proto_str_cstr(d->name);
+        c->value = proto_str_cstr(dup_arena(req, value));
+        c->is_default = !override;
+        c->config_source = override ? SRC_TOPIC : bd ? broker_source(b, bd) : SRC_DEFAULT;
+        c->config_type = d->type == LOG_CONFIG_INT    ? TYPE_INT
+                         : d->type == LOG_CONFIG_LONG ? TYPE_LONG
+                         : d->type == LOG_CONFIG_BOOL ? TYPE_BOOLEAN
+                                                      : TYPE_STRING;
+        c->documentation = PROTO_STR_NULL;
+        if (synonyms) {
+            struct proto_DescribeConfigsSynonym *syn =
+                arena_calloc(&req->arena, 2, sizeof(*syn));
+            int n = 0;
+            if (syn && override)
+                syn[n++] = (struct proto_DescribeConfigsSynonym){c->name, c->value, SRC_TOPIC};
+            if (syn && bd) {
+                char bv[512];
+                config_format(b->cfg, bd, bv, sizeof(bv));
+                syn[n++] = (struct proto_DescribeConfigsSynonym){
+                    proto_str_cstr(bd->name), proto_str_cstr(dup_arena(req, bv)),
+                    broker_source(b, bd)};
+            }
+            c->synonyms = syn;
+            c->synonyms_count = n;
+        }
+    }
+    out->configs = cfgs;
+}
+
+static void describe_broker(struct request *req, const struct proto_DescribeConfigsResource *res,
+                            struct proto_DescribeConfigsResult *out, bool synonyms)
+{
+    struct broker *b = req->b;
+    char *name = req_cstr(req, res->resource_name), idtxt[16];
+    snprintf(idtxt, sizeof(idtxt), "%d", b->id);
+    if (!name || (name[0] && strcmp(name, idtxt))) {
+        out->error_code = PROTO_ERR_INVALID_REQUEST;
+        char msg[128];
+        snprintf(msg, sizeof(msg), "Unexpected broker id, expected %d or empty string, but "
+                                   "received %s", b->id, name ? name : "");
+        out->error_message = proto_str_cstr(dup_arena(req, msg));
+        return;
+    }
+    struct proto_DescribeConfigsResourceResult *cfgs =
+        arena_calloc(&req->arena, config_ndefs + 1, sizeof(*cfgs));
+    if (!cfgs)
+        return;
+    for (size_t i = 0; i < config_ndefs; i++) {
+        const struct config_def *d = &config_defs[i];
+        if (!wanted(res, d->name))
+            continue;
+        struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
+        char value[1024];
+        config_format(b->cfg, d, value, sizeof(value));
+        c->name = proto_str_cstr(d->name);
+        c->value = value[0] || d->dflt ? proto_str_cstr(dup_arena(req, value)) : PROTO_STR_NULL;
+        c->read_only = true; /* static configuration: changed by restarting */
+        c->is_default = broker_source(b, d) == SRC_DEFAULT;
+        c->config_source = broker_source(b, d);
+        c->config_type = broker_type(d);
+        c->documentation = PROTO_STR_NULL;
+        if (synonyms) {
+            struct proto_DescribeConfigsSynonym *syn = arena_calloc(&req->arena, 1, sizeof(*syn));
+            if (syn)
+                *syn = (struct proto_DescribeConfigsSynonym){c->name, c->value, c->config_source};
+            c->synonyms = syn;
+            c->synonyms_count = syn ? 1 : 0;
+        }
+    }
+    out->configs = cfgs;
+}
+
+void handle_DescribeConfigs(struct request *req)
+{
+    const struct proto_DescribeConfigsRequest *r = req->body;
+    struct proto_DescribeConfigsResult *results =
+        arena_calloc(&req->arena, (size_t)r->resources_count + 1, sizeof(*results));
+    if (!results) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    for (int32_t i = 0; i < r->resources_count; i++) {
+        const struct proto_DescribeConfigsResource *res = &r->resources[i];
+        struct proto_DescribeConfigsResult *o = &results[i];
+        o->resource_type = res->resource_type;
+        o->resource_name = res->resource_name;
+        if (res->resource_type == RESOURCE_TOPIC)
+            describe_topic(req, res, o, r->include_synonyms);
+        else if (res->resource_type == RESOURCE_BROKER)
+            describe_broker(req, res, o, r->include_synonyms);
+        else {
+            o->error_code = PROTO_ERR_INVALID_REQUEST;
+            o->error_message = proto_str_cstr("gregor describes topics and brokers only");
+        }
+    }
+    struct proto_DescribeConfigsResponse resp = {0, r->resources_count, results};
+    if (proto_encode_DescribeConfigsResponse(&req->out, req->hdr.request_api_version,
+                                             req->hdr.correlation_id, &resp))
+        request_fail(req, "cannot encode DescribeConfigs");
+    else
+        request_respond(req);
+}

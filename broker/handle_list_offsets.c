@@ -1,0 +1,106 @@
+/*
+ * ListOffsets: the earliest offset (-2), the latest (-1: the high watermark,
+ * which is also the last stable offset without transactions), or the first
+ * offset whose record timestamp is at or after a given time. v0 answers with
+ * an offsets array (latest first); a time with no record after it gives
+ * offset -1, as Kafka does.
+ */
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/errmap.h"
+#include "broker/handler_util.h"
+#include "broker/handlers.h"
+#include "broker/log/log.h"
+#include "broker/partition.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/proto/proto_list_offsets.h"
+#include "broker/request.h"
+
+static void one(struct request *req, const char *topic, const struct proto_ListOffsetsPartition *lp,
+                struct proto_ListOffsetsPartitionResponse *o, bool v0)
+{
+    int16_t err;
+    o->partition_index = lp->partition_index;
+    o->timestamp = -1;
+    o->offset = -1;
+    o->leader_epoch = -1;
+    struct partition *p = req_leader(req, topic, lp->partition_index, lp->current_leader_epoch,
+                                     &err);
+    if (!p) {
+        o->error_code = err;
+        return;
+    }
+    struct log *l = p->log;
+    o->leader_epoch = p->leader_epoch;
+    int64_t hw = partition_high_watermark(p);
+    if (lp->timestamp == -2) {
+        o->offset = l->log_start_offset;
+    } else if (lp->timestamp == -1) {
+        o->offset = hw;
+    } else if (lp->timestamp < 0) {
+        o->error_code = PROTO_ERR_INVALID_REQUEST;
+        return;
+    } else {
+        int64_t off, ts;
+        int rc = log_find_offset_by_timestamp(l, lp->timestamp, &off, &ts);
+        if (rc < 0) {
+            o->error_code = errmap_log(rc);
+            return;
+        }
+        /* Records past the high watermark are not visible yet. */
+        if (rc == 1 && off < hw) {
+            o->offset = off;
+            o->timestamp = ts;
+        }
+    }
+    if (v0) {
+        /* v0: up to max_num_offsets offsets, newest first; for -1 Kafka adds
+         * the log start after the log end when both fit. */
+        int64_t *offs = arena_calloc(&req->arena, 2, sizeof(int64_t));
+        if (!offs) {
+            o->error_code = PROTO_ERR_UNKNOWN_SERVER_ERROR;
+            return;
+        }
+        int n = 0;
+        if (lp->max_num_offsets > 0 && o->offset >= 0)
+            offs[n++] = o->offset;
+        if (lp->timestamp == -1 && lp->max_num_offsets > 1 && l->log_start_offset != o->offset)
+            offs[n++] = l->log_start_offset;
+        o->old_style_offsets = offs;
+        o->old_style_offsets_count = n;
+    }
+}
+
+void handle_ListOffsets(struct request *req)
+{
+    const struct proto_ListOffsetsRequest *r = req->body;
+    bool v0 = req->hdr.request_api_version == 0;
+    struct proto_ListOffsetsTopicResponse *topics =
+        arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(*topics));
+    if (!topics) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    for (int32_t t = 0; t < r->topics_count; t++) {
+        const struct proto_ListOffsetsTopic *lt = &r->topics[t];
+        struct proto_ListOffsetsPartitionResponse *parts =
+            arena_calloc(&req->arena, (size_t)lt->partitions_count + 1, sizeof(*parts));
+        char *topic = req_cstr(req, lt->name);
+        if (!parts || !topic) {
+            request_fail(req, "out of memory");
+            return;
+        }
+        topics[t].name = lt->name;
+        topics[t].partitions = parts;
+        topics[t].partitions_count = lt->partitions_count;
+        for (int32_t i = 0; i < lt->partitions_count; i++)
+            one(req, topic, &lt->partitions[i], &parts[i], v0);
+    }
+    struct proto_ListOffsetsResponse resp = {0, r->topics_count, topics};
+    if (proto_encode_ListOffsetsResponse(&req->out, req->hdr.request_api_version,
+                                         req->hdr.correlation_id, &resp))
+        request_fail(req, "cannot encode ListOffsets");
+    else
+        request_respond(req);
+}

@@ -1,0 +1,205 @@
+/*
+ * Produce: validate and append each partition's batch to its log, then
+ * answer. acks=0 gets no answer (Kafka closes the connection if something
+ * failed, so the client learns it). When an append reached flush.messages,
+ * the answer waits until the log's fsync covers it, as Kafka's synchronous
+ * flush would; other appends arriving meanwhile share that fsync.
+ *
+ * Until replication exists a partition's only replica is its leader, so
+ * acks=all is answered like acks=1 (the issue allows it; the ISR check
+ * against min.insync.replicas still applies).
+ */
+#define LOG_COMPONENT "produce"
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker/admin.h"
+#include "broker/broker.h"
+#include "broker/conn.h"
+#include "broker/errmap.h"
+#include "broker/handler_util.h"
+#include "broker/handlers.h"
+#include "broker/log/log.h"
+#include "broker/metadata.h"
+#include "broker/partition.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/proto/proto_produce.h"
+#include "broker/request.h"
+#include "common/clock.h"
+#include "common/logger.h"
+
+/* One partition whose answer waits for an fsync. */
+struct produce_wait {
+    struct partition_waiter w;                   /* on the partition's flush list */
+    struct produce_state *st;                    /* the request's state */
+    struct proto_PartitionProduceResponse *resp; /* where its result goes */
+    int64_t need;                                /* the recovery point must reach this */
+};
+
+struct produce_state {
+    struct request *req;                         /* referenced while waiting */
+    struct proto_TopicProduceResponse *topics;   /* the response, arena-owned */
+    int32_t ntopics;                             /* entries in topics */
+    struct produce_wait *waits;                  /* arena-owned */
+    int nwaits, pending;                         /* waits in use, not yet satisfied */
+};
+
+static void respond(struct produce_state *st)
+{
+    struct request *req = st->req;
+    struct proto_ProduceResponse resp = {st->ntopics, st->topics, 0};
+    if (proto_encode_ProduceResponse(&req->out, req->hdr.request_api_version,
+                                     req->hdr.correlation_id, &resp))
+        request_fail(req, "cannot encode Produce");
+    else
+        request_respond(req);
+}
+
+static void flush_wake(struct partition_waiter *w, struct partition *p)
+{
+    struct produce_wait *pw = (struct produce_wait *)w;
+    struct produce_state *st = pw->st;
+    if (p->going || !p->leader) {
+        pw->resp->error_code = PROTO_ERR_NOT_LEADER_OR_FOLLOWER;
+        pw->resp->base_offset = -1;
+    } else if (p->log->offline) {
+        pw->resp->error_code = PROTO_ERR_KAFKA_STORAGE_ERROR;
+        pw->resp->base_offset = -1;
+    } else if (p->log->recovery_point < pw->need) {
+        partition_wait(p, w, true);
+        return;
+    }
+    if (--st->pending == 0) {
+        st->req->cancel = NULL;
+        respond(st);
+        request_unref(st->req);
+    }
+}
+
+static void cancel(struct request *req)
+{
+    struct produce_state *st = req->hstate;
+    for (int i = 0; i < st->nwaits; i++)
+        partition_unwait(&st->waits[i].w);
+    request_unref(req);
+}
+
+/* Appends one partition's records. Returns the error code. */
+static int16_t append_one(struct request *req, const struct proto_ProduceRequest *r,
+                          const char *topic, const struct proto_PartitionProduceData *pd,
+                          struct proto_PartitionProduceResponse *out, struct produce_state *st)
+{
+    int16_t err;
+    struct partition *p = req_leader(req, topic, pd->index, -1, &err);
+    out->index = pd->index;
+    out->base_offset = -1;
+    out->log_append_time_ms = -1;
+    out->log_start_offset = -1;
+    if (!p) {
+        if (err == PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION && !metadata_topic(&req->b->md, topic))
+            admin_auto_create(req->b, topic);
+        return err;
+    }
+    if (!pd->records.ptr || pd->records.len < LOG_BATCH_HEADER_SIZE)
+        return PROTO_ERR_CORRUPT_MESSAGE;
+    struct log_batch_hdr h;
+    log_batch_parse(pd->records.ptr, &h);
+    if (log_batch_size(&h) < pd->records.len)
+        return PROTO_ERR_INVALID_RECORD; /* v3+: exactly one batch per partition */
+    if (r->acks == -1) {
+        const struct metadata_partition *mp = metadata_partition(&req->b->md, topic, pd->index);
+        if (mp && mp->nisr < p->log->config.min_insync_replicas)
+            return PROTO_ERR_NOT_ENOUGH_REPLICAS;
+    }
+    struct log_append_info info;
+    char why[256];
+    /* The batch is rewritten in place (offsets) in the request's own frame
+     * buffer, which the reader owns: the view is const only to decoders. */
+    int rc = log_append_leader(p->log, (uint8_t *)pd->records.ptr, (size_t)pd->records.len,
+                               p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
+    if (rc) {
+        char desc[256];
+        LOG_WARN("rejected batch for %s-%d in %s: %s", topic, pd->index,
+                 request_describe(req, desc, sizeof(desc)), why);
+        int16_t code = errmap_log(rc);
+        if (rc == GR_E_TOO_LARGE && (size_t)pd->records.len > (size_t)p->log->config.segment_bytes)
+            code = PROTO_ERR_RECORD_LIST_TOO_LARGE;
+        if (rc == GR_E_INVALID && strstr(why, "timestamp"))
+            code = PROTO_ERR_INVALID_TIMESTAMP;
+        return code;
+    }
+    out->base_offset = info.first_offset;
+    out->log_append_time_ms = info.log_append_time;
+    out->log_start_offset = p->log->log_start_offset;
+    partition_appended(p);
+    if (info.flush_requested && r->acks != 0 && p->log->recovery_point <= info.last_offset) {
+        struct produce_wait *pw = &st->waits[st->nwaits++];
+        pw->st = st;
+        pw->resp = out;
+        pw->need = info.last_offset + 1;
+        pw->w.wake = flush_wake;
+        partition_wait(p, &pw->w, true);
+        st->pending++;
+    }
+    return PROTO_ERR_NONE;
+}
+
+void handle_Produce(struct request *req)
+{
+    const struct proto_ProduceRequest *r = req->body;
+    struct produce_state *st = arena_alloc(&req->arena, sizeof(*st));
+    int32_t nparts = 0;
+    for (int32_t t = 0; t < r->topic_data_count; t++)
+        nparts += r->topic_data[t].partition_data_count;
+    if (st) {
+        st->topics = arena_calloc(&req->arena, (size_t)r->topic_data_count + 1,
+                                  sizeof(*st->topics));
+        st->waits = arena_calloc(&req->arena, (size_t)nparts + 1, sizeof(*st->waits));
+    }
+    if (!st || !st->topics || !st->waits) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    st->req = req;
+    st->ntopics = r->topic_data_count;
+    bool acks_ok = r->acks == 0 || r->acks == 1 || r->acks == -1;
+    int errors = 0;
+    for (int32_t t = 0; t < r->topic_data_count; t++) {
+        const struct proto_TopicProduceData *td = &r->topic_data[t];
+        struct proto_PartitionProduceResponse *parts =
+            arena_calloc(&req->arena, (size_t)td->partition_data_count + 1, sizeof(*parts));
+        char *topic = req_cstr(req, td->name);
+        if (!parts || !topic) {
+            request_fail(req, "out of memory");
+            return;
+        }
+        st->topics[t].name = td->name;
+        st->topics[t].partition_responses = parts;
+        st->topics[t].partition_responses_count = td->partition_data_count;
+        for (int32_t i = 0; i < td->partition_data_count; i++) {
+            if (!acks_ok) {
+                parts[i] = (struct proto_PartitionProduceResponse){
+                    td->partition_data[i].index, PROTO_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
+            } else {
+                parts[i].error_code =
+                    append_one(req, r, topic, &td->partition_data[i], &parts[i], st);
+            }
+            errors += parts[i].error_code != PROTO_ERR_NONE;
+        }
+    }
+    if (r->acks == 0) {
+        request_no_response(req);
+        if (errors && req->conn)
+            conn_close(req->conn, "a produce request with acks=0 failed; closing so the client "
+                                  "notices");
+        return;
+    }
+    if (st->pending) {
+        req->hstate = st;
+        req->cancel = cancel;
+        request_ref(req);
+        return;
+    }
+    respond(st);
+}

@@ -1,0 +1,24 @@
+/*
+ * The request handlers, one file each (handle_<api>.c), named after the
+ * Kafka API they answer. Each takes the request with its decoded body in
+ * req->body and finishes it with request_respond(), request_no_response()
+ * or request_fail(), possibly later (delayed produce and fetch, ZooKeeper
+ * writes).
+ */
+#ifndef GREGOR_BROKER_HANDLERS_H
+#define GREGOR_BROKER_HANDLERS_H
+
+struct request;
+
+void handle_ApiVersions(struct request *req);
+void handle_Metadata(struct request *req);
+void handle_Produce(struct request *req);
+void handle_Fetch(struct request *req);
+void handle_ListOffsets(struct request *req);
+void handle_CreateTopics(struct request *req);
+void handle_DeleteTopics(struct request *req);
+void handle_DeleteRecords(struct request *req);
+void handle_DescribeConfigs(struct request *req);
+void handle_CreatePartitions(struct request *req);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * Request lifetime (see request.h).
+ */
+#define LOG_COMPONENT "request"
+#include "broker/request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "broker/api.h"
+#include "broker/broker.h"
+#include "broker/conn.h"
+#include "common/logger.h"
+
+struct request *request_new(struct broker *b, struct conn *c, uint8_t *frame, size_t len)
+{
+    struct request *req = calloc(1, sizeof(*req));
+    if (!req) {
+        free(frame);
+        return NULL;
+    }
+    req->b = b;
+    req->conn = c;
+    req->frame = frame;
+    req->len = len;
+    req->refs = 1;
+    req->state = REQ_PENDING;
+    req->received_us = broker_now_us(b);
+    arena_init(&req->arena);
+    proto_out_init(&req->out);
+    return req;
+}
+
+struct request *request_ref(struct request *req)
+{
+    req->refs++;
+    return req;
+}
+
+void request_unref(struct request *req)
+{
+    if (!req || --req->refs > 0)
+        return;
+    proto_out_destroy(&req->out);
+    arena_destroy(&req->arena);
+    free(req->frame);
+    free(req);
+}
+
+void request_respond(struct request *req)
+{
+    req->state = REQ_DONE;
+    if (req->conn)
+        conn_kick(req->conn);
+}
+
+void request_no_response(struct request *req)
+{
+    req->state = REQ_NO_RESPONSE;
+    if (req->conn)
+        conn_kick(req->conn);
+}
+
+void request_fail(struct request *req, const char *why)
+{
+    char desc[256];
+    LOG_ERROR("cannot answer %s: %s", request_describe(req, desc, sizeof(desc)), why);
+    req->state = REQ_NO_RESPONSE;
+    if (req->conn)
+        conn_close(req->conn, "a response could not be encoded");
+}
+
+const char *request_describe(const struct request *req, char *buf, size_t bufsz)
+{
+    const char *name = req->api ? req->api->name : proto_api_name(req->hdr.request_api_key);
+    struct proto_str cid = req->hdr.client_id;
+    snprintf(buf, bufsz, "%s v%d (correlation id %d) from client \"%.*s\" at %s",
+             name ? name : "unknown API", req->hdr.request_api_version, req->hdr.correlation_id,
+             cid.ptr ? (int)(cid.len > 64 ? 64 : cid.len) : 0, cid.ptr ? cid.ptr : "",
+             req->conn ? req->conn->peer : "(closed)");
+    return buf;
+}
