@@ -1,0 +1,1 @@
+# tests/integration/: clusters of real brokers driven by real clients.

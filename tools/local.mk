@@ -1,0 +1,1 @@
+# tools/: gregor-cluster and gregor-topics.

@@ -1,0 +1,1 @@
+# tools/: the performance tools (librdkafka based) and the benchmark driver.
