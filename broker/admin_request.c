@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "broker/controller.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/request.h"
 
@@ -38,7 +39,9 @@ struct admin_req *admin_req_new(struct request *req, int n, int32_t timeout_ms)
 bool admin_req_not_controller(struct admin_req *ar)
 {
     struct broker *b = ar->req->b;
-    if (b->md.controller_id == b->id)
+    /* Our own election result is authoritative before the /controller
+     * watch has updated the cache. */
+    if (b->ctl->active)
         return false;
     for (int i = 0; i < ar->n; i++) {
         ar->items[i].error = PROTO_ERR_NOT_CONTROLLER;

@@ -195,7 +195,9 @@ static void parse_staged(struct conn *c)
         } else if ((size_t)size + 4 > RBUF_SIZE) {
             /* Too big to stage: read the rest straight into its own buffer,
              * which grows with the bytes that actually arrive. */
-            size_t cap = have > RBUF_SIZE ? have : RBUF_SIZE;
+            /* Never larger than the frame: a read must not take bytes of
+             * the next one. */
+            size_t cap = RBUF_SIZE < (size_t)size ? RBUF_SIZE : (size_t)size;
             c->frame = malloc(cap);
             if (!c->frame) {
                 conn_close(c, "out of memory for a request");
@@ -204,6 +206,7 @@ static void parse_staged(struct conn *c)
             memcpy(c->frame, c->rbuf + pos + 4, have);
             c->frame_len = (size_t)size;
             c->frame_have = have;
+            c->frame_cap = cap;
             pos = c->rlen;
             break;
         } else {
@@ -221,25 +224,28 @@ static void do_read(struct conn *c)
     for (int i = 0; i < READS_PER_EVENT && c->reading && !c->closed; i++) {
         ssize_t n;
         if (c->frame) {
-            size_t want = c->frame_len - c->frame_have;
-            /* Grow the buffer ahead of the bytes, at most doubling. */
-            size_t cap = c->frame_have < RBUF_SIZE ? RBUF_SIZE : c->frame_have;
-            if (want > cap)
-                want = cap;
-            uint8_t *nf = realloc(c->frame, c->frame_have + want);
-            if (!nf) {
-                conn_close(c, "out of memory for a request");
-                return;
+            /* Grow the buffer with the bytes that arrive, doubling at most,
+             * so a client that only claims a big size costs little. */
+            if (c->frame_have == c->frame_cap) {
+                size_t cap = c->frame_cap * 2;
+                if (cap > c->frame_len)
+                    cap = c->frame_len;
+                uint8_t *nf = realloc(c->frame, cap);
+                if (!nf) {
+                    conn_close(c, "out of memory for a request");
+                    return;
+                }
+                c->frame = nf;
+                c->frame_cap = cap;
             }
-            c->frame = nf;
-            n = read(c->fd, c->frame + c->frame_have, want);
+            n = read(c->fd, c->frame + c->frame_have, c->frame_cap - c->frame_have);
             if (n > 0) {
                 c->frame_have += (size_t)n;
                 if (c->frame_have == c->frame_len) {
                     uint8_t *frame = c->frame;
                     size_t len = c->frame_len;
                     c->frame = NULL;
-                    c->frame_len = c->frame_have = 0;
+                    c->frame_len = c->frame_have = c->frame_cap = 0;
                     frame_ready(c, frame, len);
                 }
                 continue;

@@ -38,6 +38,7 @@ struct conn {
     uint8_t *frame;                   /* a large frame being read directly; owned */
     size_t frame_len;                 /* its size */
     size_t frame_have;                /* bytes of it read so far */
+    size_t frame_cap;                 /* bytes allocated for it */
     struct request *head, *tail;      /* requests in arrival order */
     int nreq;                         /* entries in that queue */
     size_t chunk;                     /* send progress: chunk index in head's out */

@@ -63,7 +63,10 @@ static int64_t read_all(struct fetch_state *st, int *errors)
     struct request *req = st->req;
     const struct proto_FetchRequest *r = req->body;
     bool follower = r->replica_id >= 0;
+    /* The response limit is the client's, capped by fetch.max.bytes. */
     int64_t total = 0, limit = r->max_bytes > 0 ? r->max_bytes : 0;
+    if (limit > req->b->cfg->fetch_max_bytes)
+        limit = req->b->cfg->fetch_max_bytes;
     *errors = 0;
     for (int32_t t = 0; t < r->topics_count; t++) {
         const struct proto_FetchTopic *ft = &r->topics[t];

@@ -11,6 +11,7 @@
 #include "broker/admin.h"
 #include "broker/broker.h"
 #include "broker/conn.h"
+#include "broker/controller.h"
 #include "broker/handlers.h"
 #include "broker/metadata.h"
 #include "broker/proto/proto_errors.h"
@@ -82,7 +83,7 @@ void handle_Metadata(struct request *req)
     }
     resp.brokers = brokers;
     resp.cluster_id = b->cluster_id[0] ? proto_str_cstr(b->cluster_id) : PROTO_STR_NULL;
-    resp.controller_id = b->md.controller_id;
+    resp.controller_id = b->ctl->active ? b->id : b->md.controller_id;
     resp.cluster_authorized_operations = INT32_MIN;
 
     bool all = proto_MetadataRequest_all_topics(r, v);

@@ -189,10 +189,12 @@ void handle_Produce(struct request *req)
         }
     }
     if (r->acks == 0) {
+        /* Finishing may free req (nothing is owed to the client), so keep
+         * the connection, which outlives this call in any case. */
+        struct conn *c = req->conn;
         request_no_response(req);
-        if (errors && req->conn)
-            conn_close(req->conn, "a produce request with acks=0 failed; closing so the client "
-                                  "notices");
+        if (errors && c)
+            conn_close(c, "a produce request with acks=0 failed; closing so the client notices");
         return;
     }
     if (st->pending) {

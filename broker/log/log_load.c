@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "broker/log/log_internal.h"
@@ -235,6 +236,13 @@ int log_open(const struct log_open_args *a, struct log **out, char *errstr, size
     }
     l->partition = a->partition;
     l->config = *a->config;
+    /* Kafka draws each log's roll jitter once, below both bounds, so logs
+     * created together do not all roll at the same moment. */
+    int64_t bound = l->config.segment_jitter_ms < l->config.segment_ms ? l->config.segment_jitter_ms
+                                                                       : l->config.segment_ms;
+    uint64_t r = 0;
+    if (bound > 0 && getrandom(&r, sizeof(r), 0) == sizeof(r))
+        l->config.roll_jitter_ms = (int64_t)(r % (uint64_t)bound);
     l->bg = a->bg;
     l->high_watermark = 0;
     l->flush_target = -1;
