@@ -43,3 +43,7 @@ tests_fault_test_crash_recovery_LDADD = $(TEST_LOG_LDADD)
 check_PROGRAMS += tests/bench/bench_log
 tests_bench_bench_log_SOURCES = tests/bench/bench_log.c
 tests_bench_bench_log_LDADD = $(TEST_LOG_LDADD)
+
+check_PROGRAMS += tests/unit/test_admin_assign
+tests_unit_test_admin_assign_SOURCES = tests/unit/test_admin_assign.c
+tests_unit_test_admin_assign_LDADD = tests/unit/libgrtest.a broker/libgradmin.a common/libgrcommon.a $(CUNIT_LIBS)
