@@ -410,19 +410,19 @@ static void maybe_started(struct broker *b)
     if (b->phase != PHASE_STARTING || !b->md.loaded || !b->registered)
         return;
     remove_stray_logs(b);
-    partitions_sync(b, NULL);
+    partitions_sync(b, NULL, -1);
     b->phase = PHASE_RUNNING;
     for (int i = 0; i < b->nlisteners; i++)
         ev_io_start(b->loop, &b->listeners[i].io);
     LOG_INFO("[gregord id=%d] started", b->id);
 }
 
-void broker_metadata_changed(struct broker *b, const char *topic)
+void broker_metadata_changed(struct broker *b, const char *topic, int32_t partition)
 {
     if (b->phase == PHASE_STOPPING)
         return;
-    partitions_sync(b, topic);
-    controller_metadata_changed(b->ctl, topic);
+    partitions_sync(b, topic, partition);
+    controller_metadata_changed(b->ctl, topic, partition);
     admin_waits_check(b);
     maybe_started(b);
 }

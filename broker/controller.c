@@ -47,7 +47,7 @@ void controller_session_started(struct controller *c)
     c->electing = false;
 }
 
-static void do_duties(struct controller *c, const char *topic);
+static void do_duties(struct controller *c, const char *topic, int32_t partition);
 
 /* ---- election ----------------------------------------------------------- */
 
@@ -66,7 +66,7 @@ static void elected(const struct zk_controller_election *e, void *arg)
         c->epoch = e->epoch;
         c->epoch_zk_version = e->epoch_zk_version;
         LOG_INFO("broker %d is now the controller (controller epoch %d)", b->id, e->epoch);
-        do_duties(c, NULL);
+        do_duties(c, NULL, -1);
     } else {
         LOG_INFO("broker %d is the controller", e->controller_id);
     }
@@ -227,7 +227,7 @@ static void delete_watch(int event, const char *path, void *arg)
     (void)path;
     c->deletes_watch = false;
     if (event != ZK_EVENT_LOST && c->active)
-        do_duties(c, NULL);
+        do_duties(c, NULL, -1);
 }
 
 static void request_dropped(int rc, void *arg)
@@ -283,7 +283,16 @@ static void delete_requests_cb(int rc, const char *const *names, int n,
 
 /* ---- duties ------------------------------------------------------------- */
 
-static void do_duties(struct controller *c, const char *topic)
+static void check_topic(struct controller *c, const struct metadata_topic *t, int32_t partition)
+{
+    if (!t->have_assignment || strmap_get(&c->deleting, t->name))
+        return;
+    for (int i = 0; i < t->nparts; i++)
+        if (partition < 0 || i == partition)
+            check_partition(c, t, &t->parts[i]);
+}
+
+static void do_duties(struct controller *c, const char *topic, int32_t partition)
 {
     struct broker *b = c->b;
     if (!c->active)
@@ -293,24 +302,24 @@ static void do_duties(struct controller *c, const char *topic)
         if (!zk_client_get_children(b->zk, "/admin/delete_topics", &w, delete_requests_cb, c))
             c->deletes_watch = true;
     }
+    if (topic) {
+        const struct metadata_topic *t = metadata_topic(&b->md, topic);
+        if (t)
+            check_topic(c, t, partition);
+        return;
+    }
     size_t it = 0;
     void *v;
-    while (strmap_next(&b->md.topics, &it, NULL, &v)) {
-        const struct metadata_topic *t = v;
-        if ((topic && strcmp(topic, t->name)) || !t->have_assignment ||
-            strmap_get(&c->deleting, t->name))
-            continue;
-        for (int i = 0; i < t->nparts; i++)
-            check_partition(c, t, &t->parts[i]);
-    }
+    while (strmap_next(&b->md.topics, &it, NULL, &v))
+        check_topic(c, v, -1);
 }
 
-void controller_metadata_changed(struct controller *c, const char *topic)
+void controller_metadata_changed(struct controller *c, const char *topic, int32_t partition)
 {
     struct broker *b = c->b;
     if (c->active && b->md.controller_id != b->id && b->md.controller_id != -1)
         resign(c, "another broker holds /controller");
     maybe_elect(c);
     /* A change of brokers can affect any topic. */
-    do_duties(c, topic);
+    do_duties(c, topic, partition);
 }

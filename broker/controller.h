@@ -41,8 +41,9 @@ void controller_destroy(struct controller *c);
 
 /* A new ZooKeeper session: any controllership is gone with it. */
 void controller_session_started(struct controller *c);
-/* The metadata changed (topic NULL: brokers or controller): stand for
- * election if there is no controller, and do the controller's duties. */
-void controller_metadata_changed(struct controller *c, const char *topic);
+/* The metadata changed (topic NULL: brokers or controller; partition -1: the
+ * whole topic): stand for election if there is no controller, and do the
+ * controller's duties for what changed. */
+void controller_metadata_changed(struct controller *c, const char *topic, int32_t partition);
 
 #endif

@@ -144,15 +144,15 @@ static void read_finished(struct metadata *md)
         md->loaded = true;
         LOG_INFO("metadata loaded: %d broker(s), %zu topic(s), controller %d", md->nbrokers,
                  md->topics.count, md->controller_id);
-        broker_metadata_changed(md->b, NULL);
+        broker_metadata_changed(md->b, NULL, -1);
     }
 }
 
-static void changed(struct metadata *md, const char *topic)
+static void changed(struct metadata *md, const char *topic, int32_t partition)
 {
     md->generation++;
     if (md->loaded)
-        broker_metadata_changed(md->b, topic);
+        broker_metadata_changed(md->b, topic, partition);
 }
 
 /* The armed-watch flag a context stands for, or NULL if its topic or
@@ -247,7 +247,7 @@ static void brokers_cb(int rc, const struct zk_kafka_broker *brokers, int n, con
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", i ? "," : "",
                          nb[i].id);
             LOG_INFO("live brokers: [%s]", list);
-            changed(md, NULL);
+            changed(md, NULL, -1);
         }
     }
     read_finished(md);
@@ -264,7 +264,7 @@ static void controller_cb(int rc, int32_t id, const char *why, void *arg)
     } else if (id != md->controller_id) {
         LOG_INFO("controller is now broker %d", id);
         md->controller_id = id;
-        changed(md, NULL);
+        changed(md, NULL, -1);
     }
     read_finished(md);
     free(c);
@@ -279,7 +279,7 @@ static void remove_topic(struct metadata *md, const char *name)
         return;
     LOG_INFO("topic %s was deleted", name);
     free_topic(t);
-    changed(md, name);
+    changed(md, name, -1);
 }
 
 static void add_topic(struct metadata *md, const char *name)
@@ -390,7 +390,7 @@ static void config_cb(int rc, const char *data, size_t len, const struct zk_stat
         zk_json_config_destroy(&zc);
         apply_config(md, t);
         t->have_config = true;
-        changed(md, t->name);
+        changed(md, t->name, -1);
         /* No znode (no overrides yet): watch for its creation. */
         if (rc == ZK_NONODE)
             start_read(md, MD_CONFIG, c->topic, -1, true);
@@ -465,7 +465,7 @@ static void assign_cb(int rc, const struct zk_topic_assignment *a, const char *w
             for (int i = 0; i < n; i++)
                 if (first || i >= oldn || !t->parts[i].state_watch)
                     start_read(md, MD_STATE, t->name, i, false);
-            changed(md, t->name);
+            changed(md, t->name, -1);
         }
     }
     read_finished(md);
@@ -489,7 +489,7 @@ static void state_cb(int rc, const char *data, size_t len, const struct zk_stat 
         if (p->has_state) {
             p->has_state = false;
             p->leader = -1;
-            changed(md, c->topic);
+            changed(md, c->topic, c->partition);
         }
         start_read(md, MD_STATE, c->topic, c->partition, true);
     } else if (p) {
@@ -511,7 +511,7 @@ static void state_cb(int rc, const char *data, size_t len, const struct zk_stat 
                 p->controller_epoch = s.controller_epoch;
                 p->state_version = st->version;
                 if (!same)
-                    changed(md, c->topic);
+                    changed(md, c->topic, c->partition);
             }
             zk_json_partition_state_destroy(&s);
         }

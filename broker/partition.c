@@ -174,10 +174,16 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
     }
 }
 
-void partitions_sync(struct broker *b, const char *topic)
+void partitions_sync(struct broker *b, const char *topic, int32_t partition)
 {
     if (b->id < 0 || !b->md.loaded)
         return;
+    if (topic && partition >= 0) {
+        struct metadata_topic *t = metadata_topic(&b->md, topic);
+        if (metadata_topic_ready(t) && partition < t->nparts)
+            sync_one(b, t, &t->parts[partition]);
+        return;
+    }
     /* Hosted partitions whose topic is gone: the topic was deleted. */
     size_t it = 0;
     const char *key;

@@ -45,9 +45,9 @@ struct partition {
     bool going;                           /* being removed: waiters must give up */
 };
 
-/* Makes the hosted partitions of topic (NULL: all topics) follow the
- * metadata cache. */
-void partitions_sync(struct broker *b, const char *topic);
+/* Makes the hosted partitions of topic (NULL: all topics; partition >= 0:
+ * just that one) follow the metadata cache. */
+void partitions_sync(struct broker *b, const char *topic, int32_t partition);
 /* Stops hosting everything (shutdown): waiters are woken, logs stay. */
 void partitions_clear(struct broker *b);
 
