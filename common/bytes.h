@@ -58,10 +58,15 @@ static inline void be64_store(void *p, uint64_t v)
 static inline size_t uvarint_decode(const uint8_t *p, const uint8_t *end, size_t maxbytes,
                                     uint64_t *out)
 {
-    /* Most varints in a record (lengths, small deltas) fit in one byte. */
+    /* Most varints in a record batch (lengths, deltas) fit in one or two
+     * bytes; decode those without the loop. */
     if (p < end && !(*p & 0x80)) {
         *out = *p;
         return 1;
+    }
+    if (p + 1 < end && !(p[1] & 0x80) && maxbytes >= 2) {
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        return 2;
     }
     uint64_t v = 0;
     for (size_t i = 0; i < maxbytes && p + i < end; i++) {

@@ -15,6 +15,7 @@
 
 #include "broker/log/log_bg.h"
 #include "broker/log/log_internal.h"
+#include "broker/log/log_verify.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/logger.h"
@@ -174,31 +175,42 @@ int log_roll(struct log *l, int64_t now_ms)
     return 0;
 }
 
-/* Common tail of both appends: roll, write, account. */
+/* Rolls first if the batches would not fit the active segment. */
+static int roll_if_needed(struct log *l, size_t len, int64_t last_offset, int64_t max_ts,
+                          int64_t now_ms, char *why, size_t whysz)
+{
+    if (!log_segment_should_roll(log_active(l), len, last_offset, max_ts, now_ms,
+                                 l->config.segment_bytes, l->config.segment_ms,
+                                 l->config.roll_jitter_ms))
+        return 0;
+    int rc = log_roll(l, now_ms);
+    if (rc) {
+        snprintf(why, whysz, "cannot roll a new segment: %s", gr_strerror(rc));
+        l->offline = rc != GR_E_NOSPACE;
+    }
+    return rc;
+}
+
+/* A failed write: the segment cut the bytes back, so only a full disk
+ * leaves the log usable. */
+static int write_failed(struct log *l, int rc, char *why, size_t whysz)
+{
+    snprintf(why, whysz, "write to %s.log failed: %s", log_active(l)->path, strerror(errno));
+    if (rc != GR_E_NOSPACE) {
+        l->offline = true;
+        LOG_ERROR("%s-%d goes offline: %s", l->topic, l->partition, why);
+    }
+    return rc;
+}
+
+/* Common tail of both appends: roll, write. */
 static int append_checked(struct log *l, const uint8_t *data, size_t len, int64_t last_offset,
                           int64_t max_ts, int64_t now_ms, char *why, size_t whysz)
 {
-    struct log_segment *active = log_active(l);
-    if (log_segment_should_roll(active, len, last_offset, max_ts, now_ms, l->config.segment_bytes,
-                                l->config.segment_ms, l->config.roll_jitter_ms)) {
-        int rc = log_roll(l, now_ms);
-        if (rc) {
-            snprintf(why, whysz, "cannot roll a new segment: %s", gr_strerror(rc));
-            l->offline = rc != GR_E_NOSPACE;
-            return rc;
-        }
-        active = log_active(l);
-    }
-    int rc = log_segment_append(active, data, len);
-    if (rc) {
-        snprintf(why, whysz, "write to %s.log failed: %s", active->path, strerror(errno));
-        if (rc != GR_E_NOSPACE) {
-            l->offline = true;
-            LOG_ERROR("%s-%d goes offline: %s", l->topic, l->partition, why);
-        }
-        return rc;
-    }
-    return 0;
+    int rc = roll_if_needed(l, len, last_offset, max_ts, now_ms, why, whysz);
+    if (!rc && (rc = log_segment_append(log_active(l), data, len)))
+        return write_failed(l, rc, why, whysz);
+    return rc;
 }
 
 static void account(struct log *l, struct log_append_info *info, int64_t now_ms)
@@ -210,6 +222,10 @@ static void account(struct log *l, struct log_append_info *info, int64_t now_ms)
         info->flush_requested = true;
     }
 }
+
+/* Batches per append whose headers are kept for a parallel verification;
+ * a Produce request carries one batch per partition. */
+#define PARALLEL_MAX_BATCHES 8
 
 int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
                       int64_t now_ms, struct log_append_info *info, char *why, size_t whysz)
@@ -227,18 +243,39 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
     struct log_batch_limits lim = {l->config.max_message_bytes, now_ms,
                                    l->config.timestamp_difference_max_ms,
                                    l->config.log_append_time};
+    struct log_batch_hdr hdrs[PARALLEL_MAX_BATCHES];
     memset(info, 0, sizeof(*info));
     info->max_timestamp = -1;
     info->log_append_time = l->config.log_append_time ? now_ms : -1;
-    for (size_t off = 0; off < len;) {
+    int n = 0;
+    for (size_t off = 0; off < len; n++) {
         struct log_batch_hdr h;
         size_t size;
-        int rc = log_batch_validate(data + off, len - off, &lim, &h, &size, why, whysz);
+        int rc = log_batch_precheck(data + off, len - off, &lim, &h, &size, why, whysz);
         if (rc)
             return rc;
+        if (n < PARALLEL_MAX_BATCHES)
+            hdrs[n] = h;
         info->records += h.record_count;
-        info->batches++;
         off += size;
+    }
+    info->batches = n;
+    /* Large appends are verified on the verifier thread while this one
+     * writes them (LogAppendTime rewrites bytes the verifier reads, so it
+     * stays in sequence). */
+    bool parallel = l->verifier && len >= LOG_VERIFY_PARALLEL_MIN && n <= PARALLEL_MAX_BATCHES &&
+                    !l->config.log_append_time;
+    if (parallel) {
+        log_verifier_start(l->verifier, data, hdrs, n, &lim);
+    } else {
+        for (size_t off = 0; off < len;) {
+            struct log_batch_hdr h;
+            log_batch_parse(data + off, &h);
+            int rc = log_batch_verify(data + off, &h, &lim, why, whysz);
+            if (rc)
+                return rc;
+            off += (size_t)log_batch_size(&h);
+        }
     }
     int64_t next = log_end_offset(l);
     info->first_offset = next;
@@ -255,8 +292,31 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
         off += (size_t)log_batch_size(&h);
     }
     info->last_offset = next - 1;
-    int rc = append_checked(l, data, len, info->last_offset, info->max_timestamp, now_ms, why,
+    int rc;
+    if (!parallel) {
+        rc = append_checked(l, data, len, info->last_offset, info->max_timestamp, now_ms, why,
                             whysz);
+    } else {
+        rc = roll_if_needed(l, len, info->last_offset, info->max_timestamp, now_ms, why, whysz);
+        struct log_segment *s = log_active(l);
+        int wrc = rc ? rc : log_segment_write(s, data, len);
+        /* Always collect the verdict: the verifier reads the request's bytes. */
+        char vwhy[256];
+        int vrc = log_verifier_wait(l->verifier, vwhy, sizeof(vwhy));
+        if (!rc && wrc) {
+            rc = write_failed(l, wrc, why, whysz);
+        } else if (!rc && vrc) {
+            snprintf(why, whysz, "%s", vwhy);
+            rc = vrc;
+            if (log_segment_rollback(s)) {
+                l->offline = true;
+                LOG_ERROR("%s-%d goes offline: a rejected batch could not be cut back",
+                          l->topic, l->partition);
+            }
+        } else if (!rc) {
+            log_segment_commit(s, data, len);
+        }
+    }
     if (rc)
         return rc;
     if (leader_epoch >= 0 && log_epoch_assign(&l->epochs, leader_epoch, info->first_offset) == 1)

@@ -32,6 +32,7 @@
 #include "broker/log/log_segment.h"
 
 struct log_bg;
+struct log_verifier;
 struct log;
 
 /* Called on the owner's thread when an fsync completed: everything below
@@ -60,6 +61,7 @@ struct log {
     int pending_bg;               /* worker jobs whose callback refers to this log */
     struct log_epoch epochs;      /* leader epoch cache */
     struct log_bg *bg;            /* the background worker; borrowed */
+    struct log_verifier *verifier; /* verifies large appends in parallel; borrowed, may be NULL */
     log_flushed_fn on_flushed;    /* completion hook; may be NULL */
     void *on_flushed_ctx;         /* passed to on_flushed */
     void *owner;                  /* for the layer above (e.g. its partition) */
@@ -96,6 +98,7 @@ struct log_open_args {
     int64_t log_start_offset;     /* from the checkpoint; -1 if unknown */
     bool clean_shutdown;          /* the log dir had the clean-shutdown marker */
     struct log_bg *bg;            /* background worker (borrowed) */
+    struct log_verifier *verifier; /* parallel verification of large appends (borrowed, may be NULL) */
     int64_t now_ms;               /* wall clock */
 };
 

@@ -30,8 +30,17 @@ void log_batch_parse(const uint8_t *p, struct log_batch_hdr *h)
 
 #define WHY(...) (snprintf(why, whysz, __VA_ARGS__))
 
-int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,
-                    size_t whysz)
+typedef int (*record_cb)(int32_t offset_delta, int64_t timestamp, void *ctx);
+static int walk_records(const uint8_t *p, size_t size, const struct log_batch_hdr *h,
+                        record_cb cb, void *ctx, char *why, size_t whysz);
+struct skew_ctx {
+    int64_t now, max_diff;
+};
+static int check_skew(int32_t delta, int64_t ts, void *arg);
+
+/* Header structure: enough bytes, a sane Length that fits, magic 2. */
+static int check_structure(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,
+                           size_t whysz)
 {
     if (avail < LOG_BATCH_HEADER_SIZE) {
         WHY("batch header needs %d bytes, only %zu remain", LOG_BATCH_HEADER_SIZE, avail);
@@ -50,67 +59,88 @@ int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, cha
         WHY("batch magic %d is not 2 (only the v2 record format is supported)", h->magic);
         return GR_E_UNSUPPORTED;
     }
-    uint32_t crc = crc32c(0, p + LOG_BATCH_OFF_ATTRIBUTES,
-                          (size_t)log_batch_size(h) - LOG_BATCH_OFF_ATTRIBUTES);
-    if (crc != h->crc) {
-        WHY("batch CRC mismatch: stored %08" PRIx32 ", computed %08" PRIx32, h->crc, crc);
-        return GR_E_CORRUPT;
-    }
     return 0;
+}
+
+int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,
+                    size_t whysz)
+{
+    int rc = check_structure(p, avail, h, why, whysz);
+    return rc ? rc : log_batch_verify(p, h, NULL, why, whysz);
+}
+
+/* Reads a zig-zag varint at *q (below end) and advances *q. Written for
+ * the record walk, which runs once per record of every appended batch:
+ * the one- and two-byte encodings that nearly all fields use take no loop. */
+static inline bool take_varint(const uint8_t **q, const uint8_t *end, int32_t *out)
+{
+    const uint8_t *p = *q;
+    uint32_t u;
+    if (p < end && !(p[0] & 0x80)) {
+        u = p[0];
+        p += 1;
+    } else if (p + 1 < end && !(p[1] & 0x80)) {
+        u = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
+        p += 2;
+    } else {
+        uint64_t w;
+        size_t n = uvarint_decode(p, end, 5, &w);
+        if (!n)
+            return false;
+        u = (uint32_t)w;
+        p += n;
+    }
+    *out = (int32_t)((u >> 1) ^ -(u & 1));
+    *q = p;
+    return true;
+}
+
+static inline bool take_varlong(const uint8_t **q, const uint8_t *end, int64_t *out)
+{
+    size_t n = varlong_decode(*q, end, out);
+    *q += n;
+    return n != 0;
+}
+
+/* Skips a length-prefixed field (key, value, header key or value): a varint
+ * length, -1 allowed if nullable, then that many bytes within end. */
+static inline bool skip_field(const uint8_t **q, const uint8_t *end, bool nullable)
+{
+    int32_t v;
+    if (!take_varint(q, end, &v) || v < (nullable ? -1 : 0) || v > end - *q)
+        return false;
+    *q += v > 0 ? v : 0;
+    return true;
 }
 
 /* Walks the records of an uncompressed batch, checking that each one's
  * framing fits exactly and offset deltas run 0, 1, 2, ... The callback (may
  * be NULL) sees each record's offset delta and timestamp; a non-zero return
  * stops the walk and is returned. */
-typedef int (*record_cb)(int32_t offset_delta, int64_t timestamp, void *ctx);
-
 static int walk_records(const uint8_t *p, size_t size, const struct log_batch_hdr *h,
                         record_cb cb, void *ctx, char *why, size_t whysz)
 {
     const uint8_t *r = p + LOG_BATCH_HEADER_SIZE, *end = p + size;
     for (int32_t i = 0; i < h->record_count; i++) {
-        int32_t len, v, delta;
+        int32_t len, delta, nheaders;
         int64_t ts_delta;
-        size_t n = varint_decode(r, end, &len);
-        if (!n || len < 0 || len > end - r - (ptrdiff_t)n) {
+        if (!take_varint(&r, end, &len) || len <= 0 || len > end - r) {
             WHY("record %" PRId32 " has a bad length", i);
             return GR_E_INVALID;
         }
-        r += n;
-        const uint8_t *rend = r + len, *q = r;
-        if (q >= rend) {
-            WHY("record %" PRId32 " is empty", i);
-            return GR_E_INVALID;
-        }
-        q++; /* attributes */
-        if (!(n = varlong_decode(q, rend, &ts_delta)))
+        const uint8_t *rend = r + len, *q = r + 1; /* past the attributes byte */
+        if (!take_varlong(&q, rend, &ts_delta) || !take_varint(&q, rend, &delta))
             goto bad;
-        q += n;
-        if (!(n = varint_decode(q, rend, &delta)))
-            goto bad;
-        q += n;
         if (delta != i) {
             WHY("record %" PRId32 " has offset delta %" PRId32, i, delta);
             return GR_E_INVALID;
         }
-        for (int field = 0; field < 2; field++) { /* key, value */
-            if (!(n = varint_decode(q, rend, &v)) || v < -1 || v > rend - q - (ptrdiff_t)n)
-                goto bad;
-            q += n + (v > 0 ? v : 0);
-        }
-        int32_t nheaders;
-        if (!(n = varint_decode(q, rend, &nheaders)) || nheaders < 0)
+        if (!skip_field(&q, rend, true) || !skip_field(&q, rend, true) ||
+            !take_varint(&q, rend, &nheaders) || nheaders < 0)
             goto bad;
-        q += n;
-        for (int32_t k = 0; k < nheaders; k++) {
-            for (int field = 0; field < 2; field++) { /* header key (not null), value */
-                if (!(n = varint_decode(q, rend, &v)) || v < (field ? -1 : 0) ||
-                    v > rend - q - (ptrdiff_t)n)
-                    goto bad;
-                q += n + (v > 0 ? v : 0);
-            }
-        }
+        for (int32_t k = 0; k < nheaders; k++)
+            if (!skip_field(&q, rend, false) || !skip_field(&q, rend, true))
+                goto bad;
         if (q != rend)
             goto bad;
         if (cb) {
@@ -131,10 +161,6 @@ static int walk_records(const uint8_t *p, size_t size, const struct log_batch_hd
     return 0;
 }
 
-struct skew_ctx {
-    int64_t now, max_diff;
-};
-
 static int check_skew(int32_t delta, int64_t ts, void *arg)
 {
     struct skew_ctx *s = arg;
@@ -143,24 +169,17 @@ static int check_skew(int32_t delta, int64_t ts, void *arg)
     return diff > s->max_diff ? 1 : 0;
 }
 
-int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
+int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
                        struct log_batch_hdr *h, size_t *size, char *why, size_t whysz)
 {
-    /* Check the size before the CRC so an oversized batch gets the error the
-     * client can act on (MESSAGE_TOO_LARGE), not a corruption report. */
-    if (avail >= LOG_BATCH_HEADER_SIZE) {
-        int32_t length = (int32_t)be32_load(p + LOG_BATCH_OFF_LENGTH);
-        if (length > 0 && (int64_t)length + LOG_BATCH_LOG_OVERHEAD > lim->max_bytes &&
-            (size_t)length + LOG_BATCH_LOG_OVERHEAD <= avail) {
-            WHY("batch of %" PRId64 " bytes exceeds max.message.bytes %" PRId32,
-                (int64_t)length + LOG_BATCH_LOG_OVERHEAD, lim->max_bytes);
-            return GR_E_TOO_LARGE;
-        }
-    }
-    int rc = log_batch_check(p, avail, h, why, whysz);
+    int rc = check_structure(p, avail, h, why, whysz);
     if (rc)
         return rc == GR_E_UNSUPPORTED ? GR_E_INVALID : rc;
     *size = (size_t)log_batch_size(h);
+    if ((int64_t)*size > lim->max_bytes) {
+        WHY("batch of %zu bytes exceeds max.message.bytes %" PRId32, *size, lim->max_bytes);
+        return GR_E_TOO_LARGE;
+    }
     if (h->record_count <= 0 || h->last_offset_delta != h->record_count - 1) {
         WHY("record count %" PRId32 " does not match last offset delta %" PRId32,
             h->record_count, h->last_offset_delta);
@@ -178,19 +197,10 @@ int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_li
         WHY("unknown compression codec %d", h->attributes & LOG_BATCH_COMPRESSION_MASK);
         return GR_E_INVALID;
     }
+    /* Compressed records cannot be read here; their batch's timestamp
+     * stands for them. */
     bool check_ts = !lim->log_append_time && lim->max_ts_diff_ms != INT64_MAX;
-    if ((h->attributes & LOG_BATCH_COMPRESSION_MASK) == 0) {
-        struct skew_ctx s = {lim->now_ms, lim->max_ts_diff_ms};
-        rc = walk_records(p, *size, h, check_ts ? check_skew : NULL, &s, why, whysz);
-        if (rc == 1) {
-            WHY("a record timestamp is more than message.timestamp.difference.max.ms (%" PRId64
-                ") from the broker's clock",
-                lim->max_ts_diff_ms);
-            return GR_E_INVALID;
-        }
-        if (rc)
-            return rc;
-    } else if (check_ts) {
+    if ((h->attributes & LOG_BATCH_COMPRESSION_MASK) && check_ts) {
         int64_t diff = h->max_timestamp - lim->now_ms;
         if (diff < 0)
             diff = -diff;
@@ -201,6 +211,36 @@ int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_li
         }
     }
     return 0;
+}
+
+int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
+                     const struct log_batch_limits *lim, char *why, size_t whysz)
+{
+    size_t size = (size_t)log_batch_size(h);
+    uint32_t crc = crc32c(0, p + LOG_BATCH_OFF_ATTRIBUTES, size - LOG_BATCH_OFF_ATTRIBUTES);
+    if (crc != h->crc) {
+        WHY("batch CRC mismatch: stored %08" PRIx32 ", computed %08" PRIx32, h->crc, crc);
+        return GR_E_CORRUPT;
+    }
+    if (h->attributes & LOG_BATCH_COMPRESSION_MASK)
+        return 0;
+    bool check_ts = lim && !lim->log_append_time && lim->max_ts_diff_ms != INT64_MAX;
+    struct skew_ctx s = {lim ? lim->now_ms : 0, lim ? lim->max_ts_diff_ms : 0};
+    int rc = walk_records(p, size, h, check_ts ? check_skew : NULL, &s, why, whysz);
+    if (rc == 1) {
+        WHY("a record timestamp is more than message.timestamp.difference.max.ms (%" PRId64
+            ") from the broker's clock",
+            lim->max_ts_diff_ms);
+        return GR_E_INVALID;
+    }
+    return rc;
+}
+
+int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
+                       struct log_batch_hdr *h, size_t *size, char *why, size_t whysz)
+{
+    int rc = log_batch_precheck(p, avail, lim, h, size, why, whysz);
+    return rc ? rc : log_batch_verify(p, h, lim, why, whysz);
 }
 
 void log_batch_assign(uint8_t *p, int64_t base_offset, int32_t leader_epoch)

@@ -69,10 +69,11 @@ static inline int64_t log_batch_last_offset(const struct log_batch_hdr *h)
     return h->base_offset + h->last_offset_delta;
 }
 
-/* Checks the structure of one batch that claims to start at p with avail
- * bytes available: the header fits, Length is sane and fits, magic is 2, the
- * CRC matches. This is what recovery and followers check. Returns 0,
- * GR_E_CORRUPT or GR_E_UNSUPPORTED (magic), with a reason in why. */
+/* Checks one batch that claims to start at p with avail bytes available:
+ * the header fits, Length is sane and fits, magic is 2, the CRC matches, and
+ * for uncompressed batches every record's framing and offset delta. This is
+ * what recovery and followers check. Returns 0, GR_E_CORRUPT,
+ * GR_E_UNSUPPORTED (magic) or GR_E_INVALID (records), with a reason. */
 int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,
                     size_t whysz);
 
@@ -84,11 +85,23 @@ struct log_batch_limits {
     bool log_append_time;     /* message.timestamp.type=LogAppendTime */
 };
 
-/* Everything log_batch_check does, plus the leader's rules: size within
+/* A leader's cheap checks, from the header alone: structure, size within
  * max_bytes (GR_E_TOO_LARGE), RecordCount == LastOffsetDelta + 1 > 0, no
- * control or transactional batch, and for uncompressed batches each record's
- * framing, consecutive offset deltas and (CreateTime) timestamps within the
- * allowed skew (GR_E_INVALID). *size gets the batch size. */
+ * control or transactional batch, a known codec, and for compressed batches
+ * the timestamp skew (GR_E_INVALID). *size gets the batch size. */
+int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
+                       struct log_batch_hdr *h, size_t *size, char *why, size_t whysz);
+
+/* The expensive checks of a batch whose header h passed the precheck: the
+ * CRC, and for uncompressed batches each record's framing, consecutive
+ * offset deltas and (CreateTime, when lim limits it; lim may be NULL)
+ * timestamps. Reads only from the Length field on, skipping BaseOffset and
+ * PartitionLeaderEpoch (which a leader may rewrite meanwhile), so it can run
+ * on another thread while the batch is being written. */
+int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
+                     const struct log_batch_limits *lim, char *why, size_t whysz);
+
+/* precheck + verify. */
 int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
                        struct log_batch_hdr *h, size_t *size, char *why, size_t whysz);
 

@@ -244,6 +244,7 @@ int log_open(const struct log_open_args *a, struct log **out, char *errstr, size
     if (bound > 0 && getrandom(&r, sizeof(r), 0) == sizeof(r))
         l->config.roll_jitter_ms = (int64_t)(r % (uint64_t)bound);
     l->bg = a->bg;
+    l->verifier = a->verifier;
     l->high_watermark = 0;
     l->flush_target = -1;
     l->last_flush_ms = a->now_ms;

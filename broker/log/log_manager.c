@@ -17,6 +17,7 @@
 #include "broker/log/log_bg.h"
 #include "broker/log/log_checkpoint.h"
 #include "broker/log/log_dir.h"
+#include "broker/log/log_verify.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -42,6 +43,7 @@ struct log_manager {
     int ndirs;                     /* entries in dirs */
     struct strmap logs;            /* "topic-partition" -> struct lm_entry * (owned) */
     struct log_bg *bg;             /* the background worker; owned */
+    struct log_verifier *verifier; /* verifies large appends in parallel; owned */
     int32_t broker_id;             /* configured or from meta.properties; -1 unknown */
     struct log_manager_opts o;     /* intervals and the flush hook (dirs not kept) */
     struct log_config defaults;    /* settings of logs found at start-up */
@@ -259,6 +261,7 @@ static int load_dir(struct log_manager *mgr, int di, int64_t now_ms, char *errst
                                   .log_start_offset = ckpt_get(&start, key, -1),
                                   .clean_shutdown = ld->clean_shutdown,
                                   .bg = mgr->bg,
+                                  .verifier = mgr->verifier,
                                   .now_ms = now_ms};
         struct log *l;
         if ((rc = log_open(&a, &l, errstr, errsz)))
@@ -302,8 +305,9 @@ int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct lo
     mgr->dirs = calloc((size_t)o->ndirs, sizeof(*mgr->dirs));
     mgr->last_ckpt = calloc((size_t)o->ndirs * NKINDS, sizeof(struct buf));
     mgr->bg = log_bg_new();
+    mgr->verifier = log_verifier_new();
     int rc = 0;
-    if (!mgr->dirs || !mgr->last_ckpt || !mgr->bg) {
+    if (!mgr->dirs || !mgr->last_ckpt || !mgr->bg || !mgr->verifier) {
         snprintf(errstr, errsz, "cannot start the log manager: %s", strerror(errno));
         rc = GR_E_NOMEM;
         goto fail;
@@ -428,6 +432,7 @@ int log_manager_create(struct log_manager *mgr, const char *topic, int32_t parti
                               .log_start_offset = -1,
                               .clean_shutdown = false,
                               .bg = mgr->bg,
+                              .verifier = mgr->verifier,
                               .now_ms = now_ms};
     int rc = log_open(&a, &l, errstr, errsz);
     if (rc)
@@ -622,6 +627,7 @@ void log_manager_close(struct log_manager *mgr, bool clean)
     strmap_destroy(&mgr->logs);
     if (mgr->bg)
         log_bg_free(mgr->bg); /* runs the remaining jobs first */
+    log_verifier_free(mgr->verifier);
     for (int i = 0; i < mgr->ndirs; i++) {
         if (clean && all_ok && mgr->dirs[i].path && log_dir_write_marker(&mgr->dirs[i]))
             LOG_ERROR("cannot write the clean-shutdown marker in %s: %s", mgr->dirs[i].path,

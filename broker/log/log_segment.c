@@ -415,7 +415,7 @@ out:
     return rc;
 }
 
-int log_segment_append(struct log_segment *s, const uint8_t *data, size_t len)
+int log_segment_write(struct log_segment *s, const uint8_t *data, size_t len)
 {
     int64_t start = s->size;
     size_t done = 0;
@@ -433,6 +433,22 @@ int log_segment_append(struct log_segment *s, const uint8_t *data, size_t len)
         }
         done += (size_t)w;
     }
+    return 0;
+}
+
+int log_segment_rollback(struct log_segment *s)
+{
+    if (ftruncate(s->file->fd, (off_t)s->size)) {
+        LOG_ERROR("cannot cut %s.log back to %" PRId64 " bytes: %s", s->path, s->size,
+                  strerror(errno));
+        return gr_err_from_errno(errno);
+    }
+    return 0;
+}
+
+void log_segment_commit(struct log_segment *s, const uint8_t *data, size_t len)
+{
+    int64_t start = s->size;
     for (size_t i = 0; i < len;) {
         struct log_batch_hdr h;
         log_batch_parse(data + i, &h);
@@ -455,7 +471,14 @@ int log_segment_append(struct log_segment *s, const uint8_t *data, size_t len)
         i += (size_t)log_batch_size(&h);
     }
     s->size += (int64_t)len;
-    return 0;
+}
+
+int log_segment_append(struct log_segment *s, const uint8_t *data, size_t len)
+{
+    int rc = log_segment_write(s, data, len);
+    if (!rc)
+        log_segment_commit(s, data, len);
+    return rc;
 }
 
 bool log_segment_should_roll(const struct log_segment *s, size_t len, int64_t last_offset,

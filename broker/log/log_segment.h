@@ -70,8 +70,17 @@ int log_segment_recover(struct log_segment *s, log_segment_batch_cb cb, void *ct
 /* Appends len bytes of whole, already validated batches with offsets
  * assigned, at the end of the file, and indexes them. On a failed write the
  * file is cut back to its previous size. Returns 0 or a negative error
- * (GR_E_NOSPACE for a full disk). */
+ * (GR_E_NOSPACE for a full disk). Same as write + commit. */
 int log_segment_append(struct log_segment *s, const uint8_t *data, size_t len);
+
+/* The two halves of an append, for writing while the batches are still
+ * being verified: write puts the bytes in the file after the segment's
+ * committed size (readers see nothing of them; a failed write is cut back),
+ * commit then makes them part of the segment and indexes them, or rollback
+ * cuts the file back to the committed size. */
+int log_segment_write(struct log_segment *s, const uint8_t *data, size_t len);
+void log_segment_commit(struct log_segment *s, const uint8_t *data, size_t len);
+int log_segment_rollback(struct log_segment *s);
 
 /* Would appending a batch of len bytes with the given last offset and max
  * timestamp need a new segment first? */

@@ -10,6 +10,7 @@
 
 #include "broker/log/log.h"
 #include "broker/log/log_bg.h"
+#include "broker/log/log_verify.h"
 #include "common/buf.h"
 #include "common/bytes.h"
 #include "common/err.h"
@@ -482,6 +483,63 @@ static void test_log_append_time(void)
     free(d);
 }
 
+/* Appends of at least LOG_VERIFY_PARALLEL_MIN bytes are verified on the
+ * verifier thread while being written: a valid one commits, a bad one is
+ * cut back to the byte and leaves the log as it was. */
+static void test_parallel_verification(void)
+{
+    struct log_config c = small_config();
+    char *d = new_dir();
+    struct log_verifier *v = log_verifier_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct log_open_args a = {.dir = d, .topic = "t", .partition = 0, .config = &c,
+                              .recovery_point = 0, .log_start_offset = -1,
+                              .clean_shutdown = false, .bg = bg, .verifier = v, .now_ms = 1000};
+    struct log *l = NULL;
+    char err[256], why[256];
+    CU_ASSERT_EQUAL_FATAL(log_open(&a, &l, err, sizeof(err)), 0);
+    struct buf b;
+    buf_init(&b);
+    struct testbatch_opts o = {.count = 2000, .value_size = 100, .timestamp = 7, .seed = 5};
+    testbatch_build(&b, &o);
+    CU_ASSERT_TRUE_FATAL(b.len >= LOG_VERIFY_PARALLEL_MIN);
+    struct log_append_info info;
+    CU_ASSERT_EQUAL(log_append_leader(l, b.data, b.len, 0, 1, &info, why, sizeof(why)), 0);
+    CU_ASSERT_EQUAL(info.last_offset, 1999);
+    int64_t size = log_active(l)->size;
+    CU_ASSERT_EQUAL(size, (int64_t)b.len);
+
+    /* A flipped byte: CORRUPT, and not one byte of it stays in the file. */
+    b.data[b.len / 2] ^= 0x10;
+    CU_ASSERT_EQUAL(log_append_leader(l, b.data, b.len, 0, 1, &info, why, sizeof(why)),
+                    GR_E_CORRUPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "CRC"));
+    CU_ASSERT_EQUAL(log_end_offset(l), 2000);
+    CU_ASSERT_EQUAL(log_active(l)->size, size);
+    CU_ASSERT_EQUAL(lseek(log_active(l)->file->fd, 0, SEEK_END), size);
+    b.data[b.len / 2] ^= 0x10;
+
+    /* Broken record framing under a valid CRC: INVALID, cut back too. */
+    be32_store(b.data + LOG_BATCH_OFF_RECORD_COUNT, 1999);
+    be32_store(b.data + LOG_BATCH_OFF_LAST_OFFSET_DELTA, 1998);
+    testbatch_fix_crc(b.data);
+    CU_ASSERT_EQUAL(log_append_leader(l, b.data, b.len, 0, 1, &info, why, sizeof(why)),
+                    GR_E_INVALID);
+    CU_ASSERT_EQUAL(lseek(log_active(l)->file->fd, 0, SEEK_END), size);
+    buf_destroy(&b);
+
+    /* The log goes on from where it was. */
+    buf_init(&b);
+    testbatch_build(&b, &o);
+    CU_ASSERT_EQUAL(log_append_leader(l, b.data, b.len, 0, 1, &info, why, sizeof(why)), 0);
+    CU_ASSERT_EQUAL(info.first_offset, 2000);
+    check_readable(l);
+    buf_destroy(&b);
+    log_release(l);
+    log_verifier_free(v);
+    free(d);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
@@ -496,6 +554,7 @@ int main(void)
         {"unclean reopen recovers from the recovery point", test_reopen_unclean_recovers_from_recovery_point},
         {"a rejected append writes nothing", test_bad_appends_leave_log_unchanged},
         {"LogAppendTime rewrites timestamps with a valid CRC", test_log_append_time},
+        {"large appends verified in parallel commit or cut back", test_parallel_verification},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"log", setup, teardown, NULL, NULL, tests},
                                     CU_SUITE_INFO_NULL};
