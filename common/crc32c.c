@@ -11,13 +11,25 @@
  *   crc(A || B) = zeros_L(crc(A)) ^ crc(B)     (raw CRC state, |B| = L)
  * where zeros_L, "feed L zero bytes", is linear over GF(2) and so is four
  * 256-entry tables, built once at start-up.
+ *
+ * Why carry-less folding on top: one crc32 per cycle is the instruction's
+ * ceiling. On CPUs with VPCLMULQDQ, inputs of 512 bytes and more are folded
+ * 256 bytes per iteration: a 128-bit block X at distance N bits before a
+ * block Y is replaced by X * x^N mod P, which is congruent and fits in 96
+ * bits, and XORed into Y. In the reflected bit order of this CRC the first
+ * (low) qword of X holds the higher degrees, and PCLMULQDQ of reflected
+ * operands yields the product shifted down one degree, so the constants are
+ * x^(63+N) mod P for the low qword and x^(N-1) mod P for the high one,
+ * bit-reflected into 64 bits. What is left at the end, 16 bytes congruent
+ * to everything folded, goes through the crc32 instruction.
  */
 #include "common/crc32c.h"
 
 #include <pthread.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
+#include <immintrin.h>
 #include <nmmintrin.h>
 #define CRC32C_HAVE_X86 1
 #endif
@@ -32,6 +44,33 @@ static bool crc_use_hw;
 #define CRC_SHORT 256
 static uint32_t zeros_long[4][256];
 static uint32_t zeros_short[4][256];
+static bool crc_use_fold; /* VPCLMULQDQ with AVX-512 */
+/* Folding constants {low qword, high qword} for distances of 128, 256,
+ * 384, 512 and 2048 bits. */
+static uint64_t fold_128[2], fold_256[2], fold_384[2], fold_512[2], fold_2048[2];
+
+/* x^n mod P (normal bit order: bit d is x^d), bit-reflected into 64 bits
+ * (x^d lands on bit 63 - d). */
+static uint64_t xpow_reflected(unsigned n)
+{
+    uint64_t r = 1;
+    for (unsigned i = 0; i < n; i++) {
+        r <<= 1;
+        if (r & (1ULL << 32))
+            r ^= 0x11EDC6F41ULL;
+    }
+    uint64_t out = 0;
+    for (int d = 0; d < 32; d++)
+        if (r >> d & 1)
+            out |= 1ULL << (63 - d);
+    return out;
+}
+
+static void fold_constants(uint64_t k[2], unsigned bits)
+{
+    k[0] = xpow_reflected(63 + bits);
+    k[1] = xpow_reflected(bits - 1);
+}
 
 /* Feeds n zero bytes to a raw CRC state, one bit at a time (init only). */
 static uint32_t feed_zeros_slow(uint32_t c, size_t n)
@@ -76,7 +115,15 @@ static void crc32c_init(void)
 #ifdef CRC32C_HAVE_X86
     __builtin_cpu_init();
     crc_use_hw = __builtin_cpu_supports("sse4.2");
+    crc_use_fold = crc_use_hw && __builtin_cpu_supports("avx512f") &&
+                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("vpclmulqdq") &&
+                   __builtin_cpu_supports("pclmul");
 #endif
+    fold_constants(fold_128, 128);
+    fold_constants(fold_256, 256);
+    fold_constants(fold_384, 384);
+    fold_constants(fold_512, 512);
+    fold_constants(fold_2048, 2048);
     build_zeros(zeros_long, CRC_LONG);
     build_zeros(zeros_short, CRC_SHORT);
 }
@@ -85,6 +132,12 @@ bool crc32c_hw_available(void)
 {
     pthread_once(&crc_once, crc32c_init);
     return crc_use_hw;
+}
+
+bool crc32c_fold_available(void)
+{
+    pthread_once(&crc_once, crc32c_init);
+    return crc_use_fold;
 }
 
 uint32_t crc32c_sw(uint32_t crc, const void *p, size_t n)
@@ -144,6 +197,72 @@ three_way(uint64_t c, const uint8_t **bp, size_t *np, size_t len, const uint32_t
     return c;
 }
 
+#define FOLD_TARGET __attribute__((target("avx512f,avx512vl,vpclmulqdq,pclmul,sse4.2")))
+
+FOLD_TARGET static inline __m512i fold512(__m512i x, __m512i k, __m512i y)
+{
+    return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k, 0x00),
+                                     _mm512_clmulepi64_epi128(x, k, 0x11), y, 0x96);
+}
+
+FOLD_TARGET static inline __m128i fold128(__m128i x, const uint64_t k[2], __m128i y)
+{
+    __m128i kk = _mm_set_epi64x((long long)k[1], (long long)k[0]);
+    return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, kk, 0x00),
+                                       _mm_clmulepi64_si128(x, kk, 0x11)),
+                         y);
+}
+
+FOLD_TARGET static inline __m512i broadcast(const uint64_t k[2])
+{
+    return _mm512_broadcast_i32x4(_mm_set_epi64x((long long)k[1], (long long)k[0]));
+}
+
+/* Folds whole 16-byte blocks while at least 256 bytes remain (needs n >=
+ * 512 on entry): the raw CRC state c goes into the first 4 bytes, and the
+ * raw state after the consumed bytes comes back. */
+FOLD_TARGET static uint64_t fold(uint64_t c, const uint8_t **bp, size_t *np)
+{
+    const uint8_t *b = *bp;
+    size_t n = *np;
+    __m512i x0 = _mm512_loadu_si512(b), x1 = _mm512_loadu_si512(b + 64);
+    __m512i x2 = _mm512_loadu_si512(b + 128), x3 = _mm512_loadu_si512(b + 192);
+    x0 = _mm512_xor_si512(x0, _mm512_castsi128_si512(_mm_cvtsi32_si128((int)(uint32_t)c)));
+    b += 256;
+    n -= 256;
+    __m512i k2048 = broadcast(fold_2048);
+    while (n >= 256) {
+        x0 = fold512(x0, k2048, _mm512_loadu_si512(b));
+        x1 = fold512(x1, k2048, _mm512_loadu_si512(b + 64));
+        x2 = fold512(x2, k2048, _mm512_loadu_si512(b + 128));
+        x3 = fold512(x3, k2048, _mm512_loadu_si512(b + 192));
+        b += 256;
+        n -= 256;
+    }
+    /* Four accumulators 64 bytes apart into one, then its four lanes 16
+     * bytes apart into one 128-bit block. */
+    __m512i k512 = broadcast(fold_512);
+    x1 = fold512(x0, k512, x1);
+    x2 = fold512(x1, k512, x2);
+    x3 = fold512(x2, k512, x3);
+    __m128i acc = _mm512_extracti32x4_epi32(x3, 3);
+    acc = fold128(_mm512_extracti32x4_epi32(x3, 0), fold_384, acc);
+    acc = fold128(_mm512_extracti32x4_epi32(x3, 1), fold_256, acc);
+    acc = fold128(_mm512_extracti32x4_epi32(x3, 2), fold_128, acc);
+    while (n >= 16) {
+        acc = fold128(acc, fold_128, _mm_loadu_si128((const __m128i *)b));
+        b += 16;
+        n -= 16;
+    }
+    /* 16 bytes congruent to all of it: their CRC from a zero state is the
+     * state after everything consumed. */
+    uint64_t r = _mm_crc32_u64(0, (uint64_t)_mm_cvtsi128_si64(acc));
+    r = _mm_crc32_u64(r, (uint64_t)_mm_extract_epi64(acc, 1));
+    *bp = b;
+    *np = n;
+    return r;
+}
+
 __attribute__((target("sse4.2"))) uint32_t crc32c_hw(uint32_t crc, const void *p, size_t n)
 {
     pthread_once(&crc_once, crc32c_init);
@@ -153,6 +272,8 @@ __attribute__((target("sse4.2"))) uint32_t crc32c_hw(uint32_t crc, const void *p
         c = _mm_crc32_u8((uint32_t)c, *b++);
         n--;
     }
+    if (crc_use_fold && n >= 512)
+        c = fold(c, &b, &n);
     c = three_way(c, &b, &n, CRC_LONG, zeros_long);
     c = three_way(c, &b, &n, CRC_SHORT, zeros_short);
     while (n >= 8) {

@@ -18,5 +18,7 @@ uint32_t crc32c_sw(uint32_t crc, const void *p, size_t n);
 /* Only call when crc32c_hw_available() is true. */
 uint32_t crc32c_hw(uint32_t crc, const void *p, size_t n);
 bool crc32c_hw_available(void);
+/* True if crc32c_hw() folds long inputs with VPCLMULQDQ (AVX-512). */
+bool crc32c_fold_available(void);
 
 #endif

@@ -2,6 +2,7 @@
  * CRC-32C: both implementations against published vectors (RFC 3720 B.4 and
  * the "123456789" check value), and against each other on random input.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,34 @@ static void test_hw_equals_sw_and_chaining(void)
     free(b);
 }
 
+/* Every length around the folding path (>= 512 bytes), at every
+ * alignment, and split at random points, agrees with the software CRC. */
+static void test_fold_path(void)
+{
+    if (!crc32c_hw_available()) {
+        fprintf(stderr, "note: no SSE4.2 on this CPU, hardware CRC not exercised\n");
+        return;
+    }
+    if (!crc32c_fold_available())
+        fprintf(stderr, "note: no VPCLMULQDQ/AVX-512 on this CPU, the folding path is not "
+                        "exercised (the crc32-instruction path is)\n");
+    uint64_t seed = test_seed("crc32c fold");
+    size_t max = 4200;
+    uint8_t *b = malloc(max + 8);
+    for (size_t i = 0; i < max + 8; i++)
+        b[i] = (uint8_t)test_rand(&seed);
+    for (size_t off = 0; off < 8; off++)
+        for (size_t len = 0; len <= max; len++)
+            CU_ASSERT_EQUAL_FATAL(crc32c_hw(0x12345678u, b + off, len),
+                                  crc32c_sw(0x12345678u, b + off, len));
+    for (int round = 0; round < 200; round++) {
+        size_t len = 512 + test_rand(&seed) % (max - 512), cut = test_rand(&seed) % len;
+        uint32_t whole = crc32c_sw(0, b, len);
+        CU_ASSERT_EQUAL(crc32c_hw(crc32c_hw(0, b, cut), b + cut, len - cut), whole);
+    }
+    free(b);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
@@ -84,6 +113,7 @@ int main(void)
         {"SSE4.2 implementation matches published vectors", test_hw_vectors},
         {"dispatching crc32c matches published vectors", test_dispatch_vectors},
         {"hardware equals software at every alignment; chaining", test_hw_equals_sw_and_chaining},
+        {"the folding path equals software at every length and alignment", test_fold_path},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"crc32c", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
     return test_main("test_crc32c", suites);
