@@ -84,14 +84,14 @@ int log_idxfile_resize(struct log_idxfile *f, size_t max_bytes)
 
 void log_idxfile_truncate(struct log_idxfile *f, int32_t n)
 {
+    /* The bytes past the new count are left as they are: every lookup is
+     * bounded by the count, and closing trims the file to it. Zeroing them
+     * would fault in the whole preallocated file, which after a crash is the
+     * full segment.index.bytes of every active segment. */
     if (n < 0)
         n = 0;
-    if (n >= f->entries)
-        return;
-    if (f->writable)
-        memset(f->map + (size_t)n * f->entry_size, 0,
-               (size_t)(f->entries - n) * f->entry_size);
-    f->entries = n;
+    if (n < f->entries)
+        f->entries = n;
 }
 
 void log_idxfile_close(struct log_idxfile *f)

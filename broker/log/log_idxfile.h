@@ -51,7 +51,7 @@ static inline int32_t log_idxfile_capacity(const struct log_idxfile *f)
  * trims to the valid entries and maps it read-only (max_bytes == 0). */
 int log_idxfile_resize(struct log_idxfile *f, size_t max_bytes);
 
-/* Keeps only the first n entries (zeroing the rest of the mapping). */
+/* Keeps only the first n entries (the bytes after them are not cleared). */
 void log_idxfile_truncate(struct log_idxfile *f, int32_t n);
 
 /* Deletes the file (it stays usable until closed). */
