@@ -22,6 +22,7 @@
 #include "zk/zk_client.h"
 #include "zk/zk_json.h"
 #include "zk/zk_topic.h"
+#include "common/topic_name.h"
 
 #define PENDING (-2)
 
@@ -174,7 +175,7 @@ static int live_brokers(struct broker *b, int32_t *out, int max)
 
 static int check_topic_name(struct broker *b, const char *name, char *msg, size_t msgsz)
 {
-    if (!zk_topic_name_valid(name))
+    if (!topic_name_valid(name))
         return fail(msg, msgsz, PROTO_ERR_INVALID_TOPIC_EXCEPTION,
                     "Topic name \"%s\" is illegal: it must be 1 to 249 characters of ASCII "
                     "alphanumerics, '.', '_' and '-', and not \".\" or \"..\"",

@@ -16,6 +16,7 @@
 #include "zk/zk_controller.h"
 #include "zk/zk_json.h"
 #include "zk/zk_topic.h"
+#include "common/topic_name.h"
 
 void controller_init(struct controller *c, struct broker *b)
 {
@@ -277,7 +278,7 @@ static void delete_requests_cb(int rc, const char *const *names, int n,
         return;
     }
     for (int i = 0; c->active && i < n; i++)
-        if (zk_topic_name_valid(names[i]))
+        if (topic_name_valid(names[i]))
             handle_delete_request(c, names[i]);
 }
 

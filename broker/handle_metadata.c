@@ -18,6 +18,7 @@
 #include "broker/proto/proto_metadata.h"
 #include "broker/request.h"
 #include "zk/zk_topic.h"
+#include "common/topic_name.h"
 
 /* Fills one topic of the response (arrays from the request's arena). */
 static void describe_topic(struct request *req, const struct metadata_topic *t,
@@ -116,7 +117,7 @@ void handle_Metadata(struct request *req)
             const struct metadata_topic *t = metadata_topic(&b->md, name);
             if (t) {
                 describe_topic(req, t, o);
-            } else if (!n.ptr || !zk_topic_name_valid(name)) {
+            } else if (!n.ptr || !topic_name_valid(name)) {
                 o->error_code = PROTO_ERR_INVALID_TOPIC_EXCEPTION;
             } else if (may_create) {
                 admin_auto_create(b, name);

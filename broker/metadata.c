@@ -23,6 +23,7 @@
 #include "zk/zk_controller.h"
 #include "zk/zk_kafka.h"
 #include "zk/zk_topic.h"
+#include "common/topic_name.h"
 
 enum md_kind { MD_BROKERS, MD_CONTROLLER, MD_TOPICS, MD_ASSIGN, MD_CONFIG, MD_STATE };
 
@@ -284,7 +285,7 @@ static void remove_topic(struct metadata *md, const char *name)
 
 static void add_topic(struct metadata *md, const char *name)
 {
-    if (!zk_topic_name_valid(name)) {
+    if (!topic_name_valid(name)) {
         LOG_WARN("ignoring /brokers/topics/%s: not a legal topic name", name);
         return;
     }

@@ -11,4 +11,5 @@ common_libgrcommon_a_SOURCES = \
 	common/fsutil.c common/fsutil.h \
 	common/logger.c common/logger.h \
 	common/props.c common/props.h \
-	common/strmap.c common/strmap.h
+	common/strmap.c common/strmap.h \
+	common/topic_name.c common/topic_name.h

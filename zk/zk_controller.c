@@ -16,6 +16,7 @@
 #include "common/logger.h"
 #include "zk/zk_step.h"
 #include "zk/zk_topic.h"
+#include "common/topic_name.h"
 
 static int64_t wall_ms(void)
 {
@@ -527,7 +528,7 @@ static struct pstate *pstate_new(struct zk_client *zc, int32_t fence, const char
                                  int *rc)
 {
     *rc = ZK_BADARGUMENTS;
-    if (!zk_topic_name_valid(topic) || partition < 0)
+    if (!topic_name_valid(topic) || partition < 0)
         return NULL;
     struct pstate *op = calloc(1, sizeof(*op));
     *rc = ZK_E_NOMEM;

@@ -22,6 +22,7 @@
 #include "common/logger.h"
 #include "zk/zk_step.h"
 #include "zk/zk_topic.h"
+#include "common/topic_name.h"
 
 static double mono_now(void)
 {
@@ -769,7 +770,7 @@ static void state_got(int rc, const char *data, size_t len, const struct zk_stat
 int zk_kafka_get_partition_state(struct zk_client *zc, const char *topic, int32_t partition,
                                  zk_kafka_state_cb cb, void *ctx)
 {
-    if (!cb || !zk_topic_name_valid(topic) || partition < 0)
+    if (!cb || !topic_name_valid(topic) || partition < 0)
         return ZK_BADARGUMENTS;
     struct kafka_read *r = calloc(1, sizeof(*r));
     if (!r)
@@ -826,7 +827,7 @@ int zk_kafka_update_partition_state(struct zk_client *zc, const char *topic, int
                                     const struct zk_partition_state *st,
                                     int32_t expected_zk_version, zk_kafka_version_cb cb, void *ctx)
 {
-    if (!cb || !st || !zk_topic_name_valid(topic) || partition < 0)
+    if (!cb || !st || !topic_name_valid(topic) || partition < 0)
         return ZK_BADARGUMENTS;
     struct isr_update *op = calloc(1, sizeof(*op));
     if (!op)

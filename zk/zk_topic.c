@@ -16,22 +16,7 @@
 #include "common/logger.h"
 #include "zk/zk_controller.h"
 #include "zk/zk_step.h"
-
-bool zk_topic_name_valid(const char *name)
-{
-    if (!name)
-        return false;
-    size_t n = strlen(name);
-    if (n == 0 || n > 249 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
+#include "common/topic_name.h"
 
 static void topic_path(char *out, const char *topic)
 {
@@ -172,7 +157,7 @@ int zk_topic_create(struct zk_client *zc, const char *topic,
                     const struct zk_topic_assignment *assignment, const struct zk_config *config,
                     zk_topic_done_cb cb, void *ctx)
 {
-    if (!cb || !assignment || !zk_topic_name_valid(topic))
+    if (!cb || !assignment || !topic_name_valid(topic))
         return ZK_BADARGUMENTS;
     struct ctopic *op = calloc(1, sizeof(*op));
     if (!op)
@@ -275,7 +260,7 @@ static void mark_step_exists(struct zk_step *k)
 int zk_topic_mark_for_deletion(struct zk_client *zc, const char *topic, zk_topic_done_cb cb,
                                void *ctx)
 {
-    if (!cb || !zk_topic_name_valid(topic))
+    if (!cb || !topic_name_valid(topic))
         return ZK_BADARGUMENTS;
     struct marktopic *op = calloc(1, sizeof(*op));
     if (!op)
@@ -452,7 +437,7 @@ static void dtopic_next(struct dtopic *t)
 int zk_topic_delete_znodes(struct zk_client *zc, int32_t epoch_zk_version, const char *topic,
                            zk_topic_done_cb cb, void *ctx)
 {
-    if (!cb || !zk_topic_name_valid(topic))
+    if (!cb || !topic_name_valid(topic))
         return ZK_BADARGUMENTS;
     struct dtopic *t = calloc(1, sizeof(*t));
     struct rdnode *root = calloc(1, sizeof(*root));
@@ -518,7 +503,7 @@ static void assignment_got(int rc, const char *data, size_t len, const struct zk
 int zk_topic_get_assignment(struct zk_client *zc, const char *topic, const struct zk_watcher *watch,
                             zk_topic_assignment_cb cb, void *ctx)
 {
-    if (!cb || !zk_topic_name_valid(topic))
+    if (!cb || !topic_name_valid(topic))
         return ZK_BADARGUMENTS;
     struct topic_read *r = calloc(1, sizeof(*r));
     if (!r)
@@ -556,7 +541,7 @@ static void config_got(int rc, const char *data, size_t len, const struct zk_sta
 
 int zk_topic_get_config(struct zk_client *zc, const char *topic, zk_topic_config_cb cb, void *ctx)
 {
-    if (!cb || !zk_topic_name_valid(topic))
+    if (!cb || !topic_name_valid(topic))
         return ZK_BADARGUMENTS;
     struct topic_read *r = calloc(1, sizeof(*r));
     if (!r)

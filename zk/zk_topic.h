@@ -13,7 +13,7 @@
  * returns 0 (callback later, exactly once) or a negative ZK_* code (no
  * callback); `why` is a sentence for the log when rc is not ZK_OK; steps are
  * retried after a connection loss; ZK_SESSIONEXPIRED / ZK_CLOSING end an
- * operation. Every function refuses a name that fails zk_topic_name_valid()
+ * operation. Every function refuses a name that fails topic_name_valid()
  * with ZK_BADARGUMENTS, since "a/b" or ".." would address some other znode.
  */
 #ifndef GREGOR_ZK_ZK_TOPIC_H
@@ -27,9 +27,6 @@
 
 typedef void (*zk_topic_done_cb)(int rc, const char *why, void *ctx);
 
-/* True if name is a legal Kafka topic name: 1..249 of [a-zA-Z0-9._-], not
- * "." or "..". */
-bool zk_topic_name_valid(const char *name);
 
 /* Creates a topic: ZK_E_TOPIC_EXISTS (why: "Topic 't' already exists.") if
  * /brokers/topics/<topic> exists; otherwise writes /config/topics/<topic>

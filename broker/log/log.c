@@ -223,12 +223,8 @@ static void account(struct log *l, struct log_append_info *info, int64_t now_ms)
     }
 }
 
-/* Batches per append whose headers are kept for a parallel verification;
- * a Produce request carries one batch per partition. */
-#define PARALLEL_MAX_BATCHES 8
-
-int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
-                      int64_t now_ms, struct log_append_info *info, char *why, size_t whysz)
+/* Refuses appends to an offline log and appends no segment could hold. */
+static int appendable(const struct log *l, size_t len, char *why, size_t whysz)
 {
     if (l->offline) {
         snprintf(why, whysz, "the log of %s-%d is offline after an I/O error", l->topic,
@@ -240,6 +236,19 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
                  l->config.segment_bytes);
         return GR_E_TOO_LARGE;
     }
+    return 0;
+}
+
+/* Batches per append whose headers are kept for a parallel verification;
+ * a Produce request carries one batch per partition. */
+#define PARALLEL_MAX_BATCHES 8
+
+int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
+                      int64_t now_ms, struct log_append_info *info, char *why, size_t whysz)
+{
+    int rc = appendable(l, len, why, whysz);
+    if (rc)
+        return rc;
     struct log_batch_limits lim = {l->config.max_message_bytes, now_ms,
                                    l->config.timestamp_difference_max_ms,
                                    l->config.log_append_time};
@@ -251,7 +260,7 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
     for (size_t off = 0; off < len; n++) {
         struct log_batch_hdr h;
         size_t size;
-        int rc = log_batch_precheck(data + off, len - off, &lim, &h, &size, why, whysz);
+        rc = log_batch_precheck(data + off, len - off, &lim, &h, &size, why, whysz);
         if (rc)
             return rc;
         if (n < PARALLEL_MAX_BATCHES)
@@ -271,7 +280,7 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
         for (size_t off = 0; off < len;) {
             struct log_batch_hdr h;
             log_batch_parse(data + off, &h);
-            int rc = log_batch_verify(data + off, &h, &lim, why, whysz);
+            rc = log_batch_verify(data + off, &h, &lim, why, whysz);
             if (rc)
                 return rc;
             off += (size_t)log_batch_size(&h);
@@ -292,7 +301,6 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
         off += (size_t)log_batch_size(&h);
     }
     info->last_offset = next - 1;
-    int rc;
     if (!parallel) {
         rc = append_checked(l, data, len, info->last_offset, info->max_timestamp, now_ms, why,
                             whysz);
@@ -328,23 +336,16 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
 int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t now_ms,
                         struct log_append_info *info, char *why, size_t whysz)
 {
-    if (l->offline) {
-        snprintf(why, whysz, "the log of %s-%d is offline after an I/O error", l->topic,
-                 l->partition);
-        return GR_E_IO;
-    }
-    if (len > (size_t)l->config.segment_bytes) {
-        snprintf(why, whysz, "%zu bytes exceed segment.bytes %" PRId32, len,
-                 l->config.segment_bytes);
-        return GR_E_TOO_LARGE;
-    }
+    int rc = appendable(l, len, why, whysz);
+    if (rc)
+        return rc;
     memset(info, 0, sizeof(*info));
     info->max_timestamp = -1;
     info->log_append_time = -1;
     int64_t expect = log_end_offset(l);
     for (size_t off = 0; off < len;) {
         struct log_batch_hdr h;
-        int rc = log_batch_check(data + off, len - off, &h, why, whysz);
+        rc = log_batch_check(data + off, len - off, &h, why, whysz);
         if (rc)
             return rc == GR_E_UNSUPPORTED ? GR_E_INVALID : rc;
         if (h.base_offset < expect || h.last_offset_delta < 0) {
@@ -364,7 +365,7 @@ int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t 
     if (!info->batches)
         return 0;
     info->last_offset = expect - 1;
-    int rc = append_checked(l, data, len, info->last_offset, info->max_timestamp, now_ms, why,
+    rc = append_checked(l, data, len, info->last_offset, info->max_timestamp, now_ms, why,
                             whysz);
     if (rc)
         return rc;

@@ -24,6 +24,7 @@
 #include "common/fsutil.h"
 #include "common/logger.h"
 #include "common/strmap.h"
+#include "common/topic_name.h"
 
 #define CKPT_RECOVERY "recovery-point-offset-checkpoint"
 #define CKPT_START "log-start-offset-checkpoint"
@@ -52,20 +53,6 @@ struct log_manager {
     struct buf *last_ckpt;         /* ndirs * NKINDS: content last written */
 };
 
-bool log_topic_name_valid(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > 249 || !strcmp(name, ".") || !strcmp(name, ".."))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static void key_of(char *out, size_t outsz, const char *topic, int32_t partition)
 {
     snprintf(out, outsz, "%s-%" PRId32, topic, partition);
@@ -88,7 +75,7 @@ static bool parse_dir_name(const char *name, char *topic, size_t topicsz, int32_
     memcpy(topic, name, n);
     topic[n] = '\0';
     *partition = (int32_t)p;
-    return log_topic_name_valid(topic);
+    return topic_name_valid(topic);
 }
 
 static void flushed_hook(struct log *l, int64_t offset, void *ctx)
@@ -409,7 +396,7 @@ int log_manager_create(struct log_manager *mgr, const char *topic, int32_t parti
                        const struct log_config *config, int64_t now_ms, struct log **out,
                        char *errstr, size_t errsz)
 {
-    if (!log_topic_name_valid(topic) || partition < 0) {
+    if (!topic_name_valid(topic) || partition < 0) {
         snprintf(errstr, errsz, "invalid topic or partition: \"%s\" %d", topic, partition);
         return GR_E_INVALID;
     }

@@ -84,9 +84,5 @@ void log_manager_drain(struct log_manager *mgr);
 /* Writes all three checkpoints now (through the worker). */
 void log_manager_checkpoint(struct log_manager *mgr);
 
-/* Kafka's rule for topic names: 1..249 characters of [a-zA-Z0-9._-], not
- * "." or "..". Topic names become directory names, so this also keeps
- * paths inside the log dirs. */
-bool log_topic_name_valid(const char *name);
 
 #endif

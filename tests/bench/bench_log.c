@@ -152,12 +152,10 @@ static int64_t raw_read(const struct bench_case *bc, int64_t *us)
 
 static struct log_config bench_config(bool sync)
 {
-    struct log_config c = {.segment_bytes = 1 << 30, .segment_ms = INT64_MAX / 2,
-                           .segment_index_bytes = 10 << 20, .index_interval_bytes = 4096,
-                           .retention_ms = -1, .retention_bytes = -1,
-                           .flush_messages = sync ? 1 : INT64_MAX, .flush_ms = INT64_MAX,
-                           .max_message_bytes = 2 << 20,
-                           .timestamp_difference_max_ms = INT64_MAX, .min_insync_replicas = 1};
+    struct log_config c = testbatch_log_config();
+    c.segment_index_bytes = 10 << 20;
+    c.max_message_bytes = 2 << 20;
+    c.flush_messages = sync ? 1 : INT64_MAX;
     return c;
 }
 

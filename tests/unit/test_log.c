@@ -37,17 +37,6 @@ static int teardown(void)
     return 0;
 }
 
-static struct log_config small_config(void)
-{
-    struct log_config c = {.segment_bytes = 1 << 30, .segment_ms = INT64_MAX / 2,
-                           .segment_index_bytes = 1 << 20, .index_interval_bytes = 4096,
-                           .retention_ms = -1, .retention_bytes = -1,
-                           .flush_messages = INT64_MAX, .flush_ms = INT64_MAX,
-                           .max_message_bytes = 1 << 20,
-                           .timestamp_difference_max_ms = INT64_MAX, .min_insync_replicas = 1};
-    return c;
-}
-
 static struct log *open_log(const struct log_config *c, const char *dir, int64_t rp, bool clean)
 {
     struct log_open_args a = {.dir = dir, .topic = "t", .partition = 0, .config = c,
@@ -137,7 +126,7 @@ static void check_readable(struct log *l)
 
 static void test_roll_by_size_and_read_across(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.segment_bytes = 4000; /* about 6 batches of 5 records */
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -156,7 +145,7 @@ static void test_roll_by_size_and_read_across(void)
 
 static void test_roll_by_time(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.segment_ms = 100;
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -172,7 +161,7 @@ static void test_roll_by_time(void)
 
 static void test_reads(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
     append(l, 10, 10, 5000);
@@ -215,7 +204,7 @@ static void test_reads(void)
 
 static void test_find_by_timestamp(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.segment_bytes = 3000;
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -235,7 +224,7 @@ static void test_find_by_timestamp(void)
 
 static void test_retention(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.segment_bytes = 3000;
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -277,7 +266,7 @@ static void test_retention(void)
 
 static void test_truncation(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.segment_bytes = 3000;
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -309,7 +298,7 @@ static void test_truncation(void)
 
 static void test_follower_append_and_epochs(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
     struct buf b;
@@ -364,7 +353,7 @@ static void on_flushed(struct log *l, int64_t offset, void *ctx)
 
 static void test_flush_policy_and_recovery_point(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.flush_messages = 10;
     c.segment_bytes = 3000;
     char *d = new_dir();
@@ -411,7 +400,7 @@ static void test_flush_policy_and_recovery_point(void)
 
 static void test_reopen_unclean_recovers_from_recovery_point(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.segment_bytes = 3000;
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -435,7 +424,7 @@ static void test_reopen_unclean_recovers_from_recovery_point(void)
 
 static void test_bad_appends_leave_log_unchanged(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.max_message_bytes = 500;
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -464,7 +453,7 @@ static void test_bad_appends_leave_log_unchanged(void)
 
 static void test_log_append_time(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     c.log_append_time = true;
     char *d = new_dir();
     struct log *l = open_log(&c, d, 0, false);
@@ -488,7 +477,7 @@ static void test_log_append_time(void)
  * cut back to the byte and leaves the log as it was. */
 static void test_parallel_verification(void)
 {
-    struct log_config c = small_config();
+    struct log_config c = testbatch_log_config();
     char *d = new_dir();
     struct log_verifier *v = log_verifier_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);

@@ -14,6 +14,7 @@
 #include "common/fsutil.h"
 #include "tests/unit/testbatch.h"
 #include "tests/unit/testutil.h"
+#include "common/topic_name.h"
 
 static char *root;
 static char dir_a[1024], dir_b[1024];
@@ -33,23 +34,12 @@ static int teardown(void)
     return 0;
 }
 
-static struct log_config cfg(void)
-{
-    struct log_config c = {.segment_bytes = 1 << 30, .segment_ms = INT64_MAX / 2,
-                           .segment_index_bytes = 1 << 20, .index_interval_bytes = 4096,
-                           .retention_ms = -1, .retention_bytes = -1,
-                           .flush_messages = INT64_MAX, .flush_ms = INT64_MAX,
-                           .max_message_bytes = 1 << 20,
-                           .timestamp_difference_max_ms = INT64_MAX, .min_insync_replicas = 1};
-    return c;
-}
-
 static struct log_config defaults;
 
 static int open_mgr(struct log_manager **m, int32_t broker_id, char *err, size_t errsz)
 {
     const char *dirs[] = {dir_a, dir_b};
-    defaults = cfg();
+    defaults = testbatch_log_config();
     struct log_manager_opts o = {.dirs = dirs, .ndirs = 2, .broker_id = broker_id,
                                  .retention_check_interval_ms = 1000,
                                  .recovery_checkpoint_interval_ms = 60000,
@@ -93,7 +83,7 @@ static void test_create_spread_and_clean_restart(void)
     struct log_manager *m;
     char err[512];
     CU_ASSERT_EQUAL_FATAL(open_mgr(&m, 1, err, sizeof(err)), 0);
-    struct log_config c = cfg();
+    struct log_config c = testbatch_log_config();
     for (int p = 0; p < 4; p++) {
         struct log *l;
         CU_ASSERT_EQUAL_FATAL(log_manager_create(m, "orders", p, &c, 1000, &l, err, sizeof(err)), 0);
@@ -164,7 +154,7 @@ static void test_delete_and_leftovers(void)
     struct log_manager *m;
     char err[512];
     CU_ASSERT_EQUAL_FATAL(open_mgr(&m, 1, err, sizeof(err)), 0);
-    struct log_config c = cfg();
+    struct log_config c = testbatch_log_config();
     struct log *l;
     CU_ASSERT_EQUAL_FATAL(log_manager_create(m, "gone", 0, &c, 1000, &l, err, sizeof(err)), 0);
     append(l, 3);
@@ -177,8 +167,8 @@ static void test_delete_and_leftovers(void)
     /* Path tricks are not topic names. */
     CU_ASSERT_EQUAL(log_manager_create(m, "../evil", 0, &c, 1000, &l, err, sizeof(err)), GR_E_INVALID);
     CU_ASSERT_EQUAL(log_manager_create(m, "..", 0, &c, 1000, &l, err, sizeof(err)), GR_E_INVALID);
-    CU_ASSERT_FALSE(log_topic_name_valid("a/b"));
-    CU_ASSERT_TRUE(log_topic_name_valid("a.b_c-D9"));
+    CU_ASSERT_FALSE(topic_name_valid("a/b"));
+    CU_ASSERT_TRUE(topic_name_valid("a.b_c-D9"));
     log_manager_close(m, true);
 
     /* A half-deleted partition and a stray directory at start-up. */
@@ -200,7 +190,7 @@ static void test_unclean_restart_and_duplicates(void)
     struct log_manager *m;
     char err[512];
     CU_ASSERT_EQUAL_FATAL(open_mgr(&m, 1, err, sizeof(err)), 0);
-    struct log_config c = cfg();
+    struct log_config c = testbatch_log_config();
     struct log *l;
     CU_ASSERT_EQUAL_FATAL(log_manager_create(m, "u", 0, &c, 1000, &l, err, sizeof(err)), 0);
     append(l, 10);
@@ -228,7 +218,7 @@ static void test_tick_runs_retention_and_checkpoints(void)
     struct log_manager *m;
     char err[512];
     CU_ASSERT_EQUAL_FATAL(open_mgr(&m, 1, err, sizeof(err)), 0);
-    struct log_config c = cfg();
+    struct log_config c = testbatch_log_config();
     c.segment_bytes = 1000;
     c.retention_ms = 10000;
     struct log *l;

@@ -64,3 +64,14 @@ size_t testbatch_build(struct buf *b, const struct testbatch_opts *o)
         testbatch_fix_crc(b->data + start);
     return start;
 }
+
+struct log_config testbatch_log_config(void)
+{
+    struct log_config c = {.segment_bytes = 1 << 30, .segment_ms = INT64_MAX / 2,
+                           .segment_index_bytes = 1 << 20, .index_interval_bytes = 4096,
+                           .retention_ms = -1, .retention_bytes = -1,
+                           .flush_messages = INT64_MAX, .flush_ms = INT64_MAX,
+                           .max_message_bytes = 1 << 20,
+                           .timestamp_difference_max_ms = INT64_MAX, .min_insync_replicas = 1};
+    return c;
+}

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "broker/log/log_config.h"
+
 struct buf;
 
 struct testbatch_opts {
@@ -23,6 +25,10 @@ struct testbatch_opts {
 
 /* Appends one batch to b. Returns the offset in b where it starts. */
 size_t testbatch_build(struct buf *b, const struct testbatch_opts *o);
+
+/* Log settings for tests: one huge segment, no roll by age, no retention,
+ * no flushing by count or time, 1 MiB batches; tests change what they test. */
+struct log_config testbatch_log_config(void);
 
 /* Recomputes the CRC of the batch at p (after a test edited it). */
 void testbatch_fix_crc(uint8_t *p);

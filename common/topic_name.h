@@ -1,0 +1,15 @@
+/*
+ * Kafka's rule for topic names, in one place: 1 to 249 characters of ASCII
+ * letters, digits, '.', '_' and '-', and not "." or "..". Topic names become
+ * directory names in log.dirs and path components in ZooKeeper, so the rule
+ * also keeps both inside where they belong.
+ */
+#ifndef GREGOR_COMMON_TOPIC_NAME_H
+#define GREGOR_COMMON_TOPIC_NAME_H
+
+#include <stdbool.h>
+
+/* True if name (may be NULL: false) is a legal topic name. */
+bool topic_name_valid(const char *name);
+
+#endif
