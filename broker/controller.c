@@ -46,6 +46,7 @@ void controller_session_started(struct controller *c)
     resign(c, "the ZooKeeper session was replaced");
     c->deletes_watch = false;
     c->electing = false;
+    c->reclaiming = false;
 }
 
 static void do_duties(struct controller *c, const char *topic, int32_t partition);
@@ -73,10 +74,48 @@ static void elected(const struct zk_controller_election *e, void *arg)
     }
 }
 
+static void stale_removed(int rc, void *arg)
+{
+    struct controller *c = arg;
+    c->reclaiming = false;
+    if (rc && rc != ZK_NONODE && rc != ZK_BADVERSION)
+        LOG_WARN("cannot remove the stale /controller: %s", zk_client_strerror(rc));
+}
+
+/* /controller names this broker but belongs to another session: an earlier
+ * incarnation of this broker that was killed. We hold /brokers/ids/<id>, so
+ * that incarnation is gone; waiting for its session to expire (Kafka's
+ * behaviour) would leave the cluster without a controller for
+ * zookeeper.session.timeout.ms. Remove it (at the version read) instead. */
+static void controller_read(int rc, const char *data, size_t len, const struct zk_stat *st,
+                            void *arg)
+{
+    struct controller *c = arg;
+    struct broker *b = c->b;
+    int32_t id;
+    char err[128];
+    if (rc || !b->zk || zk_json_controller_decode(data, len, &id, err, sizeof(err)) ||
+        id != b->id || st->ephemeral_owner == zk_client_session_id(b->zk)) {
+        c->reclaiming = false;
+        return;
+    }
+    LOG_INFO("/controller is held by an earlier session of this broker; removing it so an "
+             "election can run");
+    if (zk_client_delete(b->zk, "/controller", st->version, stale_removed, c))
+        c->reclaiming = false;
+}
+
 static void maybe_elect(struct controller *c)
 {
     struct broker *b = c->b;
-    if (c->electing || c->active || b->md.controller_id != -1 || !b->registered)
+    if (!b->registered || c->active || c->electing)
+        return;
+    if (b->md.controller_id == b->id && !c->reclaiming) {
+        if (!zk_client_get(b->zk, "/controller", NULL, controller_read, c))
+            c->reclaiming = true;
+        return;
+    }
+    if (b->md.controller_id != -1)
         return;
     if (zk_controller_elect(b->zk, b->id, elected, c) == 0)
         c->electing = true;
@@ -165,10 +204,14 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
         if (metadata_broker_alive(md, mp->replicas[i]))
             live[nlive++] = mp->replicas[i];
     if (!mp->has_state) {
-        /* A new partition: the first live replica leads, every live replica
-         * is in sync (nothing has been written yet). */
+        /* A new partition: the first live replica leads. Kafka would start
+         * with every live replica in sync, but gregor's followers do not
+         * fetch yet (replication comes later): counting them in the ISR
+         * would let the controller elect an empty follower and silently drop
+         * acknowledged records. So the ISR starts as the leader alone; a
+         * dead leader leaves the partition offline until it returns. */
         if (nlive)
-            write_state(c, t->name, mp, live[0], 0, live, nlive, true);
+            write_state(c, t->name, mp, live[0], 0, live, 1, true);
         return;
     }
     bool leader_alive = metadata_broker_alive(md, mp->leader);

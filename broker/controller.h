@@ -14,6 +14,10 @@
  *
  * It reads the cluster from the metadata cache, which the writes flow back
  * into through watches; it keeps no second copy.
+ *
+ * Until replication exists, a new partition's ISR is its first leader alone
+ * (followers hold no data), so no election can pick a replica that lacks
+ * acknowledged records.
  */
 #ifndef GREGOR_BROKER_CONTROLLER_H
 #define GREGOR_BROKER_CONTROLLER_H
@@ -29,6 +33,7 @@ struct controller {
     struct broker *b;        /* owner */
     bool active;             /* this broker is the controller */
     bool electing;           /* an election is in flight */
+    bool reclaiming;         /* checking a /controller that names us from an old session */
     int32_t epoch;           /* our controller epoch (when active) */
     int32_t epoch_zk_version; /* /controller_epoch's version: the fence */
     bool deletes_watch;      /* a watch on /admin/delete_topics is armed */
