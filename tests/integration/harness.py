@@ -1,0 +1,233 @@
+"""Integration test harness: real ZooKeeper, real gregord processes, real clients.
+
+A Cluster is started with tools/gregor-cluster on free ports in a private
+directory and always torn down (also when a test fails). Tests are plain
+functions registered with @test; each returns normally or raises an
+AssertionError (check() helps) whose message says what was expected and what
+happened. run() prints one PASS/FAIL line per test and the summary line
+"N passed, N failed".
+"""
+import os
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLS = os.path.join(TOP, "tools")
+BUILD = None  # set by main()
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def wait_for(pred, timeout, what, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_ports(n):
+    """n consecutive free ports (other clusters may run on this machine)."""
+    for _ in range(200):
+        base = random.randint(20000, 60000 - n)
+        if all(port_free(base + i) for i in range(n)):
+            return base
+    raise RuntimeError("no %d consecutive free ports" % n)
+
+
+class Cluster:
+    def __init__(self, brokers=1, overrides=(), name="c"):
+        self.n = brokers
+        self.dir = tempfile.mkdtemp(prefix="gregor-it-%s-" % name)
+        self.port = free_ports(brokers)
+        self.zk_port = free_ports(1)
+        self.overrides = list(overrides)
+        self.up()
+
+    # --- gregor-cluster -----------------------------------------------------
+    def cmd(self, *args, check_rc=True, timeout=120):
+        argv = [os.path.join(TOOLS, "gregor-cluster"), "--dir", self.dir, "--build", BUILD,
+                "--brokers", str(self.n), "--port", str(self.port), "--zk-port",
+                str(self.zk_port)]
+        for o in self.overrides:
+            argv += ["--override", o]
+        p = subprocess.run(argv + list(args), capture_output=True, text=True, timeout=timeout)
+        if check_rc and p.returncode != 0:
+            raise AssertionError("gregor-cluster %s failed (%d): %s%s" % (
+                " ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def up(self):
+        out = self.cmd("up").stdout.strip().splitlines()
+        check(out and out[-1] == self.bootstrap,
+              "gregor-cluster up printed %r, expected the bootstrap list %s" % (out, self.bootstrap))
+
+    def down(self):
+        self.cmd("down", check_rc=False)
+
+    def kill(self, i):
+        self.cmd("kill", str(i))
+
+    def start(self, i):
+        self.cmd("start", str(i))
+
+    def stop(self, i):
+        """SIGTERM broker i and wait for its clean exit."""
+        pid = self.pid(i)
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
+                 open("/proc/%d/stat" % pid).read().split()[2] == "Z", 30, "broker %d to exit" % i)
+
+    def pid(self, i):
+        with open(os.path.join(self.dir, "broker-%d" % i, "gregord.pid")) as f:
+            return int(f.read())
+
+    def alive(self, i):
+        try:
+            pid = self.pid(i)
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().split()[2] != "Z"
+        except (OSError, ValueError):
+            return False
+
+    def zk_stop(self):
+        subprocess.run([os.path.join(TOOLS, "gregor-zookeeper"), "stop", "--dir",
+                        os.path.join(self.dir, "zookeeper")], capture_output=True, check=True)
+
+    def zk_start(self):
+        subprocess.run([os.path.join(TOOLS, "gregor-zookeeper"), "start", "--dir",
+                        os.path.join(self.dir, "zookeeper"), "--port", str(self.zk_port)],
+                       capture_output=True, check=True)
+
+    # --- facts ----------------------------------------------------------------
+    @property
+    def bootstrap(self):
+        return ",".join("127.0.0.1:%d" % (self.port + i) for i in range(self.n))
+
+    def broker_addr(self, i):
+        return ("127.0.0.1", self.port + i)
+
+    @property
+    def zk(self):
+        return "127.0.0.1:%d" % self.zk_port
+
+    def log_dir(self, i):
+        return os.path.join(self.dir, "broker-%d" % i, "logs")
+
+    def log(self, i):
+        try:
+            with open(os.path.join(self.dir, "broker-%d" % i, "gregord.log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def tail(self, lines=15):
+        out = []
+        for i in range(self.n):
+            out.append("--- broker %d log (last %d lines) ---" % (i, lines))
+            out += self.log(i).splitlines()[-lines:]
+        return "\n".join(out)
+
+    def close(self, failed=False):
+        self.down()
+        if failed and os.environ.get("GREGOR_IT_KEEP"):
+            print("    cluster directory kept: %s" % self.dir, flush=True)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            # The brokers' own account is usually what explains a failure.
+            for line in self.tail().splitlines():
+                print("    " + line, flush=True)
+        self.close(failed=exc_type is not None)
+
+
+# --- raw protocol helpers ------------------------------------------------------
+
+def frame(api_key, version, corr, body, client_id=b"it"):
+    hdr = struct.pack(">hhih", api_key, version, corr, len(client_id)) + client_id
+    payload = hdr + body
+    return struct.pack(">i", len(payload)) + payload
+
+
+def recv_frame(sock, timeout=5):
+    """One response frame (without the size), or None if the broker closed."""
+    sock.settimeout(timeout)
+    buf = b""
+    while len(buf) < 4:
+        d = sock.recv(4 - len(buf))
+        if not d:
+            return None
+        buf += d
+    n = struct.unpack(">i", buf)[0]
+    data = b""
+    while len(data) < n:
+        d = sock.recv(n - len(data))
+        if not d:
+            return None
+        data += d
+    return data
+
+
+def kstr(s):
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+# --- running -------------------------------------------------------------------
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def run(only=None):
+    passed = failed = 0
+    for fn in TESTS:
+        if only and not any(o in fn.__name__ for o in only):
+            continue
+        t0 = time.time()
+        try:
+            fn()
+            passed += 1
+            print("PASS %-40s %6.1fs" % (fn.__name__, time.time() - t0), flush=True)
+        except Exception as e:
+            failed += 1
+            print("FAIL %-40s %6.1fs" % (fn.__name__, time.time() - t0), flush=True)
+            msg = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
+            for line in msg.splitlines():
+                print("    " + line, flush=True)
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    return failed == 0
