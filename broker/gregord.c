@@ -7,11 +7,13 @@
  * run, 2 for a bad command line or configuration (nothing was started).
  */
 #define LOG_COMPONENT "gregord"
+#include <errno.h>
 #include <ev.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "broker/broker.h"
 #include "common/config.h"
@@ -24,6 +26,24 @@ static int usage(FILE *f)
                "  --override sets one key, after the file; may be repeated.\n"
                "  GREGOR_LOG_LEVEL=error|warn|info|debug|trace sets the log level.\n");
     return f == stderr ? 2 : 0;
+}
+
+/* A broker holds three descriptors per open segment plus one per client;
+ * Debian's default soft limit of 1,024 would stop it at a few hundred
+ * partitions, so it takes the hard limit as Kafka's start scripts advise. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl))
+        LOG_WARN("cannot raise the open-file limit above %llu (ulimit -n): %s", (unsigned long long)was,
+                 strerror(errno));
+    else
+        LOG_INFO("open-file limit raised from %llu to %llu", (unsigned long long)was,
+                 (unsigned long long)rl.rlim_max);
 }
 
 int main(int argc, char **argv)
@@ -91,6 +111,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
     struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
     if (!loop) {
         fprintf(stderr, "gregord: cannot create the event loop\n");
