@@ -1,0 +1,188 @@
+/*
+ * gregor-raw-limits: what this machine can do without a broker, measured
+ * in the same run as a benchmark so ratios compare like with like.
+ *
+ *   gregor-raw-limits write DIR MIB CHUNK      sequential write() to DIR
+ *   gregor-raw-limits fdatasync DIR CHUNK SECS write() + fdatasync() loop
+ *   gregor-raw-limits tcp CHUNK SECS           one loopback TCP stream
+ *
+ * Each prints one JSON line: {"what":...,"mb_per_sec":...,"ops_per_sec":...}.
+ * Files are created under DIR and removed again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+
+#define TOOL "gregor-raw-limits"
+
+static void die(const char *what)
+{
+    fprintf(stderr, TOOL ": %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void report(const char *what, int64_t bytes, int64_t ops, int64_t us)
+{
+    double s = (double)us / 1e6;
+    printf("{\"what\":\"%s\",\"bytes\":%lld,\"ops\":%lld,\"seconds\":%.6f,\"mb_per_sec\":%.2f,"
+           "\"ops_per_sec\":%.2f}\n",
+           what, (long long)bytes, (long long)ops, s, (double)bytes / s / 1e6, (double)ops / s);
+}
+
+static uint8_t *chunk_of(size_t n)
+{
+    uint8_t *b = malloc(n);
+    if (!b)
+        die("malloc");
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)(i * 131 + 7);
+    return b;
+}
+
+static int open_in(const char *dir, char *path, size_t n)
+{
+    snprintf(path, n, "%s/gregor-raw-%d", dir, (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        die(path);
+    return fd;
+}
+
+static void full_write(int fd, const uint8_t *b, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            die("write");
+        b += w;
+        n -= (size_t)w;
+    }
+}
+
+static int cmd_write(const char *dir, long mib, long chunk)
+{
+    char path[4096];
+    uint8_t *b = chunk_of((size_t)chunk);
+    int fd = open_in(dir, path, sizeof(path));
+    int64_t total = (int64_t)mib << 20, done = 0, ops = 0, t0 = clock_mono_us();
+    while (done < total) {
+        full_write(fd, b, (size_t)chunk);
+        done += chunk;
+        ops++;
+    }
+    int64_t us = clock_mono_us() - t0;
+    close(fd);
+    unlink(path);
+    free(b);
+    report("write", done, ops, us);
+    return 0;
+}
+
+static int cmd_fdatasync(const char *dir, long chunk, double secs)
+{
+    char path[4096];
+    uint8_t *b = chunk_of((size_t)chunk);
+    int fd = open_in(dir, path, sizeof(path));
+    int64_t done = 0, ops = 0, t0 = clock_mono_us(), until = t0 + (int64_t)(secs * 1e6), now;
+    do {
+        full_write(fd, b, (size_t)chunk);
+        if (fdatasync(fd))
+            die("fdatasync");
+        done += chunk;
+        ops++;
+        now = clock_mono_us();
+    } while (now < until);
+    close(fd);
+    unlink(path);
+    free(b);
+    report("fdatasync", done, ops, now - t0);
+    return 0;
+}
+
+struct tcp_rx {
+    int fd;
+    int64_t bytes;
+};
+
+static void *tcp_reader(void *arg)
+{
+    struct tcp_rx *rx = arg;
+    uint8_t *b = malloc(1 << 20);
+    ssize_t n;
+    while (b && (n = read(rx->fd, b, 1 << 20)) > 0)
+        rx->bytes += n;
+    free(b);
+    return NULL;
+}
+
+static int cmd_tcp(long chunk, double secs)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1) ||
+        getsockname(ls, (struct sockaddr *)&a, &al))
+        die("listen");
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+        die("connect");
+    struct tcp_rx rx = {accept(ls, NULL, NULL), 0};
+    if (rx.fd < 0)
+        die("accept");
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    pthread_t th;
+    if (pthread_create(&th, NULL, tcp_reader, &rx))
+        die("pthread_create");
+    uint8_t *b = chunk_of((size_t)chunk);
+    int64_t ops = 0, t0 = clock_mono_us(), until = t0 + (int64_t)(secs * 1e6);
+    while (clock_mono_us() < until) {
+        full_write(c, b, (size_t)chunk);
+        ops++;
+    }
+    shutdown(c, SHUT_WR);
+    pthread_join(th, NULL);
+    int64_t us = clock_mono_us() - t0;
+    close(c);
+    close(rx.fd);
+    close(ls);
+    free(b);
+    report("tcp", rx.bytes, ops, us);
+    return 0;
+}
+
+static long num(const char *s, const char *what)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v <= 0) {
+        fprintf(stderr, TOOL ": %s must be a positive number, not \"%s\"\n", what, s);
+        exit(2);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && !strcmp(argv[1], "write"))
+        return cmd_write(argv[2], num(argv[3], "MIB"), num(argv[4], "CHUNK"));
+    if (argc == 5 && !strcmp(argv[1], "fdatasync"))
+        return cmd_fdatasync(argv[2], num(argv[3], "CHUNK"), (double)num(argv[4], "SECS"));
+    if (argc == 4 && !strcmp(argv[1], "tcp"))
+        return cmd_tcp(num(argv[2], "CHUNK"), (double)num(argv[3], "SECS"));
+    fprintf(stderr, "usage: " TOOL " write DIR MIB CHUNK | fdatasync DIR CHUNK SECS | tcp CHUNK SECS\n");
+    return 2;
+}
