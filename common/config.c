@@ -97,6 +97,8 @@ const struct config_def config_defs[] = {
         "largest record batch accepted"),
     INT("fetch.max.bytes", fetch_max_bytes, "57671680", 1024, I32MAX,
         "largest Fetch response"),
+    INT("gregor.fetch.response.max.bytes", fetch_response_max_bytes, "1048576", 1024, I32MAX,
+        "largest Fetch response to a consumer (not Kafka's: see docs/BENCHMARKS.md, W2)"),
     /* log */
     STR("log.dir", log_dir, "/tmp/kafka-logs", "log directory, used when log.dirs is absent"),
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),

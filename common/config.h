@@ -91,6 +91,7 @@ struct config {
     bool delete_topic_enable;                 /* delete.topic.enable */
     int32_t message_max_bytes;                /* message.max.bytes: largest batch */
     int32_t fetch_max_bytes;                  /* fetch.max.bytes: cap on a Fetch response */
+    int32_t fetch_response_max_bytes;         /* gregor.fetch.response.max.bytes: consumers' cap */
     /* log */
     char *log_dir;                            /* log.dir, used when log.dirs is absent */
     char *log_dirs;                           /* log.dirs */
