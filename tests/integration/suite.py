@@ -646,6 +646,80 @@ def zookeeper_outage_and_session_expiry():
         check(out == b"before\nduring\nafter\n", "after the new session: %r" % out)
 
 
+# --- gregor-topics (kafka-topics --zookeeper) ------------------------------------------
+
+def topics_tool(c, *args):
+    p = subprocess.run([os.path.join(harness.TOOLS, "gregor-topics"), "--zookeeper", c.zk] +
+                       list(args), capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+@test
+def gregor_topics_tool():
+    """kafka-topics' flags and output, through ZooKeeper only; the broker
+    picks up what the tool writes."""
+    c = shared()
+    rc, out, err = topics_tool(c, "--create", "--topic", "gt", "--partitions", "3",
+                               "--replication-factor", "1", "--config", "retention.ms=123456")
+    check((rc, out) == (0, "Created topic gt.\n"), "create: %d %r %r" % (rc, out, err))
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(10)
+    try:
+        asg = json.loads(zk.get("/brokers/topics/gt")[0])
+        check(asg == {"version": 1, "partitions": {"0": [0], "1": [0], "2": [0]}},
+              "/brokers/topics/gt: %s" % asg)
+        cfg = json.loads(zk.get("/config/topics/gt")[0])
+        check(cfg == {"version": 1, "config": {"retention.ms": "123456"}}, "config: %s" % cfg)
+    finally:
+        zk.stop()
+    want = ("Topic: gt\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: retention.ms=123456\n" +
+            "".join("\tTopic: gt\tPartition: %d\tLeader: 0\tReplicas: 0\tIsr: 0\n" % p
+                    for p in range(3)))
+    wait_for(lambda: topics_tool(c, "--describe", "--topic", "gt")[1] == want, 10,
+             "the broker to lead gt's partitions (describe output)")
+    # The broker serves it.
+    kcat("-b", c.bootstrap, "-P", "-t", "gt", "-p", "2", input=b"x\ny\n")
+    out = kcat("-b", c.bootstrap, "-C", "-t", "gt", "-p", "2", "-e", "-o", "beginning", "-q")
+    check(out == b"x\ny\n", "read back %r" % out)
+    rc, out, _ = topics_tool(c, "--list")
+    check(rc == 0 and "gt" in out.split("\n"), "list: %r" % out)
+    rc, out, _ = topics_tool(c, "--alter", "--topic", "gt", "--partitions", "5")
+    check(rc == 0 and out.endswith("Adding partitions succeeded!\n"), "alter: %r" % out)
+    wait_for(lambda: "\tPartition: 4\tLeader: 0\t" in topics_tool(c, "--describe", "--topic", "gt")[1],
+             10, "partition 4 to get a leader")
+    # Errors: Kafka's message on stderr, status 1, nothing written.
+    for args, msg in (
+            (["--create", "--topic", "gt", "--partitions", "1", "--replication-factor", "1"],
+             "Topic 'gt' already exists."),
+            (["--create", "--topic", "g2", "--partitions", "1", "--replication-factor", "3"],
+             "Replication factor: 3 larger than available brokers: 1."),
+            (["--create", "--topic", "g3", "--partitions", "1", "--replication-factor", "1",
+              "--config", "no.such.key=1"], "Unknown topic config name: no.such.key"),
+            (["--create", "--topic", "g4", "--partitions", "1", "--replication-factor", "1",
+              "--config", "retention.ms=soon"], "Invalid value soon for configuration retention.ms"),
+            (["--create", "--topic", "a/b", "--partitions", "1", "--replication-factor", "1"],
+             "is illegal"),
+            (["--alter", "--topic", "gt", "--partitions", "2"], "can only be increased"),
+            (["--delete", "--topic", "nope"], "Topic 'nope' does not exist as expected")):
+        rc, out, err = topics_tool(c, *args)
+        check(rc == 1 and err.startswith("Error while executing topic command : ") and msg in err,
+              "%s: %d %r" % (" ".join(args), rc, err))
+    rc, _, err = topics_tool(c, "--list", "--bogus")
+    check(rc == 1 and "--bogus is not a recognized option" in err, "unknown flag: %r" % err)
+    p = subprocess.run([os.path.join(harness.TOOLS, "gregor-topics"), "--zookeeper",
+                        "127.0.0.1:1", "--list"], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and "ZooKeeper at 127.0.0.1:1" in p.stderr, "no ZooKeeper: %r" % p.stderr)
+    listed = topics_tool(c, "--list")[1].split("\n")
+    check(not any(t in listed for t in ("g2", "g3", "g4")), "a failed create left a topic: %s" % listed)
+    # Deletion: the controller removes the znodes and the data.
+    rc, out, _ = topics_tool(c, "--delete", "--topic", "gt")
+    check(rc == 0 and out.startswith("Topic gt is marked for deletion.\n"), "delete: %r" % out)
+    wait_for(lambda: "gt" not in topics_tool(c, "--list")[1].split("\n"), 15, "gt to be deleted")
+    wait_for(lambda: not [d for d in os.listdir(c.log_dir(0)) if d.startswith("gt-")], 15,
+             "gt's partition directories to be removed")
+
+
 # --- configuration and the cluster tool -----------------------------------------------
 
 @test
