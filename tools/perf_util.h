@@ -39,7 +39,7 @@ int perf_stamp_get(const uint8_t *value, size_t len, int64_t *wall_us);
 
 /* Writes the summary as one JSON object line to path ("-" is stdout):
  * records, bytes, seconds, rates, latency percentiles in ms with
- * microsecond precision, failures. h may be NULL (no latencies). */
+ * microsecond precision, failures, and the tool's own CPU seconds. h may be NULL (no latencies). */
 int perf_write_json(const char *path, const char *tool, int64_t records, int64_t bytes,
                     double seconds, const struct perf_hist *h, int64_t failed);
 

@@ -8,6 +8,7 @@ operator would notice.
 """
 import json
 import os
+import shutil
 import signal
 import struct
 import subprocess
@@ -718,6 +719,72 @@ def gregor_topics_tool():
     wait_for(lambda: "gt" not in topics_tool(c, "--list")[1].split("\n"), 15, "gt to be deleted")
     wait_for(lambda: not [d for d in os.listdir(c.log_dir(0)) if d.startswith("gt-")], 15,
              "gt's partition directories to be removed")
+
+
+# --- perf tools and the benchmark driver (smoke only: no timing is asserted) ----------
+
+def perf_tool(name, *args, timeout=120):
+    return subprocess.run([os.path.join(harness.BUILD, "tools", name)] + [str(a) for a in args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@test
+def perf_tools_smoke():
+    import re
+    if not os.path.exists(os.path.join(harness.BUILD, "tools", "gregor-producer-perf-test")):
+        raise AssertionError("the perf tools were not built (configure found no librdkafka)")
+    c = shared()
+    create_topic(c, "perf", 4)
+    p = perf_tool("gregor-producer-perf-test", "--topic", "perf", "--num-records", 20000,
+                  "--record-size", 100, "--throughput", -1, "--producer-props",
+                  "bootstrap.servers=" + c.bootstrap, "acks=1", "linger.ms=5")
+    last = p.stdout.strip().split("\n")[-1]
+    check(p.returncode == 0 and re.fullmatch(
+        r"20000 records sent, [0-9.]+ records/sec \([0-9.]+ MB/sec\), [0-9.]+ ms avg latency, "
+        r"[0-9.]+ ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.", last),
+        "producer: %d %r %r" % (p.returncode, last, p.stderr[-500:]))
+    p = perf_tool("gregor-consumer-perf-test", "--bootstrap-server", c.bootstrap, "--topic", "perf",
+                  "--messages", 20000, "--assign", "--verify", "--timeout", 5000)
+    lines = p.stdout.strip().split("\n")
+    check(p.returncode == 0 and lines[0].startswith("start.time, end.time, data.consumed.in.MB") and
+          lines[1].split(", ")[4] == "20000", "consumer: %d %r %r" % (p.returncode, lines, p.stderr))
+    # Asking for more than is there is reported as a loss, not a result.
+    p = perf_tool("gregor-consumer-perf-test", "--bootstrap-server", c.bootstrap, "--topic", "perf",
+                  "--messages", 20001, "--assign", "--timeout", 1500)
+    check(p.returncode == 1 and "received 20000 of 20001" in p.stderr, "short read: %r" % p.stderr)
+    # Nobody listening: every record fails and the tool says so.
+    p = perf_tool("gregor-producer-perf-test", "--topic", "perf", "--num-records", 10,
+                  "--record-size", 10, "--throughput", -1, "--producer-props",
+                  "bootstrap.servers=127.0.0.1:1", "message.timeout.ms=1500")
+    check(p.returncode == 1 and "10 of 10 records failed" in p.stderr, "no broker: %r" % p.stderr)
+    p = perf_tool("gregor-producer-perf-test", "--topic", "perf", "--num-records", 10)
+    check(p.returncode == 2 and "required" in p.stderr, "missing flags: %r" % p.stderr)
+    # The mock cluster serves librdkafka.
+    mock = subprocess.Popen([os.path.join(harness.BUILD, "tools", "gregor-mock-cluster"), "--topic",
+                             "m", "--partitions", "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = mock.stdout.readline().strip()
+        check(line.startswith("bootstrap.servers=127.0.0.1:"), "mock printed %r" % line)
+        p = perf_tool("gregor-producer-perf-test", "--topic", "m", "--num-records", 1000,
+                      "--record-size", 100, "--throughput", -1, "--e2e-stamp", "--producer-props",
+                      line)
+        check(p.returncode == 0, "producing to the mock: %r" % p.stderr)
+    finally:
+        mock.terminate()
+        mock.wait(10)
+    # The benchmark driver, in its smallest form.
+    bench_dir = tempfile.mkdtemp(prefix="gregor-it-bench-")
+    try:
+        p = subprocess.run([os.path.join(harness.TOOLS, "gregor-bench"), "--build", harness.BUILD,
+                            "--quick", "--pairs", "1", "--workloads", "W1,W2", "--dir", bench_dir,
+                            "--port", str(harness.free_ports(1)),
+                            "--zk-port", str(harness.free_ports(1))],
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        shutil.rmtree(bench_dir, ignore_errors=True)
+    check(p.returncode == 0 and "ratio gregor/mock records/s" in p.stdout and "LOST" not in p.stdout
+          and "raw limits" in p.stdout, "gregor-bench: %d\n%s%s" % (p.returncode, p.stdout[-2000:],
+                                                                   p.stderr[-2000:]))
 
 
 # --- configuration and the cluster tool -----------------------------------------------
