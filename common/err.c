@@ -24,6 +24,7 @@ const char *gr_strerror(int err)
     case GR_E_FULL: return "full";
     case GR_E_AGAIN: return "not available yet";
     case GR_E_UNSUPPORTED: return "unsupported";
+    case GR_E_NOFILES: return "too many open files (raise the open-file limit, ulimit -n)";
     }
     return "unknown error";
 }
@@ -35,6 +36,8 @@ int gr_err_from_errno(int errnum)
     case EDQUOT: return GR_E_NOSPACE;
     case ENOMEM: return GR_E_NOMEM;
     case ENOENT: return GR_E_NOENT;
+    case EMFILE:
+    case ENFILE: return GR_E_NOFILES;
     case EEXIST: return GR_E_EXISTS;
     default: return GR_E_IO;
     }

@@ -26,7 +26,8 @@ enum gr_err {
     GR_E_STATE = -12,      /* the call is not allowed in the object's current state */
     GR_E_FULL = -13,       /* a bounded structure (an index) has no room left */
     GR_E_AGAIN = -14,      /* not available yet; try again later */
-    GR_E_UNSUPPORTED = -15 /* a feature or format version gregor does not implement */
+    GR_E_UNSUPPORTED = -15, /* a feature or format version gregor does not implement */
+    GR_E_NOFILES = -16      /* the process's open-file limit is reached (EMFILE / ENFILE) */
 };
 
 /* Returns a static, human-readable name for err (never NULL). */
@@ -34,7 +35,7 @@ const char *gr_strerror(int err);
 
 /* Maps an errno value from a failed file operation to a gregor error:
  * ENOSPC/EDQUOT become GR_E_NOSPACE, ENOMEM GR_E_NOMEM, ENOENT GR_E_NOENT,
- * everything else GR_E_IO. */
+ * EMFILE/ENFILE GR_E_NOFILES, everything else GR_E_IO. */
 int gr_err_from_errno(int errnum);
 
 #endif

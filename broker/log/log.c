@@ -608,6 +608,13 @@ static int add_dup(struct log_bg_job *j, int fd)
     return d < 0 ? gr_err_from_errno(errno) : log_bg_job_add_fd(j, d);
 }
 
+/* Adds an index file (which keeps no descriptor open) to a sync job. */
+static int add_index(struct log_bg_job *j, const struct log_idxfile *f)
+{
+    int fd = log_idxfile_open_for_sync(f);
+    return fd < 0 ? fd : log_bg_job_add_fd(j, fd);
+}
+
 void log_flush(struct log *l, int64_t now_ms)
 {
     if (l->offline || l->closing)
@@ -633,9 +640,9 @@ void log_flush(struct log *l, int64_t now_ms)
         struct log_segment *s = l->segs[i];
         rc = add_dup(j, s->file->fd);
         if (!s->active && !rc)
-            rc = add_dup(j, s->index.file.fd);
+            rc = add_index(j, &s->index.file);
         if (!s->active && !rc)
-            rc = add_dup(j, s->timeindex.file.fd);
+            rc = add_index(j, &s->timeindex.file);
     }
     if (l->dirs_dirty && !rc)
         rc = log_bg_job_add_dir(j, l->dir);

@@ -13,25 +13,37 @@
 
 #include "common/err.h"
 
-static int remap(struct log_idxfile *f, size_t len, bool writable)
+/* Sets the file to len bytes and maps it; fd is the open file, or -1 to
+ * open it by path for the call. */
+static int remap(struct log_idxfile *f, int fd, size_t len, bool writable)
 {
     if (f->map) {
         munmap(f->map, f->map_len);
         f->map = NULL;
         f->map_len = 0;
     }
-    if (ftruncate(f->fd, (off_t)len))
+    int own = -1;
+    if (fd < 0 && (fd = own = open(f->path, O_RDWR | O_CLOEXEC)) < 0)
         return gr_err_from_errno(errno);
-    if (len) {
-        void *m = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, f->fd, 0);
-        if (m == MAP_FAILED)
-            return gr_err_from_errno(errno);
-        /* Index pages are touched one at a time (appends) or by binary
-         * search; readahead would zero-fill large folios of the sparse
-         * file on the first fault for nothing. */
-        madvise(m, len, MADV_RANDOM);
-        f->map = m;
+    int rc = 0;
+    if (ftruncate(fd, (off_t)len))
+        rc = gr_err_from_errno(errno);
+    if (!rc && len) {
+        void *m = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED) {
+            rc = gr_err_from_errno(errno);
+        } else {
+            /* Index pages are touched one at a time (appends) or by binary
+             * search; readahead would zero-fill large folios of the sparse
+             * file on the first fault for nothing. */
+            madvise(m, len, MADV_RANDOM);
+            f->map = m;
+        }
     }
+    if (own >= 0)
+        close(own);
+    if (rc)
+        return rc;
     f->map_len = len;
     f->writable = writable;
     return 0;
@@ -41,29 +53,33 @@ int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
                      size_t max_bytes)
 {
     memset(f, 0, sizeof(*f));
-    f->fd = -1;
     f->entry_size = entry_size;
     f->path = strdup(path);
     if (!f->path)
         return GR_E_NOMEM;
-    f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (f->fd < 0) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
         int rc = gr_err_from_errno(errno);
         log_idxfile_close(f);
         return rc;
     }
     struct stat st;
-    if (fstat(f->fd, &st)) {
-        int rc = gr_err_from_errno(errno);
-        log_idxfile_close(f);
-        return rc;
+    int rc = 0;
+    if (fstat(fd, &st))
+        rc = gr_err_from_errno(errno);
+    else if ((size_t)st.st_size % entry_size)
+        rc = GR_E_CORRUPT;
+    if (!rc) {
+        f->entries = (int32_t)((size_t)st.st_size / entry_size);
+        if (max_bytes) {
+            size_t used = (size_t)f->entries * entry_size;
+            size_t len = max_bytes - max_bytes % entry_size;
+            rc = remap(f, fd, len < used ? used : len, true);
+        } else {
+            rc = remap(f, fd, (size_t)st.st_size, false);
+        }
     }
-    if ((size_t)st.st_size % entry_size) {
-        log_idxfile_close(f);
-        return GR_E_CORRUPT;
-    }
-    f->entries = (int32_t)((size_t)st.st_size / entry_size);
-    int rc = max_bytes ? log_idxfile_resize(f, max_bytes) : remap(f, (size_t)st.st_size, false);
+    close(fd);
     if (rc) {
         f->entries = 0; /* never trim a file we could not map */
         log_idxfile_close(f);
@@ -75,11 +91,11 @@ int log_idxfile_resize(struct log_idxfile *f, size_t max_bytes)
 {
     size_t used = (size_t)f->entries * f->entry_size;
     if (!max_bytes)
-        return remap(f, used, false);
+        return remap(f, -1, used, false);
     size_t len = max_bytes - max_bytes % f->entry_size;
     if (len < used)
         len = used;
-    return remap(f, len, true);
+    return remap(f, -1, len, true);
 }
 
 void log_idxfile_truncate(struct log_idxfile *f, int32_t n)
@@ -98,16 +114,13 @@ void log_idxfile_close(struct log_idxfile *f)
 {
     if (f->map)
         munmap(f->map, f->map_len);
-    if (f->fd >= 0) {
-        /* If the trim fails the file keeps trailing zero entries; the next
-         * open counts them and the segment's sanity check rebuilds it. */
-        if (f->writable)
-            (void)!ftruncate(f->fd, (off_t)((size_t)f->entries * f->entry_size));
-        close(f->fd);
-    }
+    /* If the trim fails (or the directory is already renamed for deletion)
+     * the file keeps trailing zero entries; the next open counts them and
+     * the segment's sanity check rebuilds it. */
+    if (f->writable && f->path)
+        (void)!truncate(f->path, (off_t)((size_t)f->entries * f->entry_size));
     free(f->path);
     memset(f, 0, sizeof(*f));
-    f->fd = -1;
 }
 
 int log_idxfile_unlink(struct log_idxfile *f)
@@ -115,6 +128,12 @@ int log_idxfile_unlink(struct log_idxfile *f)
     if (f->path && unlink(f->path) && errno != ENOENT)
         return gr_err_from_errno(errno);
     return 0;
+}
+
+int log_idxfile_open_for_sync(const struct log_idxfile *f)
+{
+    int fd = f->path ? open(f->path, O_RDONLY | O_CLOEXEC) : -1;
+    return fd < 0 ? gr_err_from_errno(f->path ? errno : EINVAL) : fd;
 }
 
 int log_idxfile_set_path(struct log_idxfile *f, const char *path)

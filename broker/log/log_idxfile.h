@@ -7,6 +7,11 @@
  * store into memory; when the segment becomes inactive, and on close, the
  * file is trimmed to exactly its entries so that a later open can count them
  * from the file size. It knows nothing about what the entries mean.
+ *
+ * No descriptor stays open: like Kafka's, the file is opened only to resize
+ * and map it. A partition then holds one descriptor per segment (its .log)
+ * instead of three, which is what lets a broker with a default hard limit
+ * of a few tens of thousands host thousands of partitions.
  */
 #ifndef GREGOR_LOG_IDXFILE_H
 #define GREGOR_LOG_IDXFILE_H
@@ -16,7 +21,6 @@
 #include <stdint.h>
 
 struct log_idxfile {
-    int fd;            /* open file, -1 when closed */
     uint8_t *map;      /* mapping of map_len bytes, NULL if map_len is 0 */
     size_t map_len;    /* bytes mapped (= file size) */
     size_t entry_size; /* 8 or 12 */
@@ -56,6 +60,10 @@ void log_idxfile_truncate(struct log_idxfile *f, int32_t n);
 
 /* Deletes the file (it stays usable until closed). */
 int log_idxfile_unlink(struct log_idxfile *f);
+
+/* A new read-only descriptor of the file for an fsync (the caller owns and
+ * closes it), or a negative gregor error. */
+int log_idxfile_open_for_sync(const struct log_idxfile *f);
 
 /* Renames the file (used when a partition directory is renamed). */
 int log_idxfile_set_path(struct log_idxfile *f, const char *path);

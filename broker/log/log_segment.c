@@ -68,8 +68,6 @@ static struct log_segment *segment_alloc(const char *dir, int64_t base_offset,
     s->created_ms = now_ms;
     s->index_interval = index_interval;
     s->index_max_bytes = index_max_bytes;
-    s->index.file.fd = -1;
-    s->timeindex.file.fd = -1;
     char p[PATH_MAX];
     snprintf(p, sizeof(p), "%s/%020" PRId64, dir, base_offset);
     s->path = strdup(p);

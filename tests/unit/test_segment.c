@@ -2,6 +2,7 @@
  * One segment: appends and their index entries, offset translation, reopen,
  * recovery rebuilding the same indexes, truncation and the roll rule.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,50 @@ static void test_append_translate_reopen(void)
     CU_ASSERT_EQUAL(s->rolling_timestamp, 1004);
     log_segment_unlink(s);
     log_segment_close(s);
+}
+
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* A segment keeps one descriptor (its .log) whether active or not: the
+ * indexes are mapped and their files closed, as Kafka does, so that thousands
+ * of partitions fit under the open-file limit. The indexes still work, reopen
+ * intact and can be resized afterwards. */
+static void test_one_descriptor_per_segment(void)
+{
+    int err, before = open_fds();
+    struct log_segment *s = log_segment_create(dir, 5000, 1000, 1 << 20, 0, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(open_fds(), before + 1);
+    fill(s, 50, 1000);
+    CU_ASSERT_EQUAL(log_segment_deactivate(s), 0);
+    CU_ASSERT_EQUAL(open_fds(), before + 1);
+    int32_t entries = s->index.file.entries;
+    CU_ASSERT_TRUE(entries > 5);
+    log_segment_close(s);
+    CU_ASSERT_EQUAL(open_fds(), before);
+    bool rebuild;
+    s = log_segment_open(dir, 5000, 1000, 1 << 20, 0, &rebuild, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_FALSE(rebuild);
+    CU_ASSERT_EQUAL(s->index.file.entries, entries);
+    CU_ASSERT_EQUAL(open_fds(), before + 1);
+    int64_t pos;
+    struct log_batch_hdr h;
+    CU_ASSERT_EQUAL(log_segment_translate(s, 5000 + 123, &pos, &h), 0);
+    CU_ASSERT_TRUE(h.base_offset <= 5123 && 5123 <= log_batch_last_offset(&h));
+    log_segment_unlink(s);
+    log_segment_close(s);
+    CU_ASSERT_EQUAL(open_fds(), before);
 }
 
 static void test_recover_rebuilds_same_index(void)
@@ -199,6 +244,7 @@ int main(void)
 {
     static CU_TestInfo tests[] = {
         {"append, translate, find by time, reopen", test_append_translate_reopen},
+        {"one descriptor per segment, indexes mapped", test_one_descriptor_per_segment},
         {"recovery rebuilds identical indexes and cuts bad tails", test_recover_rebuilds_same_index},
         {"truncation removes whole batches and keeps indexes right", test_truncate},
         {"roll rule: size, age, jitter, offset range, full index", test_should_roll},
