@@ -1,7 +1,7 @@
 # tools/: the performance tools (librdkafka based) and the benchmark driver.
 dist_bin_SCRIPTS += tools/gregor-bench
 bin_PROGRAMS += tools/gregor-raw-limits
-tools_gregor_raw_limits_SOURCES = tools/perf_raw.c
+tools_gregor_raw_limits_SOURCES = tools/perf_raw.c tools/perf_hist.c tools/perf_hist.h
 tools_gregor_raw_limits_LDADD = -lpthread
 
 if HAVE_RDKAFKA

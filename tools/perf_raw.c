@@ -5,8 +5,14 @@
  *   gregor-raw-limits write DIR MIB CHUNK      sequential write() to DIR
  *   gregor-raw-limits fdatasync DIR CHUNK SECS write() + fdatasync() loop
  *   gregor-raw-limits tcp CHUNK SECS           one loopback TCP stream
+ *   gregor-raw-limits rtt SIZE RATE SECS       paced request/response round
+ *                                              trips over loopback TCP
  *
- * Each prints one JSON line: {"what":...,"mb_per_sec":...,"ops_per_sec":...}.
+ * Each prints one JSON line: {"what":...,"mb_per_sec":...,"ops_per_sec":...};
+ * rtt adds latency percentiles. rtt is the floor under any request latency
+ * on this machine: one thread sends SIZE bytes at RATE per second, another
+ * answers each with 16 bytes, and the sender times the answer. It measures
+ * the wakeups and scheduling a broker and its clients cannot avoid either.
  * Files are created under DIR and removed again.
  */
 #include <arpa/inet.h>
@@ -23,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "tools/perf_hist.h"
 
 #define TOOL "gregor-raw-limits"
 
@@ -164,6 +171,90 @@ static int cmd_tcp(long chunk, double secs)
     return 0;
 }
 
+struct rtt_srv {
+    int fd;
+    long size;
+};
+
+/* Answers each SIZE-byte message with 16 bytes until the peer closes. */
+static void *rtt_server(void *arg)
+{
+    struct rtt_srv *s = arg;
+    uint8_t *b = malloc((size_t)s->size), ack[16] = {0};
+    for (;;) {
+        long got = 0;
+        while (b && got < s->size) {
+            ssize_t n = read(s->fd, b + got, (size_t)(s->size - got));
+            if (n <= 0)
+                goto out;
+            got += n;
+        }
+        full_write(s->fd, ack, sizeof(ack));
+    }
+out:
+    free(b);
+    return NULL;
+}
+
+static int cmd_rtt(long size, long rate, double secs)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1) ||
+        getsockname(ls, (struct sockaddr *)&a, &al))
+        die("listen");
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+        die("connect");
+    struct rtt_srv srv = {accept(ls, NULL, NULL), size};
+    if (srv.fd < 0)
+        die("accept");
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(srv.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    pthread_t th;
+    if (pthread_create(&th, NULL, rtt_server, &srv))
+        die("pthread_create");
+    uint8_t *b = chunk_of((size_t)size), ack[16];
+    static struct perf_hist h;
+    perf_hist_reset(&h);
+    int64_t n = (int64_t)((double)rate * secs), t0 = clock_mono_us();
+    for (int64_t i = 0; i < n; i++) {
+        int64_t due = t0 + i * 1000000 / rate;
+        while (clock_mono_us() < due) {
+            struct timespec ts = {0, 20000};
+            nanosleep(&ts, NULL);
+        }
+        int64_t s = clock_mono_us();
+        full_write(c, b, (size_t)size);
+        size_t got = 0;
+        while (got < sizeof(ack)) {
+            ssize_t r = read(c, ack + got, sizeof(ack) - got);
+            if (r <= 0)
+                die("read");
+            got += (size_t)r;
+        }
+        perf_hist_record(&h, clock_mono_us() - s);
+    }
+    int64_t us = clock_mono_us() - t0;
+    shutdown(c, SHUT_WR);
+    pthread_join(th, NULL);
+    close(c);
+    close(srv.fd);
+    close(ls);
+    free(b);
+    double sec = (double)us / 1e6;
+    printf("{\"what\":\"rtt\",\"ops\":%lld,\"seconds\":%.6f,\"ops_per_sec\":%.2f,"
+           "\"mb_per_sec\":%.2f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
+           "\"max_ms\":%.3f}\n",
+           (long long)n, sec, (double)n / sec, (double)n * (double)size / sec / 1e6,
+           (double)perf_hist_quantile_us(&h, 0.5) / 1000.0,
+           (double)perf_hist_quantile_us(&h, 0.99) / 1000.0,
+           (double)perf_hist_quantile_us(&h, 0.999) / 1000.0, (double)h.max_us / 1000.0);
+    return 0;
+}
+
 static long num(const char *s, const char *what)
 {
     char *end;
@@ -183,6 +274,9 @@ int main(int argc, char **argv)
         return cmd_fdatasync(argv[2], num(argv[3], "CHUNK"), (double)num(argv[4], "SECS"));
     if (argc == 4 && !strcmp(argv[1], "tcp"))
         return cmd_tcp(num(argv[2], "CHUNK"), (double)num(argv[3], "SECS"));
-    fprintf(stderr, "usage: " TOOL " write DIR MIB CHUNK | fdatasync DIR CHUNK SECS | tcp CHUNK SECS\n");
+    if (argc == 5 && !strcmp(argv[1], "rtt"))
+        return cmd_rtt(num(argv[2], "SIZE"), num(argv[3], "RATE"), (double)num(argv[4], "SECS"));
+    fprintf(stderr, "usage: " TOOL " write DIR MIB CHUNK | fdatasync DIR CHUNK SECS | "
+                    "tcp CHUNK SECS | rtt SIZE RATE SECS\n");
     return 2;
 }
