@@ -1,14 +1,16 @@
 /*
- * The log's background worker: the one thread that runs the blocking disk
- * work the event loop must never wait for — fsync of segments and
- * directories, durable checkpoint writes, removal of deleted partitions, and
- * the final close of deleted segment files (which frees their blocks).
+ * The log's background workers: the threads that run the blocking disk work
+ * the event loop must never wait for — fsync of segments and directories,
+ * durable checkpoint writes, removal of deleted partitions, and the final
+ * close of deleted segment files (which frees their blocks).
  *
- * It owns no broker state. Jobs are handed over complete (descriptors are
- * dup()ed, data copied), run in submission order, and come back to the
- * owner's thread through log_bg_poll(), which the loop calls when the eventfd
- * from log_bg_fd() becomes readable. Every submitted job's callback runs
- * exactly once, on the owner's thread.
+ * They own no broker state. Jobs are handed over complete (descriptors are
+ * dup()ed, data copied) and come back to the owner's thread through
+ * log_bg_poll(), which the loop calls when the eventfd from log_bg_fd()
+ * becomes readable. Every submitted job's callback runs exactly once, on the
+ * owner's thread. Syncs (LOG_BG_SYNC) may run concurrently and complete in
+ * any order; every other job runs alone, after everything submitted before
+ * it and before everything submitted after it.
  */
 #ifndef GREGOR_LOG_BG_H
 #define GREGOR_LOG_BG_H
