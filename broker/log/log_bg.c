@@ -40,7 +40,8 @@ struct log_bg {
     int running;               /* jobs being run (guarded by lock) */
     bool barrier;              /* a non-sync job is running (guarded by lock) */
     pthread_mutex_t lock;      /* guards the queues and stop */
-    pthread_cond_t cond;       /* todo non-empty or stop */
+    pthread_cond_t work;       /* workers wait here: a job may start, or stop */
+    pthread_cond_t done_cond;  /* log_bg_drain waits here: a job completed */
     struct log_bg_job *todo;   /* head of pending jobs */
     struct log_bg_job **todo_tail;
     struct log_bg_job *done;   /* head of completed jobs */
@@ -166,7 +167,7 @@ static void *worker(void *arg)
     pthread_mutex_lock(&bg->lock);
     for (;;) {
         while (!can_start(bg) && !(bg->stop && !bg->todo))
-            pthread_cond_wait(&bg->cond, &bg->lock);
+            pthread_cond_wait(&bg->work, &bg->lock);
         if (!bg->todo)
             break; /* stop, and nothing left to do */
         struct log_bg_job *j = bg->todo;
@@ -176,6 +177,12 @@ static void *worker(void *arg)
         bool barrier = j->kind != LOG_BG_SYNC;
         bg->running++;
         bg->barrier = barrier;
+        /* Workers are woken one at a time (a broadcast per job would wake
+         * them all for one fsync, and those wakeups cost more than the
+         * overlap gains on a small machine); a worker that takes a job
+         * passes the wakeup on if the next one may start too. */
+        if (can_start(bg))
+            pthread_cond_signal(&bg->work);
         pthread_mutex_unlock(&bg->lock);
 
         run_job(j);
@@ -187,7 +194,9 @@ static void *worker(void *arg)
         j->next = NULL;
         *bg->done_tail = j;
         bg->done_tail = &j->next;
-        pthread_cond_broadcast(&bg->cond);
+        if (can_start(bg))
+            pthread_cond_signal(&bg->work); /* a barrier may have been waiting for us */
+        pthread_cond_broadcast(&bg->done_cond);
         uint64_t one = 1;
         (void)!write(bg->efd, &one, sizeof(one));
     }
@@ -208,13 +217,15 @@ struct log_bg *log_bg_new(void)
         return NULL;
     }
     pthread_mutex_init(&bg->lock, NULL);
-    pthread_cond_init(&bg->cond, NULL);
+    pthread_cond_init(&bg->work, NULL);
+    pthread_cond_init(&bg->done_cond, NULL);
     for (int i = 0; i < LOG_BG_WORKERS; i++) {
         int rc = pthread_create(&bg->threads[i], NULL, worker, bg);
         if (rc && i == 0) {
             close(bg->efd);
             pthread_mutex_destroy(&bg->lock);
-            pthread_cond_destroy(&bg->cond);
+            pthread_cond_destroy(&bg->work);
+            pthread_cond_destroy(&bg->done_cond);
             free(bg);
             errno = rc;
             return NULL;
@@ -234,7 +245,8 @@ void log_bg_submit(struct log_bg *bg, struct log_bg_job *j)
     pthread_mutex_lock(&bg->lock);
     *bg->todo_tail = j;
     bg->todo_tail = &j->next;
-    pthread_cond_broadcast(&bg->cond);
+    if (can_start(bg))
+        pthread_cond_signal(&bg->work);
     pthread_mutex_unlock(&bg->lock);
 }
 
@@ -275,7 +287,7 @@ void log_bg_drain(struct log_bg *bg)
     while (bg->pending > 0) {
         pthread_mutex_lock(&bg->lock);
         while (!bg->done)
-            pthread_cond_wait(&bg->cond, &bg->lock);
+            pthread_cond_wait(&bg->done_cond, &bg->lock);
         pthread_mutex_unlock(&bg->lock);
         log_bg_poll(bg);
     }
@@ -288,13 +300,14 @@ void log_bg_free(struct log_bg *bg)
     log_bg_drain(bg);
     pthread_mutex_lock(&bg->lock);
     bg->stop = true;
-    pthread_cond_broadcast(&bg->cond);
+    pthread_cond_broadcast(&bg->work);
     pthread_mutex_unlock(&bg->lock);
     for (int i = 0; i < bg->nthreads; i++)
         pthread_join(bg->threads[i], NULL);
     log_bg_poll(bg);
     close(bg->efd);
     pthread_mutex_destroy(&bg->lock);
-    pthread_cond_destroy(&bg->cond);
+    pthread_cond_destroy(&bg->work);
+    pthread_cond_destroy(&bg->done_cond);
     free(bg);
 }
