@@ -117,7 +117,7 @@ void log_idxfile_close(struct log_idxfile *f)
     /* If the trim fails (or the directory is already renamed for deletion)
      * the file keeps trailing zero entries; the next open counts them and
      * the segment's sanity check rebuilds it. */
-    if (f->writable && f->path)
+    if (f->writable && f->path && !f->unlinked)
         (void)!truncate(f->path, (off_t)((size_t)f->entries * f->entry_size));
     free(f->path);
     memset(f, 0, sizeof(*f));
@@ -127,6 +127,7 @@ int log_idxfile_unlink(struct log_idxfile *f)
 {
     if (f->path && unlink(f->path) && errno != ENOENT)
         return gr_err_from_errno(errno);
+    f->unlinked = true;
     return 0;
 }
 

@@ -26,6 +26,7 @@ struct log_idxfile {
     size_t entry_size; /* 8 or 12 */
     int32_t entries;   /* valid entries at the start of the map */
     bool writable;     /* grown to max and mapped for writing */
+    bool unlinked;     /* deleted: close must not trim by path (a new file may have the name) */
     char *path;        /* owned */
 };
 
