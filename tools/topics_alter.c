@@ -84,26 +84,49 @@ static int alter_config(struct topics_zk *z, const struct topics_opts *o, const 
     return status;
 }
 
-/* AdminZkClient.validateReplicaAssignment for the partitions --alter adds. */
+static void append_ids(char *out, size_t outsz, const int32_t *ids, int n, const char *sep)
+{
+    size_t used = strlen(out);
+    for (int i = 0; i < n && used < outsz; i++)
+        used += (size_t)snprintf(out + used, outsz - used, "%s%d", i ? sep : "", (int)ids[i]);
+}
+
+/* AdminZkClient.validateReplicaAssignment for the partitions --alter adds
+ * (duplicates were refused by the parser already). */
 static int check_added(const struct zk_topic_assignment *given, int first, int rf,
                        const int32_t *live, int nlive)
 {
+    char parts[1024] = "", factors[1024] = "";
     for (int i = first; i < given->n_partitions; i++) {
         const struct zk_partition_replicas *pr = &given->partitions[i];
         for (int r = 0; r < pr->n_replicas; r++) {
             bool found = false;
             for (int b = 0; b < nlive; b++)
                 found = found || live[b] == pr->replicas[r];
-            if (!found)
+            if (!found) {
+                char specified[512] = "", available[512] = "";
+                append_ids(specified, sizeof(specified), pr->replicas, pr->n_replicas, ", ");
+                append_ids(available, sizeof(available), live, nlive, ", ");
                 return topics_error("Some brokers specified for partition id %d are not "
-                                    "available. Broker %d is not a live broker.",
-                                    (int)pr->partition, (int)pr->replicas[r]);
+                                    "available. Specified brokers: %s, available brokers: %s.",
+                                    (int)pr->partition, specified, available);
+            }
         }
-        if (pr->n_replicas != rf)
-            return topics_error("Inconsistent replication factor between partitions, partition "
-                                "0 has %d while partition %d has replication factor %d.",
-                                rf, (int)pr->partition, pr->n_replicas);
+        if (pr->n_replicas != rf) {
+            int32_t p = pr->partition, f = pr->n_replicas;
+            if (parts[0]) {
+                strncat(parts, ", ", sizeof(parts) - strlen(parts) - 1);
+                strncat(factors, ", ", sizeof(factors) - strlen(factors) - 1);
+            }
+            append_ids(parts, sizeof(parts), &p, 1, "");
+            append_ids(factors, sizeof(factors), &f, 1, "");
+        }
     }
+    if (parts[0])
+        return topics_error("Inconsistent replication factor between partitions, partition 0 has "
+                            "%d while partitions [%s] have replication factors [%s], "
+                            "respectively.",
+                            rf, parts, factors);
     return 0;
 }
 

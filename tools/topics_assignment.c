@@ -14,8 +14,7 @@
 
 #include "broker/admin_assign.h"
 
-int topics_assignment_add(struct zk_topic_assignment *a, int32_t p, const int32_t *replicas,
-                          int n)
+int topics_assignment_add(struct zk_topic_assignment *a, int32_t p, const int32_t *replicas, int n)
 {
     /* The arena cannot grow an array in place; assignments are small and
      * built once, so copying into a larger one is fine. */
@@ -27,8 +26,8 @@ int topics_assignment_add(struct zk_topic_assignment *a, int32_t p, const int32_
     if (a->n_partitions)
         memcpy(parts, a->partitions, (size_t)a->n_partitions * sizeof(*parts));
     memcpy(reps, replicas, (size_t)n * sizeof(int32_t));
-    parts[a->n_partitions] = (struct zk_partition_replicas){
-        .partition = p, .replicas = reps, .n_replicas = n};
+    parts[a->n_partitions] =
+        (struct zk_partition_replicas){.partition = p, .replicas = reps, .n_replicas = n};
     a->partitions = parts;
     a->n_partitions++;
     return 0;

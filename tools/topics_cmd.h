@@ -84,8 +84,7 @@ int topics_assignment_compute(const int32_t *brokers, int n, int32_t nparts, int
                               int32_t first_partition, int start, struct zk_topic_assignment *out,
                               char *err, size_t errsz);
 /* Appends partition p with replicas (copied) to a. Returns 0 or -1 (memory). */
-int topics_assignment_add(struct zk_topic_assignment *a, int32_t p, const int32_t *replicas,
-                          int n);
+int topics_assignment_add(struct zk_topic_assignment *a, int32_t p, const int32_t *replicas, int n);
 /* Reads /brokers/topics/<topic> into out with its znode version. */
 int topics_assignment_read(struct topics_zk *z, const char *topic, struct zk_topic_assignment *out,
                            int32_t *zk_version, char *err, size_t errsz);

@@ -131,9 +131,7 @@ int topics_create(struct topics_zk *z, const struct topics_opts *o)
         goto out;
     int rc = ZK_OK;
     switch (check_existing(z, t)) {
-    case FREE:
-        rc = topics_zk_topic_create(z, t, &a, &cfg, err, sizeof(err));
-        break;
+    case FREE: rc = topics_zk_topic_create(z, t, &a, &cfg, err, sizeof(err)); break;
     case FAILED: status = 1; goto out;
     case EXISTS: rc = ZK_E_TOPIC_EXISTS; break;
     case MARKED:

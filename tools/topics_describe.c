@@ -157,8 +157,7 @@ static int describe_one(struct topics_zk *z, const struct topics_opts *o, const 
         if ((status = read_state(z, t, pr->partition, &st)) != 0)
             break;
         bool has_leader = st.leader != -1;
-        bool show = describe_configs ||
-                    (o->under_replicated && pr->n_replicas - st.n_isr > 0) ||
+        bool show = describe_configs || (o->under_replicated && pr->n_replicas - st.n_isr > 0) ||
                     (o->unavailable && (!has_leader || !contains(live->ids, live->n, st.leader)));
         if (show) {
             printf("\tTopic: %s\tPartition: %d\tLeader: ", t, (int)pr->partition);

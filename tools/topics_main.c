@@ -5,7 +5,8 @@
  * reading and writing the znodes Kafka's TopicCommand does, with Kafka's
  * output lines and error messages.
  *
- *   gregor-topics --zookeeper 127.0.0.1:2181 --create --topic T --partitions 3 --replication-factor 1
+ *   gregor-topics --zookeeper 127.0.0.1:2181 --create --topic T \
+ *       --partitions 3 --replication-factor 1
  *   gregor-topics --zookeeper 127.0.0.1:2181 --describe --topic T
  *   gregor-topics --help
  *

@@ -49,8 +49,9 @@ struct opt_def {
 };
 
 static const struct opt_def defs[O_COUNT] = {
-    [O_ZOOKEEPER] = {"zookeeper", "hosts",
-                     "REQUIRED: the ZooKeeper connection string, host:port[,host:port...][/chroot]."},
+    [O_ZOOKEEPER] =
+        {"zookeeper", "hosts",
+         "REQUIRED: the ZooKeeper connection string, host:port[,host:port...][/chroot]."},
     [O_BOOTSTRAP] = {"bootstrap-server", "server to connect to",
                      "Not supported: gregor-topics talks to ZooKeeper only (use --zookeeper)."},
     [O_COMMAND_CONFIG] = {"command-config", "command config property file",
@@ -133,8 +134,7 @@ void topics_opts_usage(FILE *f)
 }
 
 /* Writes a message into err and returns -1. */
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errsz, const char *fmt,
-                                                      ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errsz, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

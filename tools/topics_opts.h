@@ -20,7 +20,7 @@ struct topics_opts {
     const char *bootstrap_server;   /* --bootstrap-server: refused, see topics_opts_check() */
     const char *command_config;     /* --command-config: accepted, only with --bootstrap-server */
     bool create, list, describe;    /* the actions: exactly one is set */
-    bool alter, delete_;            /* (delete_: `delete` reads badly next to free()) */
+    bool alter, delete_;            /* (delete_: `delete` is a C++ keyword) */
     const char *topic;              /* --topic: name, or a regular expression except for create */
     bool has_partitions;            /* --partitions given */
     int32_t partitions;             /* its value */

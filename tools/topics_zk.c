@@ -25,16 +25,16 @@ struct topics_zk {
 
 /* One request in flight. */
 struct call {
-    bool done;             /* the callback ran */
-    bool abandoned;        /* the waiter gave up: the callback frees the call */
-    int rc;                /* the request's outcome */
-    char *data;            /* get: copied data (NUL-terminated), or NULL */
-    size_t len;            /* get: its length */
-    struct zk_stat stat;   /* get: the znode's stat */
-    char **names;          /* children: copied, sorted names */
-    int n;                 /* children / brokers: how many */
-    int32_t *ids;          /* brokers: their ids */
-    char why[512];         /* zk/ modules' failure sentence */
+    bool done;           /* the callback ran */
+    bool abandoned;      /* the waiter gave up: the callback frees the call */
+    int rc;              /* the request's outcome */
+    char *data;          /* get: copied data (NUL-terminated), or NULL */
+    size_t len;          /* get: its length */
+    struct zk_stat stat; /* get: the znode's stat */
+    char **names;        /* children: copied, sorted names */
+    int n;               /* children / brokers: how many */
+    int32_t *ids;        /* brokers: their ids */
+    char why[512];       /* zk/ modules' failure sentence */
 };
 
 static void call_free(struct call *c)
@@ -290,8 +290,7 @@ int topics_zk_create(struct topics_zk *z, const char *path, const char *data, si
     return finish_simple(z, c, zk_client_create_recursive(z->zc, path, data, len, got_created, c));
 }
 
-int topics_zk_set(struct topics_zk *z, const char *path, const char *data, size_t len,
-                  int version)
+int topics_zk_set(struct topics_zk *z, const char *path, const char *data, size_t len, int version)
 {
     struct call *c = call_new();
     if (!c)
@@ -336,15 +335,14 @@ int topics_zk_topic_create(struct topics_zk *z, const char *topic,
     return finish_why(z, c, zk_topic_create(z->zc, topic, a, cfg, got_done, c), why, whysz);
 }
 
-int topics_zk_config_changed(struct topics_zk *z, const char *entity_path, char *why,
-                             size_t whysz)
+int topics_zk_config_changed(struct topics_zk *z, const char *entity_path, char *why, size_t whysz)
 {
     struct call *c = call_new();
     if (!c)
         return ZK_E_NOMEM;
-    return finish_why(
-        z, c, zk_kafka_create_config_change_notification(z->zc, entity_path, got_path, c), why,
-        whysz);
+    return finish_why(z, c,
+                      zk_kafka_create_config_change_notification(z->zc, entity_path, got_path, c),
+                      why, whysz);
 }
 
 static void got_brokers(int rc, const struct zk_kafka_broker *brokers, int n, const char *why,

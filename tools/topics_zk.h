@@ -56,8 +56,7 @@ int topics_zk_exists(struct topics_zk *z, const char *path);
  * missing parents; ZK_NODEEXISTS if path exists. */
 int topics_zk_create(struct topics_zk *z, const char *path, const char *data, size_t len);
 /* Replaces path's data if its version still is version (compare-and-set). */
-int topics_zk_set(struct topics_zk *z, const char *path, const char *data, size_t len,
-                  int version);
+int topics_zk_set(struct topics_zk *z, const char *path, const char *data, size_t len, int version);
 
 /* Runs zk_topic_create() (borrows everything). why (may be NULL) receives
  * its sentence on failure. */
@@ -65,8 +64,7 @@ int topics_zk_topic_create(struct topics_zk *z, const char *topic,
                            const struct zk_topic_assignment *a, const struct zk_config *c,
                            char *why, size_t whysz);
 /* Runs zk_kafka_create_config_change_notification() for entity_path. */
-int topics_zk_config_changed(struct topics_zk *z, const char *entity_path, char *why,
-                             size_t whysz);
+int topics_zk_config_changed(struct topics_zk *z, const char *entity_path, char *why, size_t whysz);
 
 /* The live brokers' ids, sorted ascending, as a new array (*ids, free()). */
 int topics_zk_broker_ids(struct topics_zk *z, int32_t **ids, int *n, char *why, size_t whysz);
