@@ -119,6 +119,30 @@ static int cmd_fdatasync(const char *dir, long chunk, double secs)
     return 0;
 }
 
+/* A connected pair of loopback TCP sockets with Nagle off on both ends
+ * (*client, *server: the caller closes them). */
+static void loopback_pair(int *client, int *server)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof(a);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1) ||
+        getsockname(ls, (struct sockaddr *)&a, &al))
+        die("listen");
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+        die("connect");
+    int srv = accept(ls, NULL, NULL);
+    if (srv < 0)
+        die("accept");
+    close(ls);
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(srv, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    *client = c;
+    *server = srv;
+}
+
 struct tcp_rx {
     int fd;
     int64_t bytes;
@@ -137,20 +161,9 @@ static void *tcp_reader(void *arg)
 
 static int cmd_tcp(long chunk, double secs)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
-    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1) ||
-        getsockname(ls, (struct sockaddr *)&a, &al))
-        die("listen");
-    int c = socket(AF_INET, SOCK_STREAM, 0);
-    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
-        die("connect");
-    struct tcp_rx rx = {accept(ls, NULL, NULL), 0};
-    if (rx.fd < 0)
-        die("accept");
-    int one = 1;
-    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    int c;
+    struct tcp_rx rx = {0, 0};
+    loopback_pair(&c, &rx.fd);
     pthread_t th;
     if (pthread_create(&th, NULL, tcp_reader, &rx))
         die("pthread_create");
@@ -165,7 +178,6 @@ static int cmd_tcp(long chunk, double secs)
     int64_t us = clock_mono_us() - t0;
     close(c);
     close(rx.fd);
-    close(ls);
     free(b);
     report("tcp", rx.bytes, ops, us);
     return 0;
@@ -198,21 +210,9 @@ out:
 
 static int cmd_rtt(long size, long rate, double secs)
 {
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
-    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1) ||
-        getsockname(ls, (struct sockaddr *)&a, &al))
-        die("listen");
-    int c = socket(AF_INET, SOCK_STREAM, 0);
-    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
-        die("connect");
-    struct rtt_srv srv = {accept(ls, NULL, NULL), size};
-    if (srv.fd < 0)
-        die("accept");
-    int one = 1;
-    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    setsockopt(srv.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    int c;
+    struct rtt_srv srv = {0, size};
+    loopback_pair(&c, &srv.fd);
     pthread_t th;
     if (pthread_create(&th, NULL, rtt_server, &srv))
         die("pthread_create");
@@ -242,7 +242,6 @@ static int cmd_rtt(long size, long rate, double secs)
     pthread_join(th, NULL);
     close(c);
     close(srv.fd);
-    close(ls);
     free(b);
     double sec = (double)us / 1e6;
     printf("{\"what\":\"rtt\",\"ops\":%lld,\"seconds\":%.6f,\"ops_per_sec\":%.2f,"

@@ -12,6 +12,7 @@ requests were answered out of how many were sent, and the percentiles.
 Uses kafka-python (python3-kafka) only to build one valid batch; the broker
 rewrites its BaseOffset, which lies outside the CRC, so it is reused.
 """
+import heapq
 import selectors
 import socket
 import struct
@@ -54,7 +55,6 @@ t0 = time.perf_counter() + 0.2
 period = 1.0 / rate
 # Connection i sends at t0 + i*period/nconn + k*period: spread evenly.
 nxt = [(t0 + i * period / nconn, i) for i in range(nconn)]
-import heapq  # noqa: E402
 heapq.heapify(nxt)
 end = t0 + secs
 while True:
