@@ -268,7 +268,7 @@ int main(int argc, char **argv)
         if (e2e) {
             int64_t sent;
             if (perf_stamp_get(m->payload, m->len, &sent) == 0)
-                perf_hist_record(&hist, perf_wall_us() - sent);
+                perf_hist_record(&hist, clock_wall_us() - sent);
             else
                 unstamped++;
         }

@@ -276,7 +276,7 @@ int main(int argc, char **argv)
         }
         struct instance *in = &ins[i % ninst];
         if (stamp)
-            perf_stamp_put(value, perf_wall_us());
+            perf_stamp_put(value, clock_wall_us());
         for (;;) {
             if (rd_kafka_produce(in->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value,
                                  (size_t)size, NULL, 0, (void *)(intptr_t)clock_mono_us()) == 0)

@@ -3,16 +3,8 @@
 
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "common/props.h"
-
-int64_t perf_wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 int perf_take_props(int argc, char **argv, int *i, char **props, int *nprops, int max,
                     const char *tool)

@@ -12,10 +12,6 @@
 
 #include "tools/perf_hist.h"
 
-/* Microseconds of CLOCK_REALTIME: what the end-to-end stamp carries, since
- * producer and consumer are different processes. */
-int64_t perf_wall_us(void);
-
 /* Takes the k=v arguments after argv[*i] (up to the next "--option") into
  * props (pointers borrowed from argv), advancing *i past them; -1 after a
  * message if more than max. */
