@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "broker/broker.h"
+#include "broker/server.h"
 #include "common/config.h"
 #include "common/logger.h"
 
@@ -118,14 +118,14 @@ int main(int argc, char **argv)
         return 1;
     }
     struct broker b;
-    if (broker_start(&b, loop, &cfg)) {
+    if (server_start(&b, loop, &cfg)) {
         LOG_ERROR("start-up failed; see the messages above");
-        broker_destroy(&b);
+        server_destroy(&b);
         config_destroy(&cfg);
         return 1;
     }
     ev_run(loop, 0);
-    broker_destroy(&b);
+    server_destroy(&b);
     config_destroy(&cfg);
     return b.exit_status;
 }

@@ -1,34 +1,50 @@
-# broker/: the gregord server (protocol handlers, connections, controller).
-noinst_LIBRARIES += broker/libgrbroker.a
-broker_libgrbroker_a_SOURCES = \
-	broker/admin.c broker/admin.h \
-	broker/admin_request.c broker/admin_request.h \
-	broker/api.c broker/api.h \
-	broker/broker.c broker/broker.h broker/broker_events.h \
-	broker/conn.c broker/conn.h \
-	broker/controller.c broker/controller.h \
-	broker/errmap.c broker/errmap.h \
-	broker/handle_api_versions.c \
-	broker/handle_create_partitions.c \
-	broker/handle_create_topics.c \
-	broker/handle_delete_records.c \
-	broker/handle_delete_topics.c \
-	broker/handle_describe_configs.c \
-	broker/handle_fetch.c \
-	broker/handle_list_offsets.c \
-	broker/handle_metadata.c \
-	broker/handle_produce.c \
-	broker/handler_util.c broker/handler_util.h \
-	broker/handlers.h \
-	broker/metadata.c broker/metadata.h \
-	broker/partition.c broker/partition.h \
-	broker/request.c broker/request.h
+# broker/: the gregord server. Each folder is one library; the link order
+# below is the dependency order (a folder links before what it uses).
+#   api/      the API table and one handler per Kafka API
+#   net/      listeners, connections, requests
+#   cluster/  metadata cache, hosted partitions, controller, administration
+#   core/     the state every part shares
+#   log/ proto/ (their own local.mk)
+noinst_LIBRARIES += broker/api/libgrapi.a
+broker_api_libgrapi_a_SOURCES = \
+	broker/api/admin_request.c broker/api/admin_request.h \
+	broker/api/api.c broker/api/api.h \
+	broker/api/errmap.c broker/api/errmap.h \
+	broker/api/handle_api_versions.c \
+	broker/api/handle_create_partitions.c \
+	broker/api/handle_create_topics.c \
+	broker/api/handle_delete_records.c \
+	broker/api/handle_delete_topics.c \
+	broker/api/handle_describe_configs.c \
+	broker/api/handle_fetch.c \
+	broker/api/handle_list_offsets.c \
+	broker/api/handle_metadata.c \
+	broker/api/handle_produce.c \
+	broker/api/handler_util.c broker/api/handler_util.h \
+	broker/api/handlers.h
+
+noinst_LIBRARIES += broker/net/libgrnet.a
+broker_net_libgrnet_a_SOURCES = \
+	broker/net/conn.c broker/net/conn.h \
+	broker/net/listener.c broker/net/listener.h \
+	broker/net/request.c broker/net/request.h
+
+noinst_LIBRARIES += broker/cluster/libgrcluster.a
+broker_cluster_libgrcluster_a_SOURCES = \
+	broker/cluster/admin.c broker/cluster/admin.h \
+	broker/cluster/controller.c broker/cluster/controller.h \
+	broker/cluster/metadata.c broker/cluster/metadata.h \
+	broker/cluster/partition.c broker/cluster/partition.h
 
 # Replica assignment is shared with tools/gregor-topics.
-noinst_LIBRARIES += broker/libgradmin.a
-broker_libgradmin_a_SOURCES = broker/admin_assign.c broker/admin_assign.h
+noinst_LIBRARIES += broker/cluster/libgradmin.a
+broker_cluster_libgradmin_a_SOURCES = broker/cluster/admin_assign.c broker/cluster/admin_assign.h
 
-BROKER_LDADD = broker/libgrbroker.a broker/libgradmin.a broker/proto/libgrproto.a \
+noinst_LIBRARIES += broker/libgrserver.a
+broker_libgrserver_a_SOURCES = broker/server.c broker/server.h broker/core/broker.h
+
+BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/net/libgrnet.a \
+	broker/cluster/libgrcluster.a broker/cluster/libgradmin.a broker/proto/libgrproto.a \
 	broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)
 
 bin_PROGRAMS += broker/gregord

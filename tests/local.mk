@@ -46,4 +46,4 @@ tests_bench_bench_log_LDADD = $(TEST_LOG_LDADD)
 
 check_PROGRAMS += tests/unit/test_admin_assign
 tests_unit_test_admin_assign_SOURCES = tests/unit/test_admin_assign.c
-tests_unit_test_admin_assign_LDADD = tests/unit/libgrtest.a broker/libgradmin.a common/libgrcommon.a $(CUNIT_LIBS)
+tests_unit_test_admin_assign_LDADD = tests/unit/libgrtest.a broker/cluster/libgradmin.a common/libgrcommon.a $(CUNIT_LIBS)

@@ -16,7 +16,7 @@ tools_gregor_topics_SOURCES = \
 	tools/topics_describe.c \
 	tools/topics_alter.c \
 	tools/topics_delete.c
-tools_gregor_topics_LDADD = broker/libgradmin.a broker/log/libgrlog.a zk/libgrzk.a \
+tools_gregor_topics_LDADD = broker/cluster/libgradmin.a broker/log/libgrlog.a zk/libgrzk.a \
 	common/libgrcommon.a $(ZK_LIBS)
 
 EXTRA_DIST += tests/tools/run

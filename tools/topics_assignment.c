@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/admin_assign.h"
+#include "broker/cluster/admin_assign.h"
 
 int topics_assignment_add(struct zk_topic_assignment *a, int32_t p, const int32_t *replicas, int n)
 {

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "broker/admin_assign.h"
+#include "broker/cluster/admin_assign.h"
 #include "tests/unit/testutil.h"
 
 static void test_matches_kafka(void)

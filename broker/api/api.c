@@ -3,12 +3,12 @@
  * kafka-compat.md §1: the non-flexible versions every supported client uses.
  */
 #define LOG_COMPONENT "api"
-#include "broker/api.h"
+#include "broker/api/api.h"
 
 #include <stdio.h>
 
-#include "broker/conn.h"
-#include "broker/handlers.h"
+#include "broker/net/conn.h"
+#include "broker/api/handlers.h"
 #include "broker/proto/proto_create_partitions.h"
 #include "broker/proto/proto_create_topics.h"
 #include "broker/proto/proto_delete_records.h"
@@ -20,7 +20,7 @@
 #include "broker/proto/proto_metadata.h"
 #include "broker/proto/proto_produce.h"
 #include "broker/proto/proto_reader.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 #include "common/err.h"
 #include "common/logger.h"
 

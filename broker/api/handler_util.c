@@ -1,15 +1,15 @@
 /*
  * Shared handler helpers (see handler_util.h).
  */
-#include "broker/handler_util.h"
+#include "broker/api/handler_util.h"
 
 #include <string.h>
 
-#include "broker/broker.h"
-#include "broker/metadata.h"
-#include "broker/partition.h"
+#include "broker/core/broker.h"
+#include "broker/cluster/metadata.h"
+#include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 char *req_cstr(struct request *req, struct proto_str s)
 {
@@ -26,10 +26,10 @@ struct partition *req_leader(struct request *req, const char *topic, int32_t id,
     struct broker *b = req->b;
     struct partition *p = partition_get(b, topic, id);
     if (!p || !p->leader) {
-        const struct metadata_partition *mp = metadata_partition(&b->md, topic, id);
+        const struct metadata_partition *mp = metadata_partition(b->md, topic, id);
         if (!mp)
             *error = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-        else if (!mp->has_state || !metadata_broker_alive(&b->md, mp->leader))
+        else if (!mp->has_state || !metadata_broker_alive(b->md, mp->leader))
             *error = PROTO_ERR_LEADER_NOT_AVAILABLE;
         else
             *error = PROTO_ERR_NOT_LEADER_OR_FOLLOWER;

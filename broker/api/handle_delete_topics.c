@@ -3,19 +3,19 @@
  * deletes it) and answer once it is gone from the metadata or timeout_ms
  * passes. TOPIC_DELETION_DISABLED when delete.topic.enable is false.
  */
-#include "broker/admin.h"
-#include "broker/admin_request.h"
-#include "broker/broker.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
-#include "broker/metadata.h"
+#include "broker/cluster/admin.h"
+#include "broker/api/admin_request.h"
+#include "broker/core/broker.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
+#include "broker/cluster/metadata.h"
 #include "broker/proto/proto_delete_topics.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 static bool deleted(struct admin_req *ar, const struct admin_item *it)
 {
-    return !metadata_topic(&ar->req->b->md, it->name);
+    return !metadata_topic(ar->req->b->md, it->name);
 }
 
 static void respond(struct admin_req *ar)

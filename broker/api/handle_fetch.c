@@ -17,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/broker.h"
-#include "broker/errmap.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
+#include "broker/core/broker.h"
+#include "broker/api/errmap.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
 #include "broker/log/log.h"
-#include "broker/partition.h"
+#include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_fetch.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 #include "common/logger.h"
 
 struct fetch_wait {

@@ -7,15 +7,15 @@
  */
 #include <string.h>
 
-#include "broker/broker.h"
-#include "broker/errmap.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
+#include "broker/core/broker.h"
+#include "broker/api/errmap.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
 #include "broker/log/log.h"
-#include "broker/partition.h"
+#include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_list_offsets.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 static void one(struct request *req, const char *topic, const struct proto_ListOffsetsPartition *lp,
                 struct proto_ListOffsetsPartitionResponse *o, bool v0)

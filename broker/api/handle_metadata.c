@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/admin.h"
-#include "broker/broker.h"
-#include "broker/conn.h"
-#include "broker/controller.h"
-#include "broker/handlers.h"
-#include "broker/metadata.h"
+#include "broker/cluster/admin.h"
+#include "broker/core/broker.h"
+#include "broker/net/conn.h"
+#include "broker/cluster/controller.h"
+#include "broker/api/handlers.h"
+#include "broker/cluster/metadata.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_metadata.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 #include "zk/zk_topic.h"
 #include "common/topic_name.h"
 
@@ -49,10 +49,10 @@ static void describe_topic(struct request *req, const struct metadata_topic *t,
         p->leader_epoch = mp->has_state ? mp->leader_epoch : -1;
         int32_t *offline = arena_calloc(&req->arena, (size_t)mp->nreplicas + 1, sizeof(int32_t));
         for (int k = 0; offline && k < mp->nreplicas; k++)
-            if (!metadata_broker_alive(&b->md, mp->replicas[k]))
+            if (!metadata_broker_alive(b->md, mp->replicas[k]))
                 offline[p->offline_replicas_count++] = mp->replicas[k];
         p->offline_replicas = offline;
-        bool leader_up = mp->has_state && metadata_broker_alive(&b->md, mp->leader);
+        bool leader_up = mp->has_state && metadata_broker_alive(b->md, mp->leader);
         p->leader_id = leader_up ? mp->leader : -1;
         p->error_code = leader_up ? PROTO_ERR_NONE : PROTO_ERR_LEADER_NOT_AVAILABLE;
     }
@@ -69,9 +69,9 @@ void handle_Metadata(struct request *req)
     const char *listener = req->conn ? req->conn->listener->name : "PLAINTEXT";
 
     struct proto_MetadataResponseBroker *brokers =
-        arena_calloc(&req->arena, (size_t)b->md.nbrokers + 1, sizeof(*brokers));
-    for (int i = 0; brokers && i < b->md.nbrokers; i++) {
-        const struct metadata_broker *mb = &b->md.brokers[i];
+        arena_calloc(&req->arena, (size_t)b->md->nbrokers + 1, sizeof(*brokers));
+    for (int i = 0; brokers && i < b->md->nbrokers; i++) {
+        const struct metadata_broker *mb = &b->md->brokers[i];
         for (int k = 0; k < mb->nep; k++) {
             if (strcmp(mb->ep[k].listener, listener))
                 continue;
@@ -84,11 +84,11 @@ void handle_Metadata(struct request *req)
     }
     resp.brokers = brokers;
     resp.cluster_id = b->cluster_id[0] ? proto_str_cstr(b->cluster_id) : PROTO_STR_NULL;
-    resp.controller_id = b->ctl->active ? b->id : b->md.controller_id;
+    resp.controller_id = b->ctl->active ? b->id : b->md->controller_id;
     resp.cluster_authorized_operations = INT32_MIN;
 
     bool all = proto_MetadataRequest_all_topics(r, v);
-    int32_t cap = all ? (int32_t)b->md.topics.count : r->topics_count;
+    int32_t cap = all ? (int32_t)b->md->topics.count : r->topics_count;
     struct proto_MetadataResponseTopic *topics =
         arena_calloc(&req->arena, (size_t)cap + 1, sizeof(*topics));
     if (!brokers || !topics) {
@@ -98,7 +98,7 @@ void handle_Metadata(struct request *req)
     if (all) {
         size_t it = 0;
         void *val;
-        while (strmap_next(&b->md.topics, &it, NULL, &val))
+        while (strmap_next(&b->md->topics, &it, NULL, &val))
             describe_topic(req, val, &topics[resp.topics_count++]);
     } else {
         bool may_create = r->allow_auto_topic_creation && b->cfg->auto_create_topics_enable;
@@ -114,7 +114,7 @@ void handle_Metadata(struct request *req)
                 memcpy(name, n.ptr, (size_t)n.len);
             o->name = n;
             o->topic_authorized_operations = INT32_MIN;
-            const struct metadata_topic *t = metadata_topic(&b->md, name);
+            const struct metadata_topic *t = metadata_topic(b->md, name);
             if (t) {
                 describe_topic(req, t, o);
             } else if (!n.ptr || !topic_name_valid(name)) {

@@ -1,5 +1,5 @@
 /*
- * The broker's lifecycle (see broker.h).
+ * The broker's lifecycle (see server.h).
  *
  * Start-up, in the order Kafka's KafkaServer uses where it matters: open the
  * logs (recovering them if needed, before any session exists that a long
@@ -11,7 +11,7 @@
  * repeats the ZooKeeper part: re-register, re-read, re-arm every watch.
  */
 #define LOG_COMPONENT "broker"
-#include "broker/broker.h"
+#include "broker/server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,39 +24,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "broker/admin.h"
-#include "broker/broker_events.h"
-#include "broker/conn.h"
-#include "broker/controller.h"
+#include "broker/api/api.h"
+#include "broker/cluster/admin.h"
+#include "broker/net/conn.h"
+#include "broker/net/listener.h"
+#include "broker/cluster/metadata.h"
+#include "broker/cluster/controller.h"
 #include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
-#include "broker/partition.h"
+#include "broker/cluster/partition.h"
 #include "common/clock.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
 #include "zk/zk_json.h"
 #include "zk/zk_kafka.h"
 
-int64_t broker_now_us(const struct broker *b)
-{
-    return (int64_t)(ev_now(b->loop) * 1e6);
-}
-
-const struct metadata_endpoint *broker_endpoint(const struct broker *b, int32_t id,
-                                                const char *listener)
-{
-    const struct metadata_broker *mb = metadata_broker(&b->md, id);
-    for (int i = 0; mb && i < mb->nep; i++)
-        if (!strcmp(mb->ep[i].listener, listener))
-            return &mb->ep[i];
-    return NULL;
-}
-
 static void fatal(struct broker *b, const char *what)
 {
     LOG_ERROR("%s", what);
     b->exit_status = 1;
-    broker_stop(b, "a fatal error during start-up");
+    server_stop(b, "a fatal error during start-up");
 }
 
 /* ---- the log manager on the loop ---------------------------------------- */
@@ -110,97 +97,6 @@ static int open_logs(struct broker *b)
     return 0;
 }
 
-/* ---- listeners ---------------------------------------------------------- */
-
-static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-    struct listener *l = w->data;
-    struct broker *b = l->b;
-    (void)loop;
-    (void)revents;
-    for (int i = 0; i < 64; i++) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                LOG_WARN("accept on %s failed: %s", l->cfg->name, strerror(errno));
-            return;
-        }
-        if (b->nconns >= b->cfg->max_connections) {
-            LOG_WARN("refusing a connection: max.connections (%d) reached",
-                     b->cfg->max_connections);
-            close(fd);
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        if (b->cfg->socket_send_buffer_bytes > 0)
-            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &b->cfg->socket_send_buffer_bytes, sizeof(int));
-        if (b->cfg->socket_receive_buffer_bytes > 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &b->cfg->socket_receive_buffer_bytes,
-                       sizeof(int));
-        /* Numeric host and port always fit: INET6_ADDRSTRLEN + 6. */
-        char host[64], port[8], peer[80];
-        if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
-                        NI_NUMERICHOST | NI_NUMERICSERV))
-            snprintf(peer, sizeof(peer), "?");
-        else
-            snprintf(peer, sizeof(peer), "%.63s:%.7s", host, port);
-        conn_new(b, fd, l->cfg, peer);
-    }
-}
-
-static int bind_listeners(struct broker *b)
-{
-    const struct config *c = b->cfg;
-    for (int i = 0; i < c->n_listeners; i++) {
-        const struct config_listener *cl = &c->listener[i];
-        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                                 .ai_flags = AI_PASSIVE}, *ai = NULL;
-        char port[16];
-        snprintf(port, sizeof(port), "%d", cl->port);
-        int rc = getaddrinfo(cl->host[0] ? cl->host : NULL, port, &hints, &ai);
-        if (rc) {
-            LOG_ERROR("cannot resolve listener %s://%s:%d: %s", cl->name, cl->host, cl->port,
-                      gai_strerror(rc));
-            return -1;
-        }
-        /* With no host, prefer the IPv6 wildcard (dual stack) when offered. */
-        struct addrinfo *pick = ai;
-        for (struct addrinfo *a = ai; !cl->host[0] && a; a = a->ai_next)
-            if (a->ai_family == AF_INET6)
-                pick = a;
-        int fd = socket(pick->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        int one = 1;
-        if (fd >= 0)
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (fd < 0 || bind(fd, pick->ai_addr, pick->ai_addrlen) || listen(fd, 1024)) {
-            LOG_ERROR("cannot listen on %s://%s:%d: %s (is another broker using the port?)",
-                      cl->name, cl->host, cl->port, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            freeaddrinfo(ai);
-            return -1;
-        }
-        freeaddrinfo(ai);
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        getsockname(fd, (struct sockaddr *)&ss, &sl);
-        struct listener *l = &b->listeners[b->nlisteners++];
-        l->b = b;
-        l->fd = fd;
-        l->cfg = cl;
-        l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
-        ev_io_init(&l->io, accept_cb, fd, EV_READ);
-        l->io.data = l;
-        LOG_INFO("listening on %s://%s:%d", cl->name, cl->host[0] ? cl->host : "0.0.0.0",
-                 l->port);
-    }
-    return 0;
-}
-
 /* ---- ZooKeeper start-up chain ------------------------------------------- */
 
 static void registered_cb(int rc, int64_t epoch, const char *why, void *arg)
@@ -220,7 +116,7 @@ static void registered_cb(int rc, int64_t epoch, const char *why, void *arg)
     b->registered = true;
     LOG_INFO("registered broker %d at /brokers/ids/%d (broker epoch %lld)", b->id, b->id,
              (long long)epoch);
-    metadata_load(&b->md);
+    metadata_load(b->md, b->zk);
 }
 
 static void do_register(struct broker *b)
@@ -237,9 +133,8 @@ static void do_register(struct broker *b)
     for (int i = 0; i < b->cfg->n_advertised; i++) {
         const struct config_listener *a = &b->cfg->advertised[i];
         int port = a->port;
-        for (int k = 0; k < b->nlisteners; k++)
-            if (!strcmp(b->listeners[k].cfg->name, a->name) && port == 0)
-                port = b->listeners[k].port; /* port 0: advertise what was bound */
+        if (port == 0) /* advertise what was bound */
+            port = listeners_port(b, a->name);
         eps[i].listener = (char *)a->name;
         eps[i].security_protocol = "PLAINTEXT";
         eps[i].host = a->host[0] ? (char *)a->host : hostname;
@@ -316,7 +211,7 @@ static void zk_connected(struct zk_client *zc, bool new_session, void *ctx)
     }
     LOG_INFO("ZooKeeper session established");
     b->registered = false;
-    metadata_session_lost(&b->md);
+    metadata_session_lost(b->md);
     controller_session_started(b->ctl);
     if (zk_kafka_create_top_level_paths(b->zk, paths_cb, b))
         LOG_WARN("cannot start the ZooKeeper set-up");
@@ -339,7 +234,7 @@ static void zk_expired(struct zk_client *zc, void *ctx)
     b->registered = false;
     LOG_WARN("the ZooKeeper session expired; opening a new one to register broker %d again",
              b->id);
-    metadata_session_lost(&b->md);
+    metadata_session_lost(b->md);
     controller_session_started(b->ctl);
 }
 
@@ -389,7 +284,7 @@ static void remove_stray_logs(struct broker *b)
     char **names = calloc((size_t)log_manager_count(b->logs) + 1, sizeof(char *));
     int32_t *ids = calloc((size_t)log_manager_count(b->logs) + 1, sizeof(int32_t));
     while (names && ids && (l = log_manager_next(b->logs, &it))) {
-        if (!metadata_topic(&b->md, l->topic)) {
+        if (!metadata_topic(b->md, l->topic)) {
             ids[n] = l->partition;
             names[n++] = strdup(l->topic);
         }
@@ -407,18 +302,20 @@ static void remove_stray_logs(struct broker *b)
 
 static void maybe_started(struct broker *b)
 {
-    if (b->phase != PHASE_STARTING || !b->md.loaded || !b->registered)
+    if (b->phase != PHASE_STARTING || !b->md->loaded || !b->registered)
         return;
     remove_stray_logs(b);
     partitions_sync(b, NULL, -1);
     b->phase = PHASE_RUNNING;
-    for (int i = 0; i < b->nlisteners; i++)
-        ev_io_start(b->loop, &b->listeners[i].io);
+    listeners_start(b);
     LOG_INFO("[gregord id=%d] started", b->id);
 }
 
-void broker_metadata_changed(struct broker *b, const char *topic, int32_t partition)
+/* The metadata cache changed (metadata_changed_fn): reconcile the hosted
+ * partitions, inform the controller, re-check waiting admin requests. */
+static void metadata_changed(void *ctx, const char *topic, int32_t partition)
 {
+    struct broker *b = ctx;
     if (b->phase == PHASE_STOPPING)
         return;
     partitions_sync(b, topic, partition);
@@ -434,7 +331,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     struct broker *b = w->data;
     (void)loop;
     (void)revents;
-    broker_stop(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    server_stop(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 static void reaper_cb(struct ev_loop *loop, ev_check *w, int revents)
@@ -449,7 +346,7 @@ static void reaper_cb(struct ev_loop *loop, ev_check *w, int revents)
     }
 }
 
-int broker_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
+int server_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
 {
     memset(b, 0, sizeof(*b));
     b->loop = loop;
@@ -457,12 +354,14 @@ int broker_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
     b->id = cfg->broker_id;
     b->epoch = -1;
     b->phase = PHASE_STARTING;
-    metadata_init(&b->md, b);
+    b->dispatch = api_dispatch;
     strmap_init(&b->parts);
     strmap_init(&b->auto_creating);
+    b->md = calloc(1, sizeof(*b->md));
     b->ctl = calloc(1, sizeof(*b->ctl));
-    if (!b->ctl)
+    if (!b->md || !b->ctl)
         return -1;
+    metadata_init(b->md, cfg, metadata_changed, b);
     controller_init(b->ctl, b);
     ev_signal_init(&b->sigterm, signal_cb, SIGTERM);
     ev_signal_init(&b->sigint, signal_cb, SIGINT);
@@ -473,7 +372,7 @@ int broker_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
     b->reaper.data = b;
     ev_check_start(loop, &b->reaper);
 
-    if (open_logs(b) || bind_listeners(b))
+    if (open_logs(b) || listeners_bind(b))
         return -1;
     LOG_INFO("connecting to ZooKeeper at %s", cfg->zookeeper_connect);
     if (zk_kafka_make_chroot(loop, cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms,
@@ -482,17 +381,13 @@ int broker_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
     return 0;
 }
 
-void broker_stop(struct broker *b, const char *why)
+void server_stop(struct broker *b, const char *why)
 {
     if (b->phase == PHASE_STOPPING)
         return;
     b->phase = PHASE_STOPPING;
     LOG_INFO("shutting down (%s)", why);
-    for (int i = 0; i < b->nlisteners; i++) {
-        ev_io_stop(b->loop, &b->listeners[i].io);
-        close(b->listeners[i].fd);
-    }
-    b->nlisteners = 0;
+    listeners_close(b);
     while (b->conns)
         conn_close(b->conns, NULL);
     partitions_clear(b);
@@ -501,6 +396,8 @@ void broker_stop(struct broker *b, const char *why)
     if (b->zk) {
         struct zk_client *zk = b->zk;
         b->zk = NULL;
+        if (b->md)
+            metadata_detach(b->md);
         zk_client_free(zk);
     }
     if (b->logs) {
@@ -515,13 +412,16 @@ void broker_stop(struct broker *b, const char *why)
     LOG_INFO("[gregord id=%d] shut down", b->id);
 }
 
-void broker_destroy(struct broker *b)
+void server_destroy(struct broker *b)
 {
     if (b->phase != PHASE_STOPPING)
-        broker_stop(b, "exit");
+        server_stop(b, "exit");
     reaper_cb(b->loop, &b->reaper, 0);
     ev_check_stop(b->loop, &b->reaper);
-    metadata_destroy(&b->md);
+    if (b->md) {
+        metadata_destroy(b->md);
+        free(b->md);
+    }
     if (b->ctl) {
         controller_destroy(b->ctl);
         free(b->ctl);

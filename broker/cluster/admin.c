@@ -3,7 +3,7 @@
  * follow Kafka's wording so people and scripts recognise them.
  */
 #define LOG_COMPONENT "admin"
-#include "broker/admin.h"
+#include "broker/cluster/admin.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/admin_assign.h"
-#include "broker/broker.h"
-#include "broker/errmap.h"
+#include "broker/cluster/admin_assign.h"
+#include "broker/core/broker.h"
+#include "broker/api/errmap.h"
 #include "broker/log/log_config.h"
-#include "broker/metadata.h"
+#include "broker/cluster/metadata.h"
 #include "broker/proto/proto_errors.h"
 #include "common/arena.h"
 #include "common/logger.h"
@@ -96,11 +96,11 @@ void admin_waits_check(struct broker *b)
 
 bool admin_topic_online(struct broker *b, const char *topic)
 {
-    struct metadata_topic *t = metadata_topic(&b->md, topic);
+    struct metadata_topic *t = metadata_topic(b->md, topic);
     if (!metadata_topic_ready(t) || t->nparts == 0)
         return false;
     for (int i = 0; i < t->nparts; i++)
-        if (!t->parts[i].has_state || !metadata_broker_alive(&b->md, t->parts[i].leader))
+        if (!t->parts[i].has_state || !metadata_broker_alive(b->md, t->parts[i].leader))
             return false;
     return true;
 }
@@ -168,8 +168,8 @@ static int fail(char *msg, size_t msgsz, int code, const char *fmt, ...)
 static int live_brokers(struct broker *b, int32_t *out, int max)
 {
     int n = 0;
-    for (int i = 0; i < b->md.nbrokers && n < max; i++)
-        out[n++] = b->md.brokers[i].id;
+    for (int i = 0; i < b->md->nbrokers && n < max; i++)
+        out[n++] = b->md->brokers[i].id;
     return n;
 }
 
@@ -180,13 +180,13 @@ static int check_topic_name(struct broker *b, const char *name, char *msg, size_
                     "Topic name \"%s\" is illegal: it must be 1 to 249 characters of ASCII "
                     "alphanumerics, '.', '_' and '-', and not \".\" or \"..\"",
                     name);
-    if (metadata_topic(&b->md, name))
+    if (metadata_topic(b->md, name))
         return fail(msg, msgsz, PROTO_ERR_TOPIC_ALREADY_EXISTS, "Topic '%s' already exists.",
                     name);
     /* Kafka's metric names turn '.' into '_', so such pairs collide. */
     size_t it = 0;
     const char *other;
-    while (strmap_next(&b->md.topics, &it, &other, NULL)) {
+    while (strmap_next(&b->md->topics, &it, &other, NULL)) {
         size_t n = strlen(name);
         if (strlen(other) != n)
             continue;
@@ -242,7 +242,7 @@ static int check_manual(struct broker *b, const struct admin_replicas *m, int32_
                     code = fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
                                 "Duplicate replica %d in the assignment of partition %d", id,
                                 m[i].partition);
-            if (!code && !metadata_broker_alive(&b->md, id))
+            if (!code && !metadata_broker_alive(b->md, id))
                 code = fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
                             "Unknown broker %d in the assignment of partition %d", id,
                             m[i].partition);
@@ -419,7 +419,7 @@ int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
                             bool validate_only, admin_done_fn done, void *ctx, char *msg,
                             size_t msgsz)
 {
-    struct metadata_topic *t = metadata_topic(&b->md, topic);
+    struct metadata_topic *t = metadata_topic(b->md, topic);
     if (!metadata_topic_ready(t))
         return fail(msg, msgsz, PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION,
                     "The topic '%s' does not exist.", topic);
@@ -495,7 +495,7 @@ static void delete_marked(int rc, const char *why, void *arg)
 int admin_delete_topic(struct broker *b, const char *topic, admin_done_fn done, void *ctx,
                        char *msg, size_t msgsz)
 {
-    if (!metadata_topic(&b->md, topic))
+    if (!metadata_topic(b->md, topic))
         return fail(msg, msgsz, PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION,
                     "This server does not host this topic-partition.");
     if (!b->cfg->delete_topic_enable)
@@ -528,7 +528,7 @@ static void auto_created(int16_t error, const char *message, void *ctx)
 
 void admin_auto_create(struct broker *b, const char *topic)
 {
-    if (!b->cfg->auto_create_topics_enable || metadata_topic(&b->md, topic) ||
+    if (!b->cfg->auto_create_topics_enable || metadata_topic(b->md, topic) ||
         strmap_get(&b->auto_creating, topic))
         return;
     struct admin_topic_spec spec = {.name = topic, .num_partitions = -1,

@@ -8,14 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "broker/admin.h"
-#include "broker/admin_request.h"
-#include "broker/broker.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
+#include "broker/cluster/admin.h"
+#include "broker/api/admin_request.h"
+#include "broker/core/broker.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
 #include "broker/proto/proto_create_topics.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 static bool created(struct admin_req *ar, const struct admin_item *it)
 {

@@ -7,7 +7,8 @@
  * sent: memory chunks go out with writev(2), record data with sendfile(2).
  * It does not decode bodies or run handlers: it parses the 4-byte size
  * prefix, checks it against socket.request.max.bytes, and hands each whole
- * frame to api_dispatch().
+ * frame to the broker's dispatch function (the API layer's api_dispatch,
+ * wired by server.c; net/ never calls up into api/).
  *
  * A malformed frame or a failed write closes this connection only; every
  * other client keeps being served.

@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/broker.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
+#include "broker/core/broker.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
 #include "broker/log/log_config.h"
-#include "broker/metadata.h"
+#include "broker/cluster/metadata.h"
 #include "broker/proto/proto_describe_configs.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 #include "common/config.h"
 
 enum { RESOURCE_TOPIC = 2, RESOURCE_BROKER = 4 };
@@ -68,7 +68,7 @@ static void describe_topic(struct request *req, const struct proto_DescribeConfi
 {
     struct broker *b = req->b;
     char *name = req_cstr(req, res->resource_name);
-    const struct metadata_topic *t = name ? metadata_topic(&b->md, name) : NULL;
+    const struct metadata_topic *t = name ? metadata_topic(b->md, name) : NULL;
     if (!metadata_topic_ready(t)) {
         out->error_code = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         out->error_message = proto_str_cstr("Topic does not exist");

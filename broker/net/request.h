@@ -25,7 +25,6 @@
 
 struct broker;
 struct conn;
-struct api;
 
 enum request_state {
     REQ_PENDING,     /* the handler has not finished */
@@ -39,7 +38,7 @@ struct request {
     uint8_t *frame;                 /* the frame after its size prefix; owned */
     size_t len;                     /* bytes in frame */
     struct proto_RequestHeader hdr; /* decoded header (client_id is a view into frame) */
-    const struct api *api;          /* the table entry handling it */
+    const void *api;                /* the API layer's table entry for it; opaque here */
     struct arena arena;             /* the decoded body and handler state */
     void *body;                     /* the decoded request, arena-owned */
     struct proto_out out;           /* the response */

@@ -7,15 +7,13 @@
  * dangling pointer.
  */
 #define LOG_COMPONENT "metadata"
-#include "broker/metadata.h"
+#include "broker/cluster/metadata.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/broker.h"
-#include "broker/broker_events.h"
 #include "common/err.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
@@ -77,10 +75,13 @@ static void free_topic(struct metadata_topic *t)
     free(t);
 }
 
-void metadata_init(struct metadata *md, struct broker *b)
+void metadata_init(struct metadata *md, const struct config *cfg, metadata_changed_fn changed,
+                   void *ctx)
 {
     memset(md, 0, sizeof(*md));
-    md->b = b;
+    md->cfg = cfg;
+    md->on_change = changed;
+    md->ctx = ctx;
     md->controller_id = -1;
     strmap_init(&md->topics);
 }
@@ -111,6 +112,16 @@ struct metadata_partition *metadata_partition(const struct metadata *md, const c
     if (!t || partition < 0 || partition >= t->nparts)
         return NULL;
     return &t->parts[partition];
+}
+
+const struct metadata_endpoint *metadata_endpoint(const struct metadata *md, int32_t id,
+                                                  const char *listener)
+{
+    const struct metadata_broker *mb = metadata_broker(md, id);
+    for (int i = 0; mb && i < mb->nep; i++)
+        if (!strcmp(mb->ep[i].listener, listener))
+            return &mb->ep[i];
+    return NULL;
 }
 
 const struct metadata_broker *metadata_broker(const struct metadata *md, int32_t id)
@@ -145,7 +156,7 @@ static void read_finished(struct metadata *md)
         md->loaded = true;
         LOG_INFO("metadata loaded: %d broker(s), %zu topic(s), controller %d", md->nbrokers,
                  md->topics.count, md->controller_id);
-        broker_metadata_changed(md->b, NULL, -1);
+        md->on_change(md->ctx, NULL, -1);
     }
 }
 
@@ -153,7 +164,7 @@ static void changed(struct metadata *md, const char *topic, int32_t partition)
 {
     md->generation++;
     if (md->loaded)
-        broker_metadata_changed(md->b, topic, partition);
+        md->on_change(md->ctx, topic, partition);
 }
 
 /* The armed-watch flag a context stands for, or NULL if its topic or
@@ -198,7 +209,7 @@ static void on_watch(int event, const char *path, void *arg)
     LOG_DEBUG("watch fired on %s (event %d)", path, event);
     if (flag)
         *flag = false;
-    if (event != ZK_EVENT_LOST && flag && c->md->b->zk)
+    if (event != ZK_EVENT_LOST && flag && c->md->zk)
         start_read(c->md, c->kind, c->topic, c->partition, false);
     free(c);
 }
@@ -296,7 +307,7 @@ static void add_topic(struct metadata *md, const char *name)
         free(t);
         return;
     }
-    log_config_from_broker(md->b->cfg, &t->log_config);
+    log_config_from_broker(md->cfg, &t->log_config);
     start_read(md, MD_CONFIG, name, -1, false);
     start_read(md, MD_ASSIGN, name, -1, false);
 }
@@ -341,7 +352,7 @@ out:
 
 static void apply_config(struct metadata *md, struct metadata_topic *t)
 {
-    log_config_from_broker(md->b->cfg, &t->log_config);
+    log_config_from_broker(md->cfg, &t->log_config);
     for (int i = 0; i < t->nconfig; i++) {
         char err[256];
         if (log_config_set(&t->log_config, t->config_keys[i], t->config_values[i], err,
@@ -545,7 +556,6 @@ static void exists_cb(int rc, const struct zk_stat *st, void *arg)
 static void start_read(struct metadata *md, enum md_kind kind, const char *topic,
                        int32_t partition, bool exists_only)
 {
-    struct broker *b = md->b;
     struct md_ctx *c = ctx_new(md, kind, topic, partition);
     bool *flag = c ? watch_flag(c) : NULL;
     if (!flag) {
@@ -569,14 +579,14 @@ static void start_read(struct metadata *md, enum md_kind kind, const char *topic
         snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic, partition);
     int rc = ZK_BADARGUMENTS;
     switch (kind) {
-    case MD_BROKERS: rc = zk_kafka_get_brokers(b->zk, wp, brokers_cb, c); break;
-    case MD_CONTROLLER: rc = zk_controller_get(b->zk, wp, controller_cb, c); break;
-    case MD_TOPICS: rc = zk_client_get_children(b->zk, "/brokers/topics", wp, topics_cb, c); break;
-    case MD_ASSIGN: rc = zk_topic_get_assignment(b->zk, topic, wp, assign_cb, c); break;
+    case MD_BROKERS: rc = zk_kafka_get_brokers(md->zk, wp, brokers_cb, c); break;
+    case MD_CONTROLLER: rc = zk_controller_get(md->zk, wp, controller_cb, c); break;
+    case MD_TOPICS: rc = zk_client_get_children(md->zk, "/brokers/topics", wp, topics_cb, c); break;
+    case MD_ASSIGN: rc = zk_topic_get_assignment(md->zk, topic, wp, assign_cb, c); break;
     case MD_CONFIG:
     case MD_STATE:
-        rc = exists_only ? zk_client_exists(b->zk, path, wp, exists_cb, c)
-                         : zk_client_get(b->zk, path, wp, kind == MD_CONFIG ? config_cb : state_cb,
+        rc = exists_only ? zk_client_exists(md->zk, path, wp, exists_cb, c)
+                         : zk_client_get(md->zk, path, wp, kind == MD_CONFIG ? config_cb : state_cb,
                                          c);
         break;
     }
@@ -597,6 +607,11 @@ void metadata_refresh_state(struct metadata *md, const char *topic, int32_t part
     start_read(md, MD_STATE, topic, partition, false);
 }
 
+void metadata_detach(struct metadata *md)
+{
+    md->zk = NULL;
+}
+
 void metadata_session_lost(struct metadata *md)
 {
     md->brokers_watch = md->controller_watch = md->topics_watch = false;
@@ -610,8 +625,9 @@ void metadata_session_lost(struct metadata *md)
     }
 }
 
-void metadata_load(struct metadata *md)
+void metadata_load(struct metadata *md, struct zk_client *zk)
 {
+    md->zk = zk;
     /* Hold a read open while the loads start, so one that completes at
      * once cannot declare the first load finished early. */
     read_started(md);

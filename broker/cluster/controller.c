@@ -2,15 +2,15 @@
  * Controller election and duties (see controller.h).
  */
 #define LOG_COMPONENT "controller"
-#include "broker/controller.h"
+#include "broker/cluster/controller.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/broker.h"
-#include "broker/metadata.h"
+#include "broker/core/broker.h"
+#include "broker/cluster/metadata.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
 #include "zk/zk_controller.h"
@@ -110,12 +110,12 @@ static void maybe_elect(struct controller *c)
     struct broker *b = c->b;
     if (!b->registered || c->active || c->electing)
         return;
-    if (b->md.controller_id == b->id && !c->reclaiming) {
+    if (b->md->controller_id == b->id && !c->reclaiming) {
         if (!zk_client_get(b->zk, "/controller", NULL, controller_read, c))
             c->reclaiming = true;
         return;
     }
-    if (b->md.controller_id != -1)
+    if (b->md->controller_id != -1)
         return;
     if (zk_controller_elect(b->zk, b->id, elected, c) == 0)
         c->electing = true;
@@ -144,7 +144,7 @@ static void state_written(int rc, int32_t version, const char *why, void *arg)
                  why ? ": " : "", why ? why : "");
     }
     /* Read back what is there now (ours, or whoever won the race). */
-    metadata_refresh_state(&c->b->md, w->topic, w->partition);
+    metadata_refresh_state(c->b->md, w->topic, w->partition);
     free(w);
 }
 
@@ -197,7 +197,7 @@ static bool in(const int32_t *v, int n, int32_t x)
 static void check_partition(struct controller *c, const struct metadata_topic *t,
                             const struct metadata_partition *mp)
 {
-    const struct metadata *md = &c->b->md;
+    const struct metadata *md = c->b->md;
     int32_t live[64], isr[64];
     int nlive = 0, nisr = 0;
     for (int i = 0; i < mp->nreplicas && nlive < 64; i++)
@@ -347,21 +347,21 @@ static void do_duties(struct controller *c, const char *topic, int32_t partition
             c->deletes_watch = true;
     }
     if (topic) {
-        const struct metadata_topic *t = metadata_topic(&b->md, topic);
+        const struct metadata_topic *t = metadata_topic(b->md, topic);
         if (t)
             check_topic(c, t, partition);
         return;
     }
     size_t it = 0;
     void *v;
-    while (strmap_next(&b->md.topics, &it, NULL, &v))
+    while (strmap_next(&b->md->topics, &it, NULL, &v))
         check_topic(c, v, -1);
 }
 
 void controller_metadata_changed(struct controller *c, const char *topic, int32_t partition)
 {
     struct broker *b = c->b;
-    if (c->active && b->md.controller_id != b->id && b->md.controller_id != -1)
+    if (c->active && b->md->controller_id != b->id && b->md->controller_id != -1)
         resign(c, "another broker holds /controller");
     maybe_elect(c);
     /* A change of brokers can affect any topic. */

@@ -2,14 +2,14 @@
  * Request lifetime (see request.h).
  */
 #define LOG_COMPONENT "request"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "broker/api.h"
-#include "broker/broker.h"
-#include "broker/conn.h"
+#include "broker/proto/proto_api.h"
+#include "broker/core/broker.h"
+#include "broker/net/conn.h"
 #include "common/logger.h"
 
 struct request *request_new(struct broker *b, struct conn *c, uint8_t *frame, size_t len)
@@ -72,7 +72,7 @@ void request_fail(struct request *req, const char *why)
 
 const char *request_describe(const struct request *req, char *buf, size_t bufsz)
 {
-    const char *name = req->api ? req->api->name : proto_api_name(req->hdr.request_api_key);
+    const char *name = proto_api_name(req->hdr.request_api_key);
     struct proto_str cid = req->hdr.client_id;
     snprintf(buf, bufsz, "%s v%d (correlation id %d) from client \"%.*s\" at %s",
              name ? name : "unknown API", req->hdr.request_api_version, req->hdr.correlation_id,

@@ -4,15 +4,15 @@
  * OFFSET_OUT_OF_RANGE. Whole segments below the new start are deleted.
  * With the leader as the only replica the answer needs no waiting.
  */
-#include "broker/broker.h"
-#include "broker/errmap.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
+#include "broker/core/broker.h"
+#include "broker/api/errmap.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
 #include "broker/log/log.h"
-#include "broker/partition.h"
+#include "broker/cluster/partition.h"
 #include "broker/proto/proto_delete_records.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 void handle_DeleteRecords(struct request *req)
 {

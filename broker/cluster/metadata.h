@@ -6,8 +6,9 @@
  * epoch and ISR (.../partitions/<p>/state).
  *
  * Owns the cached copies and the watches that refresh them. It decides
- * nothing: after every change it calls broker_metadata_changed(), which lets
- * the hosted partitions, the controller and waiting admin requests react.
+ * nothing: after every change it calls the change callback it was given
+ * (server.c passes one that lets the hosted partitions, the controller and
+ * waiting admin requests react); it never calls up into its users.
  * While the ZooKeeper session is lost the cache keeps its last contents, so
  * the broker goes on serving what it knew.
  */
@@ -20,7 +21,13 @@
 #include "broker/log/log_config.h"
 #include "common/strmap.h"
 
-struct broker;
+struct config;
+struct zk_client;
+
+/* Something changed: topic names the topic (NULL: the broker list, the
+ * controller, or the end of the first load) and partition the one partition
+ * whose state changed (-1: the whole topic). */
+typedef void (*metadata_changed_fn)(void *ctx, const char *topic, int32_t partition);
 
 struct metadata_endpoint {
     char *listener; /* listener name; owned */
@@ -64,7 +71,10 @@ struct metadata_topic {
 };
 
 struct metadata {
-    struct broker *b;                  /* owner */
+    const struct config *cfg;          /* broker defaults for topic configs; borrowed */
+    struct zk_client *zk;              /* the session reads go to; borrowed, NULL when detached */
+    metadata_changed_fn on_change;     /* called after every change */
+    void *ctx;                         /* its argument */
     struct strmap topics;              /* name -> struct metadata_topic */
     struct metadata_broker *brokers;   /* live brokers sorted by id; owned */
     int nbrokers;                      /* entries in brokers */
@@ -75,12 +85,17 @@ struct metadata {
     int64_t generation;                /* bumped by every change */
 };
 
-void metadata_init(struct metadata *md, struct broker *b);
+void metadata_init(struct metadata *md, const struct config *cfg, metadata_changed_fn changed,
+                   void *ctx);
 void metadata_destroy(struct metadata *md);
 
-/* (Re)reads everything from ZooKeeper and arms the watches that are not
- * armed (all of them after a new session). Call on every new session. */
-void metadata_load(struct metadata *md);
+/* (Re)reads everything from ZooKeeper through zk (borrowed until
+ * metadata_detach) and arms the watches that are not armed (all of them after
+ * a new session). Call on every new session. */
+void metadata_load(struct metadata *md, struct zk_client *zk);
+/* Stops using the ZooKeeper session (shutdown): watches that still fire
+ * re-read nothing. */
+void metadata_detach(struct metadata *md);
 /* The session expired: every watch is gone. */
 void metadata_session_lost(struct metadata *md);
 
@@ -93,6 +108,9 @@ static inline bool metadata_topic_ready(const struct metadata_topic *t)
 struct metadata_partition *metadata_partition(const struct metadata *md, const char *topic,
                                               int32_t partition);
 const struct metadata_broker *metadata_broker(const struct metadata *md, int32_t id);
+/* The advertised endpoint of broker id for listener name, or NULL. */
+const struct metadata_endpoint *metadata_endpoint(const struct metadata *md, int32_t id,
+                                                  const char *listener);
 bool metadata_broker_alive(const struct metadata *md, int32_t id);
 
 /* Re-reads one partition's state now (after this broker or the controller

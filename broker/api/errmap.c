@@ -1,7 +1,7 @@
 /*
  * gregor and ZooKeeper errors to Kafka error codes (see errmap.h).
  */
-#include "broker/errmap.h"
+#include "broker/api/errmap.h"
 
 #include "broker/proto/proto_errors.h"
 #include "common/err.h"

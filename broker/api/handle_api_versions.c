@@ -2,10 +2,10 @@
  * ApiVersions: the versions gregor serves, straight from the API table.
  * (Requests above our range are answered in api_dispatch().)
  */
-#include "broker/api.h"
-#include "broker/handlers.h"
+#include "broker/api/api.h"
+#include "broker/api/handlers.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 void handle_ApiVersions(struct request *req)
 {

@@ -2,16 +2,16 @@
  * Hosted partitions (see partition.h).
  */
 #define LOG_COMPONENT "partition"
-#include "broker/partition.h"
+#include "broker/cluster/partition.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/broker.h"
+#include "broker/core/broker.h"
 #include "broker/log/log_manager.h"
-#include "broker/metadata.h"
+#include "broker/cluster/metadata.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/logger.h"
@@ -176,10 +176,10 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
 
 void partitions_sync(struct broker *b, const char *topic, int32_t partition)
 {
-    if (b->id < 0 || !b->md.loaded)
+    if (b->id < 0 || !b->md->loaded)
         return;
     if (topic && partition >= 0) {
-        struct metadata_topic *t = metadata_topic(&b->md, topic);
+        struct metadata_topic *t = metadata_topic(b->md, topic);
         if (metadata_topic_ready(t) && partition < t->nparts)
             sync_one(b, t, &t->parts[partition]);
         return;
@@ -192,7 +192,7 @@ void partitions_sync(struct broker *b, const char *topic, int32_t partition)
     int ngone = 0;
     while (gone && strmap_next(&b->parts, &it, &key, &v)) {
         struct partition *p = v;
-        if ((!topic || !strcmp(topic, p->topic)) && !metadata_topic(&b->md, p->topic))
+        if ((!topic || !strcmp(topic, p->topic)) && !metadata_topic(b->md, p->topic))
             gone[ngone++] = strdup(key);
     }
     for (int i = 0; i < ngone; i++) {
@@ -205,13 +205,13 @@ void partitions_sync(struct broker *b, const char *topic, int32_t partition)
     }
     free(gone);
     if (topic) {
-        struct metadata_topic *t = metadata_topic(&b->md, topic);
+        struct metadata_topic *t = metadata_topic(b->md, topic);
         if (metadata_topic_ready(t))
             for (int i = 0; i < t->nparts; i++)
                 sync_one(b, t, &t->parts[i]);
         return;
     }
-    for (it = 0; strmap_next(&b->md.topics, &it, NULL, &v);) {
+    for (it = 0; strmap_next(&b->md->topics, &it, NULL, &v);) {
         struct metadata_topic *t = v;
         if (metadata_topic_ready(t))
             for (int i = 0; i < t->nparts; i++)

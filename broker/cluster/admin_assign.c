@@ -1,7 +1,7 @@
 /*
  * Kafka's rack-unaware replica assignment (see admin_assign.h).
  */
-#include "broker/admin_assign.h"
+#include "broker/cluster/admin_assign.h"
 
 #include <stdlib.h>
 #include <sys/random.h>

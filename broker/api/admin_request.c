@@ -1,14 +1,14 @@
 /*
  * Shared flow of the topic admin requests (see admin_request.h).
  */
-#include "broker/admin_request.h"
+#include "broker/api/admin_request.h"
 
 #include <string.h>
 
-#include "broker/broker.h"
-#include "broker/controller.h"
+#include "broker/core/broker.h"
+#include "broker/cluster/controller.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 #define PENDING (-2)
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "broker/admin.h"
+#include "broker/cluster/admin.h"
 #include "broker/proto/proto_str.h"
 
 struct request;

@@ -3,19 +3,19 @@
  * client's assignment or Kafka's), and answer once the new partitions have
  * leaders or timeout_ms passes.
  */
-#include "broker/admin.h"
-#include "broker/admin_request.h"
-#include "broker/broker.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
-#include "broker/metadata.h"
+#include "broker/cluster/admin.h"
+#include "broker/api/admin_request.h"
+#include "broker/core/broker.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
+#include "broker/cluster/metadata.h"
 #include "broker/proto/proto_create_partitions.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 
 static bool grown(struct admin_req *ar, const struct admin_item *it)
 {
-    const struct metadata_topic *t = metadata_topic(&ar->req->b->md, it->name);
+    const struct metadata_topic *t = metadata_topic(ar->req->b->md, it->name);
     return t && t->nparts >= it->count && admin_topic_online(ar->req->b, it->name);
 }
 
@@ -64,7 +64,7 @@ void handle_CreatePartitions(struct request *req)
             request_fail(req, "out of memory");
             return;
         }
-        const struct metadata_topic *t = metadata_topic(&req->b->md, it->name);
+        const struct metadata_topic *t = metadata_topic(req->b->md, it->name);
         for (int32_t k = 0; k < n; k++)
             manual[k] = (struct admin_replicas){(t ? t->nparts : 0) + k,
                                                 ct->assignments[k].broker_ids,

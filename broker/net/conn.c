@@ -9,7 +9,7 @@
  * sendfile, and a partial write waits for EV_WRITE.
  */
 #define LOG_COMPONENT "conn"
-#include "broker/conn.h"
+#include "broker/net/conn.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -21,9 +21,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "broker/api.h"
-#include "broker/broker.h"
-#include "broker/request.h"
+#include "broker/core/broker.h"
+#include "broker/net/request.h"
 #include "common/bytes.h"
 #include "common/logger.h"
 
@@ -157,7 +156,7 @@ static void frame_ready(struct conn *c, uint8_t *frame, size_t len)
         c->reading = false;
         update_io(c);
     }
-    api_dispatch(req);
+    c->b->dispatch(req);
 }
 
 /* Checks a size prefix. Returns false (and closes) if it is unacceptable. */

@@ -14,18 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "broker/admin.h"
-#include "broker/broker.h"
-#include "broker/conn.h"
-#include "broker/errmap.h"
-#include "broker/handler_util.h"
-#include "broker/handlers.h"
+#include "broker/cluster/admin.h"
+#include "broker/core/broker.h"
+#include "broker/net/conn.h"
+#include "broker/api/errmap.h"
+#include "broker/api/handler_util.h"
+#include "broker/api/handlers.h"
 #include "broker/log/log.h"
-#include "broker/metadata.h"
-#include "broker/partition.h"
+#include "broker/cluster/metadata.h"
+#include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_produce.h"
-#include "broker/request.h"
+#include "broker/net/request.h"
 #include "common/clock.h"
 #include "common/logger.h"
 
@@ -97,7 +97,7 @@ static int16_t append_one(struct request *req, const struct proto_ProduceRequest
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
     if (!p) {
-        if (err == PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION && !metadata_topic(&req->b->md, topic))
+        if (err == PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION && !metadata_topic(req->b->md, topic))
             admin_auto_create(req->b, topic);
         return err;
     }
@@ -108,7 +108,7 @@ static int16_t append_one(struct request *req, const struct proto_ProduceRequest
     if (log_batch_size(&h) < pd->records.len)
         return PROTO_ERR_INVALID_RECORD; /* v3+: exactly one batch per partition */
     if (r->acks == -1) {
-        const struct metadata_partition *mp = metadata_partition(&req->b->md, topic, pd->index);
+        const struct metadata_partition *mp = metadata_partition(req->b->md, topic, pd->index);
         if (mp && mp->nisr < p->log->config.min_insync_replicas)
             return PROTO_ERR_NOT_ENOUGH_REPLICAS;
     }
