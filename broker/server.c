@@ -105,8 +105,8 @@ static void registered_cb(int rc, int64_t epoch, const char *why, void *arg)
     char msg[512];
     if (rc) {
         snprintf(msg, sizeof(msg), "cannot register broker %d in ZooKeeper: %s%s%s", b->id,
-                 zk_client_strerror(rc), why ? ": " : "", why ? why : "");
-        if (rc == ZK_E_BROKER_ID_TAKEN)
+                 gr_strerror(rc), why ? ": " : "", why ? why : "");
+        if (rc == GR_E_BROKER_ID_TAKEN)
             fatal(b, msg);
         else
             LOG_WARN("%s; will retry on the next session", msg);
@@ -159,7 +159,7 @@ static void broker_id_cb(int rc, int32_t id, const char *why, void *arg)
 {
     struct broker *b = arg;
     if (rc) {
-        LOG_WARN("cannot generate a broker id: %s%s%s", zk_client_strerror(rc), why ? ": " : "",
+        LOG_WARN("cannot generate a broker id: %s%s%s", gr_strerror(rc), why ? ": " : "",
                  why ? why : "");
         return;
     }
@@ -172,7 +172,7 @@ static void cluster_id_cb(int rc, const char *cluster_id, const char *why, void 
 {
     struct broker *b = arg;
     if (rc) {
-        LOG_WARN("cannot read the cluster id: %s%s%s", zk_client_strerror(rc), why ? ": " : "",
+        LOG_WARN("cannot read the cluster id: %s%s%s", gr_strerror(rc), why ? ": " : "",
                  why ? why : "");
         return;
     }
@@ -191,7 +191,7 @@ static void paths_cb(int rc, const char *why, void *arg)
     struct broker *b = arg;
     char proposed[ZK_CLUSTER_ID_LEN + 1];
     if (rc) {
-        LOG_WARN("cannot create Kafka's top-level znodes: %s%s%s", zk_client_strerror(rc),
+        LOG_WARN("cannot create Kafka's top-level znodes: %s%s%s", gr_strerror(rc),
                  why ? ": " : "", why ? why : "");
         return;
     }
@@ -267,7 +267,7 @@ static void chroot_cb(int rc, const char *why, void *arg)
     struct broker *b = arg;
     if (rc)
         LOG_WARN("cannot make sure the chroot of zookeeper.connect exists: %s%s%s",
-                 zk_client_strerror(rc), why ? ": " : "", why ? why : "");
+                 gr_strerror(rc), why ? ": " : "", why ? why : "");
     if (b->phase == PHASE_STARTING)
         start_zk(b);
 }

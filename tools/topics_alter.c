@@ -30,9 +30,9 @@ static int alter_config(struct topics_zk *z, const struct topics_opts *o, const 
     struct zk_config cur;
     memset(&cur, 0, sizeof(cur));
     int rc = topics_zk_get(z, path, &data, &len, NULL);
-    if (rc != ZK_OK && rc != ZK_NONODE)
+    if (rc != GR_OK && rc != GR_E_NOENT)
         return topics_zk_error(path, rc);
-    if (rc == ZK_OK && zk_json_config_decode(data, len, &cur, why, sizeof(why))) {
+    if (rc == GR_OK && zk_json_config_decode(data, len, &cur, why, sizeof(why))) {
         free(data);
         zk_json_config_destroy(&cur);
         return topics_error("cannot read %s: %s", path, why);
@@ -68,12 +68,12 @@ static int alter_config(struct topics_zk *z, const struct topics_opts *o, const 
         status = topics_error("%s", why);
     } else {
         rc = topics_zk_set(z, path, json, strlen(json), ZK_ANY_VERSION);
-        if (rc == ZK_NONODE)
+        if (rc == GR_E_NOENT)
             rc = topics_zk_create(z, path, json, strlen(json));
         snprintf(entity, sizeof(entity), "topics/%s", t);
-        if (rc != ZK_OK)
+        if (rc != GR_OK)
             status = topics_zk_error(path, rc);
-        else if ((rc = topics_zk_config_changed(z, entity, why, sizeof(why))) != ZK_OK)
+        else if ((rc = topics_zk_config_changed(z, entity, why, sizeof(why))) != GR_OK)
             status = topics_error("%s", why);
         else
             printf("Updated config for topic %s.\n", t);
@@ -143,9 +143,9 @@ static int add_partitions(struct topics_zk *z, const struct topics_opts *o, cons
     char err[512];
     memset(&given, 0, sizeof(given));
     int rc = topics_assignment_read(z, t, &a, &version, err, sizeof(err));
-    if (rc == ZK_NONODE)
+    if (rc == GR_E_NOENT)
         return topics_error("The topic %s does not exist", t);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return topics_error("%s", err);
     int32_t *live = NULL;
     int nlive = 0, status = 0, have = a.n_partitions;
@@ -162,7 +162,7 @@ static int add_partitions(struct topics_zk *z, const struct topics_opts *o, cons
                               t, have, (int)o->partitions);
         goto out;
     }
-    if (topics_zk_broker_ids(z, &live, &nlive, err, sizeof(err)) != ZK_OK) {
+    if (topics_zk_broker_ids(z, &live, &nlive, err, sizeof(err)) != GR_OK) {
         status = topics_error("cannot list the live brokers: %s", err);
         goto out;
     }
@@ -209,11 +209,11 @@ static int add_partitions(struct topics_zk *z, const struct topics_opts *o, cons
     snprintf(path, sizeof(path), "/brokers/topics/%s", t);
     rc = topics_zk_set(z, path, json, strlen(json), version);
     free(json);
-    if (rc == ZK_BADVERSION)
+    if (rc == GR_E_ZK_BADVERSION)
         status = topics_error("the assignment of topic %s changed while partitions were being "
                               "added; nothing was changed, try again",
                               t);
-    else if (rc != ZK_OK)
+    else if (rc != GR_OK)
         status = topics_zk_error(path, rc);
     else
         printf("Adding partitions succeeded!\n");

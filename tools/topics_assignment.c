@@ -155,17 +155,17 @@ int topics_assignment_read(struct topics_zk *z, const char *topic, struct zk_top
     struct zk_stat st;
     memset(out, 0, sizeof(*out));
     int rc = topics_zk_get(z, path, &data, &len, &st);
-    if (rc != ZK_OK) {
-        snprintf(err, errsz, "cannot read %s: %s", path, zk_client_strerror(rc));
+    if (rc != GR_OK) {
+        snprintf(err, errsz, "cannot read %s: %s", path, gr_strerror(rc));
         return rc;
     }
     char why[256];
     if (zk_json_topic_decode(data, len, out, why, sizeof(why))) {
         snprintf(err, errsz, "cannot read %s: %s", path, why);
         free(data);
-        return ZK_E_BADJSON;
+        return GR_E_CORRUPT;
     }
     free(data);
     *zk_version = st.version;
-    return ZK_OK;
+    return GR_OK;
 }

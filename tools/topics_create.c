@@ -58,9 +58,9 @@ static enum existing check_existing(struct topics_zk *z, const char *t)
     char **all = NULL;
     int n = 0;
     int rc = topics_zk_children(z, "/brokers/topics", &all, &n);
-    if (rc == ZK_NONODE)
-        rc = ZK_OK;
-    if (rc != ZK_OK) {
+    if (rc == GR_E_NOENT)
+        rc = GR_OK;
+    if (rc != GR_OK) {
         topics_zk_error("cannot list /brokers/topics", rc);
         return FAILED;
     }
@@ -93,7 +93,7 @@ static int compute_assignment(struct topics_zk *z, const struct topics_opts *o,
     int32_t *brokers = NULL;
     int n = 0;
     int rc = topics_zk_broker_ids(z, &brokers, &n, err, sizeof(err));
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return topics_error("cannot list the live brokers: %s", err);
     rc = topics_assignment_compute(brokers, n, o->partitions, o->replication_factor, 0, -1, a, err,
                                    sizeof(err));
@@ -129,23 +129,23 @@ int topics_create(struct topics_zk *z, const struct topics_opts *o)
         goto out;
     if ((status = check_name(t)) != 0)
         goto out;
-    int rc = ZK_OK;
+    int rc = GR_OK;
     switch (check_existing(z, t)) {
     case FREE: rc = topics_zk_topic_create(z, t, &a, &cfg, err, sizeof(err)); break;
     case FAILED: status = 1; goto out;
-    case EXISTS: rc = ZK_E_TOPIC_EXISTS; break;
+    case EXISTS: rc = GR_E_TOPIC_EXISTS; break;
     case MARKED:
         if (!o->if_not_exists)
             status = topics_error("Topic '%s' is marked for deletion.", t);
         goto out;
     }
-    /* ZK_E_TOPIC_EXISTS also when another client created it meanwhile. */
-    if (rc == ZK_E_TOPIC_EXISTS) {
+    /* GR_E_TOPIC_EXISTS also when another client created it meanwhile. */
+    if (rc == GR_E_TOPIC_EXISTS) {
         if (!o->if_not_exists)
             status = topics_error("Topic '%s' already exists.", t);
         goto out;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         status = topics_error("%s", err);
         goto out;
     }

@@ -28,13 +28,13 @@ int topics_delete(struct topics_zk *z, const struct topics_opts *o)
         char path[512];
         snprintf(path, sizeof(path), "/admin/delete_topics/%s", t);
         int rc = topics_zk_create(z, path, NULL, 0);
-        if (rc == ZK_OK) {
+        if (rc == GR_OK) {
             printf("Topic %s is marked for deletion.\n", t);
             printf("Note: This will have no impact if delete.topic.enable is not set to true.\n");
-        } else if (rc == ZK_NODEEXISTS) {
+        } else if (rc == GR_E_EXISTS) {
             printf("Topic %s is already marked for deletion.\n", t);
         } else {
-            status = topics_error("Error while deleting topic %s (%s)", t, zk_client_strerror(rc));
+            status = topics_error("Error while deleting topic %s (%s)", t, gr_strerror(rc));
         }
     }
     topics_zk_free_names(names, n);

@@ -47,9 +47,9 @@ static int read_config(struct topics_zk *z, const char *t, struct zk_config *c)
     size_t len = 0;
     memset(c, 0, sizeof(*c));
     int rc = topics_zk_get(z, path, &data, &len, NULL);
-    if (rc == ZK_NONODE)
+    if (rc == GR_E_NOENT)
         return 0;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return topics_zk_error(path, rc);
     rc = zk_json_config_decode(data, len, c, why, sizeof(why));
     free(data);
@@ -72,9 +72,9 @@ static int read_state(struct topics_zk *z, const char *t, int32_t p, struct zk_p
     memset(st, 0, sizeof(*st));
     st->leader = -1;
     int rc = topics_zk_get(z, path, &data, &len, NULL);
-    if (rc == ZK_NONODE)
+    if (rc == GR_E_NOENT)
         return 0;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return topics_zk_error(path, rc);
     rc = zk_json_partition_state_decode(data, len, st, why, sizeof(why));
     free(data);
@@ -140,11 +140,11 @@ static int describe_one(struct topics_zk *z, const struct topics_opts *o, const 
     int32_t version;
     char err[512];
     int rc = topics_assignment_read(z, t, &a, &version, err, sizeof(err));
-    if (rc == ZK_NONODE) { /* deleted since the listing */
+    if (rc == GR_E_NOENT) { /* deleted since the listing */
         printf("Topic %s doesn't exist!\n", t);
         return 0;
     }
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return topics_error("%s", err);
     bool marked = topics_marked_for_deletion(z, t);
     bool describe_configs = !o->unavailable && !o->under_replicated;
@@ -188,7 +188,7 @@ int topics_describe(struct topics_zk *z, const struct topics_opts *o)
     char err[512];
     if (!(status = topics_ensure_exist(o, n))) {
         int rc = topics_zk_broker_ids(z, &live.ids, &live.n, err, sizeof(err));
-        if (rc != ZK_OK)
+        if (rc != GR_OK)
             status = topics_error("cannot list the live brokers: %s", err);
     }
     for (int i = 0; !status && i < n; i++)

@@ -29,7 +29,7 @@ int topics_error(const char *fmt, ...)
 
 int topics_zk_error(const char *what, int rc)
 {
-    return topics_error("%s: %s", what, zk_client_strerror(rc));
+    return topics_error("%s: %s", what, gr_strerror(rc));
 }
 
 bool topics_is_internal(const char *topic)
@@ -41,7 +41,7 @@ bool topics_marked_for_deletion(struct topics_zk *z, const char *topic)
 {
     char path[512];
     snprintf(path, sizeof(path), "/admin/delete_topics/%s", topic);
-    return topics_zk_exists(z, path) == ZK_OK;
+    return topics_zk_exists(z, path) == GR_OK;
 }
 
 /* Kafka's IncludeList rewrite: trim, ',' -> '|', drop spaces and leading or
@@ -78,9 +78,9 @@ int topics_select(struct topics_zk *z, const struct topics_opts *o, char ***name
     char **all = NULL;
     int nall = 0;
     int rc = topics_zk_children(z, "/brokers/topics", &all, &nall);
-    if (rc == ZK_NONODE) /* a ZooKeeper no broker has used yet */
-        rc = ZK_OK, all = NULL, nall = 0;
-    if (rc != ZK_OK)
+    if (rc == GR_E_NOENT) /* a ZooKeeper no broker has used yet */
+        rc = GR_OK, all = NULL, nall = 0;
+    if (rc != GR_OK)
         return topics_zk_error("cannot list /brokers/topics", rc);
     regex_t re;
     if (o->topic && compile_filter(o->topic, &re)) {

@@ -4,7 +4,7 @@
  * Every call allocates a `struct call`, issues one request with it as the
  * context and runs the loop until the callback marks it done or the deadline
  * passes. A call abandoned at its deadline stays allocated: the client still
- * owes it a callback (at the latest with ZK_CLOSING from zk_client_free()),
+ * owes it a callback (at the latest with GR_E_CLOSING from zk_client_free()),
  * and that callback frees it.
  */
 #include "tools/topics_zk.h"
@@ -65,7 +65,7 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
     *(bool *)w->data = true;
 }
 
-/* Runs z's loop until c is done; ZK_OPERATIONTIMEOUT (and c is abandoned)
+/* Runs z's loop until c is done; GR_E_TIMEOUT (and c is abandoned)
  * if that takes longer than TOPICS_ZK_REQUEST_TIMEOUT_MS. On any other
  * outcome the caller owns c again. */
 static int call_wait(struct topics_zk *z, struct call *c)
@@ -80,7 +80,7 @@ static int call_wait(struct topics_zk *z, struct call *c)
     ev_timer_stop(z->loop, &deadline);
     if (!c->done) {
         c->abandoned = true;
-        return ZK_OPERATIONTIMEOUT;
+        return GR_E_TIMEOUT;
     }
     return c->rc;
 }
@@ -162,14 +162,14 @@ static void got_data(int rc, const char *data, size_t len, const struct zk_stat 
     struct call *c = ctx;
     if (call_finish(c, rc))
         return;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return;
     c->stat = *st;
     c->len = len;
     if (data) {
         c->data = malloc(len + 1);
         if (!c->data) {
-            c->rc = ZK_E_NOMEM;
+            c->rc = GR_E_NOMEM;
             return;
         }
         memcpy(c->data, data, len);
@@ -182,11 +182,11 @@ int topics_zk_get(struct topics_zk *z, const char *path, char **data, size_t *le
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     int rc = zk_client_get(z->zc, path, NULL, got_data, c);
-    if (rc == ZK_OK && (rc = call_wait(z, c)) == ZK_OPERATIONTIMEOUT)
+    if (rc == GR_OK && (rc = call_wait(z, c)) == GR_E_TIMEOUT)
         return rc;
-    if (rc == ZK_OK) {
+    if (rc == GR_OK) {
         *data = c->data;
         *len = c->len;
         if (st)
@@ -209,16 +209,16 @@ static void got_children(int rc, const char *const *names, int n, const struct z
     struct call *c = ctx;
     if (call_finish(c, rc))
         return;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return;
     c->names = calloc(n > 0 ? (size_t)n : 1, sizeof(char *));
     if (!c->names) {
-        c->rc = ZK_E_NOMEM;
+        c->rc = GR_E_NOMEM;
         return;
     }
     for (c->n = 0; c->n < n; c->n++) {
         if (!(c->names[c->n] = strdup(names[c->n]))) {
-            c->rc = ZK_E_NOMEM;
+            c->rc = GR_E_NOMEM;
             return;
         }
     }
@@ -229,11 +229,11 @@ int topics_zk_children(struct topics_zk *z, const char *path, char ***names, int
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     int rc = zk_client_get_children(z->zc, path, NULL, got_children, c);
-    if (rc == ZK_OK && (rc = call_wait(z, c)) == ZK_OPERATIONTIMEOUT)
+    if (rc == GR_OK && (rc = call_wait(z, c)) == GR_E_TIMEOUT)
         return rc;
-    if (rc == ZK_OK) {
+    if (rc == GR_OK) {
         *names = c->names;
         *n = c->n;
         c->names = NULL;
@@ -268,7 +268,7 @@ static void got_created(int rc, const char *path, const struct zk_stat *st, void
 /* Waits for c after its request was issued with outcome rc; frees c. */
 static int finish_simple(struct topics_zk *z, struct call *c, int rc)
 {
-    if (rc == ZK_OK && (rc = call_wait(z, c)) == ZK_OPERATIONTIMEOUT)
+    if (rc == GR_OK && (rc = call_wait(z, c)) == GR_E_TIMEOUT)
         return rc;
     call_free(c);
     return rc;
@@ -278,7 +278,7 @@ int topics_zk_exists(struct topics_zk *z, const char *path)
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     return finish_simple(z, c, zk_client_exists(z->zc, path, NULL, got_stat, c));
 }
 
@@ -286,7 +286,7 @@ int topics_zk_create(struct topics_zk *z, const char *path, const char *data, si
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     return finish_simple(z, c, zk_client_create_recursive(z->zc, path, data, len, got_created, c));
 }
 
@@ -294,7 +294,7 @@ int topics_zk_set(struct topics_zk *z, const char *path, const char *data, size_
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     return finish_simple(z, c, zk_client_set(z->zc, path, data, len, version, got_stat, c));
 }
 
@@ -317,10 +317,10 @@ static void got_path(int rc, const char *path, const char *why, void *ctx)
 /* finish_simple() that also hands back the module's sentence. */
 static int finish_why(struct topics_zk *z, struct call *c, int rc, char *why, size_t whysz)
 {
-    if (rc == ZK_OK && (rc = call_wait(z, c)) == ZK_OPERATIONTIMEOUT)
+    if (rc == GR_OK && (rc = call_wait(z, c)) == GR_E_TIMEOUT)
         return rc;
     if (why)
-        snprintf(why, whysz, "%s", c->why[0] ? c->why : zk_client_strerror(rc));
+        snprintf(why, whysz, "%s", c->why[0] ? c->why : gr_strerror(rc));
     call_free(c);
     return rc;
 }
@@ -331,7 +331,7 @@ int topics_zk_topic_create(struct topics_zk *z, const char *topic,
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     return finish_why(z, c, zk_topic_create(z->zc, topic, a, cfg, got_done, c), why, whysz);
 }
 
@@ -339,7 +339,7 @@ int topics_zk_config_changed(struct topics_zk *z, const char *entity_path, char 
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     return finish_why(z, c,
                       zk_kafka_create_config_change_notification(z->zc, entity_path, got_path, c),
                       why, whysz);
@@ -352,11 +352,11 @@ static void got_brokers(int rc, const struct zk_kafka_broker *brokers, int n, co
     if (call_finish(c, rc))
         return;
     snprintf(c->why, sizeof(c->why), "%s", why ? why : "");
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return;
     c->ids = calloc(n > 0 ? (size_t)n : 1, sizeof(int32_t));
     if (!c->ids) {
-        c->rc = ZK_E_NOMEM;
+        c->rc = GR_E_NOMEM;
         return;
     }
     for (c->n = 0; c->n < n; c->n++)
@@ -367,16 +367,16 @@ int topics_zk_broker_ids(struct topics_zk *z, int32_t **ids, int *n, char *why, 
 {
     struct call *c = call_new();
     if (!c)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     int rc = zk_kafka_get_brokers(z->zc, NULL, got_brokers, c);
-    if (rc == ZK_OK && (rc = call_wait(z, c)) == ZK_OPERATIONTIMEOUT)
+    if (rc == GR_OK && (rc = call_wait(z, c)) == GR_E_TIMEOUT)
         return rc;
-    if (rc == ZK_OK) {
+    if (rc == GR_OK) {
         *ids = c->ids;
         *n = c->n;
         c->ids = NULL;
     } else if (why) {
-        snprintf(why, whysz, "%s", c->why[0] ? c->why : zk_client_strerror(rc));
+        snprintf(why, whysz, "%s", c->why[0] ? c->why : gr_strerror(rc));
     }
     c->n = 0;
     call_free(c);

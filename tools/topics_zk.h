@@ -42,18 +42,18 @@ void topics_zk_close(struct topics_zk *z);
 /* The underlying client, for the zk/ modules' own operations (borrowed). */
 struct zk_client *topics_zk_client(struct topics_zk *z);
 
-/* Reads path. On ZK_OK *data is a new NUL-terminated copy (NULL for a znode
+/* Reads path. On GR_OK *data is a new NUL-terminated copy (NULL for a znode
  * without data), *len its length and *st (may be NULL) its stat. */
 int topics_zk_get(struct topics_zk *z, const char *path, char **data, size_t *len,
                   struct zk_stat *st);
-/* Lists path's children, sorted by strcmp. On ZK_OK *names is a new array of
+/* Lists path's children, sorted by strcmp. On GR_OK *names is a new array of
  * *n new strings; free with topics_zk_free_names(). */
 int topics_zk_children(struct topics_zk *z, const char *path, char ***names, int *n);
 void topics_zk_free_names(char **names, int n);
-/* ZK_OK if path exists, ZK_NONODE if not, another code on failure. */
+/* GR_OK if path exists, GR_E_NOENT if not, another code on failure. */
 int topics_zk_exists(struct topics_zk *z, const char *path);
 /* Creates a persistent path with data (borrowed, may be NULL) and any
- * missing parents; ZK_NODEEXISTS if path exists. */
+ * missing parents; GR_E_EXISTS if path exists. */
 int topics_zk_create(struct topics_zk *z, const char *path, const char *data, size_t len);
 /* Replaces path's data if its version still is version (compare-and-set). */
 int topics_zk_set(struct topics_zk *z, const char *path, const char *data, size_t len, int version);

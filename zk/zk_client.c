@@ -47,24 +47,31 @@
 #define ZK_MULTI_MAX_OPS 1000
 
 /* zk_client.h promises ZooKeeper's numbers. */
-#define ZK_SAME(x) _Static_assert((int)ZK_##x == (int)Z##x, "zk_rc must mirror ZOO_ERRORS")
-ZK_SAME(SYSTEMERROR);
-ZK_SAME(RUNTIMEINCONSISTENCY);
-ZK_SAME(CONNECTIONLOSS);
-ZK_SAME(MARSHALLINGERROR);
-ZK_SAME(OPERATIONTIMEOUT);
-ZK_SAME(BADARGUMENTS);
-ZK_SAME(INVALIDSTATE);
-ZK_SAME(NONODE);
-ZK_SAME(NOAUTH);
-ZK_SAME(BADVERSION);
-ZK_SAME(NOCHILDRENFOREPHEMERALS);
-ZK_SAME(NODEEXISTS);
-ZK_SAME(NOTEMPTY);
-ZK_SAME(SESSIONEXPIRED);
-ZK_SAME(CLOSING);
-ZK_SAME(SESSIONMOVED);
-#undef ZK_SAME
+/* ZooKeeper's result as gregor's (see zk_client.h): the one place a
+ * ZOO_ERRORS number is turned into the program's error space. */
+static int gr_from_zoo(int zrc)
+{
+    switch (zrc) {
+    case ZOK: return GR_OK;
+    case ZNONODE: return GR_E_NOENT;
+    case ZNODEEXISTS: return GR_E_EXISTS;
+    case ZOPERATIONTIMEOUT: return GR_E_TIMEOUT;
+    case ZBADARGUMENTS: return GR_E_INVALID;
+    case ZINVALIDSTATE: return GR_E_STATE;
+    case ZCLOSING: return GR_E_CLOSING;
+    case ZCONNECTIONLOSS: return GR_E_ZK_CONNLOSS;
+    case ZSESSIONEXPIRED: return GR_E_ZK_EXPIRED;
+    case ZBADVERSION: return GR_E_ZK_BADVERSION;
+    case ZNOTEMPTY: return GR_E_ZK_NOTEMPTY;
+    case ZRUNTIMEINCONSISTENCY: return GR_E_ZK_ROLLEDBACK;
+    case ZNOAUTH: return GR_E_ZK_NOAUTH;
+    case ZMARSHALLINGERROR: return GR_E_ZK_MARSHALLING;
+    case ZSESSIONMOVED: return GR_E_ZK_SESSIONMOVED;
+    case ZNOCHILDRENFOREPHEMERALS: return GR_E_ZK_EPHEMERAL_PARENT;
+    case ZSYSTEMERROR:
+    default: return GR_E_ZK_SYSTEM;
+    }
+}
 
 enum zk_req_kind {
     ZK_REQ_CREATE,
@@ -157,18 +164,6 @@ static void client_settle(struct zk_client *zc);
 static void client_destroy(struct zk_client *zc);
 
 /* ---- small helpers ------------------------------------------------------- */
-
-const char *zk_client_strerror(int rc)
-{
-    switch (rc) {
-    case ZK_E_NOMEM: return "out of memory";
-    case ZK_E_BADJSON: return "malformed znode contents";
-    case ZK_E_CONTROLLER_MOVED: return "controller moved (controller epoch changed)";
-    case ZK_E_TOPIC_EXISTS: return "topic already exists";
-    case ZK_E_BROKER_ID_TAKEN: return "broker id is registered by another broker";
-    default: return zerror(rc);
-    }
-}
 
 static void client_enter(struct zk_client *zc)
 {
@@ -351,21 +346,22 @@ static struct zk_req *req_new(struct zk_client *zc, enum zk_req_kind kind, const
 static int req_attach_watch(struct zk_req *r, const struct zk_watcher *w)
 {
     if (!w || !w->fn)
-        return ZK_OK;
+        return GR_OK;
     r->watch = calloc(1, sizeof(*r->watch));
     if (!r->watch)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     r->watch->zc = r->zc;
     r->watch->fn = w->fn;
     r->watch->ctx = w->ctx;
-    return ZK_OK;
+    return GR_OK;
 }
 
 /* The rc the owner sees: ZCLOSING while an expired handle is being closed
  * means the session expired, not that the owner freed the client. */
-static int req_rc(const struct zk_req *r, int rc)
+static int req_rc(const struct zk_req *r, int zrc)
 {
-    return rc == ZCLOSING && r->zc->reaping ? ZSESSIONEXPIRED : rc;
+    int rc = gr_from_zoo(zrc);
+    return rc == GR_E_CLOSING && r->zc->reaping ? GR_E_ZK_EXPIRED : rc;
 }
 
 /* Moves the request's watch to zc->watches if the library activated it;
@@ -442,7 +438,7 @@ static void on_create(int rc, const char *value, const struct Stat *stat, const 
     struct zk_stat st;
     rc = req_rc(r, rc);
     req_unlink(r);
-    r->cb.create(rc, rc == ZOK ? value : NULL, rc == ZOK ? stat_from(&st, stat) : NULL, r->ctx);
+    r->cb.create(rc, rc == GR_OK ? value : NULL, rc == GR_OK ? stat_from(&st, stat) : NULL, r->ctx);
     req_free(r);
 }
 
@@ -462,8 +458,8 @@ static void on_stat(int rc, const struct Stat *stat, const void *data)
     rc = req_rc(r, rc);
     req_unlink(r);
     if (r->kind == ZK_REQ_EXISTS)
-        req_settle_watch(r, rc == ZOK || rc == ZNONODE);
-    r->cb.stat(rc, rc == ZOK ? stat_from(&st, stat) : NULL, r->ctx);
+        req_settle_watch(r, rc == GR_OK || rc == GR_E_NOENT);
+    r->cb.stat(rc, rc == GR_OK ? stat_from(&st, stat) : NULL, r->ctx);
     req_free(r);
 }
 
@@ -474,10 +470,10 @@ static void on_data(int rc, const char *value, int value_len, const struct Stat 
     struct zk_stat st;
     rc = req_rc(r, rc);
     req_unlink(r);
-    req_settle_watch(r, rc == ZOK);
-    bool has = rc == ZOK && value && value_len > 0;
+    req_settle_watch(r, rc == GR_OK);
+    bool has = rc == GR_OK && value && value_len > 0;
     r->cb.data(rc, has ? value : NULL, has ? (size_t)value_len : 0,
-               rc == ZOK ? stat_from(&st, stat) : NULL, r->ctx);
+               rc == GR_OK ? stat_from(&st, stat) : NULL, r->ctx);
     req_free(r);
 }
 
@@ -488,10 +484,10 @@ static void on_children(int rc, const struct String_vector *strings, const struc
     struct zk_stat st;
     rc = req_rc(r, rc);
     req_unlink(r);
-    req_settle_watch(r, rc == ZOK);
-    bool has = rc == ZOK && strings;
+    req_settle_watch(r, rc == GR_OK);
+    bool has = rc == GR_OK && strings;
     r->cb.children(rc, has ? (const char *const *)strings->data : NULL, has ? strings->count : 0,
-                   rc == ZOK ? stat_from(&st, stat) : NULL, r->ctx);
+                   rc == GR_OK ? stat_from(&st, stat) : NULL, r->ctx);
     req_free(r);
 }
 
@@ -507,13 +503,13 @@ static void on_multi(int rc, const void *data)
         /* Connection-level failures never reach the per-op results. When an
          * op fails the server reports OK for the ops before it, although
          * they were rolled back with the rest: say so. */
-        if (rc == ZCONNECTIONLOSS || rc == ZSESSIONEXPIRED || rc == ZCLOSING)
+        if (rc == GR_E_ZK_CONNLOSS || rc == GR_E_ZK_EXPIRED || rc == GR_E_CLOSING)
             o->rc = rc;
-        else if (rc != ZOK && m->zres[i].err == ZOK)
-            o->rc = ZRUNTIMEINCONSISTENCY;
+        else if (rc != GR_OK && m->zres[i].err == ZOK)
+            o->rc = GR_E_ZK_ROLLEDBACK;
         else
             o->rc = req_rc(r, m->zres[i].err);
-        if (o->rc != ZOK)
+        if (o->rc != GR_OK)
             continue;
         if (m->ops[i].type == ZK_OP_CREATE)
             o->path = m->zres[i].value;
@@ -530,8 +526,8 @@ static int create_mode(int flags)
            ((flags & ZK_SEQUENTIAL) ? ZOO_SEQUENCE : 0);
 }
 
-/* Hands the request to the library. Returns its synchronous result; on ZOK
- * the library owes the completion. */
+/* Hands the request to the library. Returns its synchronous result (as
+ * gregor's); on GR_OK the library owes the completion. */
 static int req_submit(struct zk_req *r)
 {
     zhandle_t *zh = r->zc->zh;
@@ -561,7 +557,7 @@ static int req_submit(struct zk_req *r)
         struct zk_multi_state *m = &r->multi;
         zoo_op_t *zops = calloc((size_t)m->n, sizeof(*zops));
         if (!zops)
-            return ZK_E_NOMEM;
+            return GR_E_NOMEM;
         for (int i = 0; i < m->n; i++) {
             const struct zk_op *o = &m->ops[i];
             int ol = o->data ? (int)o->len : -1;
@@ -587,7 +583,7 @@ static int req_submit(struct zk_req *r)
     }
     if (rc == ZOK)
         r->sent = true;
-    return rc;
+    return gr_from_zoo(rc);
 }
 
 /* Calls a request's callback with rc without the library (it never had it,
@@ -633,7 +629,7 @@ static int req_start(struct zk_client *zc, struct zk_req *r)
         }
         client_kick(zc);
     }
-    return ZK_OK;
+    return GR_OK;
 }
 
 /* Sends every request that waited for a connection, oldest first. */
@@ -751,9 +747,9 @@ static int client_open(struct zk_client *zc, char *errstr, size_t errsz)
         if (errstr && errsz)
             snprintf(errstr, errsz, "cannot use ZooKeeper connect string \"%s\": %s", zc->connect,
                      e ? strerror(e) : "invalid");
-        return ZK_SYSTEMERROR;
+        return GR_E_ZK_SYSTEM;
     }
-    return ZK_OK;
+    return GR_OK;
 }
 
 /* Replaces an expired handle: close it, fail what waited for it, report. */
@@ -772,10 +768,10 @@ static void client_replace_session(struct zk_client *zc)
     }
     zc->down_since = ev_now(zc->loop);
     char why[256];
-    if (client_open(zc, why, sizeof(why)) != ZK_OK)
+    if (client_open(zc, why, sizeof(why)) != GR_OK)
         LOG_ERROR("%s; retrying", why);
     nag_start(zc);
-    client_fail_unsent(zc, ZK_SESSIONEXPIRED, false);
+    client_fail_unsent(zc, GR_E_ZK_EXPIRED, false);
     watches_lose_all(zc);
     if (zc->cb.expired && !zc->free_requested)
         zc->cb.expired(zc, zc->ctx);
@@ -861,7 +857,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     client_enter(zc);
     if (!zc->zh && !zc->free_requested) {
         char why[256];
-        if (client_open(zc, why, sizeof(why)) != ZK_OK)
+        if (client_open(zc, why, sizeof(why)) != GR_OK)
             LOG_DEBUG("%s; retrying", why);
     }
     client_settle(zc);
@@ -933,7 +929,7 @@ struct zk_client *zk_client_new(struct ev_loop *loop, const struct zk_client_con
     ev_timer_init(&zc->nag, nag_cb, 0., 0.);
     ev_timer_init(&zc->connect_deadline, connect_deadline_cb, zc->connection_timeout_ms / 1000.0,
                   0.);
-    if (client_open(zc, errstr, errsz) != ZK_OK) {
+    if (client_open(zc, errstr, errsz) != GR_OK) {
         free(zc->connect);
         free(zc);
         return NULL;
@@ -960,7 +956,7 @@ static void client_destroy(struct zk_client *zc)
         zc->connected = false;
         zookeeper_close(zh);
     }
-    client_fail_unsent(zc, ZK_CLOSING, true);
+    client_fail_unsent(zc, GR_E_CLOSING, true);
     watches_lose_all(zc);
     free(zc->connect);
     free(zc);
@@ -998,21 +994,21 @@ const char *zk_client_connect_string(const struct zk_client *zc)
 int zk_client_session_credentials(const struct zk_client *zc, int64_t *id, char passwd[16])
 {
     if (!zc->zh || !zc->session_id)
-        return ZK_INVALIDSTATE;
+        return GR_E_STATE;
     const clientid_t *cid = zoo_client_id(zc->zh);
     *id = cid->client_id;
     memcpy(passwd, cid->passwd, 16);
-    return ZK_OK;
+    return GR_OK;
 }
 
 /* The common start of every request: refuse while closing, check the path. */
 static int req_precheck(struct zk_client *zc, const char *path, bool sequential, const void *cb)
 {
     if (zc->free_requested)
-        return ZK_CLOSING;
+        return GR_E_CLOSING;
     if (!cb || !path_valid(path, sequential))
-        return ZK_BADARGUMENTS;
-    return ZK_OK;
+        return GR_E_INVALID;
+    return GR_OK;
 }
 
 int zk_client_create(struct zk_client *zc, const char *path, const char *data, size_t len,
@@ -1022,10 +1018,10 @@ int zk_client_create(struct zk_client *zc, const char *path, const char *data, s
     if (rc)
         return rc;
     if (flags & ~(ZK_EPHEMERAL | ZK_SEQUENTIAL) || len > INT32_MAX)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct zk_req *r = req_new(zc, ZK_REQ_CREATE, path, data, len, ctx);
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     r->flags = flags;
     r->cb.create = cb;
     return req_start(zc, r);
@@ -1038,7 +1034,7 @@ int zk_client_delete(struct zk_client *zc, const char *path, int version, zk_voi
         return rc;
     struct zk_req *r = req_new(zc, ZK_REQ_DELETE, path, NULL, 0, ctx);
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     r->version = version;
     r->cb.done = cb;
     return req_start(zc, r);
@@ -1051,10 +1047,10 @@ int zk_client_set(struct zk_client *zc, const char *path, const char *data, size
     if (rc)
         return rc;
     if (len > INT32_MAX)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct zk_req *r = req_new(zc, ZK_REQ_SET, path, data, len, ctx);
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     r->version = version;
     r->cb.stat = cb;
     return req_start(zc, r);
@@ -1065,13 +1061,13 @@ static int read_start(struct zk_client *zc, enum zk_req_kind kind, const char *p
 {
     struct zk_req *r = req_new(zc, kind, path, NULL, 0, ctx);
     if (!r)
-        return ZK_E_NOMEM;
-    if (req_attach_watch(r, watch) != ZK_OK) {
+        return GR_E_NOMEM;
+    if (req_attach_watch(r, watch) != GR_OK) {
         req_free(r);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     *out = r;
-    return ZK_OK;
+    return GR_OK;
 }
 
 int zk_client_get(struct zk_client *zc, const char *path, const struct zk_watcher *watch,
@@ -1079,7 +1075,7 @@ int zk_client_get(struct zk_client *zc, const char *path, const struct zk_watche
 {
     struct zk_req *r;
     int rc = req_precheck(zc, path, false, (const void *)cb);
-    if (rc || (rc = read_start(zc, ZK_REQ_GET, path, watch, ctx, &r)) != ZK_OK)
+    if (rc || (rc = read_start(zc, ZK_REQ_GET, path, watch, ctx, &r)) != GR_OK)
         return rc;
     r->cb.data = cb;
     return req_start(zc, r);
@@ -1090,7 +1086,7 @@ int zk_client_get_children(struct zk_client *zc, const char *path, const struct 
 {
     struct zk_req *r;
     int rc = req_precheck(zc, path, false, (const void *)cb);
-    if (rc || (rc = read_start(zc, ZK_REQ_CHILDREN, path, watch, ctx, &r)) != ZK_OK)
+    if (rc || (rc = read_start(zc, ZK_REQ_CHILDREN, path, watch, ctx, &r)) != GR_OK)
         return rc;
     r->cb.children = cb;
     return req_start(zc, r);
@@ -1101,7 +1097,7 @@ int zk_client_exists(struct zk_client *zc, const char *path, const struct zk_wat
 {
     struct zk_req *r;
     int rc = req_precheck(zc, path, false, (const void *)cb);
-    if (rc || (rc = read_start(zc, ZK_REQ_EXISTS, path, watch, ctx, &r)) != ZK_OK)
+    if (rc || (rc = read_start(zc, ZK_REQ_EXISTS, path, watch, ctx, &r)) != GR_OK)
         return rc;
     r->cb.stat = cb;
     return req_start(zc, r);
@@ -1110,20 +1106,20 @@ int zk_client_exists(struct zk_client *zc, const char *path, const struct zk_wat
 int zk_client_multi(struct zk_client *zc, const struct zk_op *ops, int n, zk_multi_cb cb, void *ctx)
 {
     if (zc->free_requested)
-        return ZK_CLOSING;
+        return GR_E_CLOSING;
     if (!cb || !ops || n < 1 || n > ZK_MULTI_MAX_OPS)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     for (int i = 0; i < n; i++) {
         const struct zk_op *o = &ops[i];
         bool seq = o->type == ZK_OP_CREATE && (o->flags & ZK_SEQUENTIAL);
         if (!path_valid(o->path, seq) || o->len > INT32_MAX ||
             (o->type == ZK_OP_CREATE && (o->flags & ~(ZK_EPHEMERAL | ZK_SEQUENTIAL))) ||
             o->type < ZK_OP_CREATE || o->type > ZK_OP_CHECK)
-            return ZK_BADARGUMENTS;
+            return GR_E_INVALID;
     }
     struct zk_req *r = req_new(zc, ZK_REQ_MULTI, NULL, NULL, 0, ctx);
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     struct zk_multi_state *m = &r->multi;
     m->n = n;
     m->ops = calloc((size_t)n, sizeof(*m->ops));
@@ -1150,7 +1146,7 @@ int zk_client_multi(struct zk_client *zc, const struct zk_op *ops, int n, zk_mul
     }
     if (bad) {
         req_free(r);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     r->cb.multi = cb;
     return req_start(zc, r);
@@ -1163,24 +1159,24 @@ static void after_cb(struct ev_loop *loop, ev_timer *w, int revents)
     struct zk_req *r = ZK_CONTAINER_OF(w, struct zk_req, timer);
     struct zk_client *zc = r->zc;
     client_enter(zc);
-    req_fail(r, ZK_OK);
+    req_fail(r, GR_OK);
     client_leave(zc);
 }
 
 int zk_client_after(struct zk_client *zc, int ms, zk_void_cb cb, void *ctx)
 {
     if (zc->free_requested)
-        return ZK_CLOSING;
+        return GR_E_CLOSING;
     if (!cb || ms < 0)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct zk_req *r = req_new(zc, ZK_REQ_AFTER, NULL, NULL, 0, ctx);
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     r->cb.done = cb;
     ev_timer_init(&r->timer, after_cb, ms / 1000.0, 0.);
     ev_timer_start(zc->loop, &r->timer);
     req_link(zc, r);
-    return ZK_OK;
+    return GR_OK;
 }
 
 /* ---- create_recursive ---------------------------------------------------- */
@@ -1229,7 +1225,7 @@ static void mkdirs_next(struct zk_mkdirs *mk)
         rc = zk_client_create(mk->zc, mk->path, mk->data, mk->len, ZK_PERSISTENT, mkdirs_final_cb,
                               mk);
     }
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         mkdirs_finish(mk, rc, NULL, NULL);
 }
 
@@ -1238,7 +1234,7 @@ static void mkdirs_parent_cb(int rc, const char *path, const struct zk_stat *sta
     (void)path;
     (void)stat;
     struct zk_mkdirs *mk = ctx;
-    if (rc == ZK_OK || rc == ZK_NODEEXISTS)
+    if (rc == GR_OK || rc == GR_E_EXISTS)
         mkdirs_next(mk);
     else
         mkdirs_finish(mk, rc, NULL, NULL);
@@ -1247,7 +1243,7 @@ static void mkdirs_parent_cb(int rc, const char *path, const struct zk_stat *sta
 static void mkdirs_first_cb(int rc, const char *path, const struct zk_stat *stat, void *ctx)
 {
     struct zk_mkdirs *mk = ctx;
-    if (rc != ZK_NONODE) {
+    if (rc != GR_E_NOENT) {
         mkdirs_finish(mk, rc, path, stat);
         return;
     }
@@ -1263,7 +1259,7 @@ int zk_client_create_recursive(struct zk_client *zc, const char *path, const cha
         return rc;
     struct zk_mkdirs *mk = calloc(1, sizeof(*mk));
     if (!mk)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     mk->zc = zc;
     mk->cb = cb;
     mk->ctx = ctx;
@@ -1277,10 +1273,10 @@ int zk_client_create_recursive(struct zk_client *zc, const char *path, const cha
         free(mk->prefix);
         free(mk->data);
         free(mk);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     rc = zk_client_create(zc, path, data, len, ZK_PERSISTENT, mkdirs_first_cb, mk);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(mk->path);
         free(mk->prefix);
         free(mk->data);

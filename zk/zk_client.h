@@ -38,14 +38,14 @@
  * inside the call. Paths, data and ops are copied: they are borrowed only for
  * the duration of the call. Requests made while there is no connection wait
  * and are sent in order once connected; if the session expires first they
- * complete with ZK_SESSIONEXPIRED. A request in flight when the connection
- * drops completes with ZK_CONNECTIONLOSS (it may or may not have been applied,
+ * complete with GR_E_ZK_EXPIRED. A request in flight when the connection
+ * drops completes with GR_E_ZK_CONNLOSS (it may or may not have been applied,
  * as always with ZooKeeper). Data and names handed to a callback are valid
  * only during the callback.
  *
  * Watches. A get, get_children or exists may carry a one-shot watch with its
  * own function and context. It is armed only when the request completes with
- * ZK_OK (for exists also ZK_NONODE, which watches for the creation); an
+ * GR_OK (for exists also GR_E_NOENT, which watches for the creation); an
  * unarmed watch is never called. An armed watch is called exactly once: with
  * the event (ZK_EVENT_CREATED/DELETED/CHANGED/CHILD), or with ZK_EVENT_LOST
  * when the session expires or the client is freed. A resumed connection keeps
@@ -53,10 +53,10 @@
  *
  * Lifetime. zk_client_free() may be called at any time, also from inside any
  * callback of the same client. Every request still owed a callback completes
- * with ZK_CLOSING and every armed watch gets ZK_EVENT_LOST -- inside
+ * with GR_E_CLOSING and every armed watch gets ZK_EVENT_LOST -- inside
  * zk_client_free() itself, or, when it is called from inside a callback, at the
  * safe point right after that callback returns. During those final callbacks
- * new requests fail with ZK_CLOSING and another zk_client_free() is a no-op.
+ * new requests fail with GR_E_CLOSING and another zk_client_free() is a no-op.
  * After that no callback runs and the client's memory is gone. Freeing closes
  * the session, so its ephemeral znodes disappear at once; the single-threaded C
  * client does that synchronously (one round trip, at most 4.5 s if the server
@@ -71,41 +71,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 struct ev_loop;
 struct zk_client;
 
-/* Result codes: 0, ZooKeeper's own codes (same numbers as the C client's
- * ZOO_ERRORS, so zkCli.sh users recognise them), and gregor's additions from
- * -1000 down, used by zk_kafka.c, zk_controller.c and zk_topic.c.
- * zk_client_strerror() names every one. */
-enum zk_rc {
-    ZK_OK = 0,
-    ZK_SYSTEMERROR = -1,               /* the C client hit a system error */
-    ZK_RUNTIMEINCONSISTENCY = -2,      /* multi: this op was rolled back by another's failure */
-    ZK_CONNECTIONLOSS = -4,            /* the connection dropped with the request in flight */
-    ZK_MARSHALLINGERROR = -5,          /* the request could not be encoded */
-    ZK_OPERATIONTIMEOUT = -7,          /* the server did not answer in time */
-    ZK_BADARGUMENTS = -8,              /* invalid path, flags or version */
-    ZK_INVALIDSTATE = -9,              /* the handle is unusable */
-    ZK_NONODE = -101,                  /* the znode does not exist */
-    ZK_NOAUTH = -102,                  /* not allowed by the znode's ACL */
-    ZK_BADVERSION = -103,              /* the znode's version is not the expected one */
-    ZK_NOCHILDRENFOREPHEMERALS = -108, /* ephemeral znodes cannot have children */
-    ZK_NODEEXISTS = -110,              /* the znode already exists */
-    ZK_NOTEMPTY = -111,                /* the znode has children */
-    ZK_SESSIONEXPIRED = -112,          /* the session expired before the request completed */
-    ZK_CLOSING = -116,                 /* the client is being freed */
-    ZK_SESSIONMOVED = -118,            /* the session moved to another server */
-
-    ZK_E_NOMEM = -1001,            /* gregor: out of memory */
-    ZK_E_BADJSON = -1002,          /* gregor: a znode's contents are malformed */
-    ZK_E_CONTROLLER_MOVED = -1003, /* gregor: /controller_epoch moved on; writer is deposed */
-    ZK_E_TOPIC_EXISTS = -1004,     /* gregor: the topic exists (TOPIC_ALREADY_EXISTS) */
-    ZK_E_BROKER_ID_TAKEN = -1005,  /* gregor: another live broker holds the broker id */
-};
-
-/* Returns a static, human-readable name for rc (never NULL). */
-const char *zk_client_strerror(int rc);
+/* Result codes are gregor's (common/err.h): ZooKeeper's own ZOO_ERRORS are
+ * mapped where they leave the C client (zk_client.c): ZNONODE is GR_E_NOENT,
+ * ZNODEEXISTS GR_E_EXISTS, ZOPERATIONTIMEOUT GR_E_TIMEOUT, ZBADARGUMENTS
+ * GR_E_INVALID, ZINVALIDSTATE GR_E_STATE, ZCLOSING GR_E_CLOSING, and the rest
+ * their GR_E_ZK_* equivalents (connection loss, session expired, bad version,
+ * ...). Kafka-level results of zk_kafka.c, zk_controller.c and zk_topic.c are
+ * GR_E_CORRUPT (malformed znode contents), GR_E_NOT_CONTROLLER (the
+ * controller epoch moved on: the writer is deposed), GR_E_TOPIC_EXISTS and
+ * GR_E_BROKER_ID_TAKEN. gr_strerror() names every one. */
 
 /* A znode version that matches any version (delete, set, check). */
 #define ZK_ANY_VERSION (-1)
@@ -196,12 +175,12 @@ static inline struct zk_op zk_client_op_check(const char *path, int version)
 
 /* The outcome of one op of a multi(). */
 struct zk_op_result {
-    int rc;              /* ZK_OK, the op's own error, or ZK_RUNTIMEINCONSISTENCY if rolled back */
+    int rc;              /* GR_OK, the op's own error, or GR_E_ZK_ROLLEDBACK if rolled back */
     const char *path;    /* create: the created path; otherwise NULL */
     struct zk_stat stat; /* set: the znode's new stat; otherwise zero */
 };
 
-/* rc is ZK_OK if every op succeeded, else the first failing op's error (or a
+/* rc is GR_OK if every op succeeded, else the first failing op's error (or a
  * connection-level error, with every result carrying it). */
 typedef void (*zk_multi_cb)(int rc, const struct zk_op_result *results, int n, void *ctx);
 
@@ -243,7 +222,7 @@ int zk_client_session_timeout_ms(const struct zk_client *zc);
 const char *zk_client_connect_string(const struct zk_client *zc);
 /* Copies the session's id and password, which let another ZooKeeper client
  * take over the same session (tools and tests use it to end a session).
- * Returns ZK_OK, or ZK_INVALIDSTATE before the first session. */
+ * Returns GR_OK, or GR_E_STATE before the first session. */
 int zk_client_session_credentials(const struct zk_client *zc, int64_t *id, char passwd[16]);
 
 /* The requests. Each borrows path, data, ops and watch for the duration of
@@ -254,7 +233,7 @@ int zk_client_session_credentials(const struct zk_client *zc, int64_t *id, char 
 int zk_client_create(struct zk_client *zc, const char *path, const char *data, size_t len,
                      int flags, zk_create_cb cb, void *ctx);
 /* Creates persistent path with data and every missing parent (with no data).
- * Completes with ZK_NODEEXISTS if path itself exists (existing parents are
+ * Completes with GR_E_EXISTS if path itself exists (existing parents are
  * fine); that is Kafka's createRecursive. */
 int zk_client_create_recursive(struct zk_client *zc, const char *path, const char *data, size_t len,
                                zk_create_cb cb, void *ctx);
@@ -270,14 +249,14 @@ int zk_client_get(struct zk_client *zc, const char *path, const struct zk_watche
  * path is deleted. */
 int zk_client_get_children(struct zk_client *zc, const char *path, const struct zk_watcher *watch,
                            zk_children_cb cb, void *ctx);
-/* Stats path (ZK_NONODE if absent); watch fires on creation, change or
+/* Stats path (GR_E_NOENT if absent); watch fires on creation, change or
  * deletion. */
 int zk_client_exists(struct zk_client *zc, const char *path, const struct zk_watcher *watch,
                      zk_stat_cb cb, void *ctx);
 /* Runs n (1..1000) ops atomically. */
 int zk_client_multi(struct zk_client *zc, const struct zk_op *ops, int n, zk_multi_cb cb,
                     void *ctx);
-/* Calls cb(ZK_OK) after ms milliseconds, or cb(ZK_CLOSING) if the client is
+/* Calls cb(GR_OK) after ms milliseconds, or cb(GR_E_CLOSING) if the client is
  * freed first: a delay that follows the client's callback rules, for retry
  * loops built on the client. */
 int zk_client_after(struct zk_client *zc, int ms, zk_void_cb cb, void *ctx);

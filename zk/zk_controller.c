@@ -42,10 +42,10 @@ static void elect_finish(struct elect *op, int rc, bool won, int32_t controller,
                          int32_t zk_version, const char *why)
 {
     struct zk_controller_election e = {rc, won, controller, epoch, zk_version, why};
-    if (rc == ZK_OK && won)
+    if (rc == GR_OK && won)
         LOG_INFO("broker %d is the controller, epoch %d (/controller_epoch version %d)",
                  (int)op->id, (int)epoch, (int)zk_version);
-    else if (rc == ZK_OK)
+    else if (rc == GR_OK)
         LOG_INFO("broker %d lost the controller election; controller is %d", (int)op->id,
                  (int)controller);
     op->cb(&e, op->ctx);
@@ -57,7 +57,7 @@ static void elect_fail(struct elect *op, int rc, const char *what)
 {
     elect_finish(op, rc, false, -1, -1, -1,
                  zk_step_why(op->why, sizeof(op->why), "controller election: %s: %s", what,
-                             zk_client_strerror(rc)));
+                             gr_strerror(rc)));
 }
 
 static void elect_step_get_epoch(struct zk_step *k);
@@ -69,7 +69,7 @@ static bool elect_decode_epoch(struct elect *op, const char *data, size_t len, i
     char err[256];
     if (zk_json_controller_epoch_decode(data, len, epoch, err, sizeof(err)) == 0)
         return true;
-    elect_finish(op, ZK_E_BADJSON, false, -1, -1, -1,
+    elect_finish(op, GR_E_CORRUPT, false, -1, -1, -1,
                  zk_step_why(op->why, sizeof(op->why), "/controller_epoch: %s", err));
     return false;
 }
@@ -80,7 +80,7 @@ static void elect_check_epoch_got(int rc, const char *data, size_t len, const st
     struct elect *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         elect_fail(op, rc, "cannot read /controller_epoch");
         return;
     }
@@ -90,15 +90,15 @@ static void elect_check_epoch_got(int rc, const char *data, size_t len, const st
     /* /controller is ours: we won if the epoch is the one our multi wrote
      * (its reply was lost); otherwise /controller was ours already. */
     if (epoch == op->epoch + 1)
-        elect_finish(op, ZK_OK, true, op->id, epoch, st->version, NULL);
+        elect_finish(op, GR_OK, true, op->id, epoch, st->version, NULL);
     else
-        elect_finish(op, ZK_OK, false, op->id, -1, -1, NULL);
+        elect_finish(op, GR_OK, false, op->id, -1, -1, NULL);
 }
 
 static void elect_step_check_epoch(struct zk_step *k)
 {
     int rc = zk_client_get(k->zc, "/controller_epoch", NULL, elect_check_epoch_got, k);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         elect_fail((struct elect *)k, rc, "cannot read /controller_epoch");
 }
 
@@ -109,23 +109,23 @@ static void elect_controller_got(int rc, const char *data, size_t len, const str
     struct elect *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE) { /* the winner is already gone */
-        elect_finish(op, ZK_OK, false, -1, -1, -1, NULL);
+    if (rc == GR_E_NOENT) { /* the winner is already gone */
+        elect_finish(op, GR_OK, false, -1, -1, -1, NULL);
         return;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         elect_fail(op, rc, "cannot read /controller");
         return;
     }
     int32_t id;
     char err[256];
     if (zk_json_controller_decode(data, len, &id, err, sizeof(err)) != 0) {
-        elect_finish(op, ZK_E_BADJSON, false, -1, -1, -1,
+        elect_finish(op, GR_E_CORRUPT, false, -1, -1, -1,
                      zk_step_why(op->why, sizeof(op->why), "/controller: %s", err));
         return;
     }
     if (id != op->id)
-        elect_finish(op, ZK_OK, false, id, -1, -1, NULL);
+        elect_finish(op, GR_OK, false, id, -1, -1, NULL);
     else
         zk_step_run(&op->k, elect_step_check_epoch);
 }
@@ -133,7 +133,7 @@ static void elect_controller_got(int rc, const char *data, size_t len, const str
 static void elect_step_check_controller(struct zk_step *k)
 {
     int rc = zk_client_get(k->zc, "/controller", NULL, elect_controller_got, k);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         elect_fail((struct elect *)k, rc, "cannot read /controller");
 }
 
@@ -142,9 +142,9 @@ static void elect_multi_done(int rc, const struct zk_op_result *res, int n, void
     struct elect *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK && n == 2)
-        elect_finish(op, ZK_OK, true, op->id, op->epoch + 1, res[1].stat.version, NULL);
-    else if (rc == ZK_NODEEXISTS || rc == ZK_BADVERSION)
+    if (rc == GR_OK && n == 2)
+        elect_finish(op, GR_OK, true, op->id, op->epoch + 1, res[1].stat.version, NULL);
+    else if (rc == GR_E_EXISTS || rc == GR_E_ZK_BADVERSION)
         zk_step_run(&op->k, elect_step_check_controller);
     else
         elect_fail(op, rc, "cannot create /controller");
@@ -155,7 +155,7 @@ static void elect_step_multi(struct zk_step *k)
     struct elect *op = (struct elect *)k;
     char next[16];
     if (op->epoch == INT32_MAX) {
-        elect_finish(op, ZK_BADARGUMENTS, false, -1, -1, -1, "controller epoch overflows");
+        elect_finish(op, GR_E_INVALID, false, -1, -1, -1, "controller epoch overflows");
         return;
     }
     int n = zk_json_controller_epoch_encode(op->epoch + 1, next, sizeof(next));
@@ -164,7 +164,7 @@ static void elect_step_multi(struct zk_step *k)
         zk_client_op_set("/controller_epoch", next, (size_t)n, op->version),
     };
     int rc = zk_client_multi(k->zc, ops, 2, elect_multi_done, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         elect_fail(op, rc, "cannot create /controller");
 }
 
@@ -175,12 +175,12 @@ static void elect_epoch_created(int rc, const char *path, const struct zk_stat *
     struct elect *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK) {
+    if (rc == GR_OK) {
         LOG_INFO("created /controller_epoch with epoch 0");
         op->epoch = 0;
         op->version = 0;
         zk_step_run(&op->k, elect_step_multi);
-    } else if (rc == ZK_NODEEXISTS) {
+    } else if (rc == GR_E_EXISTS) {
         zk_step_run(&op->k, elect_step_get_epoch);
     } else {
         elect_fail(op, rc, "cannot create /controller_epoch");
@@ -191,7 +191,7 @@ static void elect_step_create_epoch(struct zk_step *k)
 {
     int rc =
         zk_client_create(k->zc, "/controller_epoch", "0", 1, ZK_PERSISTENT, elect_epoch_created, k);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         elect_fail((struct elect *)k, rc, "cannot create /controller_epoch");
 }
 
@@ -201,11 +201,11 @@ static void elect_epoch_got(int rc, const char *data, size_t len, const struct z
     struct elect *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE) {
+    if (rc == GR_E_NOENT) {
         zk_step_run(&op->k, elect_step_create_epoch);
         return;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         elect_fail(op, rc, "cannot read /controller_epoch");
         return;
     }
@@ -218,7 +218,7 @@ static void elect_epoch_got(int rc, const char *data, size_t len, const struct z
 static void elect_step_get_epoch(struct zk_step *k)
 {
     int rc = zk_client_get(k->zc, "/controller_epoch", NULL, elect_epoch_got, k);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         elect_fail((struct elect *)k, rc, "cannot read /controller_epoch");
 }
 
@@ -226,14 +226,14 @@ int zk_controller_elect(struct zk_client *zc, int32_t broker_id, zk_controller_e
                         void *ctx)
 {
     if (!cb || broker_id < 0)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct elect *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     char err[256];
     if (zk_json_controller_encode(broker_id, wall_ms(), &op->json, err, sizeof(err)) != 0) {
         free(op);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     op->k.zc = zc;
     op->k.step = elect_step_get_epoch;
@@ -241,7 +241,7 @@ int zk_controller_elect(struct zk_client *zc, int32_t broker_id, zk_controller_e
     op->cb = cb;
     op->ctx = ctx;
     int rc = zk_client_get(zc, "/controller_epoch", NULL, elect_epoch_got, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->json);
         free(op);
     }
@@ -271,30 +271,30 @@ static void getctl_got(int rc, const char *data, size_t len, const struct zk_sta
     struct getctl *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE) {
-        getctl_finish(op, ZK_OK, -1, NULL);
+    if (rc == GR_E_NOENT) {
+        getctl_finish(op, GR_OK, -1, NULL);
         return;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         getctl_finish(op, rc, -1,
                       zk_step_why(op->why, sizeof(op->why), "cannot read /controller: %s",
-                                  zk_client_strerror(rc)));
+                                  gr_strerror(rc)));
         return;
     }
     int32_t id;
     char err[256];
     if (zk_json_controller_decode(data, len, &id, err, sizeof(err)) != 0)
-        getctl_finish(op, ZK_E_BADJSON, -1,
+        getctl_finish(op, GR_E_CORRUPT, -1,
                       zk_step_why(op->why, sizeof(op->why), "/controller: %s", err));
     else
-        getctl_finish(op, ZK_OK, id, NULL);
+        getctl_finish(op, GR_OK, id, NULL);
 }
 
 static void getctl_step_get(struct zk_step *k)
 {
     int rc = zk_client_get(k->zc, "/controller", NULL, getctl_got, k);
-    if (rc != ZK_OK)
-        getctl_finish((struct getctl *)k, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        getctl_finish((struct getctl *)k, rc, -1, gr_strerror(rc));
 }
 
 static void getctl_exists(int rc, const struct zk_stat *st, void *ctx)
@@ -303,14 +303,14 @@ static void getctl_exists(int rc, const struct zk_stat *st, void *ctx)
     struct getctl *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE)
-        getctl_finish(op, ZK_OK, -1, NULL);
-    else if (rc == ZK_OK)
+    if (rc == GR_E_NOENT)
+        getctl_finish(op, GR_OK, -1, NULL);
+    else if (rc == GR_OK)
         zk_step_run(&op->k, getctl_step_get);
     else
         getctl_finish(op, rc, -1,
                       zk_step_why(op->why, sizeof(op->why), "cannot read /controller: %s",
-                                  zk_client_strerror(rc)));
+                                  gr_strerror(rc)));
 }
 
 /* The watch rides on an exists(), which arms it whether or not /controller
@@ -319,18 +319,18 @@ static void getctl_step_exists(struct zk_step *k)
 {
     struct getctl *op = (struct getctl *)k;
     int rc = zk_client_exists(k->zc, "/controller", &op->watch, getctl_exists, op);
-    if (rc != ZK_OK)
-        getctl_finish(op, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        getctl_finish(op, rc, -1, gr_strerror(rc));
 }
 
 int zk_controller_get(struct zk_client *zc, const struct zk_watcher *watch, zk_controller_id_cb cb,
                       void *ctx)
 {
     if (!cb)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct getctl *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     op->k.zc = zc;
     op->cb = cb;
     op->ctx = ctx;
@@ -344,7 +344,7 @@ int zk_controller_get(struct zk_client *zc, const struct zk_watcher *watch, zk_c
         op->k.step = getctl_step_get;
         rc = zk_client_get(zc, "/controller", NULL, getctl_got, op);
     }
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(op);
     return rc;
 }
@@ -364,16 +364,16 @@ static void getepoch_got(int rc, const char *data, size_t len, const struct zk_s
     int32_t epoch = -1, version = -1;
     const char *why = NULL;
     char err[256];
-    if (rc == ZK_OK) {
+    if (rc == GR_OK) {
         if (zk_json_controller_epoch_decode(data, len, &epoch, err, sizeof(err)) != 0) {
-            rc = ZK_E_BADJSON;
+            rc = GR_E_CORRUPT;
             why = zk_step_why(op->why, sizeof(op->why), "/controller_epoch: %s", err);
         } else {
             version = st->version;
         }
     } else {
         why = zk_step_why(op->why, sizeof(op->why), "cannot read /controller_epoch: %s",
-                          zk_client_strerror(rc));
+                          gr_strerror(rc));
     }
     op->cb(rc, epoch, version, why, op->ctx);
     free(op);
@@ -383,8 +383,8 @@ static void getepoch_step(struct zk_step *k)
 {
     struct getepoch *op = (struct getepoch *)k;
     int rc = zk_client_get(k->zc, "/controller_epoch", NULL, getepoch_got, op);
-    if (rc != ZK_OK) {
-        op->cb(rc, -1, -1, zk_client_strerror(rc), op->ctx);
+    if (rc != GR_OK) {
+        op->cb(rc, -1, -1, gr_strerror(rc), op->ctx);
         free(op);
     }
 }
@@ -392,16 +392,16 @@ static void getepoch_step(struct zk_step *k)
 int zk_controller_get_epoch(struct zk_client *zc, zk_controller_epoch_cb cb, void *ctx)
 {
     if (!cb)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct getepoch *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     op->k.zc = zc;
     op->k.step = getepoch_step;
     op->cb = cb;
     op->ctx = ctx;
     int rc = zk_client_get(zc, "/controller_epoch", NULL, getepoch_got, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(op);
     return rc;
 }
@@ -411,7 +411,7 @@ int zk_controller_get_epoch(struct zk_client *zc, zk_controller_epoch_cb cb, voi
 /* The epoch fence: a controller's writes carry a check that /controller_epoch
  * still is at the version its election produced. A newer controller's
  * election bumps that version, so every write of a deposed controller fails
- * as a whole (ZK_E_CONTROLLER_MOVED) instead of racing the new one. */
+ * as a whole (GR_E_NOT_CONTROLLER) instead of racing the new one. */
 struct cmulti {
     struct zk_step k;  /* retry state */
     bool fenced;       /* ops[0] is the epoch check */
@@ -437,9 +437,9 @@ static void cmulti_done(int rc, const struct zk_op_result *res, int n, void *ctx
     if (zk_step_retry(&op->k, rc))
         return;
     if (op->fenced && n >= 1) {
-        if (res[0].rc == ZK_BADVERSION)
-            rc = ZK_E_CONTROLLER_MOVED;
-        else if (res[0].rc != ZK_OK && res[0].rc != ZK_RUNTIMEINCONSISTENCY)
+        if (res[0].rc == GR_E_ZK_BADVERSION)
+            rc = GR_E_NOT_CONTROLLER;
+        else if (res[0].rc != GR_OK && res[0].rc != GR_E_ZK_ROLLEDBACK)
             rc = res[0].rc; /* e.g. /controller_epoch itself is gone */
         res++;
         n--;
@@ -452,7 +452,7 @@ static void cmulti_step(struct zk_step *k)
 {
     struct cmulti *op = (struct cmulti *)k;
     int rc = zk_client_multi(k->zc, op->ops, op->n, cmulti_done, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         struct zk_op_result res[1] = {{.rc = rc}};
         op->cb(rc, res, 0, op->ctx);
         cmulti_free(op);
@@ -463,16 +463,16 @@ int zk_controller_multi(struct zk_client *zc, int32_t epoch_zk_version, const st
                         int n, zk_multi_cb cb, void *ctx)
 {
     if (!cb || !ops || n < 1 || n > 999)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct cmulti *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     op->fenced = epoch_zk_version != ZK_CONTROLLER_UNFENCED;
     op->n = n + (op->fenced ? 1 : 0);
     op->ops = calloc((size_t)op->n, sizeof(*op->ops));
     if (!op->ops) {
         free(op);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     bool bad = false;
     int at = 0;
@@ -495,14 +495,14 @@ int zk_controller_multi(struct zk_client *zc, int32_t epoch_zk_version, const st
     }
     if (bad) {
         cmulti_free(op);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     op->k.zc = zc;
     op->k.step = cmulti_step;
     op->cb = cb;
     op->ctx = ctx;
     int rc = zk_client_multi(zc, op->ops, op->n, cmulti_done, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         cmulti_free(op);
     return rc;
 }
@@ -527,11 +527,11 @@ static struct pstate *pstate_new(struct zk_client *zc, int32_t fence, const char
                                  int32_t partition, const struct zk_partition_state *st, void *ctx,
                                  int *rc)
 {
-    *rc = ZK_BADARGUMENTS;
+    *rc = GR_E_INVALID;
     if (!topic_name_valid(topic) || partition < 0)
         return NULL;
     struct pstate *op = calloc(1, sizeof(*op));
-    *rc = ZK_E_NOMEM;
+    *rc = GR_E_NOMEM;
     if (!op)
         return NULL;
     char err[256];
@@ -546,16 +546,16 @@ static struct pstate *pstate_new(struct zk_client *zc, int32_t fence, const char
     op->zc = zc;
     op->fence = fence;
     op->ctx = ctx;
-    *rc = ZK_OK;
+    *rc = GR_OK;
     return op;
 }
 
 static void pstate_finish(struct pstate *op, int rc, int32_t version, const char *what)
 {
     const char *why = NULL;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         why = zk_step_why(op->why, sizeof(op->why), "%s %s: %s", what, op->paths[2],
-                          zk_client_strerror(rc));
+                          gr_strerror(rc));
     if (op->done_cb)
         op->done_cb(rc, why, op->ctx);
     else
@@ -572,14 +572,14 @@ static void pstate_created(int rc, const struct zk_op_result *res, int n, void *
     (void)n;
     struct pstate *op = ctx;
     /* The parents may exist already (other partitions, a previous try). */
-    if (op->stage < 2 && (rc == ZK_OK || rc == ZK_NODEEXISTS)) {
+    if (op->stage < 2 && (rc == GR_OK || rc == GR_E_EXISTS)) {
         op->stage++;
         rc = pstate_create_stage(op);
-        if (rc != ZK_OK)
+        if (rc != GR_OK)
             pstate_finish(op, rc, -1, "cannot create");
         return;
     }
-    pstate_finish(op, rc, rc == ZK_OK ? 0 : -1, "cannot create");
+    pstate_finish(op, rc, rc == GR_OK ? 0 : -1, "cannot create");
 }
 
 static int pstate_create_stage(struct pstate *op)
@@ -597,13 +597,13 @@ int zk_controller_create_partition_state(struct zk_client *zc, int32_t epoch_zk_
 {
     int rc;
     if (!cb || !st)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct pstate *op = pstate_new(zc, epoch_zk_version, topic, partition, st, ctx, &rc);
     if (!op)
         return rc;
     op->cb = cb;
     rc = pstate_create_stage(op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->json);
         free(op);
     }
@@ -613,7 +613,7 @@ int zk_controller_create_partition_state(struct zk_client *zc, int32_t epoch_zk_
 static void pstate_set(int rc, const struct zk_op_result *res, int n, void *ctx)
 {
     struct pstate *op = ctx;
-    pstate_finish(op, rc, rc == ZK_OK && n == 1 ? res[0].stat.version : -1, "cannot update");
+    pstate_finish(op, rc, rc == GR_OK && n == 1 ? res[0].stat.version : -1, "cannot update");
 }
 
 int zk_controller_set_partition_state(struct zk_client *zc, int32_t epoch_zk_version,
@@ -624,7 +624,7 @@ int zk_controller_set_partition_state(struct zk_client *zc, int32_t epoch_zk_ver
 {
     int rc;
     if (!cb || !st)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct pstate *op = pstate_new(zc, epoch_zk_version, topic, partition, st, ctx, &rc);
     if (!op)
         return rc;
@@ -632,7 +632,7 @@ int zk_controller_set_partition_state(struct zk_client *zc, int32_t epoch_zk_ver
     struct zk_op o =
         zk_client_op_set(op->paths[2], op->json, strlen(op->json), expected_zk_version);
     rc = zk_controller_multi(zc, epoch_zk_version, &o, 1, pstate_set, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->json);
         free(op);
     }
@@ -653,14 +653,14 @@ int zk_controller_delete_partition_state(struct zk_client *zc, int32_t epoch_zk_
 {
     int rc;
     if (!cb)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct pstate *op = pstate_new(zc, epoch_zk_version, topic, partition, NULL, ctx, &rc);
     if (!op)
         return rc;
     op->done_cb = cb;
     struct zk_op o = zk_client_op_delete(op->paths[2], expected_zk_version);
     rc = zk_controller_multi(zc, epoch_zk_version, &o, 1, pstate_deleted, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(op);
     return rc;
 }
@@ -678,13 +678,13 @@ struct fdel {
 
 static void fdel_finish(struct fdel *d, int rc)
 {
-    if (rc == ZK_NONODE)
-        rc = ZK_OK;
+    if (rc == GR_E_NOENT)
+        rc = GR_OK;
     const char *why = NULL;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         why = zk_step_why(d->why, sizeof(d->why), "cannot delete %s: %s", d->path,
-                          rc == ZK_E_CONTROLLER_MOVED ? "this controller is deposed"
-                                                      : zk_client_strerror(rc));
+                          rc == GR_E_NOT_CONTROLLER ? "this controller is deposed"
+                                                      : gr_strerror(rc));
     d->cb(rc, why, d->ctx);
     free(d->path);
     free(d);
@@ -708,7 +708,7 @@ static void fdel_step(struct zk_step *k)
 {
     struct fdel *d = (struct fdel *)k;
     int rc = zk_client_delete(k->zc, d->path, ZK_ANY_VERSION, fdel_plain_done, d);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         fdel_finish(d, rc);
 }
 
@@ -716,11 +716,11 @@ int zk_controller_delete(struct zk_client *zc, int32_t epoch_zk_version, const c
                          zk_controller_done_cb cb, void *ctx)
 {
     if (!cb || !path)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct fdel *d = calloc(1, sizeof(*d));
     if (!d || !(d->path = strdup(path))) {
         free(d);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     d->k.zc = zc;
     d->k.step = fdel_step;
@@ -733,7 +733,7 @@ int zk_controller_delete(struct zk_client *zc, int32_t epoch_zk_version, const c
         struct zk_op o = zk_client_op_delete(path, ZK_ANY_VERSION);
         rc = zk_controller_multi(zc, epoch_zk_version, &o, 1, fdel_fenced_done, d);
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(d->path);
         free(d);
     }

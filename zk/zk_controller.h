@@ -8,14 +8,14 @@
  * controller write is one multi() that starts with a check of
  * /controller_epoch at the version the controller's election produced, so a
  * deposed controller -- whose check fails because a newer election bumped
- * that version -- cannot write anything (ZK_E_CONTROLLER_MOVED). It decides
+ * that version -- cannot write anything (GR_E_NOT_CONTROLLER). It decides
  * nothing: leaders, ISRs and what to do after losing an election belong to
  * the controller logic above it.
  *
  * Rules as in zk_kafka.h: arguments are borrowed for the call only; a call
  * returns 0 (callback later, exactly once) or a negative ZK_* code (no
- * callback); `why` is a sentence for the log when rc is not ZK_OK; steps are
- * retried after a connection loss; ZK_SESSIONEXPIRED / ZK_CLOSING end an
+ * callback); `why` is a sentence for the log when rc is not GR_OK; steps are
+ * retried after a connection loss; GR_E_ZK_EXPIRED / GR_E_CLOSING end an
  * operation.
  */
 #ifndef GREGOR_ZK_ZK_CONTROLLER_H
@@ -34,12 +34,12 @@ typedef void (*zk_controller_done_cb)(int rc, const char *why, void *ctx);
 
 /* The outcome of a controller election. */
 struct zk_controller_election {
-    int rc;                   /* ZK_OK if the election ran to a result */
+    int rc;                   /* GR_OK if the election ran to a result */
     bool won;                 /* this call created /controller and bumped the epoch */
     int32_t controller_id;    /* who holds /controller now; -1 if nobody */
     int32_t epoch;            /* won: the new controller epoch */
     int32_t epoch_zk_version; /* won: /controller_epoch's version, the fence for writes */
-    const char *why;          /* rc != ZK_OK: what went wrong */
+    const char *why;          /* rc != GR_OK: what went wrong */
 };
 typedef void (*zk_controller_election_cb)(const struct zk_controller_election *e, void *ctx);
 
@@ -49,24 +49,24 @@ typedef void (*zk_controller_election_cb)(const struct zk_controller_election *e
  * won is false and controller_id names it (-1 if it already went away; the
  * owner watches /controller and tries again). controller_id equal to our own
  * id with won false means /controller was ours before this call. A malformed
- * /controller_epoch or /controller gives ZK_E_BADJSON. */
+ * /controller_epoch or /controller gives GR_E_CORRUPT. */
 int zk_controller_elect(struct zk_client *zc, int32_t broker_id, zk_controller_election_cb cb,
                         void *ctx);
 
 typedef void (*zk_controller_id_cb)(int rc, int32_t controller_id, const char *why, void *ctx);
-/* Reads /controller: controller_id -1 when there is none (rc ZK_OK). watch
+/* Reads /controller: controller_id -1 when there is none (rc GR_OK). watch
  * (may be NULL) fires on its creation, change or deletion. */
 int zk_controller_get(struct zk_client *zc, const struct zk_watcher *watch, zk_controller_id_cb cb,
                       void *ctx);
 
 typedef void (*zk_controller_epoch_cb)(int rc, int32_t epoch, int32_t zk_version, const char *why,
                                        void *ctx);
-/* Reads /controller_epoch and its version (ZK_NONODE before any election). */
+/* Reads /controller_epoch and its version (GR_E_NOENT before any election). */
 int zk_controller_get_epoch(struct zk_client *zc, zk_controller_epoch_cb cb, void *ctx);
 
 /* A controller write: one multi() of a check of /controller_epoch at
  * epoch_zk_version followed by ops (1..999). cb gets the results of ops only;
- * rc is ZK_E_CONTROLLER_MOVED if the check failed. */
+ * rc is GR_E_NOT_CONTROLLER if the check failed. */
 int zk_controller_multi(struct zk_client *zc, int32_t epoch_zk_version, const struct zk_op *ops,
                         int n, zk_multi_cb cb, void *ctx);
 /* Deletes path at any version, fenced; a missing path counts as deleted. */
@@ -75,14 +75,14 @@ int zk_controller_delete(struct zk_client *zc, int32_t epoch_zk_version, const c
 
 typedef void (*zk_controller_version_cb)(int rc, int32_t zk_version, const char *why, void *ctx);
 /* Creates /brokers/topics/<t>/partitions/<p>/state (and the two parents),
- * fenced. The new znode's version is 0. ZK_NODEEXISTS if it exists, ZK_NONODE
+ * fenced. The new znode's version is 0. GR_E_EXISTS if it exists, GR_E_NOENT
  * if the topic znode does not. */
 int zk_controller_create_partition_state(struct zk_client *zc, int32_t epoch_zk_version,
                                          const char *topic, int32_t partition,
                                          const struct zk_partition_state *st,
                                          zk_controller_version_cb cb, void *ctx);
 /* Replaces the state if its version (the partition epoch) still is
- * expected_zk_version, fenced. ZK_BADVERSION if someone (the leader changing
+ * expected_zk_version, fenced. GR_E_ZK_BADVERSION if someone (the leader changing
  * its ISR) wrote it meanwhile: re-read and retry. cb gets the new version. */
 int zk_controller_set_partition_state(struct zk_client *zc, int32_t epoch_zk_version,
                                       const char *topic, int32_t partition,

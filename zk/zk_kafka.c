@@ -48,16 +48,16 @@ static void chroot_created(int rc, const char *path, const struct zk_stat *st, v
     (void)st;
     struct chroot_op *op = ctx;
     if (op->timed_out)
-        rc = ZK_OPERATIONTIMEOUT;
-    if (rc == ZK_NODEEXISTS)
-        rc = ZK_OK;
+        rc = GR_E_TIMEOUT;
+    if (rc == GR_E_EXISTS)
+        rc = GR_OK;
     const char *why = NULL;
-    if (rc == ZK_OPERATIONTIMEOUT)
+    if (rc == GR_E_TIMEOUT)
         why = zk_step_why(op->why, sizeof(op->why),
                           "cannot create chroot %s: no ZooKeeper answered", op->chroot);
-    else if (rc != ZK_OK)
+    else if (rc != GR_OK)
         why = zk_step_why(op->why, sizeof(op->why), "cannot create chroot %s: %s", op->chroot,
-                          zk_client_strerror(rc));
+                          gr_strerror(rc));
     else
         LOG_INFO("ZooKeeper chroot %s is in place", op->chroot);
     op->cb(rc, why, op->ctx);
@@ -71,7 +71,7 @@ static void chroot_timeout(struct zk_client *zc, void *ctx)
 {
     struct chroot_op *op = ctx;
     op->timed_out = true;
-    /* The pending create completes with ZK_CLOSING and reports the timeout. */
+    /* The pending create completes with GR_E_CLOSING and reports the timeout. */
     zk_client_free(zc);
 }
 
@@ -84,7 +84,7 @@ static void chroot_nothing_cb(int revents, void *arg)
 {
     (void)revents;
     struct chroot_nothing *n = arg;
-    n->cb(ZK_OK, NULL, n->ctx);
+    n->cb(GR_OK, NULL, n->ctx);
     free(n);
 }
 
@@ -92,17 +92,17 @@ int zk_kafka_make_chroot(struct ev_loop *loop, const char *connect, int session_
                          zk_kafka_done_cb cb, void *ctx)
 {
     if (!connect || !cb)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     const char *slash = strchr(connect, '/');
     if (!slash || strcmp(slash, "/") == 0) {
         /* Nothing to do, but the callback still comes from the loop. */
         struct chroot_nothing *n = malloc(sizeof(*n));
         if (!n)
-            return ZK_E_NOMEM;
+            return GR_E_NOMEM;
         n->cb = cb;
         n->ctx = ctx;
         ev_once(loop, -1, 0, 0., chroot_nothing_cb, n);
-        return ZK_OK;
+        return GR_OK;
     }
     struct chroot_op *op = calloc(1, sizeof(*op));
     char *hosts = strndup(connect, (size_t)(slash - connect));
@@ -111,7 +111,7 @@ int zk_kafka_make_chroot(struct ev_loop *loop, const char *connect, int session_
         if (op)
             free(op->chroot);
         free(op);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     op->cb = cb;
     op->ctx = ctx;
@@ -126,8 +126,8 @@ int zk_kafka_make_chroot(struct ev_loop *loop, const char *connect, int session_
     op->zc = zk_client_new(loop, &cfg, err, sizeof(err));
     free(hosts);
     int rc = op->zc ? zk_client_create_recursive(op->zc, op->chroot, NULL, 0, chroot_created, op)
-                    : ZK_BADARGUMENTS;
-    if (rc != ZK_OK) {
+                    : GR_E_INVALID;
+    if (rc != GR_OK) {
         if (!op->zc)
             LOG_ERROR("cannot create chroot %s: %s", op->chroot, err);
         zk_client_free(op->zc);
@@ -179,14 +179,14 @@ struct toplevel {
 static void toplevel_item_done(struct toplevel_item *it, int rc)
 {
     struct toplevel *t = it->t;
-    if (rc != ZK_OK && rc != ZK_NODEEXISTS && t->rc == ZK_OK) {
+    if (rc != GR_OK && rc != GR_E_EXISTS && t->rc == GR_OK) {
         t->rc = rc;
         zk_step_why(t->why, sizeof(t->why), "cannot create %s: %s", it->path,
-                    zk_client_strerror(rc));
+                    gr_strerror(rc));
     }
     if (--t->pending > 0)
         return;
-    t->cb(t->rc, t->rc == ZK_OK ? NULL : t->why, t->ctx);
+    t->cb(t->rc, t->rc == GR_OK ? NULL : t->why, t->ctx);
     free(t);
 }
 
@@ -203,22 +203,22 @@ static void toplevel_step(struct zk_step *k)
 {
     struct toplevel_item *it = (struct toplevel_item *)k;
     int rc = zk_client_create_recursive(k->zc, it->path, NULL, 0, toplevel_created, it);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         toplevel_item_done(it, rc);
 }
 
 int zk_kafka_create_top_level_paths(struct zk_client *zc, zk_kafka_done_cb cb, void *ctx)
 {
     if (!cb)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct toplevel *t = calloc(1, sizeof(*t));
     if (!t)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     t->cb = cb;
     t->ctx = ctx;
     /* All at once: siblings racing for a shared parent see NODEEXISTS, which
      * create_recursive accepts. */
-    int issued = 0, first_rc = ZK_OK;
+    int issued = 0, first_rc = GR_OK;
     t->pending = (int)N_TOP_LEVEL + 1; /* +1 until the loop is done */
     for (size_t i = 0; i < N_TOP_LEVEL; i++) {
         struct toplevel_item *it = &t->items[i];
@@ -227,10 +227,10 @@ int zk_kafka_create_top_level_paths(struct zk_client *zc, zk_kafka_done_cb cb, v
         it->k.zc = zc;
         it->k.step = toplevel_step;
         int rc = zk_client_create_recursive(zc, it->path, NULL, 0, toplevel_created, it);
-        if (rc == ZK_OK) {
+        if (rc == GR_OK) {
             issued++;
         } else {
-            if (first_rc == ZK_OK)
+            if (first_rc == GR_OK)
                 first_rc = rc;
             t->pending--;
         }
@@ -239,13 +239,13 @@ int zk_kafka_create_top_level_paths(struct zk_client *zc, zk_kafka_done_cb cb, v
         free(t);
         return first_rc;
     }
-    if (first_rc != ZK_OK) {
+    if (first_rc != GR_OK) {
         t->rc = first_rc;
         zk_step_why(t->why, sizeof(t->why), "cannot create the top-level paths: %s",
-                    zk_client_strerror(first_rc));
+                    gr_strerror(first_rc));
     }
     t->pending--; /* cannot reach 0 here: issued requests are still pending */
-    return ZK_OK;
+    return GR_OK;
 }
 
 /* ---- cluster id ---------------------------------------------------------- */
@@ -261,7 +261,7 @@ struct clusterid {
 
 static void clusterid_finish(struct clusterid *op, int rc, const char *id, const char *why)
 {
-    op->cb(rc, rc == ZK_OK ? id : NULL, why, op->ctx);
+    op->cb(rc, rc == GR_OK ? id : NULL, why, op->ctx);
     free(op->json);
     free(op);
 }
@@ -274,31 +274,31 @@ static void clusterid_got(int rc, const char *data, size_t len, const struct zk_
     struct clusterid *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE) { /* deleted between our create and read: again */
+    if (rc == GR_E_NOENT) { /* deleted between our create and read: again */
         zk_step_run(&op->k, clusterid_step_create);
         return;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         clusterid_finish(op, rc, NULL,
                          zk_step_why(op->why, sizeof(op->why), "cannot read /cluster/id: %s",
-                                     zk_client_strerror(rc)));
+                                     gr_strerror(rc)));
         return;
     }
     char id[ZK_CLUSTER_ID_MAX + 1], err[256];
     if (zk_json_cluster_id_decode(data, len, id, sizeof(id), err, sizeof(err)) != 0) {
-        clusterid_finish(op, ZK_E_BADJSON, NULL,
+        clusterid_finish(op, GR_E_CORRUPT, NULL,
                          zk_step_why(op->why, sizeof(op->why), "/cluster/id: %s", err));
         return;
     }
-    clusterid_finish(op, ZK_OK, id, NULL);
+    clusterid_finish(op, GR_OK, id, NULL);
 }
 
 static void clusterid_step_get(struct zk_step *k)
 {
     struct clusterid *op = (struct clusterid *)k;
     int rc = zk_client_get(k->zc, "/cluster/id", NULL, clusterid_got, op);
-    if (rc != ZK_OK)
-        clusterid_finish(op, rc, NULL, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        clusterid_finish(op, rc, NULL, gr_strerror(rc));
 }
 
 static void clusterid_created(int rc, const char *path, const struct zk_stat *st, void *ctx)
@@ -308,15 +308,15 @@ static void clusterid_created(int rc, const char *path, const struct zk_stat *st
     struct clusterid *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK) {
+    if (rc == GR_OK) {
         LOG_INFO("created /cluster/id with cluster id %s", op->proposed);
-        clusterid_finish(op, ZK_OK, op->proposed, NULL);
-    } else if (rc == ZK_NODEEXISTS) {
+        clusterid_finish(op, GR_OK, op->proposed, NULL);
+    } else if (rc == GR_E_EXISTS) {
         zk_step_run(&op->k, clusterid_step_get);
     } else {
         clusterid_finish(op, rc, NULL,
                          zk_step_why(op->why, sizeof(op->why), "cannot create /cluster/id: %s",
-                                     zk_client_strerror(rc)));
+                                     gr_strerror(rc)));
     }
 }
 
@@ -325,22 +325,22 @@ static void clusterid_step_create(struct zk_step *k)
     struct clusterid *op = (struct clusterid *)k;
     int rc = zk_client_create_recursive(k->zc, "/cluster/id", op->json, strlen(op->json),
                                         clusterid_created, op);
-    if (rc != ZK_OK)
-        clusterid_finish(op, rc, NULL, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        clusterid_finish(op, rc, NULL, gr_strerror(rc));
 }
 
 int zk_kafka_get_or_create_cluster_id(struct zk_client *zc, const char *proposed,
                                       zk_kafka_cluster_id_cb cb, void *ctx)
 {
     if (!cb || !proposed || !*proposed || strlen(proposed) > ZK_CLUSTER_ID_MAX)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct clusterid *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     char err[256];
     if (zk_json_cluster_id_encode(proposed, &op->json, err, sizeof(err)) != 0) {
         free(op);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     memcpy(op->proposed, proposed, strlen(proposed) + 1);
     op->k.zc = zc;
@@ -349,7 +349,7 @@ int zk_kafka_get_or_create_cluster_id(struct zk_client *zc, const char *proposed
     op->ctx = ctx;
     int rc = zk_client_create_recursive(zc, "/cluster/id", op->json, strlen(op->json),
                                         clusterid_created, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->json);
         free(op);
     }
@@ -381,19 +381,19 @@ static void brokerid_made(int rc, const char *path, const struct zk_stat *st, vo
     struct brokerid *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK || rc == ZK_NODEEXISTS)
+    if (rc == GR_OK || rc == GR_E_EXISTS)
         zk_step_run(&op->k, brokerid_step_set);
     else
         brokerid_finish(op, rc, -1,
                         zk_step_why(op->why, sizeof(op->why), "cannot create /brokers/seqid: %s",
-                                    zk_client_strerror(rc)));
+                                    gr_strerror(rc)));
 }
 
 static void brokerid_step_make(struct zk_step *k)
 {
     int rc = zk_client_create_recursive(k->zc, "/brokers/seqid", "", 0, brokerid_made, k);
-    if (rc != ZK_OK)
-        brokerid_finish((struct brokerid *)k, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        brokerid_finish((struct brokerid *)k, rc, -1, gr_strerror(rc));
 }
 
 static void brokerid_set(int rc, const struct zk_stat *st, void *ctx)
@@ -401,21 +401,21 @@ static void brokerid_set(int rc, const struct zk_stat *st, void *ctx)
     struct brokerid *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE) {
+    if (rc == GR_E_NOENT) {
         zk_step_run(&op->k, brokerid_step_make);
         return;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         brokerid_finish(op, rc, -1,
                         zk_step_why(op->why, sizeof(op->why), "cannot update /brokers/seqid: %s",
-                                    zk_client_strerror(rc)));
+                                    gr_strerror(rc)));
         return;
     }
     /* Kafka: the version after the set (1 for the first broker) plus the
      * reserved range. */
     int64_t id = (int64_t)st->version + op->reserved;
     if (id > INT32_MAX) {
-        brokerid_finish(op, ZK_BADARGUMENTS, -1,
+        brokerid_finish(op, GR_E_INVALID, -1,
                         zk_step_why(op->why, sizeof(op->why),
                                     "generated broker id overflows (seqid version %d)",
                                     (int)st->version));
@@ -423,31 +423,31 @@ static void brokerid_set(int rc, const struct zk_stat *st, void *ctx)
     }
     LOG_INFO("generated broker id %" PRId64 " from /brokers/seqid version %d", id,
              (int)st->version);
-    brokerid_finish(op, ZK_OK, (int32_t)id, NULL);
+    brokerid_finish(op, GR_OK, (int32_t)id, NULL);
 }
 
 static void brokerid_step_set(struct zk_step *k)
 {
     int rc = zk_client_set(k->zc, "/brokers/seqid", "", 0, ZK_ANY_VERSION, brokerid_set, k);
-    if (rc != ZK_OK)
-        brokerid_finish((struct brokerid *)k, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        brokerid_finish((struct brokerid *)k, rc, -1, gr_strerror(rc));
 }
 
 int zk_kafka_generate_broker_id(struct zk_client *zc, int32_t reserved_max_id,
                                 zk_kafka_broker_id_cb cb, void *ctx)
 {
     if (!cb || reserved_max_id < 0)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct brokerid *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     op->k.zc = zc;
     op->k.step = brokerid_step_set;
     op->reserved = reserved_max_id;
     op->cb = cb;
     op->ctx = ctx;
     int rc = zk_client_set(zc, "/brokers/seqid", "", 0, ZK_ANY_VERSION, brokerid_set, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(op);
     return rc;
 }
@@ -469,7 +469,7 @@ struct reg {
 
 static void reg_finish(struct reg *op, int rc, int64_t epoch, const char *why)
 {
-    if (rc == ZK_OK)
+    if (rc == GR_OK)
         LOG_INFO("registered broker %d at %s, czxid (broker epoch) %" PRId64, (int)op->id, op->path,
                  epoch);
     op->cb(rc, epoch, why, op->ctx);
@@ -503,8 +503,8 @@ static void reg_step_get(struct zk_step *k);
 static void reg_retry_later(int rc, void *ctx)
 {
     struct reg *op = ctx;
-    if (rc != ZK_OK) {
-        reg_finish(op, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK) {
+        reg_finish(op, rc, -1, gr_strerror(rc));
         return;
     }
     zk_step_run(&op->k, reg_step_create);
@@ -515,22 +515,22 @@ static void reg_deleted(int rc, void *ctx)
     struct reg *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK || rc == ZK_NONODE)
+    if (rc == GR_OK || rc == GR_E_NOENT)
         zk_step_run(&op->k, reg_step_create);
-    else if (rc == ZK_BADVERSION) /* it changed under us: look again */
+    else if (rc == GR_E_ZK_BADVERSION) /* it changed under us: look again */
         zk_step_run(&op->k, reg_step_get);
     else
         reg_finish(op, rc, -1,
                    zk_step_why(op->why, sizeof(op->why), "cannot delete stale %s: %s", op->path,
-                               zk_client_strerror(rc)));
+                               gr_strerror(rc)));
 }
 
 static void reg_step_delete(struct zk_step *k)
 {
     struct reg *op = (struct reg *)k;
     int rc = zk_client_delete(k->zc, op->path, op->stale_version, reg_deleted, op);
-    if (rc != ZK_OK)
-        reg_finish(op, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        reg_finish(op, rc, -1, gr_strerror(rc));
 }
 
 static void reg_got(int rc, const char *data, size_t len, const struct zk_stat *st, void *ctx)
@@ -538,14 +538,14 @@ static void reg_got(int rc, const char *data, size_t len, const struct zk_stat *
     struct reg *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE) { /* went away meanwhile */
+    if (rc == GR_E_NOENT) { /* went away meanwhile */
         zk_step_run(&op->k, reg_step_create);
         return;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         reg_finish(op, rc, -1,
                    zk_step_why(op->why, sizeof(op->why), "cannot read %s: %s", op->path,
-                               zk_client_strerror(rc)));
+                               gr_strerror(rc)));
         return;
     }
     if (st->ephemeral_owner == zk_client_session_id(op->k.zc)) {
@@ -553,7 +553,7 @@ static void reg_got(int rc, const char *data, size_t len, const struct zk_stat *
          * connection loss, or a second call): it is ours. */
         LOG_INFO("%s already belongs to this session 0x%" PRIx64, op->path,
                  (uint64_t)st->ephemeral_owner);
-        reg_finish(op, ZK_OK, st->czxid, NULL);
+        reg_finish(op, GR_OK, st->czxid, NULL);
         return;
     }
     struct zk_broker_info theirs;
@@ -589,7 +589,7 @@ static void reg_got(int rc, const char *data, size_t len, const struct zk_stat *
                  (int)op->id, holder, (uint64_t)st->ephemeral_owner, timeout_ms);
     }
     if ((now - op->foreign_since) * 1000.0 >= timeout_ms) {
-        reg_finish(op, ZK_E_BROKER_ID_TAKEN, -1,
+        reg_finish(op, GR_E_BROKER_ID_TAKEN, -1,
                    zk_step_why(op->why, sizeof(op->why),
                                "broker id %d is already registered by another live broker at %s "
                                "(%s, session 0x%" PRIx64 "); configure a different broker.id",
@@ -598,16 +598,16 @@ static void reg_got(int rc, const char *data, size_t len, const struct zk_stat *
     }
     int wait_ms = timeout_ms / 4 < 1000 ? timeout_ms / 4 : 1000;
     rc = zk_client_after(op->k.zc, wait_ms > 50 ? wait_ms : 50, reg_retry_later, op);
-    if (rc != ZK_OK)
-        reg_finish(op, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        reg_finish(op, rc, -1, gr_strerror(rc));
 }
 
 static void reg_step_get(struct zk_step *k)
 {
     struct reg *op = (struct reg *)k;
     int rc = zk_client_get(k->zc, op->path, NULL, reg_got, op);
-    if (rc != ZK_OK)
-        reg_finish(op, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        reg_finish(op, rc, -1, gr_strerror(rc));
 }
 
 static void reg_parent_made(int rc, const char *path, const struct zk_stat *st, void *ctx)
@@ -617,19 +617,19 @@ static void reg_parent_made(int rc, const char *path, const struct zk_stat *st, 
     struct reg *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK || rc == ZK_NODEEXISTS)
+    if (rc == GR_OK || rc == GR_E_EXISTS)
         zk_step_run(&op->k, reg_step_create);
     else
         reg_finish(op, rc, -1,
                    zk_step_why(op->why, sizeof(op->why), "cannot create /brokers/ids: %s",
-                               zk_client_strerror(rc)));
+                               gr_strerror(rc)));
 }
 
 static void reg_step_parent(struct zk_step *k)
 {
     int rc = zk_client_create_recursive(k->zc, "/brokers/ids", NULL, 0, reg_parent_made, k);
-    if (rc != ZK_OK)
-        reg_finish((struct reg *)k, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        reg_finish((struct reg *)k, rc, -1, gr_strerror(rc));
 }
 
 static void reg_created(int rc, const char *path, const struct zk_stat *st, void *ctx)
@@ -638,16 +638,16 @@ static void reg_created(int rc, const char *path, const struct zk_stat *st, void
     struct reg *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK)
-        reg_finish(op, ZK_OK, st ? st->czxid : -1, NULL);
-    else if (rc == ZK_NODEEXISTS)
+    if (rc == GR_OK)
+        reg_finish(op, GR_OK, st ? st->czxid : -1, NULL);
+    else if (rc == GR_E_EXISTS)
         zk_step_run(&op->k, reg_step_get);
-    else if (rc == ZK_NONODE)
+    else if (rc == GR_E_NOENT)
         zk_step_run(&op->k, reg_step_parent);
     else
         reg_finish(op, rc, -1,
                    zk_step_why(op->why, sizeof(op->why), "cannot create %s: %s", op->path,
-                               zk_client_strerror(rc)));
+                               gr_strerror(rc)));
 }
 
 static void reg_step_create(struct zk_step *k)
@@ -655,30 +655,30 @@ static void reg_step_create(struct zk_step *k)
     struct reg *op = (struct reg *)k;
     int rc = zk_client_create(k->zc, op->path, op->json, strlen(op->json), ZK_EPHEMERAL,
                               reg_created, op);
-    if (rc != ZK_OK)
-        reg_finish(op, rc, -1, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        reg_finish(op, rc, -1, gr_strerror(rc));
 }
 
 int zk_kafka_register_broker(struct zk_client *zc, int32_t broker_id,
                              const struct zk_broker_info *info, zk_kafka_register_cb cb, void *ctx)
 {
     if (!cb || !info || broker_id < 0)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct reg *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     arena_init(&op->ours.mem);
     char err[256];
     if (zk_json_broker_encode(info, &op->json, err, sizeof(err)) != 0) {
         LOG_ERROR("cannot register broker %d: %s", (int)broker_id, err);
         free(op);
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     }
     /* Keep our endpoints in the form a decoder produces, for comparison. */
     if (zk_json_broker_decode(op->json, strlen(op->json), &op->ours, err, sizeof(err)) != 0) {
         free(op->json);
         free(op);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     op->id = broker_id;
     snprintf(op->path, sizeof(op->path), "/brokers/ids/%d", (int)broker_id);
@@ -688,7 +688,7 @@ int zk_kafka_register_broker(struct zk_client *zc, int32_t broker_id,
     op->ctx = ctx;
     int rc =
         zk_client_create(zc, op->path, op->json, strlen(op->json), ZK_EPHEMERAL, reg_created, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->json);
         zk_json_broker_destroy(&op->ours);
         free(op);
@@ -710,7 +710,7 @@ struct kafka_read {
 static const char *read_failed(struct kafka_read *r, int rc)
 {
     return zk_step_why(r->why, sizeof(r->why), "cannot read %s: %s", r->path,
-                       zk_client_strerror(rc));
+                       gr_strerror(rc));
 }
 
 static void broker_got(int rc, const char *data, size_t len, const struct zk_stat *st, void *ctx)
@@ -720,13 +720,13 @@ static void broker_got(int rc, const char *data, size_t len, const struct zk_sta
     char err[256];
     const char *why = NULL;
     arena_init(&b.mem);
-    if (rc == ZK_OK && zk_json_broker_decode(data, len, &b, err, sizeof(err)) != 0) {
-        rc = ZK_E_BADJSON;
+    if (rc == GR_OK && zk_json_broker_decode(data, len, &b, err, sizeof(err)) != 0) {
+        rc = GR_E_CORRUPT;
         why = zk_step_why(r->why, sizeof(r->why), "%s: %s", r->path, err);
-    } else if (rc != ZK_OK) {
+    } else if (rc != GR_OK) {
         why = read_failed(r, rc);
     }
-    r->broker_cb(rc, rc == ZK_OK ? &b : NULL, rc == ZK_OK ? st->czxid : -1, why, r->ctx);
+    r->broker_cb(rc, rc == GR_OK ? &b : NULL, rc == GR_OK ? st->czxid : -1, why, r->ctx);
     zk_json_broker_destroy(&b);
     free(r);
 }
@@ -734,15 +734,15 @@ static void broker_got(int rc, const char *data, size_t len, const struct zk_sta
 int zk_kafka_get_broker(struct zk_client *zc, int32_t broker_id, zk_kafka_broker_cb cb, void *ctx)
 {
     if (!cb || broker_id < 0)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct kafka_read *r = calloc(1, sizeof(*r));
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     snprintf(r->path, sizeof(r->path), "/brokers/ids/%d", (int)broker_id);
     r->broker_cb = cb;
     r->ctx = ctx;
     int rc = zk_step_get(zc, r->path, NULL, broker_got, r);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(r);
     return rc;
 }
@@ -754,15 +754,15 @@ static void state_got(int rc, const char *data, size_t len, const struct zk_stat
     char err[256];
     const char *why = NULL;
     arena_init(&s.mem);
-    if (rc == ZK_OK && zk_json_partition_state_decode(data, len, &s, err, sizeof(err)) != 0) {
-        rc = ZK_E_BADJSON;
+    if (rc == GR_OK && zk_json_partition_state_decode(data, len, &s, err, sizeof(err)) != 0) {
+        rc = GR_E_CORRUPT;
         why = zk_step_why(r->why, sizeof(r->why), "%s: %s", r->path, err);
-    } else if (rc != ZK_OK) {
+    } else if (rc != GR_OK) {
         why = read_failed(r, rc);
     } else {
         s.zk_version = st->version;
     }
-    r->state_cb(rc, rc == ZK_OK ? &s : NULL, why, r->ctx);
+    r->state_cb(rc, rc == GR_OK ? &s : NULL, why, r->ctx);
     zk_json_partition_state_destroy(&s);
     free(r);
 }
@@ -771,15 +771,15 @@ int zk_kafka_get_partition_state(struct zk_client *zc, const char *topic, int32_
                                  zk_kafka_state_cb cb, void *ctx)
 {
     if (!cb || !topic_name_valid(topic) || partition < 0)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct kafka_read *r = calloc(1, sizeof(*r));
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     zk_step_state_path(r->path, topic, partition);
     r->state_cb = cb;
     r->ctx = ctx;
     int rc = zk_step_get(zc, r->path, NULL, state_got, r);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(r);
     return rc;
 }
@@ -799,9 +799,9 @@ struct isr_update {
 static void isr_update_finish(struct isr_update *op, int rc, int32_t version)
 {
     const char *why = NULL;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         why = zk_step_why(op->why, sizeof(op->why), "cannot update %s: %s", op->path,
-                          zk_client_strerror(rc));
+                          gr_strerror(rc));
     op->cb(rc, version, why, op->ctx);
     free(op->json);
     free(op);
@@ -811,7 +811,7 @@ static void isr_update_done(int rc, const struct zk_stat *st, void *ctx)
 {
     struct isr_update *op = ctx;
     if (!zk_step_retry(&op->k, rc))
-        isr_update_finish(op, rc, rc == ZK_OK ? st->version : -1);
+        isr_update_finish(op, rc, rc == GR_OK ? st->version : -1);
 }
 
 static void isr_update_step(struct zk_step *k)
@@ -819,7 +819,7 @@ static void isr_update_step(struct zk_step *k)
     struct isr_update *op = (struct isr_update *)k;
     int rc = zk_client_set(k->zc, op->path, op->json, strlen(op->json), op->expected,
                            isr_update_done, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         isr_update_finish(op, rc, -1);
 }
 
@@ -828,14 +828,14 @@ int zk_kafka_update_partition_state(struct zk_client *zc, const char *topic, int
                                     int32_t expected_zk_version, zk_kafka_version_cb cb, void *ctx)
 {
     if (!cb || !st || !topic_name_valid(topic) || partition < 0)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct isr_update *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     char err[256];
     if (zk_json_partition_state_encode(st, &op->json, err, sizeof(err)) != 0) {
         free(op);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     zk_step_state_path(op->path, topic, partition);
     op->k.zc = zc;
@@ -845,7 +845,7 @@ int zk_kafka_update_partition_state(struct zk_client *zc, const char *topic, int
     op->ctx = ctx;
     int rc = zk_client_set(zc, op->path, op->json, strlen(op->json), expected_zk_version,
                            isr_update_done, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->json);
         free(op);
     }
@@ -895,8 +895,8 @@ static void gbrokers_finish(struct gbrokers *g)
         }
     }
     qsort(g->brokers, (size_t)m, sizeof(*g->brokers), cmp_broker);
-    g->cb(g->rc, g->rc == ZK_OK ? g->brokers : NULL, g->rc == ZK_OK ? m : 0,
-          g->rc == ZK_OK ? NULL : g->why, g->ctx);
+    g->cb(g->rc, g->rc == GR_OK ? g->brokers : NULL, g->rc == GR_OK ? m : 0,
+          g->rc == GR_OK ? NULL : g->why, g->ctx);
     for (int i = 0; i < m; i++)
         zk_json_broker_destroy(&g->brokers[i].info);
     free(g->brokers);
@@ -907,9 +907,9 @@ static void gbrokers_finish(struct gbrokers *g)
 static void gbroker_item_done(struct gbroker_item *it, int rc)
 {
     struct gbrokers *g = it->g;
-    if (rc != ZK_OK && rc != ZK_NONODE && g->rc == ZK_OK) {
+    if (rc != GR_OK && rc != GR_E_NOENT && g->rc == GR_OK) {
         g->rc = rc;
-        zk_step_why(g->why, sizeof(g->why), "cannot read %s: %s", it->path, zk_client_strerror(rc));
+        zk_step_why(g->why, sizeof(g->why), "cannot read %s: %s", it->path, gr_strerror(rc));
     }
     if (--g->pending == 0)
         gbrokers_finish(g);
@@ -920,7 +920,7 @@ static void gbroker_got(int rc, const char *data, size_t len, const struct zk_st
     struct gbroker_item *it = ctx;
     if (zk_step_retry(&it->k, rc))
         return;
-    if (rc == ZK_OK) {
+    if (rc == GR_OK) {
         struct zk_kafka_broker *b = &it->g->brokers[it->idx];
         char err[256];
         if (zk_json_broker_decode(data, len, &b->info, err, sizeof(err)) == 0) {
@@ -937,7 +937,7 @@ static void gbroker_item_step(struct zk_step *k)
 {
     struct gbroker_item *it = (struct gbroker_item *)k;
     int rc = zk_client_get(k->zc, it->path, NULL, gbroker_got, it);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         gbroker_item_done(it, rc);
 }
 
@@ -948,18 +948,18 @@ static void gbrokers_listed(int rc, const char *const *names, int n, const struc
     struct gbrokers *g = ctx;
     if (zk_step_retry(&g->k, rc))
         return;
-    if (rc == ZK_NONODE)
+    if (rc == GR_E_NOENT)
         n = 0; /* no broker ever registered */
-    else if (rc != ZK_OK) {
+    else if (rc != GR_OK) {
         g->rc = rc;
-        zk_step_why(g->why, sizeof(g->why), "cannot list /brokers/ids: %s", zk_client_strerror(rc));
+        zk_step_why(g->why, sizeof(g->why), "cannot list /brokers/ids: %s", gr_strerror(rc));
         gbrokers_finish(g);
         return;
     }
     g->brokers = calloc((size_t)(n ? n : 1), sizeof(*g->brokers));
     g->items = calloc((size_t)(n ? n : 1), sizeof(*g->items));
     if (!g->brokers || !g->items) {
-        g->rc = ZK_E_NOMEM;
+        g->rc = GR_E_NOMEM;
         snprintf(g->why, sizeof(g->why), "out of memory");
         gbrokers_finish(g);
         return;
@@ -993,9 +993,9 @@ static void gbrokers_step(struct zk_step *k)
     struct gbrokers *g = (struct gbrokers *)k;
     int rc = zk_client_get_children(k->zc, "/brokers/ids", g->has_watch ? &g->watch : NULL,
                                     gbrokers_listed, g);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         g->rc = rc;
-        zk_step_why(g->why, sizeof(g->why), "cannot list /brokers/ids: %s", zk_client_strerror(rc));
+        zk_step_why(g->why, sizeof(g->why), "cannot list /brokers/ids: %s", gr_strerror(rc));
         gbrokers_finish(g);
     }
 }
@@ -1004,10 +1004,10 @@ int zk_kafka_get_brokers(struct zk_client *zc, const struct zk_watcher *watch,
                          zk_kafka_brokers_cb cb, void *ctx)
 {
     if (!cb)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct gbrokers *g = calloc(1, sizeof(*g));
     if (!g)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     g->k.zc = zc;
     g->k.step = gbrokers_step;
     g->cb = cb;
@@ -1018,7 +1018,7 @@ int zk_kafka_get_brokers(struct zk_client *zc, const struct zk_watcher *watch,
     }
     int rc = zk_client_get_children(zc, "/brokers/ids", g->has_watch ? &g->watch : NULL,
                                     gbrokers_listed, g);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(g);
     return rc;
 }
@@ -1037,10 +1037,10 @@ struct seqnode {
 
 static void seqnode_finish(struct seqnode *op, int rc, const char *path)
 {
-    op->cb(rc, rc == ZK_OK ? path : NULL,
-           rc == ZK_OK ? NULL
+    op->cb(rc, rc == GR_OK ? path : NULL,
+           rc == GR_OK ? NULL
                        : zk_step_why(op->why, sizeof(op->why), "cannot create %s*: %s", op->prefix,
-                                     zk_client_strerror(rc)),
+                                     gr_strerror(rc)),
            op->ctx);
     free(op->json);
     free(op);
@@ -1055,7 +1055,7 @@ static void seqnode_parent_made(int rc, const char *path, const struct zk_stat *
     struct seqnode *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK || rc == ZK_NODEEXISTS)
+    if (rc == GR_OK || rc == GR_E_EXISTS)
         zk_step_run(&op->k, seqnode_step_create);
     else
         seqnode_finish(op, rc, NULL);
@@ -1065,7 +1065,7 @@ static void seqnode_step_parent(struct zk_step *k)
 {
     struct seqnode *op = (struct seqnode *)k;
     int rc = zk_client_create_recursive(k->zc, op->parent, NULL, 0, seqnode_parent_made, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         seqnode_finish(op, rc, NULL);
 }
 
@@ -1075,7 +1075,7 @@ static void seqnode_created(int rc, const char *path, const struct zk_stat *st, 
     struct seqnode *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_NONODE)
+    if (rc == GR_E_NOENT)
         zk_step_run(&op->k, seqnode_step_parent);
     else
         seqnode_finish(op, rc, path);
@@ -1086,7 +1086,7 @@ static void seqnode_step_create(struct zk_step *k)
     struct seqnode *op = (struct seqnode *)k;
     int rc = zk_client_create(k->zc, op->prefix, op->json, strlen(op->json), ZK_SEQUENTIAL,
                               seqnode_created, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         seqnode_finish(op, rc, NULL);
 }
 
@@ -1097,7 +1097,7 @@ static int seqnode_start(struct zk_client *zc, const char *parent, const char *n
     struct seqnode *op = calloc(1, sizeof(*op));
     if (!op) {
         free(json);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     snprintf(op->parent, sizeof(op->parent), "%s", parent);
     snprintf(op->prefix, sizeof(op->prefix), "%s/%s", parent, name_prefix);
@@ -1108,7 +1108,7 @@ static int seqnode_start(struct zk_client *zc, const char *parent, const char *n
     op->ctx = ctx;
     int rc = zk_client_create(zc, op->prefix, op->json, strlen(op->json), ZK_SEQUENTIAL,
                               seqnode_created, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->json);
         free(op);
     }
@@ -1119,11 +1119,11 @@ int zk_kafka_propagate_isr_changes(struct zk_client *zc, const struct zk_partiti
                                    zk_kafka_path_cb cb, void *ctx)
 {
     if (!cb || !changes || changes->n < 1)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     char *json, err[256];
     int jrc = zk_json_partition_list_encode(changes, &json, err, sizeof(err));
     if (jrc != 0)
-        return jrc == GR_E_NOMEM ? ZK_E_NOMEM : ZK_BADARGUMENTS;
+        return jrc == GR_E_NOMEM ? GR_E_NOMEM : GR_E_INVALID;
     return seqnode_start(zc, "/isr_change_notification", "isr_change_", json, cb, ctx);
 }
 
@@ -1131,10 +1131,10 @@ int zk_kafka_create_config_change_notification(struct zk_client *zc, const char 
                                                zk_kafka_path_cb cb, void *ctx)
 {
     if (!cb)
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     char *json, err[256];
     int jrc = zk_json_config_change_encode(entity_path, &json, err, sizeof(err));
     if (jrc != 0)
-        return jrc == GR_E_NOMEM ? ZK_E_NOMEM : ZK_BADARGUMENTS;
+        return jrc == GR_E_NOMEM ? GR_E_NOMEM : GR_E_INVALID;
     return seqnode_start(zc, "/config/changes", "config_change_", json, cb, ctx);
 }

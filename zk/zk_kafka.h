@@ -16,15 +16,15 @@
  * a negative ZK_* code; on error the callback is never called, on 0 it is
  * called exactly once, later, from the loop. Callbacks receive rc, decoded
  * results (borrowed for the callback only) and `why`, a sentence for the log
- * when rc is not ZK_OK (NULL on success). A step that fails with
- * ZK_CONNECTIONLOSS is sent again once the client has reconnected, as Kafka's
+ * when rc is not GR_OK (NULL on success). A step that fails with
+ * GR_E_ZK_CONNLOSS is sent again once the client has reconnected, as Kafka's
  * retryRequestUntilConnected does; a session that expires meanwhile ends the
- * operation with ZK_SESSIONEXPIRED, freeing the client ends it with
- * ZK_CLOSING.
+ * operation with GR_E_ZK_EXPIRED, freeing the client ends it with
+ * GR_E_CLOSING.
  *
- * rc values beyond ZooKeeper's own (all three modules): ZK_E_BADJSON (a
+ * rc values beyond ZooKeeper's own (all three modules): GR_E_CORRUPT (a
  * znode's contents are malformed; why quotes the decoder's reason),
- * ZK_E_TOPIC_EXISTS, ZK_E_BROKER_ID_TAKEN, ZK_E_CONTROLLER_MOVED (a fenced
+ * GR_E_TOPIC_EXISTS, GR_E_BROKER_ID_TAKEN, GR_E_NOT_CONTROLLER (a fenced
  * write found /controller_epoch at another version: the controller that
  * issued it is deposed and must stop writing).
  */
@@ -47,7 +47,7 @@ typedef void (*zk_kafka_done_cb)(int rc, const char *why, void *ctx);
 /* Creates the chroot of connect ("host:port/chroot") if missing, through a
  * short-lived client without the chroot (Kafka's KafkaServer does the same
  * before its real client starts). Without a chroot it just completes.
- * Completes with ZK_OPERATIONTIMEOUT if no server answers within
+ * Completes with GR_E_TIMEOUT if no server answers within
  * session_timeout_ms. */
 int zk_kafka_make_chroot(struct ev_loop *loop, const char *connect, int session_timeout_ms,
                          zk_kafka_done_cb cb, void *ctx);
@@ -83,7 +83,7 @@ typedef void (*zk_kafka_register_cb)(int rc, int64_t broker_epoch, const char *w
  *     and ours created;
  *   - otherwise another broker holds the id. Retried until the session
  *     timeout has passed (that session may be expiring), then
- *     ZK_E_BROKER_ID_TAKEN with why naming the id and the holder's endpoint.
+ *     GR_E_BROKER_ID_TAKEN with why naming the id and the holder's endpoint.
  * Call again from connected(new_session) after every expiry. */
 int zk_kafka_register_broker(struct zk_client *zc, int32_t broker_id,
                              const struct zk_broker_info *info, zk_kafka_register_cb cb, void *ctx);
@@ -92,7 +92,7 @@ typedef void (*zk_kafka_version_cb)(int rc, int32_t zk_version, const char *why,
 /* Partition leader: replaces the partition state if its version (the
  * partition epoch) still is expected_zk_version -- a compare-and-set without
  * the controller's fence, since a leader changing its ISR is not the
- * controller. ZK_BADVERSION if the controller wrote it meanwhile: re-read.
+ * controller. GR_E_ZK_BADVERSION if the controller wrote it meanwhile: re-read.
  * cb gets the new version. */
 int zk_kafka_update_partition_state(struct zk_client *zc, const char *topic, int32_t partition,
                                     const struct zk_partition_state *st,

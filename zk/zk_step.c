@@ -11,7 +11,7 @@
 
 bool zk_step_retry(struct zk_step *s, int rc)
 {
-    if (rc != ZK_CONNECTIONLOSS)
+    if (rc != GR_E_ZK_CONNLOSS)
         return false;
     LOG_DEBUG("ZooKeeper connection lost during a request; sending it again once reconnected");
     s->step(s);
@@ -48,7 +48,7 @@ static void step_get_issue(struct zk_step *s)
 {
     struct step_get *g = (struct step_get *)s;
     int rc = zk_client_get(s->zc, g->path, g->has_watch ? &g->watch : NULL, step_get_done, g);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         step_get_finish(g, rc, NULL, 0, NULL);
 }
 
@@ -58,7 +58,7 @@ int zk_step_get(struct zk_client *zc, const char *path, const struct zk_watcher 
     struct step_get *g = calloc(1, sizeof(*g));
     if (!g || !(g->path = strdup(path))) {
         free(g);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     g->s.zc = zc;
     g->s.step = step_get_issue;
@@ -69,7 +69,7 @@ int zk_step_get(struct zk_client *zc, const char *path, const struct zk_watcher 
         g->has_watch = true;
     }
     int rc = zk_client_get(zc, g->path, g->has_watch ? &g->watch : NULL, step_get_done, g);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(g->path);
         free(g);
     }

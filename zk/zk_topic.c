@@ -39,7 +39,7 @@ struct ctopic {
 
 static void ctopic_finish(struct ctopic *op, int rc, const char *why)
 {
-    if (rc == ZK_OK)
+    if (rc == GR_OK)
         LOG_INFO("created topic %s", op->topic);
     op->cb(rc, why, op->ctx);
     free(op->assignment);
@@ -49,13 +49,13 @@ static void ctopic_finish(struct ctopic *op, int rc, const char *why)
 
 static void ctopic_fail(struct ctopic *op, int rc, const char *what)
 {
-    if (rc == ZK_E_TOPIC_EXISTS)
+    if (rc == GR_E_TOPIC_EXISTS)
         ctopic_finish(
             op, rc, zk_step_why(op->why, sizeof(op->why), "Topic '%s' already exists.", op->topic));
     else
         ctopic_finish(op, rc,
                       zk_step_why(op->why, sizeof(op->why), "cannot create topic %s: %s: %s",
-                                  op->topic, what, zk_client_strerror(rc)));
+                                  op->topic, what, gr_strerror(rc)));
 }
 
 static void ctopic_step_set_config(struct zk_step *k);
@@ -67,10 +67,10 @@ static void ctopic_topic_created(int rc, const char *path, const struct zk_stat 
     struct ctopic *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK)
-        ctopic_finish(op, ZK_OK, NULL);
+    if (rc == GR_OK)
+        ctopic_finish(op, GR_OK, NULL);
     else
-        ctopic_fail(op, rc == ZK_NODEEXISTS ? ZK_E_TOPIC_EXISTS : rc, op->tpath);
+        ctopic_fail(op, rc == GR_E_EXISTS ? GR_E_TOPIC_EXISTS : rc, op->tpath);
 }
 
 static void ctopic_step_topic(struct zk_step *k)
@@ -78,7 +78,7 @@ static void ctopic_step_topic(struct zk_step *k)
     struct ctopic *op = (struct ctopic *)k;
     int rc = zk_client_create_recursive(k->zc, op->tpath, op->assignment, strlen(op->assignment),
                                         ctopic_topic_created, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         ctopic_fail(op, rc, op->tpath);
 }
 
@@ -89,9 +89,9 @@ static void ctopic_config_created(int rc, const char *path, const struct zk_stat
     struct ctopic *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK)
+    if (rc == GR_OK)
         zk_step_run(&op->k, ctopic_step_topic);
-    else if (rc == ZK_NODEEXISTS) /* raced with another writer: overwrite */
+    else if (rc == GR_E_EXISTS) /* raced with another writer: overwrite */
         zk_step_run(&op->k, ctopic_step_set_config);
     else
         ctopic_fail(op, rc, op->cpath);
@@ -102,7 +102,7 @@ static void ctopic_step_create_config(struct zk_step *k)
     struct ctopic *op = (struct ctopic *)k;
     int rc = zk_client_create_recursive(k->zc, op->cpath, op->config, strlen(op->config),
                                         ctopic_config_created, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         ctopic_fail(op, rc, op->cpath);
 }
 
@@ -112,9 +112,9 @@ static void ctopic_config_set(int rc, const struct zk_stat *st, void *ctx)
     struct ctopic *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK)
+    if (rc == GR_OK)
         zk_step_run(&op->k, ctopic_step_topic);
-    else if (rc == ZK_NONODE)
+    else if (rc == GR_E_NOENT)
         zk_step_run(&op->k, ctopic_step_create_config);
     else
         ctopic_fail(op, rc, op->cpath);
@@ -127,7 +127,7 @@ static void ctopic_step_set_config(struct zk_step *k)
     struct ctopic *op = (struct ctopic *)k;
     int rc = zk_client_set(k->zc, op->cpath, op->config, strlen(op->config), ZK_ANY_VERSION,
                            ctopic_config_set, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         ctopic_fail(op, rc, op->cpath);
 }
 
@@ -137,9 +137,9 @@ static void ctopic_exists(int rc, const struct zk_stat *st, void *ctx)
     struct ctopic *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK)
-        ctopic_fail(op, ZK_E_TOPIC_EXISTS, op->tpath);
-    else if (rc == ZK_NONODE)
+    if (rc == GR_OK)
+        ctopic_fail(op, GR_E_TOPIC_EXISTS, op->tpath);
+    else if (rc == GR_E_NOENT)
         zk_step_run(&op->k, ctopic_step_set_config);
     else
         ctopic_fail(op, rc, op->tpath);
@@ -149,7 +149,7 @@ static void ctopic_step_exists(struct zk_step *k)
 {
     struct ctopic *op = (struct ctopic *)k;
     int rc = zk_client_exists(k->zc, op->tpath, NULL, ctopic_exists, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         ctopic_fail(op, rc, op->tpath);
 }
 
@@ -158,10 +158,10 @@ int zk_topic_create(struct zk_client *zc, const char *topic,
                     zk_topic_done_cb cb, void *ctx)
 {
     if (!cb || !assignment || !topic_name_valid(topic))
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct ctopic *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     char err[256];
     struct zk_config empty = {0};
     int jrc = zk_json_topic_encode(assignment, &op->assignment, err, sizeof(err));
@@ -171,7 +171,7 @@ int zk_topic_create(struct zk_client *zc, const char *topic,
         LOG_ERROR("cannot create topic %s: %s", topic, err);
         free(op->assignment);
         free(op);
-        return jrc == GR_E_NOMEM ? ZK_E_NOMEM : ZK_BADARGUMENTS;
+        return jrc == GR_E_NOMEM ? GR_E_NOMEM : GR_E_INVALID;
     }
     snprintf(op->topic, sizeof(op->topic), "%s", topic);
     topic_path(op->tpath, topic);
@@ -181,7 +181,7 @@ int zk_topic_create(struct zk_client *zc, const char *topic,
     op->cb = cb;
     op->ctx = ctx;
     int rc = zk_client_exists(zc, op->tpath, NULL, ctopic_exists, op);
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         free(op->assignment);
         free(op->config);
         free(op);
@@ -212,24 +212,24 @@ static void mark_created(int rc, const char *path, const struct zk_stat *st, voi
     struct marktopic *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK)
+    if (rc == GR_OK)
         mark_finish(op, rc, NULL);
-    else if (rc == ZK_NODEEXISTS)
+    else if (rc == GR_E_EXISTS)
         mark_finish(op, rc,
                     zk_step_why(op->why, sizeof(op->why), "topic %s is already marked for deletion",
                                 op->topic));
     else
         mark_finish(op, rc,
                     zk_step_why(op->why, sizeof(op->why), "cannot create %s: %s", op->dpath,
-                                zk_client_strerror(rc)));
+                                gr_strerror(rc)));
 }
 
 static void mark_step_create(struct zk_step *k)
 {
     struct marktopic *op = (struct marktopic *)k;
     int rc = zk_client_create_recursive(k->zc, op->dpath, NULL, 0, mark_created, op);
-    if (rc != ZK_OK)
-        mark_finish(op, rc, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        mark_finish(op, rc, gr_strerror(rc));
 }
 
 static void mark_exists(int rc, const struct zk_stat *st, void *ctx)
@@ -238,33 +238,33 @@ static void mark_exists(int rc, const struct zk_stat *st, void *ctx)
     struct marktopic *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
-    if (rc == ZK_OK)
+    if (rc == GR_OK)
         zk_step_run(&op->k, mark_step_create);
-    else if (rc == ZK_NONODE)
+    else if (rc == GR_E_NOENT)
         mark_finish(op, rc,
                     zk_step_why(op->why, sizeof(op->why), "topic %s does not exist", op->topic));
     else
         mark_finish(op, rc,
                     zk_step_why(op->why, sizeof(op->why), "cannot read %s: %s", op->tpath,
-                                zk_client_strerror(rc)));
+                                gr_strerror(rc)));
 }
 
 static void mark_step_exists(struct zk_step *k)
 {
     struct marktopic *op = (struct marktopic *)k;
     int rc = zk_client_exists(k->zc, op->tpath, NULL, mark_exists, op);
-    if (rc != ZK_OK)
-        mark_finish(op, rc, zk_client_strerror(rc));
+    if (rc != GR_OK)
+        mark_finish(op, rc, gr_strerror(rc));
 }
 
 int zk_topic_mark_for_deletion(struct zk_client *zc, const char *topic, zk_topic_done_cb cb,
                                void *ctx)
 {
     if (!cb || !topic_name_valid(topic))
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct marktopic *op = calloc(1, sizeof(*op));
     if (!op)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     snprintf(op->topic, sizeof(op->topic), "%s", topic);
     topic_path(op->tpath, topic);
     snprintf(op->dpath, sizeof(op->dpath), "/admin/delete_topics/%s", topic);
@@ -273,7 +273,7 @@ int zk_topic_mark_for_deletion(struct zk_client *zc, const char *topic, zk_topic
     op->cb = cb;
     op->ctx = ctx;
     int rc = zk_client_exists(zc, op->tpath, NULL, mark_exists, op);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(op);
     return rc;
 }
@@ -289,7 +289,7 @@ struct rdnode {
     struct rdnode *parent; /* NULL for the topic znode */
     char *path;            /* owned */
     int pending;           /* children not deleted yet */
-    int tries;             /* re-listings after ZK_NOTEMPTY */
+    int tries;             /* re-listings after GR_E_ZK_NOTEMPTY */
 };
 
 struct dtopic {
@@ -308,11 +308,11 @@ static void dtopic_next(struct dtopic *t);
 
 static void dtopic_fail(struct dtopic *t, int rc, const char *path)
 {
-    if (t->rc == ZK_OK) {
+    if (t->rc == GR_OK) {
         t->rc = rc;
         zk_step_why(t->why, sizeof(t->why), "cannot delete %s: %s", path,
-                    rc == ZK_E_CONTROLLER_MOVED ? "this controller is deposed"
-                                                : zk_client_strerror(rc));
+                    rc == GR_E_NOT_CONTROLLER ? "this controller is deposed"
+                                                : gr_strerror(rc));
     }
 }
 
@@ -323,7 +323,7 @@ static void rdnode_done(struct rdnode *n, int rc)
 {
     struct dtopic *t = n->top;
     struct rdnode *parent = n->parent;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         dtopic_fail(t, rc, n->path);
     free(n->path);
     free(n);
@@ -333,10 +333,10 @@ static void rdnode_done(struct rdnode *n, int rc)
     }
     if (--parent->pending > 0)
         return;
-    if (t->rc == ZK_OK)
+    if (t->rc == GR_OK)
         rdnode_delete(parent);
     else
-        rdnode_done(parent, ZK_OK); /* stop, keep what is left */
+        rdnode_done(parent, GR_OK); /* stop, keep what is left */
 }
 
 static void rdnode_deleted(int rc, const char *why, void *ctx)
@@ -344,7 +344,7 @@ static void rdnode_deleted(int rc, const char *why, void *ctx)
     (void)why;
     struct rdnode *n = ctx;
     /* Someone added a child meanwhile: list and delete again. */
-    if (rc == ZK_NOTEMPTY && n->tries++ < 3) {
+    if (rc == GR_E_ZK_NOTEMPTY && n->tries++ < 3) {
         rdnode_list(n);
         return;
     }
@@ -354,7 +354,7 @@ static void rdnode_deleted(int rc, const char *why, void *ctx)
 static void rdnode_delete(struct rdnode *n)
 {
     int rc = zk_controller_delete(n->top->zc, n->top->fence, n->path, rdnode_deleted, n);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         rdnode_done(n, rc);
 }
 
@@ -365,11 +365,11 @@ static void rdnode_listed(int rc, const char *const *names, int count, const str
     struct rdnode *n = ctx;
     if (zk_step_retry(&n->k, rc))
         return;
-    if (rc == ZK_NONODE || (rc == ZK_OK && n->top->rc != ZK_OK)) {
-        rdnode_done(n, ZK_OK);
+    if (rc == GR_E_NOENT || (rc == GR_OK && n->top->rc != GR_OK)) {
+        rdnode_done(n, GR_OK);
         return;
     }
-    if (rc != ZK_OK) {
+    if (rc != GR_OK) {
         rdnode_done(n, rc);
         return;
     }
@@ -379,7 +379,7 @@ static void rdnode_listed(int rc, const char *const *names, int count, const str
         size_t len = strlen(n->path) + strlen(names[i]) + 2;
         if (!c || !(c->path = malloc(len))) {
             free(c);
-            dtopic_fail(n->top, ZK_E_NOMEM, n->path);
+            dtopic_fail(n->top, GR_E_NOMEM, n->path);
             break;
         }
         snprintf(c->path, len, "%s/%s", n->path, names[i]);
@@ -391,17 +391,17 @@ static void rdnode_listed(int rc, const char *const *names, int count, const str
     }
     if (--n->pending > 0)
         return;
-    if (n->top->rc == ZK_OK)
+    if (n->top->rc == GR_OK)
         rdnode_delete(n);
     else
-        rdnode_done(n, ZK_OK);
+        rdnode_done(n, GR_OK);
 }
 
 static void rdnode_step(struct zk_step *k)
 {
     struct rdnode *n = (struct rdnode *)k;
     int rc = zk_client_get_children(k->zc, n->path, NULL, rdnode_listed, n);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         rdnode_done(n, rc);
 }
 
@@ -414,7 +414,7 @@ static void dtopic_leaf_deleted(int rc, const char *why, void *ctx)
 {
     (void)why;
     struct dtopic *t = ctx;
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         dtopic_fail(t, rc, t->paths[t->stage]);
     dtopic_next(t);
 }
@@ -422,15 +422,15 @@ static void dtopic_leaf_deleted(int rc, const char *why, void *ctx)
 /* Runs the next stage, or finishes. Stages after a failure are skipped. */
 static void dtopic_next(struct dtopic *t)
 {
-    while (++t->stage <= 2 && t->rc == ZK_OK) {
+    while (++t->stage <= 2 && t->rc == GR_OK) {
         int rc = zk_controller_delete(t->zc, t->fence, t->paths[t->stage], dtopic_leaf_deleted, t);
-        if (rc == ZK_OK)
+        if (rc == GR_OK)
             return;
         dtopic_fail(t, rc, t->paths[t->stage]);
     }
-    if (t->rc == ZK_OK)
+    if (t->rc == GR_OK)
         LOG_INFO("deleted the znodes of topic %s", t->topic);
-    t->cb(t->rc, t->rc == ZK_OK ? NULL : t->why, t->ctx);
+    t->cb(t->rc, t->rc == GR_OK ? NULL : t->why, t->ctx);
     free(t);
 }
 
@@ -438,13 +438,13 @@ int zk_topic_delete_znodes(struct zk_client *zc, int32_t epoch_zk_version, const
                            zk_topic_done_cb cb, void *ctx)
 {
     if (!cb || !topic_name_valid(topic))
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct dtopic *t = calloc(1, sizeof(*t));
     struct rdnode *root = calloc(1, sizeof(*root));
     if (!t || !root) {
         free(t);
         free(root);
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     }
     t->zc = zc;
     t->fence = epoch_zk_version;
@@ -459,8 +459,8 @@ int zk_topic_delete_znodes(struct zk_client *zc, int32_t epoch_zk_version, const
     root->k.step = rdnode_step;
     root->path = strdup(t->paths[0]);
     int rc =
-        root->path ? zk_client_get_children(zc, root->path, NULL, rdnode_listed, root) : ZK_E_NOMEM;
-    if (rc != ZK_OK) {
+        root->path ? zk_client_get_children(zc, root->path, NULL, rdnode_listed, root) : GR_E_NOMEM;
+    if (rc != GR_OK) {
         free(root->path);
         free(root);
         free(t);
@@ -488,14 +488,14 @@ static void assignment_got(int rc, const char *data, size_t len, const struct zk
     char err[256];
     const char *why = NULL;
     arena_init(&a.mem);
-    if (rc == ZK_OK && zk_json_topic_decode(data, len, &a, err, sizeof(err)) != 0) {
-        rc = ZK_E_BADJSON;
+    if (rc == GR_OK && zk_json_topic_decode(data, len, &a, err, sizeof(err)) != 0) {
+        rc = GR_E_CORRUPT;
         why = zk_step_why(r->why, sizeof(r->why), "%s: %s", r->path, err);
-    } else if (rc != ZK_OK) {
+    } else if (rc != GR_OK) {
         why = zk_step_why(r->why, sizeof(r->why), "cannot read %s: %s", r->path,
-                          zk_client_strerror(rc));
+                          gr_strerror(rc));
     }
-    r->assignment_cb(rc, rc == ZK_OK ? &a : NULL, why, r->ctx);
+    r->assignment_cb(rc, rc == GR_OK ? &a : NULL, why, r->ctx);
     zk_json_topic_destroy(&a);
     free(r);
 }
@@ -504,15 +504,15 @@ int zk_topic_get_assignment(struct zk_client *zc, const char *topic, const struc
                             zk_topic_assignment_cb cb, void *ctx)
 {
     if (!cb || !topic_name_valid(topic))
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct topic_read *r = calloc(1, sizeof(*r));
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     topic_path(r->path, topic);
     r->assignment_cb = cb;
     r->ctx = ctx;
     int rc = zk_step_get(zc, r->path, watch, assignment_got, r);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(r);
     return rc;
 }
@@ -525,16 +525,16 @@ static void config_got(int rc, const char *data, size_t len, const struct zk_sta
     char err[256];
     const char *why = NULL;
     arena_init(&c.mem);
-    if (rc == ZK_NONODE) {
-        rc = ZK_OK; /* Kafka reads a missing topic config as an empty one */
-    } else if (rc == ZK_OK && zk_json_config_decode(data, len, &c, err, sizeof(err)) != 0) {
-        rc = ZK_E_BADJSON;
+    if (rc == GR_E_NOENT) {
+        rc = GR_OK; /* Kafka reads a missing topic config as an empty one */
+    } else if (rc == GR_OK && zk_json_config_decode(data, len, &c, err, sizeof(err)) != 0) {
+        rc = GR_E_CORRUPT;
         why = zk_step_why(r->why, sizeof(r->why), "%s: %s", r->path, err);
-    } else if (rc != ZK_OK) {
+    } else if (rc != GR_OK) {
         why = zk_step_why(r->why, sizeof(r->why), "cannot read %s: %s", r->path,
-                          zk_client_strerror(rc));
+                          gr_strerror(rc));
     }
-    r->config_cb(rc, rc == ZK_OK ? &c : NULL, why, r->ctx);
+    r->config_cb(rc, rc == GR_OK ? &c : NULL, why, r->ctx);
     zk_json_config_destroy(&c);
     free(r);
 }
@@ -542,15 +542,15 @@ static void config_got(int rc, const char *data, size_t len, const struct zk_sta
 int zk_topic_get_config(struct zk_client *zc, const char *topic, zk_topic_config_cb cb, void *ctx)
 {
     if (!cb || !topic_name_valid(topic))
-        return ZK_BADARGUMENTS;
+        return GR_E_INVALID;
     struct topic_read *r = calloc(1, sizeof(*r));
     if (!r)
-        return ZK_E_NOMEM;
+        return GR_E_NOMEM;
     snprintf(r->path, sizeof(r->path), "/config/topics/%s", topic);
     r->config_cb = cb;
     r->ctx = ctx;
     int rc = zk_step_get(zc, r->path, NULL, config_got, r);
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         free(r);
     return rc;
 }

@@ -11,10 +11,10 @@
  *
  * Rules as in zk_kafka.h: arguments are borrowed for the call only; a call
  * returns 0 (callback later, exactly once) or a negative ZK_* code (no
- * callback); `why` is a sentence for the log when rc is not ZK_OK; steps are
- * retried after a connection loss; ZK_SESSIONEXPIRED / ZK_CLOSING end an
+ * callback); `why` is a sentence for the log when rc is not GR_OK; steps are
+ * retried after a connection loss; GR_E_ZK_EXPIRED / GR_E_CLOSING end an
  * operation. Every function refuses a name that fails topic_name_valid()
- * with ZK_BADARGUMENTS, since "a/b" or ".." would address some other znode.
+ * with GR_E_INVALID, since "a/b" or ".." would address some other znode.
  */
 #ifndef GREGOR_ZK_ZK_TOPIC_H
 #define GREGOR_ZK_ZK_TOPIC_H
@@ -28,7 +28,7 @@
 typedef void (*zk_topic_done_cb)(int rc, const char *why, void *ctx);
 
 
-/* Creates a topic: ZK_E_TOPIC_EXISTS (why: "Topic 't' already exists.") if
+/* Creates a topic: GR_E_TOPIC_EXISTS (why: "Topic 't' already exists.") if
  * /brokers/topics/<topic> exists; otherwise writes /config/topics/<topic>
  * first (replacing a leftover; config may be NULL: empty) and then
  * /brokers/topics/<topic>, so a broker that sees the topic always finds its
@@ -36,8 +36,8 @@ typedef void (*zk_topic_done_cb)(int rc, const char *why, void *ctx);
 int zk_topic_create(struct zk_client *zc, const char *topic,
                     const struct zk_topic_assignment *assignment, const struct zk_config *config,
                     zk_topic_done_cb cb, void *ctx);
-/* Requests deletion: creates /admin/delete_topics/<topic>. ZK_NONODE if the
- * topic does not exist, ZK_NODEEXISTS if it is already marked. */
+/* Requests deletion: creates /admin/delete_topics/<topic>. GR_E_NOENT if the
+ * topic does not exist, GR_E_EXISTS if it is already marked. */
 int zk_topic_mark_for_deletion(struct zk_client *zc, const char *topic, zk_topic_done_cb cb,
                                void *ctx);
 /* Controller: removes a deleted topic's znodes in Kafka's order:
@@ -50,7 +50,7 @@ int zk_topic_delete_znodes(struct zk_client *zc, int32_t epoch_zk_version, const
 
 typedef void (*zk_topic_assignment_cb)(int rc, const struct zk_topic_assignment *a, const char *why,
                                        void *ctx);
-/* Reads /brokers/topics/<topic> (ZK_NONODE if absent, ZK_E_BADJSON if
+/* Reads /brokers/topics/<topic> (GR_E_NOENT if absent, GR_E_CORRUPT if
  * malformed); watch (may be NULL) fires when it changes or is deleted. */
 int zk_topic_get_assignment(struct zk_client *zc, const char *topic, const struct zk_watcher *watch,
                             zk_topic_assignment_cb cb, void *ctx);

@@ -7,10 +7,9 @@
 
 #include "broker/core/broker.h"
 #include "broker/cluster/controller.h"
-#include "broker/proto/proto_errors.h"
+#include "broker/api/errmap.h"
+#include "common/err.h"
 #include "broker/net/request.h"
-
-#define PENDING (-2)
 
 static char *copy(struct request *req, const char *s)
 {
@@ -44,22 +43,22 @@ bool admin_req_not_controller(struct admin_req *ar)
     if (b->ctl->active)
         return false;
     for (int i = 0; i < ar->n; i++) {
-        ar->items[i].error = PROTO_ERR_NOT_CONTROLLER;
+        ar->items[i].err = GR_E_NOT_CONTROLLER;
         ar->items[i].message = copy(ar->req, "This is not the correct controller for this cluster.");
     }
     return true;
 }
 
-void admin_req_started(struct admin_req *ar, int i, int code, const char *msg)
+void admin_req_started(struct admin_req *ar, int i, int err, const char *msg)
 {
     struct admin_item *it = &ar->items[i];
-    if (code == PENDING) {
+    if (err == GR_PENDING) {
         ar->pending++;
         request_ref(ar->req);
         return;
     }
-    it->error = (int16_t)code;
-    if (code)
+    it->err = err;
+    if (err)
         it->message = copy(ar->req, msg);
 }
 
@@ -78,7 +77,7 @@ static void waited(struct admin_wait *w, bool timed_out)
     for (int i = 0; timed_out && i < ar->n; i++) {
         struct admin_item *it = &ar->items[i];
         if (it->written && !ar->shown(ar, it)) {
-            it->error = PROTO_ERR_REQUEST_TIMED_OUT;
+            it->err = GR_E_TIMEOUT;
             it->message = copy(ar->req, "The operation was written to ZooKeeper but did not "
                                         "complete within timeout_ms; it will still take effect.");
         }
@@ -110,14 +109,14 @@ static void writes_done(struct admin_req *ar)
     admin_wait_start(ar->req->b, &ar->wait, ar->timeout_ms);
 }
 
-void admin_req_write_done(int16_t error, const char *message, void *arg)
+void admin_req_write_done(int err, const char *message, void *arg)
 {
     struct admin_item *it = arg;
     struct admin_req *ar = it->ar;
     struct request *req = ar->req;
-    it->error = error;
-    it->written = error == PROTO_ERR_NONE;
-    if (error)
+    it->err = err;
+    it->written = err == GR_OK;
+    if (err)
         it->message = copy(req, message);
     if (--ar->pending == 0)
         writes_done(ar);
@@ -128,6 +127,11 @@ void admin_req_run(struct admin_req *ar)
 {
     if (ar->pending == 0)
         writes_done(ar);
+}
+
+int16_t admin_req_code(const struct admin_item *it)
+{
+    return errmap_kafka(it->err);
 }
 
 struct proto_str admin_req_message(const struct admin_item *it)

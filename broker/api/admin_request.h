@@ -23,7 +23,7 @@ struct admin_item {
     struct admin_req *ar;       /* the request it belongs to */
     char *name;                 /* topic name, arena-owned */
     int32_t count;              /* CreatePartitions: the partition count asked for */
-    int16_t error;              /* the result */
+    int err;                    /* the result: GR_OK or a gregor error */
     char *message;              /* the error message, arena-owned or NULL */
     bool written;               /* the ZooKeeper write succeeded: wait for it to show */
 };
@@ -45,13 +45,15 @@ struct admin_req *admin_req_new(struct request *req, int n, int32_t timeout_ms);
 /* True (with every item set to NOT_CONTROLLER) if this broker is not the
  * controller; the caller then just responds. */
 bool admin_req_not_controller(struct admin_req *ar);
-/* Records the outcome of starting item i's write: an error code, or -2 for
- * a write under way (its completion is admin_req_write_done). */
-void admin_req_started(struct admin_req *ar, int i, int code, const char *msg);
+/* Records the outcome of starting item i's write: GR_OK, a gregor error, or
+ * GR_PENDING for a write under way (its completion is admin_req_write_done). */
+void admin_req_started(struct admin_req *ar, int i, int err, const char *msg);
 /* The admin_done_fn to pass with item i as ctx. */
-void admin_req_write_done(int16_t error, const char *message, void *item);
+void admin_req_write_done(int err, const char *message, void *item);
 /* All items are started: wait for the writes and the metadata, then respond. */
 void admin_req_run(struct admin_req *ar);
+/* Item it's result as a Kafka ErrorCode. */
+int16_t admin_req_code(const struct admin_item *it);
 /* An arena copy of a message for a response (NULL stays NULL). */
 struct proto_str admin_req_message(const struct admin_item *it);
 

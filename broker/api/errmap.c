@@ -1,42 +1,46 @@
 /*
- * gregor and ZooKeeper errors to Kafka error codes (see errmap.h).
+ * gregor errors to Kafka error codes (see errmap.h).
  */
 #include "broker/api/errmap.h"
 
 #include "broker/proto/proto_errors.h"
 #include "common/err.h"
-#include "zk/zk_client.h"
 
-int16_t errmap_log(int e)
+int16_t errmap_kafka(int e)
 {
     switch (e) {
     case GR_OK: return PROTO_ERR_NONE;
     case GR_E_CORRUPT: return PROTO_ERR_CORRUPT_MESSAGE;
+    case GR_E_INVALID: return PROTO_ERR_INVALID_REQUEST;
     case GR_E_TOO_LARGE: return PROTO_ERR_MESSAGE_TOO_LARGE;
-    case GR_E_INVALID: return PROTO_ERR_INVALID_RECORD;
     case GR_E_RANGE: return PROTO_ERR_OFFSET_OUT_OF_RANGE;
     case GR_E_NOENT: return PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    case GR_E_EXISTS:
+    case GR_E_TOPIC_EXISTS: return PROTO_ERR_TOPIC_ALREADY_EXISTS;
+    case GR_E_CONFIG: return PROTO_ERR_INVALID_CONFIG;
     case GR_E_IO:
     case GR_E_NOFILES:
-    case GR_E_NOSPACE: return PROTO_ERR_KAFKA_STORAGE_ERROR;
+    case GR_E_NOSPACE:
+    case GR_E_OFFLINE: return PROTO_ERR_KAFKA_STORAGE_ERROR;
     case GR_E_UNSUPPORTED: return PROTO_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
-    default: return PROTO_ERR_UNKNOWN_SERVER_ERROR;
-    }
-}
-
-int16_t errmap_zk(int rc)
-{
-    switch (rc) {
-    case ZK_OK: return PROTO_ERR_NONE;
-    case ZK_NODEEXISTS:
-    case ZK_E_TOPIC_EXISTS: return PROTO_ERR_TOPIC_ALREADY_EXISTS;
-    case ZK_NONODE: return PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    case ZK_E_CONTROLLER_MOVED: return PROTO_ERR_NOT_CONTROLLER;
-    case ZK_CONNECTIONLOSS:
-    case ZK_SESSIONEXPIRED:
-    case ZK_OPERATIONTIMEOUT:
-    case ZK_CLOSING: return PROTO_ERR_REQUEST_TIMED_OUT;
-    case ZK_BADARGUMENTS: return PROTO_ERR_INVALID_REQUEST;
+    case GR_E_TIMEOUT:
+    case GR_E_CLOSING:
+    case GR_E_ZK_CONNLOSS:
+    case GR_E_ZK_EXPIRED: return PROTO_ERR_REQUEST_TIMED_OUT;
+    case GR_E_BAD_RECORD: return PROTO_ERR_INVALID_RECORD;
+    case GR_E_BAD_TIMESTAMP: return PROTO_ERR_INVALID_TIMESTAMP;
+    case GR_E_BATCH_OVER_SEGMENT: return PROTO_ERR_RECORD_LIST_TOO_LARGE;
+    case GR_E_NOT_LEADER: return PROTO_ERR_NOT_LEADER_OR_FOLLOWER;
+    case GR_E_NO_LEADER: return PROTO_ERR_LEADER_NOT_AVAILABLE;
+    case GR_E_FENCED_EPOCH: return PROTO_ERR_FENCED_LEADER_EPOCH;
+    case GR_E_UNKNOWN_EPOCH: return PROTO_ERR_UNKNOWN_LEADER_EPOCH;
+    case GR_E_NOT_ENOUGH_REPLICAS: return PROTO_ERR_NOT_ENOUGH_REPLICAS;
+    case GR_E_BAD_TOPIC: return PROTO_ERR_INVALID_TOPIC_EXCEPTION;
+    case GR_E_BAD_PARTITIONS: return PROTO_ERR_INVALID_PARTITIONS;
+    case GR_E_BAD_REPLICATION_FACTOR: return PROTO_ERR_INVALID_REPLICATION_FACTOR;
+    case GR_E_BAD_ASSIGNMENT: return PROTO_ERR_INVALID_REPLICA_ASSIGNMENT;
+    case GR_E_DELETE_DISABLED: return PROTO_ERR_TOPIC_DELETION_DISABLED;
+    case GR_E_NOT_CONTROLLER: return PROTO_ERR_NOT_CONTROLLER;
     default: return PROTO_ERR_UNKNOWN_SERVER_ERROR;
     }
 }

@@ -1,17 +1,19 @@
 /*
  * The one place where gregor's internal errors become Kafka ErrorCodes.
  *
- * Log errors (common/err.h) and ZooKeeper results (zk/zk_client.h) never go
- * on the wire as they are; handlers ask here.
+ * Everything below the API layer (the log, the cluster state, ZooKeeper)
+ * reports gregor errors (common/err.h); handlers turn them into wire codes
+ * here and nowhere else, so each internal error means one thing on the wire
+ * whichever handler meets it. Handlers still choose wire codes directly for
+ * decisions that belong to the protocol itself (INVALID_REQUIRED_ACKS,
+ * FETCH_SESSION_ID_NOT_FOUND).
  */
-#ifndef GREGOR_BROKER_ERRMAP_H
-#define GREGOR_BROKER_ERRMAP_H
+#ifndef GREGOR_BROKER_API_ERRMAP_H
+#define GREGOR_BROKER_API_ERRMAP_H
 
 #include <stdint.h>
 
-/* A log operation's GR_E_* result as a Kafka error code. */
-int16_t errmap_log(int gr_err);
-/* A ZooKeeper operation's ZK_* result as a Kafka error code. */
-int16_t errmap_zk(int zk_rc);
+/* A gregor error (GR_OK, GR_E_*) as a Kafka error code (PROTO_ERR_*). */
+int16_t errmap_kafka(int gr_err);
 
 #endif

@@ -27,7 +27,7 @@ static void respond(struct admin_req *ar)
         arena_calloc(&req->arena, (size_t)ar->n + 1, sizeof(*res));
     for (int i = 0; res && i < ar->n; i++) {
         res[i].name = r->topics[i].name;
-        res[i].error_code = ar->items[i].error;
+        res[i].error_code = admin_req_code(&ar->items[i]);
         res[i].error_message = admin_req_message(&ar->items[i]);
     }
     struct proto_CreatePartitionsResponse resp = {0, ar->n, res};

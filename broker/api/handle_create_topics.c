@@ -30,7 +30,7 @@ static void respond(struct admin_req *ar)
         arena_calloc(&req->arena, (size_t)ar->n + 1, sizeof(*res));
     for (int i = 0; res && i < ar->n; i++) {
         res[i].name = r->topics[i].name;
-        res[i].error_code = ar->items[i].error;
+        res[i].error_code = admin_req_code(&ar->items[i]);
         res[i].error_message = admin_req_message(&ar->items[i]);
     }
     struct proto_CreateTopicsResponse resp = {0, ar->n, res};
@@ -74,7 +74,7 @@ void handle_CreateTopics(struct request *req)
             return;
         }
         if (duplicate(r, i)) {
-            admin_req_started(ar, i, PROTO_ERR_INVALID_REQUEST,
+            admin_req_started(ar, i, GR_E_INVALID,
                               "Create topics request from client with duplicate topics");
             continue;
         }
@@ -92,7 +92,7 @@ void handle_CreateTopics(struct request *req)
             keys[k] = req_cstr(req, ct->configs[k].name);
             values[k] = req_cstr(req, ct->configs[k].value);
             if (!ct->configs[k].value.ptr) {
-                code = PROTO_ERR_INVALID_CONFIG;
+                code = GR_E_CONFIG;
                 snprintf(msg, sizeof(msg), "Null value not supported for topic config %s",
                          keys[k] ? keys[k] : "");
             }

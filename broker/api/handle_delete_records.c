@@ -53,7 +53,7 @@ void handle_DeleteRecords(struct request *req)
                 continue;
             }
             int rc = log_advance_start(p->log, target);
-            o->error_code = errmap_log(rc);
+            o->error_code = errmap_kafka(rc);
             o->low_watermark = p->log->log_start_offset;
         }
     }

@@ -26,7 +26,7 @@ static void respond(struct admin_req *ar)
         arena_calloc(&req->arena, (size_t)ar->n + 1, sizeof(*res));
     for (int i = 0; res && i < ar->n; i++) {
         res[i].name = r->topic_names[i];
-        res[i].error_code = ar->items[i].error;
+        res[i].error_code = admin_req_code(&ar->items[i]);
     }
     struct proto_DeleteTopicsResponse resp = {0, ar->n, res};
     if (!res || proto_encode_DeleteTopicsResponse(&req->out, req->hdr.request_api_version,

@@ -110,7 +110,7 @@ static int64_t read_all(struct fetch_state *st, int *errors)
             int rc = log_read(l, fp->fetch_offset, max, follower ? log_end_offset(l) : hw,
                               total == 0, &res);
             if (rc) {
-                o->error_code = errmap_log(rc);
+                o->error_code = errmap_kafka(rc);
                 (*errors)++;
                 continue;
             }

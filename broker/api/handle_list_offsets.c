@@ -45,7 +45,7 @@ static void one(struct request *req, const char *topic, const struct proto_ListO
         int64_t off, ts;
         int rc = log_find_offset_by_timestamp(l, lp->timestamp, &off, &ts);
         if (rc < 0) {
-            o->error_code = errmap_log(rc);
+            o->error_code = errmap_kafka(rc);
             return;
         }
         /* Records past the high watermark are not visible yet. */

@@ -61,10 +61,10 @@ static void flush_wake(struct partition_waiter *w, struct partition *p)
     struct produce_wait *pw = (struct produce_wait *)w;
     struct produce_state *st = pw->st;
     if (p->going || !p->leader) {
-        pw->resp->error_code = PROTO_ERR_NOT_LEADER_OR_FOLLOWER;
+        pw->resp->error_code = errmap_kafka(GR_E_NOT_LEADER);
         pw->resp->base_offset = -1;
     } else if (p->log->offline) {
-        pw->resp->error_code = PROTO_ERR_KAFKA_STORAGE_ERROR;
+        pw->resp->error_code = errmap_kafka(GR_E_OFFLINE);
         pw->resp->base_offset = -1;
     } else if (p->log->recovery_point < pw->need) {
         partition_wait(p, w, true);
@@ -85,49 +85,44 @@ static void cancel(struct request *req)
     request_unref(req);
 }
 
-/* Appends one partition's records. Returns the error code. */
-static int16_t append_one(struct request *req, const struct proto_ProduceRequest *r,
-                          const char *topic, const struct proto_PartitionProduceData *pd,
-                          struct proto_PartitionProduceResponse *out, struct produce_state *st)
+/* Appends one partition's records. Returns GR_OK or a gregor error. */
+static int append_one(struct request *req, const struct proto_ProduceRequest *r,
+                      const char *topic, const struct proto_PartitionProduceData *pd,
+                      struct proto_PartitionProduceResponse *out, struct produce_state *st)
 {
-    int16_t err;
-    struct partition *p = req_leader(req, topic, pd->index, -1, &err);
+    struct partition *p;
+    int rc = partition_lead(req->b, topic, pd->index, -1, &p);
     out->index = pd->index;
     out->base_offset = -1;
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
-    if (!p) {
-        if (err == PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION && !metadata_topic(req->b->md, topic))
+    if (rc) {
+        if (rc == GR_E_NOENT && !metadata_topic(req->b->md, topic))
             admin_auto_create(req->b, topic);
-        return err;
+        return rc;
     }
     if (!pd->records.ptr || pd->records.len < LOG_BATCH_HEADER_SIZE)
-        return PROTO_ERR_CORRUPT_MESSAGE;
+        return GR_E_CORRUPT;
     struct log_batch_hdr h;
     log_batch_parse(pd->records.ptr, &h);
     if (log_batch_size(&h) < pd->records.len)
-        return PROTO_ERR_INVALID_RECORD; /* v3+: exactly one batch per partition */
+        return GR_E_BAD_RECORD; /* v3+: exactly one batch per partition */
     if (r->acks == -1) {
         const struct metadata_partition *mp = metadata_partition(req->b->md, topic, pd->index);
         if (mp && mp->nisr < p->log->config.min_insync_replicas)
-            return PROTO_ERR_NOT_ENOUGH_REPLICAS;
+            return GR_E_NOT_ENOUGH_REPLICAS;
     }
     struct log_append_info info;
     char why[256];
     /* The batch is rewritten in place (offsets) in the request's own frame
      * buffer, which the reader owns: the view is const only to decoders. */
-    int rc = log_append_leader(p->log, (uint8_t *)pd->records.ptr, (size_t)pd->records.len,
-                               p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
+    rc = log_append_leader(p->log, (uint8_t *)pd->records.ptr, (size_t)pd->records.len,
+                           p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
     if (rc) {
         char desc[256];
         LOG_WARN("rejected batch for %s-%d in %s: %s", topic, pd->index,
                  request_describe(req, desc, sizeof(desc)), why);
-        int16_t code = errmap_log(rc);
-        if (rc == GR_E_TOO_LARGE && (size_t)pd->records.len > (size_t)p->log->config.segment_bytes)
-            code = PROTO_ERR_RECORD_LIST_TOO_LARGE;
-        if (rc == GR_E_INVALID && strstr(why, "timestamp"))
-            code = PROTO_ERR_INVALID_TIMESTAMP;
-        return code;
+        return rc;
     }
     out->base_offset = info.first_offset;
     out->log_append_time_ms = info.log_append_time;
@@ -142,7 +137,7 @@ static int16_t append_one(struct request *req, const struct proto_ProduceRequest
         partition_wait(p, &pw->w, true);
         st->pending++;
     }
-    return PROTO_ERR_NONE;
+    return GR_OK;
 }
 
 void handle_Produce(struct request *req)
@@ -183,7 +178,7 @@ void handle_Produce(struct request *req)
                     td->partition_data[i].index, PROTO_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
             } else {
                 parts[i].error_code =
-                    append_one(req, r, topic, &td->partition_data[i], &parts[i], st);
+                    errmap_kafka(append_one(req, r, topic, &td->partition_data[i], &parts[i], st));
             }
             errors += parts[i].error_code != PROTO_ERR_NONE;
         }

@@ -16,11 +16,8 @@ struct request;
  * when out of memory). */
 char *req_cstr(struct request *req, struct proto_str s);
 
-/* The hosted partition topic-id if this broker leads it, else NULL with
- * *error set to UNKNOWN_TOPIC_OR_PARTITION (no such partition),
- * NOT_LEADER_OR_FOLLOWER (another broker leads it) or LEADER_NOT_AVAILABLE
- * (no leader). current_epoch (-1: not checked) is the client's view of the
- * leader epoch: older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH. */
+/* partition_lead() for a handler: the hosted partition topic-id if this
+ * broker leads it, else NULL with *error set to the Kafka code of why not. */
 struct partition *req_leader(struct request *req, const char *topic, int32_t id,
                              int32_t current_epoch, int16_t *error);
 

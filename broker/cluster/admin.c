@@ -13,18 +13,14 @@
 
 #include "broker/cluster/admin_assign.h"
 #include "broker/core/broker.h"
-#include "broker/api/errmap.h"
 #include "broker/log/log_config.h"
 #include "broker/cluster/metadata.h"
-#include "broker/proto/proto_errors.h"
 #include "common/arena.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
 #include "zk/zk_json.h"
 #include "zk/zk_topic.h"
 #include "common/topic_name.h"
-
-#define PENDING (-2)
 
 /* ---- admin waits -------------------------------------------------------- */
 
@@ -143,10 +139,10 @@ static void op_finished(int rc, const char *why, void *arg)
     struct admin_op *op = arg;
     char msg[512] = "";
     if (rc)
-        snprintf(msg, sizeof(msg), "%s%s%s", zk_client_strerror(rc), why ? ": " : "",
+        snprintf(msg, sizeof(msg), "%s%s%s", gr_strerror(rc), why ? ": " : "",
                  why ? why : "");
     if (op->done)
-        op->done(errmap_zk(rc), rc ? msg : NULL, op->ctx);
+        op->done(rc, rc ? msg : NULL, op->ctx);
     op_free(op);
 }
 
@@ -176,12 +172,12 @@ static int live_brokers(struct broker *b, int32_t *out, int max)
 static int check_topic_name(struct broker *b, const char *name, char *msg, size_t msgsz)
 {
     if (!topic_name_valid(name))
-        return fail(msg, msgsz, PROTO_ERR_INVALID_TOPIC_EXCEPTION,
+        return fail(msg, msgsz, GR_E_BAD_TOPIC,
                     "Topic name \"%s\" is illegal: it must be 1 to 249 characters of ASCII "
                     "alphanumerics, '.', '_' and '-', and not \".\" or \"..\"",
                     name);
     if (metadata_topic(b->md, name))
-        return fail(msg, msgsz, PROTO_ERR_TOPIC_ALREADY_EXISTS, "Topic '%s' already exists.",
+        return fail(msg, msgsz, GR_E_TOPIC_EXISTS, "Topic '%s' already exists.",
                     name);
     /* Kafka's metric names turn '.' into '_', so such pairs collide. */
     size_t it = 0;
@@ -196,10 +192,10 @@ static int check_topic_name(struct broker *b, const char *name, char *msg, size_
             same = x == y;
         }
         if (same)
-            return fail(msg, msgsz, PROTO_ERR_INVALID_TOPIC_EXCEPTION,
+            return fail(msg, msgsz, GR_E_BAD_TOPIC,
                         "Topic '%s' collides with existing topic: %s", name, other);
     }
-    return PROTO_ERR_NONE;
+    return GR_OK;
 }
 
 /* Checks a manual assignment: rows for partitions first..first+n-1 in any
@@ -212,24 +208,24 @@ static int check_manual(struct broker *b, const struct admin_replicas *m, int32_
     *rf = rf_expected;
     for (int32_t i = 0; i < n; i++) {
         if (m[i].n <= 0)
-            return fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
+            return fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                         "Partition %d has an empty replica list", m[i].partition);
         if (*rf < 0)
             *rf = m[i].n;
         if (m[i].n != *rf)
-            return fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
+            return fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                         "All partitions should have the same number of replicas (%d), partition "
                         "%d has %d",
                         *rf, m[i].partition, m[i].n);
     }
     bool *seen = calloc((size_t)n + 1, sizeof(bool));
     if (!seen)
-        return fail(msg, msgsz, PROTO_ERR_UNKNOWN_SERVER_ERROR, "out of memory");
-    int code = PROTO_ERR_NONE;
+        return fail(msg, msgsz, GR_E_NOMEM, "out of memory");
+    int code = GR_OK;
     for (int32_t i = 0; i < n && !code; i++) {
         int32_t p = m[i].partition - first;
         if (p < 0 || p >= n || seen[p]) {
-            code = fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
+            code = fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                         "Partitions must be numbered %d to %d, each once; got %d", first,
                         first + n - 1, m[i].partition);
             break;
@@ -239,11 +235,11 @@ static int check_manual(struct broker *b, const struct admin_replicas *m, int32_
             int32_t id = m[i].replicas[k];
             for (int32_t j = 0; j < k; j++)
                 if (m[i].replicas[j] == id)
-                    code = fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
+                    code = fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                                 "Duplicate replica %d in the assignment of partition %d", id,
                                 m[i].partition);
             if (!code && !metadata_broker_alive(b->md, id))
-                code = fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
+                code = fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                             "Unknown broker %d in the assignment of partition %d", id,
                             m[i].partition);
             out[p * *rf + k] = id;
@@ -283,14 +279,14 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
     if (code)
         return code;
     if (spec->nmanual > 0 && (spec->num_partitions != -1 || spec->replication_factor != -1))
-        return fail(msg, msgsz, PROTO_ERR_INVALID_REQUEST,
+        return fail(msg, msgsz, GR_E_INVALID,
                     "Both numPartitions or replicationFactor and replicasAssignments were set. "
                     "Both cannot be used at the same time.");
     struct log_config lc;
     log_config_from_broker(cfg, &lc);
     for (int32_t i = 0; i < spec->nconfig; i++)
         if (log_config_set(&lc, spec->config_keys[i], spec->config_values[i], msg, msgsz))
-            return PROTO_ERR_INVALID_CONFIG;
+            return GR_E_CONFIG;
     int32_t brokers[1024];
     int nb = live_brokers(b, brokers, 1024);
     int32_t nparts, rf;
@@ -301,32 +297,32 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
         for (int32_t i = 0; i < spec->nmanual && rows; i++)
             if (spec->manual[i].n > 64) {
                 free(rows);
-                return fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
+                return fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                             "Partition %d lists more than 64 replicas", spec->manual[i].partition);
             }
         if (!rows)
-            return fail(msg, msgsz, PROTO_ERR_UNKNOWN_SERVER_ERROR, "out of memory");
+            return fail(msg, msgsz, GR_E_NOMEM, "out of memory");
         code = check_manual(b, spec->manual, nparts, 0, -1, rows, &rf, msg, msgsz);
     } else {
         nparts = spec->num_partitions == -1 ? cfg->num_partitions : spec->num_partitions;
         rf = spec->replication_factor == -1 ? cfg->default_replication_factor
                                             : spec->replication_factor;
         if (nparts <= 0)
-            return fail(msg, msgsz, PROTO_ERR_INVALID_PARTITIONS,
+            return fail(msg, msgsz, GR_E_BAD_PARTITIONS,
                         "Number of partitions must be larger than 0.");
         if (rf <= 0)
-            return fail(msg, msgsz, PROTO_ERR_INVALID_REPLICATION_FACTOR,
+            return fail(msg, msgsz, GR_E_BAD_REPLICATION_FACTOR,
                         "Replication factor must be larger than 0.");
         if (rf > nb)
-            return fail(msg, msgsz, PROTO_ERR_INVALID_REPLICATION_FACTOR,
+            return fail(msg, msgsz, GR_E_BAD_REPLICATION_FACTOR,
                         "Replication factor: %d larger than available brokers: %d.", rf, nb);
         if (nparts > 1000000)
-            return fail(msg, msgsz, PROTO_ERR_INVALID_PARTITIONS,
+            return fail(msg, msgsz, GR_E_BAD_PARTITIONS,
                         "Number of partitions %d is larger than gregor's limit of 1000000.",
                         nparts);
         rows = calloc((size_t)nparts * (size_t)rf, sizeof(int32_t));
         if (!rows)
-            return fail(msg, msgsz, PROTO_ERR_UNKNOWN_SERVER_ERROR, "out of memory");
+            return fail(msg, msgsz, GR_E_NOMEM, "out of memory");
         admin_assign_replicas(brokers, nb, nparts, rf, 0, -1, -1, rows);
     }
     if (code || validate_only) {
@@ -352,12 +348,12 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
     if (rc) {
         if (op)
             op_free(op);
-        return fail(msg, msgsz, rc == -1 ? PROTO_ERR_UNKNOWN_SERVER_ERROR : errmap_zk(rc),
+        return fail(msg, msgsz, rc == -1 ? GR_E_NOMEM : rc,
                     "cannot write topic %s to ZooKeeper: %s", spec->name,
-                    rc == -1 ? "out of memory" : zk_client_strerror(rc));
+                    rc == -1 ? "out of memory" : gr_strerror(rc));
     }
     LOG_INFO("creating topic %s: %d partition(s), replication factor %d", spec->name, nparts, rf);
-    return PENDING;
+    return GR_PENDING;
 }
 
 /* ---- CreatePartitions --------------------------------------------------- */
@@ -365,7 +361,7 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
 static void partitions_written(int rc, const struct zk_stat *st, void *arg)
 {
     (void)st;
-    op_finished(rc, rc == ZK_BADVERSION ? "the topic changed meanwhile; retry" : NULL, arg);
+    op_finished(rc, rc == GR_E_ZK_BADVERSION ? "the topic changed meanwhile; retry" : NULL, arg);
 }
 
 /* Current assignment read: append the new rows and write it back at the
@@ -381,7 +377,7 @@ static void assignment_read(int rc, const char *data, size_t len, const struct z
         return;
     }
     if (zk_json_topic_decode(data, len, &za, err, sizeof(err))) {
-        op_finished(ZK_E_BADJSON, err, op);
+        op_finished(GR_E_CORRUPT, err, op);
         return;
     }
     int32_t old = za.n_partitions, add = op->count - old;
@@ -389,7 +385,7 @@ static void assignment_read(int rc, const char *data, size_t len, const struct z
         arena_calloc(&za.mem, (size_t)op->count, sizeof(*np));
     if (add <= 0 || !np) {
         zk_json_topic_destroy(&za);
-        op_finished(add <= 0 ? ZK_BADVERSION : ZK_E_NOMEM,
+        op_finished(add <= 0 ? GR_E_ZK_BADVERSION : GR_E_NOMEM,
                     add <= 0 ? "the topic gained partitions meanwhile" : NULL, op);
         return;
     }
@@ -408,7 +404,7 @@ static void assignment_read(int rc, const char *data, size_t len, const struct z
     if (rc || (rc = zk_client_set(op->b->zk, path, json, strlen(json), st->version,
                                   partitions_written, op))) {
         free(json);
-        op_finished(rc ? rc : ZK_E_BADJSON, rc ? NULL : err, op);
+        op_finished(rc ? rc : GR_E_CORRUPT, rc ? NULL : err, op);
         return;
     }
     free(json);
@@ -421,25 +417,25 @@ int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
 {
     struct metadata_topic *t = metadata_topic(b->md, topic);
     if (!metadata_topic_ready(t))
-        return fail(msg, msgsz, PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+        return fail(msg, msgsz, GR_E_NOENT,
                     "The topic '%s' does not exist.", topic);
     if (count <= t->nparts)
-        return fail(msg, msgsz, PROTO_ERR_INVALID_PARTITIONS,
+        return fail(msg, msgsz, GR_E_BAD_PARTITIONS,
                     count == t->nparts ? "Topic already has %d partitions."
                                        : "Topic currently has %d partitions, which is higher "
                                          "than the requested %d.",
                     t->nparts, count);
     if (count > 1000000)
-        return fail(msg, msgsz, PROTO_ERR_INVALID_PARTITIONS,
+        return fail(msg, msgsz, GR_E_BAD_PARTITIONS,
                     "Number of partitions %d is larger than gregor's limit of 1000000.", count);
     int32_t rf = t->nparts ? t->parts[0].nreplicas : 1, add = count - t->nparts;
     int32_t *rows = calloc((size_t)add * (size_t)(rf > 64 ? rf : 64), sizeof(int32_t));
     if (!rows)
-        return fail(msg, msgsz, PROTO_ERR_UNKNOWN_SERVER_ERROR, "out of memory");
-    int code = PROTO_ERR_NONE;
+        return fail(msg, msgsz, GR_E_NOMEM, "out of memory");
+    int code = GR_OK;
     if (manual && nmanual) {
         if (nmanual != add)
-            code = fail(msg, msgsz, PROTO_ERR_INVALID_REPLICA_ASSIGNMENT,
+            code = fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                         "Increasing the number of partitions by %d but %d assignments provided.",
                         add, nmanual);
         else
@@ -448,7 +444,7 @@ int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
         int32_t brokers[1024];
         int nb = live_brokers(b, brokers, 1024), start = 0;
         if (rf > nb)
-            code = fail(msg, msgsz, PROTO_ERR_INVALID_REPLICATION_FACTOR,
+            code = fail(msg, msgsz, GR_E_BAD_REPLICATION_FACTOR,
                         "Replication factor: %d larger than available brokers: %d.", rf, nb);
         /* Continue Kafka's pattern from partition 0's preferred leader. */
         for (int i = 0; t->nparts && i < nb; i++)
@@ -477,11 +473,11 @@ int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
     if (rc) {
         if (op)
             op_free(op);
-        return fail(msg, msgsz, PROTO_ERR_UNKNOWN_SERVER_ERROR, "cannot read %s from ZooKeeper",
+        return fail(msg, msgsz, rc == -1 ? GR_E_NOMEM : rc, "cannot read %s from ZooKeeper",
                     path);
     }
     LOG_INFO("adding partitions to %s: %d -> %d", topic, t->nparts, count);
-    return PENDING;
+    return GR_PENDING;
 }
 
 /* ---- deletion ------------------------------------------------------------ */
@@ -489,37 +485,37 @@ int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
 static void delete_marked(int rc, const char *why, void *arg)
 {
     /* Already marked is as good as marked now. */
-    op_finished(rc == ZK_NODEEXISTS ? ZK_OK : rc, why, arg);
+    op_finished(rc == GR_E_EXISTS ? GR_OK : rc, why, arg);
 }
 
 int admin_delete_topic(struct broker *b, const char *topic, admin_done_fn done, void *ctx,
                        char *msg, size_t msgsz)
 {
     if (!metadata_topic(b->md, topic))
-        return fail(msg, msgsz, PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+        return fail(msg, msgsz, GR_E_NOENT,
                     "This server does not host this topic-partition.");
     if (!b->cfg->delete_topic_enable)
-        return fail(msg, msgsz, PROTO_ERR_TOPIC_DELETION_DISABLED,
+        return fail(msg, msgsz, GR_E_DELETE_DISABLED,
                     "Topic deletion is disabled (delete.topic.enable=false).");
     struct admin_op *op = op_new(done, ctx, topic);
     int rc = op ? zk_topic_mark_for_deletion(b->zk, topic, delete_marked, op) : -1;
     if (rc) {
         if (op)
             op_free(op);
-        return fail(msg, msgsz, PROTO_ERR_UNKNOWN_SERVER_ERROR,
+        return fail(msg, msgsz, rc == -1 ? GR_E_NOMEM : rc,
                     "cannot mark %s for deletion in ZooKeeper", topic);
     }
     LOG_INFO("topic %s marked for deletion", topic);
-    return PENDING;
+    return GR_PENDING;
 }
 
 /* ---- auto-creation ------------------------------------------------------ */
 
-static void auto_created(int16_t error, const char *message, void *ctx)
+static void auto_created(int error, const char *message, void *ctx)
 {
     struct broker *b = ((void **)ctx)[0];
     char *name = ((void **)ctx)[1];
-    if (error && error != PROTO_ERR_TOPIC_ALREADY_EXISTS)
+    if (error && error != GR_E_TOPIC_EXISTS && error != GR_E_EXISTS)
         LOG_WARN("auto-creation of topic %s failed: %s", name, message ? message : "");
     strmap_del(&b->auto_creating, name);
     free(name);
@@ -541,12 +537,12 @@ void admin_auto_create(struct broker *b, const char *topic)
     }
     ctx[0] = b;
     int code = admin_create_topic(b, &spec, false, auto_created, ctx, msg, sizeof(msg));
-    if (code == PENDING) {
+    if (code == GR_PENDING) {
         strmap_put(&b->auto_creating, topic, (void *)1);
         LOG_INFO("auto-creating topic %s (auto.create.topics.enable)", topic);
         return;
     }
-    if (code && code != PROTO_ERR_TOPIC_ALREADY_EXISTS)
+    if (code && code != GR_E_TOPIC_EXISTS)
         LOG_WARN("cannot auto-create topic %s: %s", topic, msg);
     free(ctx[1]);
     free(ctx);

@@ -37,24 +37,28 @@ struct admin_topic_spec {
     int32_t nconfig;                      /* entries in the two arrays */
 };
 
-/* Called once with a Kafka error code and, on error, a message. */
-typedef void (*admin_done_fn)(int16_t error, const char *message, void *ctx);
+/* Called once with GR_OK or a gregor error and, on error, a message. */
+typedef void (*admin_done_fn)(int error, const char *message, void *ctx);
 
 /* Validates spec against the cluster and, unless validate_only, writes it to
- * ZooKeeper. Returns an error code at once (PROTO_ERR_*) with msg set when
- * validation fails or nothing remains to do (validate_only: NONE); returns -2
- * when the ZooKeeper write is under way and done will be called. */
+ * ZooKeeper. Returns a gregor error at once with msg set when validation
+ * fails (GR_E_BAD_TOPIC, GR_E_TOPIC_EXISTS, GR_E_INVALID, GR_E_CONFIG,
+ * GR_E_BAD_PARTITIONS, GR_E_BAD_REPLICATION_FACTOR, GR_E_BAD_ASSIGNMENT, or
+ * what ZooKeeper refused), GR_OK when nothing remains to do (validate_only),
+ * or GR_PENDING when the ZooKeeper write is under way: then, and only then,
+ * done will be called, never from inside this call. */
 int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bool validate_only,
                        admin_done_fn done, void *ctx, char *msg, size_t msgsz);
 
 /* Grows a topic to count partitions (assignment given or computed). Same
- * return convention as admin_create_topic. */
+ * return convention as admin_create_topic (GR_E_NOENT for no such topic). */
 int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
                             const struct admin_replicas *manual, int32_t nmanual,
                             bool validate_only, admin_done_fn done, void *ctx, char *msg,
                             size_t msgsz);
 
-/* Creates /admin/delete_topics/<topic>. Same return convention. */
+/* Creates /admin/delete_topics/<topic>. Same return convention
+ * (GR_E_NOENT, GR_E_DELETE_DISABLED). */
 int admin_delete_topic(struct broker *b, const char *topic, admin_done_fn done, void *ctx,
                        char *msg, size_t msgsz);
 

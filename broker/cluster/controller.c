@@ -59,7 +59,7 @@ static void elected(const struct zk_controller_election *e, void *arg)
     struct broker *b = c->b;
     c->electing = false;
     if (e->rc) {
-        LOG_WARN("controller election failed: %s%s%s", zk_client_strerror(e->rc),
+        LOG_WARN("controller election failed: %s%s%s", gr_strerror(e->rc),
                  e->why ? ": " : "", e->why ? e->why : "");
         return;
     }
@@ -78,8 +78,8 @@ static void stale_removed(int rc, void *arg)
 {
     struct controller *c = arg;
     c->reclaiming = false;
-    if (rc && rc != ZK_NONODE && rc != ZK_BADVERSION)
-        LOG_WARN("cannot remove the stale /controller: %s", zk_client_strerror(rc));
+    if (rc && rc != GR_E_NOENT && rc != GR_E_ZK_BADVERSION)
+        LOG_WARN("cannot remove the stale /controller: %s", gr_strerror(rc));
 }
 
 /* /controller names this broker but belongs to another session: an earlier
@@ -137,10 +137,10 @@ static void state_written(int rc, int32_t version, const char *why, void *arg)
     (void)version;
     snprintf(key, sizeof(key), "%s-%d", w->topic, w->partition);
     strmap_del(&c->writing, key);
-    if (rc == ZK_E_CONTROLLER_MOVED) {
+    if (rc == GR_E_NOT_CONTROLLER) {
         resign(c, "another broker became controller");
-    } else if (rc && rc != ZK_BADVERSION && rc != ZK_NODEEXISTS && rc != ZK_NONODE) {
-        LOG_WARN("cannot write the state of %s: %s%s%s", key, zk_client_strerror(rc),
+    } else if (rc && rc != GR_E_ZK_BADVERSION && rc != GR_E_EXISTS && rc != GR_E_NOENT) {
+        LOG_WARN("cannot write the state of %s: %s%s%s", key, gr_strerror(rc),
                  why ? ": " : "", why ? why : "");
     }
     /* Read back what is there now (ours, or whoever won the race). */
@@ -252,10 +252,10 @@ static void topic_deleted(int rc, const char *why, void *arg)
 {
     struct write_ctx *w = arg;
     strmap_del(&w->c->deleting, w->topic);
-    if (rc == ZK_E_CONTROLLER_MOVED)
+    if (rc == GR_E_NOT_CONTROLLER)
         resign(w->c, "another broker became controller");
     else if (rc)
-        LOG_WARN("cannot delete topic %s: %s%s%s", w->topic, zk_client_strerror(rc),
+        LOG_WARN("cannot delete topic %s: %s%s%s", w->topic, gr_strerror(rc),
                  why ? ": " : "", why ? why : "");
     else
         LOG_INFO("deleted topic %s", w->topic);
@@ -277,8 +277,8 @@ static void delete_watch(int event, const char *path, void *arg)
 static void request_dropped(int rc, void *arg)
 {
     (void)arg;
-    if (rc && rc != ZK_NONODE)
-        LOG_WARN("cannot remove a deletion request: %s", zk_client_strerror(rc));
+    if (rc && rc != GR_E_NOENT)
+        LOG_WARN("cannot remove a deletion request: %s", gr_strerror(rc));
 }
 
 static void handle_delete_request(struct controller *c, const char *name)
@@ -316,8 +316,8 @@ static void delete_requests_cb(int rc, const char *const *names, int n,
     (void)st;
     if (rc) {
         c->deletes_watch = false;
-        if (rc != ZK_CLOSING)
-            LOG_WARN("cannot read /admin/delete_topics: %s", zk_client_strerror(rc));
+        if (rc != GR_E_CLOSING)
+            LOG_WARN("cannot read /admin/delete_topics: %s", gr_strerror(rc));
         return;
     }
     for (int i = 0; c->active && i < n; i++)

@@ -217,7 +217,7 @@ static void on_watch(int event, const char *path, void *arg)
 static void read_failed(const char *what, int rc, const char *why)
 {
     LOG_WARN("cannot read %s from ZooKeeper: %s%s%s; will re-read on the next connection", what,
-             zk_client_strerror(rc), why ? ": " : "", why ? why : "");
+             gr_strerror(rc), why ? ": " : "", why ? why : "");
 }
 
 /* ---- brokers and controller ---------------------------------------------- */
@@ -388,13 +388,13 @@ static void config_cb(int rc, const char *data, size_t len, const struct zk_stat
     (void)st;
     if (rc)
         watch_not_armed(c);
-    if (rc && rc != ZK_NONODE) {
+    if (rc && rc != GR_E_NOENT) {
         read_failed("/config/topics", rc, NULL);
     } else if (t) {
         struct zk_config zc;
         char err[256];
         memset(&zc, 0, sizeof(zc));
-        if (rc == ZK_OK && zk_json_config_decode(data, len, &zc, err, sizeof(err))) {
+        if (rc == GR_OK && zk_json_config_decode(data, len, &zc, err, sizeof(err))) {
             LOG_ERROR("/config/topics/%s is malformed (%s); using broker defaults", c->topic, err);
             memset(&zc, 0, sizeof(zc));
         }
@@ -404,7 +404,7 @@ static void config_cb(int rc, const char *data, size_t len, const struct zk_stat
         t->have_config = true;
         changed(md, t->name, -1);
         /* No znode (no overrides yet): watch for its creation. */
-        if (rc == ZK_NONODE)
+        if (rc == GR_E_NOENT)
             start_read(md, MD_CONFIG, c->topic, -1, true);
     }
     read_finished(md);
@@ -446,7 +446,7 @@ static void assign_cb(int rc, const struct zk_topic_assignment *a, const char *w
     struct metadata_topic *t = metadata_topic(md, c->topic);
     if (rc)
         watch_not_armed(c);
-    if (rc == ZK_NONODE) {
+    if (rc == GR_E_NOENT) {
         remove_topic(md, c->topic);
     } else if (rc) {
         read_failed("a topic assignment", rc, why);
@@ -494,9 +494,9 @@ static void state_cb(int rc, const char *data, size_t len, const struct zk_stat 
     char err[256];
     if (rc)
         watch_not_armed(c);
-    if (rc && rc != ZK_NONODE) {
+    if (rc && rc != GR_E_NOENT) {
         read_failed("a partition state", rc, NULL);
-    } else if (p && rc == ZK_NONODE) {
+    } else if (p && rc == GR_E_NOENT) {
         /* Not created yet (a new partition): watch for its creation. */
         if (p->has_state) {
             p->has_state = false;
@@ -538,10 +538,10 @@ static void exists_cb(int rc, const struct zk_stat *st, void *arg)
 {
     struct md_ctx *c = arg;
     (void)st;
-    if (rc != ZK_OK && rc != ZK_NONODE) {
+    if (rc != GR_OK && rc != GR_E_NOENT) {
         watch_not_armed(c);
         read_failed("a znode's existence", rc, NULL);
-    } else if (rc == ZK_OK) {
+    } else if (rc == GR_OK) {
         start_read(c->md, c->kind, c->topic, c->partition, false);
     }
     read_finished(c->md);
@@ -577,7 +577,7 @@ static void start_read(struct metadata *md, enum md_kind kind, const char *topic
         snprintf(path, sizeof(path), "/config/topics/%s", topic);
     else if (kind == MD_STATE)
         snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic, partition);
-    int rc = ZK_BADARGUMENTS;
+    int rc = GR_E_INVALID;
     switch (kind) {
     case MD_BROKERS: rc = zk_kafka_get_brokers(md->zk, wp, brokers_cb, c); break;
     case MD_CONTROLLER: rc = zk_controller_get(md->zk, wp, controller_cb, c); break;
@@ -592,7 +592,7 @@ static void start_read(struct metadata *md, enum md_kind kind, const char *topic
     }
     if (rc) {
         LOG_WARN("cannot ask ZooKeeper for %s: %s", path[0] ? path : "cluster metadata",
-                 zk_client_strerror(rc));
+                 gr_strerror(rc));
         free(c->watch);
         free(c);
         return;

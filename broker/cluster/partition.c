@@ -28,6 +28,25 @@ struct partition *partition_get(const struct broker *b, const char *topic, int32
     return strmap_get(&b->parts, key);
 }
 
+int partition_lead(struct broker *b, const char *topic, int32_t id, int32_t current_epoch,
+                   struct partition **out)
+{
+    struct partition *p = partition_get(b, topic, id);
+    *out = NULL;
+    if (!p || !p->leader) {
+        const struct metadata_partition *mp = metadata_partition(b->md, topic, id);
+        if (!mp)
+            return GR_E_NOENT;
+        if (!mp->has_state || !metadata_broker_alive(b->md, mp->leader))
+            return GR_E_NO_LEADER;
+        return GR_E_NOT_LEADER;
+    }
+    if (current_epoch >= 0 && current_epoch != p->leader_epoch)
+        return current_epoch < p->leader_epoch ? GR_E_FENCED_EPOCH : GR_E_UNKNOWN_EPOCH;
+    *out = p;
+    return GR_OK;
+}
+
 int64_t partition_high_watermark(const struct partition *p)
 {
     return p->log->high_watermark;

@@ -51,6 +51,14 @@ void partitions_sync(struct broker *b, const char *topic, int32_t partition);
 /* Stops hosting everything (shutdown): waiters are woken, logs stay. */
 void partitions_clear(struct broker *b);
 
+/* The hosted partition topic-id if this broker leads it: GR_OK with *out
+ * set, or GR_E_NOENT (no such partition), GR_E_NOT_LEADER (another broker
+ * leads it), GR_E_NO_LEADER (no live leader), GR_E_FENCED_EPOCH or
+ * GR_E_UNKNOWN_EPOCH when current_epoch (-1: not checked), the client's view
+ * of the leader epoch, is older or newer than ours. */
+int partition_lead(struct broker *b, const char *topic, int32_t id, int32_t current_epoch,
+                   struct partition **out);
+
 /* The hosted partition, or NULL. */
 struct partition *partition_get(const struct broker *b, const char *topic, int32_t id);
 

@@ -234,7 +234,7 @@ static int appendable(const struct log *l, size_t len, char *why, size_t whysz)
     if (len > (size_t)l->config.segment_bytes) {
         snprintf(why, whysz, "%zu bytes exceed segment.bytes %" PRId32, len,
                  l->config.segment_bytes);
-        return GR_E_TOO_LARGE;
+        return GR_E_BATCH_OVER_SEGMENT;
     }
     return 0;
 }
@@ -347,11 +347,11 @@ int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t 
         struct log_batch_hdr h;
         rc = log_batch_check(data + off, len - off, &h, why, whysz);
         if (rc)
-            return rc == GR_E_UNSUPPORTED ? GR_E_INVALID : rc;
+            return rc == GR_E_UNSUPPORTED ? GR_E_BAD_RECORD : rc;
         if (h.base_offset < expect || h.last_offset_delta < 0) {
             snprintf(why, whysz, "batch at offset %" PRId64 " does not follow offset %" PRId64,
                      h.base_offset, expect - 1);
-            return GR_E_INVALID;
+            return GR_E_BAD_RECORD;
         }
         if (!info->batches)
             info->first_offset = h.base_offset;

@@ -132,9 +132,11 @@ int64_t log_size(const struct log *l);
  * place), assigns offsets from the log end and the leader epoch, switches to
  * LogAppendTime if configured, rolls if needed and writes. Nothing is
  * written unless every batch is valid. Returns 0, GR_E_CORRUPT (CRC or
- * framing), GR_E_TOO_LARGE (batch over max.message.bytes or segment.bytes),
- * GR_E_INVALID (record count, control batch, timestamps), GR_E_NOSPACE or
- * GR_E_IO (the log goes offline), with a reason in why. */
+ * batch framing), GR_E_TOO_LARGE (batch over max.message.bytes),
+ * GR_E_BATCH_OVER_SEGMENT (appends over segment.bytes), GR_E_BAD_RECORD
+ * (record count, record framing, control or transactional batch, offsets),
+ * GR_E_BAD_TIMESTAMP (outside message.timestamp.difference.max.ms),
+ * GR_E_NOSPACE or GR_E_IO (the log goes offline), with a reason in why. */
 int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
                       int64_t now_ms, struct log_append_info *info, char *why, size_t whysz);
 

@@ -126,14 +126,14 @@ static int walk_records(const uint8_t *p, size_t size, const struct log_batch_hd
         int64_t ts_delta;
         if (!take_varint(&r, end, &len) || len <= 0 || len > end - r) {
             WHY("record %" PRId32 " has a bad length", i);
-            return GR_E_INVALID;
+            return GR_E_BAD_RECORD;
         }
         const uint8_t *rend = r + len, *q = r + 1; /* past the attributes byte */
         if (!take_varlong(&q, rend, &ts_delta) || !take_varint(&q, rend, &delta))
             goto bad;
         if (delta != i) {
             WHY("record %" PRId32 " has offset delta %" PRId32, i, delta);
-            return GR_E_INVALID;
+            return GR_E_BAD_RECORD;
         }
         if (!skip_field(&q, rend, true) || !skip_field(&q, rend, true) ||
             !take_varint(&q, rend, &nheaders) || nheaders < 0)
@@ -152,11 +152,11 @@ static int walk_records(const uint8_t *p, size_t size, const struct log_batch_hd
         continue;
     bad:
         WHY("record %" PRId32 " is malformed", i);
-        return GR_E_INVALID;
+        return GR_E_BAD_RECORD;
     }
     if (r != end) {
         WHY("%td bytes follow the last of %" PRId32 " records", end - r, h->record_count);
-        return GR_E_INVALID;
+        return GR_E_BAD_RECORD;
     }
     return 0;
 }
@@ -174,7 +174,7 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
 {
     int rc = check_structure(p, avail, h, why, whysz);
     if (rc)
-        return rc == GR_E_UNSUPPORTED ? GR_E_INVALID : rc;
+        return rc == GR_E_UNSUPPORTED ? GR_E_BAD_RECORD : rc;
     *size = (size_t)log_batch_size(h);
     if ((int64_t)*size > lim->max_bytes) {
         WHY("batch of %zu bytes exceeds max.message.bytes %" PRId32, *size, lim->max_bytes);
@@ -183,19 +183,19 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
     if (h->record_count <= 0 || h->last_offset_delta != h->record_count - 1) {
         WHY("record count %" PRId32 " does not match last offset delta %" PRId32,
             h->record_count, h->last_offset_delta);
-        return GR_E_INVALID;
+        return GR_E_BAD_RECORD;
     }
     if (h->attributes & LOG_BATCH_CONTROL) {
         WHY("clients may not write control batches");
-        return GR_E_INVALID;
+        return GR_E_BAD_RECORD;
     }
     if (h->attributes & LOG_BATCH_TRANSACTIONAL) {
         WHY("transactional batches are not supported");
-        return GR_E_INVALID;
+        return GR_E_BAD_RECORD;
     }
     if ((h->attributes & LOG_BATCH_COMPRESSION_MASK) > 4) {
         WHY("unknown compression codec %d", h->attributes & LOG_BATCH_COMPRESSION_MASK);
-        return GR_E_INVALID;
+        return GR_E_BAD_RECORD;
     }
     /* Compressed records cannot be read here; their batch's timestamp
      * stands for them. */
@@ -207,7 +207,7 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
         if (diff > lim->max_ts_diff_ms) {
             WHY("batch max timestamp is more than message.timestamp.difference.max.ms from the "
                 "broker's clock");
-            return GR_E_INVALID;
+            return GR_E_BAD_TIMESTAMP;
         }
     }
     return 0;
@@ -231,7 +231,7 @@ int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
         WHY("a record timestamp is more than message.timestamp.difference.max.ms (%" PRId64
             ") from the broker's clock",
             lim->max_ts_diff_ms);
-        return GR_E_INVALID;
+        return GR_E_BAD_TIMESTAMP;
     }
     return rc;
 }

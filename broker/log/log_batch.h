@@ -73,7 +73,7 @@ static inline int64_t log_batch_last_offset(const struct log_batch_hdr *h)
  * the header fits, Length is sane and fits, magic is 2, the CRC matches, and
  * for uncompressed batches every record's framing and offset delta. This is
  * what recovery and followers check. Returns 0, GR_E_CORRUPT,
- * GR_E_UNSUPPORTED (magic) or GR_E_INVALID (records), with a reason. */
+ * GR_E_UNSUPPORTED (magic) or GR_E_BAD_RECORD (records), with a reason. */
 int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,
                     size_t whysz);
 
@@ -88,7 +88,8 @@ struct log_batch_limits {
 /* A leader's cheap checks, from the header alone: structure, size within
  * max_bytes (GR_E_TOO_LARGE), RecordCount == LastOffsetDelta + 1 > 0, no
  * control or transactional batch, a known codec, and for compressed batches
- * the timestamp skew (GR_E_INVALID). *size gets the batch size. */
+ * the timestamp skew (GR_E_BAD_TIMESTAMP); the rest fail with GR_E_BAD_RECORD.
+ * *size gets the batch size. */
 int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
                        struct log_batch_hdr *h, size_t *size, char *why, size_t whysz);
 

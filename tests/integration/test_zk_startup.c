@@ -97,19 +97,19 @@ static void test_server_down_at_start(void)
     struct chroot_res cr = {0};
     char chroot[128];
     snprintf(chroot, sizeof(chroot), "%s/kafka", zk.connect);
-    CU_ASSERT_EQUAL(zk_kafka_make_chroot(zkt_loop, chroot, 1000, chroot_cb, &cr), ZK_OK);
+    CU_ASSERT_EQUAL(zk_kafka_make_chroot(zkt_loop, chroot, 1000, chroot_cb, &cr), GR_OK);
 
     /* A request made now waits for the server instead of failing. */
     struct zkt_res r = {0};
     CU_ASSERT_EQUAL(zk_client_create(zc, "/born-late", "x", 1, ZK_PERSISTENT, zkt_create_cb, &r),
-                    ZK_OK);
+                    GR_OK);
     zkh_spin(zkt_loop, 1.6);
     CU_ASSERT_EQUAL(s.connected, 0);
     CU_ASSERT_FALSE(zk_client_connected(zc));
     CU_ASSERT_FALSE(r.done);
     CU_ASSERT_EQUAL(s.connect_timeouts, 1);
     CU_ASSERT_TRUE(cr.done);
-    CU_ASSERT_EQUAL(cr.rc, ZK_OPERATIONTIMEOUT);
+    CU_ASSERT_EQUAL(cr.rc, GR_E_TIMEOUT);
     char want[128];
     snprintf(want, sizeof(want), "cannot reach ZooKeeper at %s, retrying", zk.connect);
     CU_ASSERT_TRUE(log_contains(want));
@@ -122,7 +122,7 @@ static void test_server_down_at_start(void)
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &s.connected, 1, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(s.new_sessions, 1);
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &r.done, ZKT_TIMEOUT));
-    CU_ASSERT_EQUAL(r.rc, ZK_OK);
+    CU_ASSERT_EQUAL(r.rc, GR_OK);
     CU_ASSERT_EQUAL(s.connect_timeouts, 1); /* reported once */
     zk_client_free(zc);
 }
@@ -133,17 +133,17 @@ static void test_disconnect_and_resume(void)
     struct zk_client *zc = zkt_open_connected(zk.connect, 20000, &s);
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
     int64_t session = zk_client_session_id(zc);
-    CU_ASSERT_EQUAL(zkt_create(zc, "/survivor", "v0", ZK_EPHEMERAL, NULL), ZK_OK);
+    CU_ASSERT_EQUAL(zkt_create(zc, "/survivor", "v0", ZK_EPHEMERAL, NULL), GR_OK);
     static struct zkt_watch w;
     memset(&w, 0, sizeof(w));
-    CU_ASSERT_EQUAL(zkt_get(zc, "/survivor", &w, NULL), ZK_OK);
+    CU_ASSERT_EQUAL(zkt_get(zc, "/survivor", &w, NULL), GR_OK);
 
     zkh_stop(&zk);
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &s.disconnected, 1, ZKT_TIMEOUT));
     CU_ASSERT_FALSE(zk_client_connected(zc));
     CU_ASSERT_TRUE(log_contains("lost the connection to ZooKeeper"));
     struct zkt_res r = {0};
-    CU_ASSERT_EQUAL(zk_client_get(zc, "/survivor", NULL, zkt_data_cb, &r), ZK_OK);
+    CU_ASSERT_EQUAL(zk_client_get(zc, "/survivor", NULL, zkt_data_cb, &r), GR_OK);
 
     CU_ASSERT_EQUAL_FATAL(zkh_restart(&zk), 0);
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &s.connected, 2, ZKT_TIMEOUT));
@@ -152,11 +152,11 @@ static void test_disconnect_and_resume(void)
     CU_ASSERT_EQUAL(s.expired, 0);
     CU_ASSERT_EQUAL(zk_client_session_id(zc), session);
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &r.done, ZKT_TIMEOUT));
-    CU_ASSERT_EQUAL(r.rc, ZK_OK);
+    CU_ASSERT_EQUAL(r.rc, GR_OK);
     CU_ASSERT_STRING_EQUAL(r.data, "v0");
     CU_ASSERT_EQUAL(w.fired, 0);
     /* The watch set before the outage still works. */
-    CU_ASSERT_EQUAL(zkt_set(zc, "/survivor", "v1", ZK_ANY_VERSION, NULL), ZK_OK);
+    CU_ASSERT_EQUAL(zkt_set(zc, "/survivor", "v1", ZK_ANY_VERSION, NULL), GR_OK);
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &w.fired, 1, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(w.event, ZK_EVENT_CHANGED);
     zk_client_free(zc);

@@ -147,7 +147,7 @@ void zkt_watch_fn(int event, const char *path, void *ctx)
 
 static int finish(int rc, struct zkt_res *r)
 {
-    if (rc != ZK_OK)
+    if (rc != GR_OK)
         return rc;
     if (!zkh_wait(zkt_loop, &r->done, ZKT_TIMEOUT))
         return ZKT_TIMED_OUT;

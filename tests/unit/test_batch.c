@@ -92,18 +92,18 @@ static void test_count_mismatch_is_invalid(void)
     build(&b, 4, 10);
     be32_store(b.data + LOG_BATCH_OFF_LAST_OFFSET_DELTA, 2);
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "count"));
     /* Count agrees with the delta but not with the records inside. */
     be32_store(b.data + LOG_BATCH_OFF_LAST_OFFSET_DELTA, 4);
     be32_store(b.data + LOG_BATCH_OFF_RECORD_COUNT, 5);
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     /* Zero records. */
     be32_store(b.data + LOG_BATCH_OFF_LAST_OFFSET_DELTA, (uint32_t)-1);
     be32_store(b.data + LOG_BATCH_OFF_RECORD_COUNT, 0);
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     buf_destroy(&b);
 }
 
@@ -114,12 +114,12 @@ static void test_control_and_magic(void)
     build(&b, 1, 10);
     be16_store(b.data + LOG_BATCH_OFF_ATTRIBUTES, LOG_BATCH_CONTROL);
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     buf_destroy(&b);
     build(&b, 1, 10);
     b.data[LOG_BATCH_OFF_MAGIC] = 1;
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "magic"));
     buf_destroy(&b);
 }
@@ -135,14 +135,14 @@ static void test_record_framing(void)
     CU_ASSERT_EQUAL_FATAL(b.data[second + 3], 2); /* zig-zag 1 */
     b.data[second + 3] = 10;
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "offset delta"));
     buf_destroy(&b);
     /* A value length running past its record. */
     build(&b, 1, 10);
     b.data[b.len - 12] = 100; /* value length varint (zig-zag 50) */
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     buf_destroy(&b);
 }
 
@@ -159,7 +159,7 @@ static void test_compressed_is_opaque(void)
     CU_ASSERT_EQUAL(validate(&b, &lim, why), 0);
     be16_store(b.data + LOG_BATCH_OFF_ATTRIBUTES, 7);
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
     buf_destroy(&b);
 }
 
@@ -173,7 +173,7 @@ static void test_timestamp_skew(void)
     l.now_ms = 1700000000000LL + 500;
     CU_ASSERT_EQUAL(validate(&b, &l, why), 0);
     l.now_ms = 1700000000000LL + 5000;
-    CU_ASSERT_EQUAL(validate(&b, &l, why), GR_E_INVALID);
+    CU_ASSERT_EQUAL(validate(&b, &l, why), GR_E_BAD_TIMESTAMP);
     buf_destroy(&b);
 }
 

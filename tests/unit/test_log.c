@@ -324,7 +324,7 @@ static void test_follower_append_and_epochs(void)
     CU_ASSERT_EQUAL(end, 3);
     /* Overlapping offsets are refused, nothing is written. */
     CU_ASSERT_EQUAL(log_append_follower(l, b.data + a2, b.len - a2, 0, &info, why, sizeof(why)),
-                    GR_E_INVALID);
+                    GR_E_BAD_RECORD);
     CU_ASSERT_EQUAL(log_end_offset(l), 6);
     /* A bad CRC is refused. */
     b.data[b.len - 1] ^= 1;
@@ -513,7 +513,7 @@ static void test_parallel_verification(void)
     be32_store(b.data + LOG_BATCH_OFF_LAST_OFFSET_DELTA, 1998);
     testbatch_fix_crc(b.data);
     CU_ASSERT_EQUAL(log_append_leader(l, b.data, b.len, 0, 1, &info, why, sizeof(why)),
-                    GR_E_INVALID);
+                    GR_E_BAD_RECORD);
     CU_ASSERT_EQUAL(lseek(log_active(l)->file->fd, 0, SEEK_END), size);
     buf_destroy(&b);
 
