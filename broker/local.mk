@@ -40,11 +40,15 @@ broker_cluster_libgrcluster_a_SOURCES = \
 noinst_LIBRARIES += broker/cluster/libgradmin.a
 broker_cluster_libgradmin_a_SOURCES = broker/cluster/admin_assign.c broker/cluster/admin_assign.h
 
+noinst_LIBRARIES += broker/core/libgrcore.a
+broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/delay.c broker/core/delay.h
+
 noinst_LIBRARIES += broker/libgrserver.a
-broker_libgrserver_a_SOURCES = broker/server.c broker/server.h broker/core/broker.h
+broker_libgrserver_a_SOURCES = broker/server.c broker/server.h
 
 BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/net/libgrnet.a \
-	broker/cluster/libgrcluster.a broker/cluster/libgradmin.a broker/proto/libgrproto.a \
+	broker/cluster/libgrcluster.a broker/cluster/libgradmin.a broker/core/libgrcore.a \
+	broker/proto/libgrproto.a \
 	broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)
 
 bin_PROGRAMS += broker/gregord

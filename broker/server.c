@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "broker/api/api.h"
+#include "broker/core/delay.h"
 #include "broker/cluster/admin.h"
 #include "broker/net/conn.h"
 #include "broker/net/listener.h"
@@ -320,7 +321,7 @@ static void metadata_changed(void *ctx, const char *topic, int32_t partition)
         return;
     partitions_sync(b, topic, partition);
     controller_metadata_changed(b->ctl, topic, partition);
-    admin_waits_check(b);
+    delay_wake(b->delay, delay_key(b->md, DELAY_METADATA), NULL);
     maybe_started(b);
 }
 
@@ -355,12 +356,14 @@ int server_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
     b->epoch = -1;
     b->phase = PHASE_STARTING;
     b->dispatch = api_dispatch;
-    strmap_init(&b->parts);
+    tpmap_init(&b->parts);
     strmap_init(&b->auto_creating);
     b->md = calloc(1, sizeof(*b->md));
     b->ctl = calloc(1, sizeof(*b->ctl));
-    if (!b->md || !b->ctl)
+    b->delay = calloc(1, sizeof(*b->delay));
+    if (!b->md || !b->ctl || !b->delay)
         return -1;
+    delay_init(b->delay, loop);
     metadata_init(b->md, cfg, metadata_changed, b);
     controller_init(b->ctl, b);
     ev_signal_init(&b->sigterm, signal_cb, SIGTERM);
@@ -426,6 +429,10 @@ void server_destroy(struct broker *b)
         controller_destroy(b->ctl);
         free(b->ctl);
     }
-    strmap_destroy(&b->parts);
+    tpmap_destroy(&b->parts);
     strmap_destroy(&b->auto_creating);
+    if (b->delay) {
+        delay_destroy(b->delay);
+        free(b->delay);
+    }
 }

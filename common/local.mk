@@ -9,7 +9,9 @@ common_libgrcommon_a_SOURCES = \
 	common/crc32c.c common/crc32c.h \
 	common/err.c common/err.h \
 	common/fsutil.c common/fsutil.h \
+	common/keymap.c common/keymap.h \
 	common/logger.c common/logger.h \
 	common/props.c common/props.h \
 	common/strmap.c common/strmap.h \
-	common/topic_name.c common/topic_name.h
+	common/topic_name.c common/topic_name.h \
+	common/tp.c common/tp.h

@@ -47,3 +47,13 @@ tests_bench_bench_log_LDADD = $(TEST_LOG_LDADD)
 check_PROGRAMS += tests/unit/test_admin_assign
 tests_unit_test_admin_assign_SOURCES = tests/unit/test_admin_assign.c
 tests_unit_test_admin_assign_LDADD = tests/unit/libgrtest.a broker/cluster/libgradmin.a common/libgrcommon.a $(CUNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_tp
+tests_unit_test_tp_SOURCES = tests/unit/test_tp.c
+tests_unit_test_tp_LDADD = $(TEST_COMMON_LDADD)
+
+# Delayed operations on a real libev loop.
+check_PROGRAMS += tests/unit/test_delay
+tests_unit_test_delay_SOURCES = tests/unit/test_delay.c
+tests_unit_test_delay_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a common/libgrcommon.a \
+	$(CUNIT_LIBS)

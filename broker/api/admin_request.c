@@ -3,10 +3,12 @@
  */
 #include "broker/api/admin_request.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "broker/core/broker.h"
 #include "broker/cluster/controller.h"
+#include "broker/core/delay.h"
 #include "broker/api/errmap.h"
 #include "common/err.h"
 #include "broker/net/request.h"
@@ -62,18 +64,17 @@ void admin_req_started(struct admin_req *ar, int i, int err, const char *msg)
         it->message = copy(ar->req, msg);
 }
 
-static bool all_shown(struct admin_wait *w)
+static bool all_shown(struct admin_req *ar)
 {
-    struct admin_req *ar = w->ctx;
     for (int i = 0; i < ar->n; i++)
         if (ar->items[i].written && !ar->shown(ar, &ar->items[i]))
             return false;
     return true;
 }
 
-static void waited(struct admin_wait *w, bool timed_out)
+/* Marks the writes that did not show in time, then answers. */
+static void finish(struct admin_req *ar, bool timed_out)
 {
-    struct admin_req *ar = w->ctx;
     for (int i = 0; timed_out && i < ar->n; i++) {
         struct admin_item *it = &ar->items[i];
         if (it->written && !ar->shown(ar, it)) {
@@ -82,31 +83,41 @@ static void waited(struct admin_wait *w, bool timed_out)
                                         "complete within timeout_ms; it will still take effect.");
         }
     }
-    ar->req->cancel = NULL;
     ar->respond(ar);
-    request_unref(ar->req);
 }
 
-static void cancel(struct request *req)
+static bool metadata_ready(struct delay_op *op, struct delay_watch *w, void *arg)
 {
-    struct admin_req *ar = req->hstate;
-    ar->cancelled = true;
-    admin_wait_cancel(&ar->wait);
+    (void)w;
+    (void)arg;
+    return all_shown((struct admin_req *)((char *)op - offsetof(struct admin_req, wait.op)));
+}
+
+static void waited(struct delay_op *op, bool timed_out)
+{
+    struct admin_req *ar = (struct admin_req *)((char *)op - offsetof(struct admin_req, wait.op));
+    struct request *req = ar->req;
+    req_wait_end(&ar->wait);
+    finish(ar, timed_out);
     request_unref(req);
 }
 
-/* Writes done: wait for the metadata (holding one reference meanwhile). */
+/* Writes done: answer when the metadata shows every result, or when
+ * timeout_ms has passed. */
 static void writes_done(struct admin_req *ar)
 {
-    if (ar->cancelled)
+    struct request *req = ar->req;
+    if (all_shown(ar) || ar->timeout_ms <= 0 || !req->conn) {
+        finish(ar, !all_shown(ar));
         return;
-    request_ref(ar->req);
-    ar->req->hstate = ar;
-    ar->req->cancel = cancel;
-    ar->wait.ready = all_shown;
-    ar->wait.done = waited;
-    ar->wait.ctx = ar;
-    admin_wait_start(ar->req->b, &ar->wait, ar->timeout_ms);
+    }
+    delay_op_init(&ar->wait.op, metadata_ready, waited);
+    if (delay_watch(req->b->delay, &ar->wait.op, &ar->watch,
+                    delay_key(req->b->md, DELAY_METADATA), 0)) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    req_wait_start(req, &ar->wait, ar->timeout_ms);
 }
 
 void admin_req_write_done(int err, const char *message, void *arg)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "broker/api/handler_util.h"
 #include "broker/cluster/admin.h"
 #include "broker/proto/proto_str.h"
 
@@ -36,8 +37,8 @@ struct admin_req {
     int32_t timeout_ms;                   /* the request's timeout */
     bool (*shown)(struct admin_req *ar, const struct admin_item *it); /* result visible? */
     void (*respond)(struct admin_req *ar); /* encode the response from items */
-    struct admin_wait wait;               /* waiting for the metadata */
-    bool cancelled;                       /* the connection closed */
+    struct req_wait wait;                 /* waiting for the metadata to show the results */
+    struct delay_watch watch;             /* on the metadata cache's DELAY_METADATA key */
 };
 
 /* Allocates the state for n topics in the request's arena. */

@@ -27,8 +27,7 @@ void handle_DeleteRecords(struct request *req)
         const struct proto_DeleteRecordsTopic *dt = &r->topics[t];
         struct proto_DeleteRecordsPartitionResult *parts =
             arena_calloc(&req->arena, (size_t)dt->partitions_count + 1, sizeof(*parts));
-        char *topic = req_cstr(req, dt->name);
-        if (!parts || !topic) {
+        if (!parts) {
             request_fail(req, "out of memory");
             return;
         }
@@ -41,7 +40,7 @@ void handle_DeleteRecords(struct request *req)
             int16_t err;
             o->partition_index = dp->partition_index;
             o->low_watermark = -1;
-            struct partition *p = req_leader(req, topic, dp->partition_index, -1, &err);
+            struct partition *p = req_leader(req, req_tp(dt->name, dp->partition_index), -1, &err);
             if (!p) {
                 o->error_code = err;
                 continue;

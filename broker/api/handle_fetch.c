@@ -5,8 +5,11 @@
  * followers (replica_id >= 0) up to the log end.
  *
  * Long polling: when fewer than min_bytes are available and max_wait_ms > 0,
- * the request waits on each partition it reads; any append wakes it to read
- * again, and the timer answers with whatever is there. Byte limits follow
+ * the request becomes a delayed operation watching the DELAY_DATA key of
+ * each partition it reads. An append to one of them re-reads only that
+ * partition (how many bytes it has for us now) and answers once the sum
+ * reaches min_bytes; the deadline answers with whatever is there. Byte
+ * limits follow
  * KIP-74: the first batch of the first partition with data is returned whole
  * even if larger than the limits, so a consumer can always make progress.
  *
@@ -14,10 +17,12 @@
  * 0, which tells clients to keep sending full requests.
  */
 #define LOG_COMPONENT "fetch"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker/core/broker.h"
+#include "broker/core/delay.h"
 #include "broker/api/errmap.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
@@ -26,20 +31,23 @@
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_fetch.h"
 #include "broker/net/request.h"
+#include "common/err.h"
 #include "common/logger.h"
 
-struct fetch_wait {
-    struct partition_waiter w; /* on the partition's data list */
-    struct fetch_state *st;    /* the request's state */
+/* One requested partition, for the delayed fetch. */
+struct fetch_part {
+    int32_t t, i;            /* where it is in the request: topics[t].partitions[i] */
+    int64_t avail;           /* bytes it had for us at the last look */
+    struct delay_watch watch; /* on its DELAY_DATA key, when hosted */
 };
 
 struct fetch_state {
-    struct request *req;                             /* referenced while waiting */
+    struct request *req;                             /* the request */
     struct proto_FetchableTopicResponse *topics;     /* response, arena-owned */
     struct proto_FetchablePartitionResponse **parts; /* per topic, arena-owned */
-    struct fetch_wait *waits;                        /* one per requested partition */
-    int nwaits;                                      /* waits registered */
-    ev_timer timer;                                  /* max_wait_ms */
+    struct fetch_part *fp;                           /* per requested partition, while parked */
+    int64_t avail;                                   /* sum of fp[].avail */
+    struct req_wait wait;                            /* parked as a delayed operation */
 };
 
 /* Drops the file references of an attempt that will not be sent. */
@@ -80,7 +88,6 @@ static int64_t read_all(struct fetch_state *st, int *errors)
     *errors = 0;
     for (int32_t t = 0; t < r->topics_count; t++) {
         const struct proto_FetchTopic *ft = &r->topics[t];
-        char *topic = req_cstr(req, ft->topic);
         for (int32_t i = 0; i < ft->partitions_count; i++) {
             const struct proto_FetchPartition *fp = &ft->partitions[i];
             struct proto_FetchablePartitionResponse *o = &st->parts[t][i];
@@ -89,11 +96,10 @@ static int64_t read_all(struct fetch_state *st, int *errors)
             o->high_watermark = o->last_stable_offset = o->log_start_offset = -1;
             o->preferred_read_replica = -1;
             int16_t err;
-            struct partition *p = topic ? req_leader(req, topic, fp->partition,
-                                                     fp->current_leader_epoch, &err)
-                                        : NULL;
+            struct partition *p = req_leader(req, req_tp(ft->topic, fp->partition),
+                                             fp->current_leader_epoch, &err);
             if (!p) {
-                o->error_code = topic ? err : PROTO_ERR_UNKNOWN_SERVER_ERROR;
+                o->error_code = err;
                 (*errors)++;
                 continue;
             }
@@ -138,54 +144,83 @@ static void respond(struct fetch_state *st)
         request_respond(req);
 }
 
-static void stop_waiting(struct fetch_state *st)
+/* How many bytes p has for requested partition k now (0 on any error:
+ * ready() then answers, and the answer carries the error). */
+static int64_t available(struct fetch_state *st, const struct fetch_part *k, struct partition *p)
 {
-    for (int i = 0; i < st->nwaits; i++)
-        partition_unwait(&st->waits[i].w);
-    st->nwaits = 0;
-    ev_timer_stop(st->req->b->loop, &st->timer);
-    st->req->cancel = NULL;
+    const struct proto_FetchRequest *r = st->req->body;
+    const struct proto_FetchPartition *fp = &r->topics[k->t].partitions[k->i];
+    struct log_read_result res;
+    int64_t hw = partition_high_watermark(p);
+    if (log_read(p->log, fp->fetch_offset, fp->partition_max_bytes,
+                 r->replica_id >= 0 ? log_end_offset(p->log) : hw, true, &res))
+        return 0;
+    if (res.file)
+        log_file_unref(res.file);
+    return res.length;
 }
 
-static void finish_waiting(struct fetch_state *st)
+/* An append or a role change on one watched partition: look at that
+ * partition only. */
+static bool data_ready(struct delay_op *op, struct delay_watch *w, void *arg)
 {
+    struct fetch_state *st = (struct fetch_state *)((char *)op - offsetof(struct fetch_state, wait.op));
+    const struct proto_FetchRequest *r = st->req->body;
+    struct partition *p = arg;
+    struct fetch_part *k = &st->fp[w->tag];
+    const struct proto_FetchPartition *fp = &r->topics[k->t].partitions[k->i];
+    if (p->going || !p->leader ||
+        (fp->current_leader_epoch >= 0 && fp->current_leader_epoch != p->leader_epoch))
+        return true; /* the answer says why */
+    int64_t now = available(st, k, p);
+    st->avail += now - k->avail;
+    k->avail = now;
+    return st->avail >= r->min_bytes;
+}
+
+static void data_complete(struct delay_op *op, bool timed_out)
+{
+    struct fetch_state *st = (struct fetch_state *)((char *)op - offsetof(struct fetch_state, wait.op));
+    struct request *req = st->req;
     int errors;
-    stop_waiting(st);
+    (void)timed_out;
+    req_wait_end(&st->wait);
     read_all(st, &errors);
     respond(st);
-    request_unref(st->req);
-}
-
-static void data_wake(struct partition_waiter *w, struct partition *p)
-{
-    struct fetch_state *st = ((struct fetch_wait *)w)->st;
-    const struct proto_FetchRequest *r = st->req->body;
-    int errors;
-    int64_t bytes = read_all(st, &errors);
-    if (bytes >= r->min_bytes || errors) {
-        struct request *req = st->req;
-        stop_waiting(st);
-        respond(st);
-        request_unref(req);
-        return;
-    }
-    /* Not enough yet: wait on this partition again. */
-    release_reads(st);
-    if (!p->going)
-        partition_wait(p, w, false);
-}
-
-static void timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-    (void)loop;
-    (void)revents;
-    finish_waiting(t->data);
-}
-
-static void cancel(struct request *req)
-{
-    stop_waiting(req->hstate);
     request_unref(req);
+}
+
+/* Parks the request until min_bytes are there or max_wait_ms passes.
+ * Returns 0 or GR_E_NOMEM. */
+static int park(struct fetch_state *st, int32_t nparts)
+{
+    struct request *req = st->req;
+    const struct proto_FetchRequest *r = req->body;
+    st->fp = arena_calloc(&req->arena, (size_t)nparts, sizeof(*st->fp));
+    if (!st->fp)
+        return GR_E_NOMEM;
+    delay_op_init(&st->wait.op, data_ready, data_complete);
+    size_t n = 0;
+    for (int32_t t = 0; t < r->topics_count; t++) {
+        const struct proto_FetchTopic *ft = &r->topics[t];
+        for (int32_t i = 0; i < ft->partitions_count; i++, n++) {
+            struct fetch_part *k = &st->fp[n];
+            k->t = t;
+            k->i = i;
+            struct partition *p = partition_get(req->b, req_tp(ft->topic, ft->partitions[i].partition));
+            if (!p)
+                continue;
+            k->avail = available(st, k, p);
+            st->avail += k->avail;
+            if (delay_watch(req->b->delay, &st->wait.op, &k->watch,
+                            partition_key(p, DELAY_DATA), n)) {
+                delay_cancel(req->b->delay, &st->wait.op);
+                return GR_E_NOMEM;
+            }
+        }
+    }
+    req_wait_start(req, &st->wait, r->max_wait_ms);
+    return 0;
 }
 
 void handle_Fetch(struct request *req)
@@ -234,27 +269,6 @@ void handle_Fetch(struct request *req)
     }
     /* Park until data arrives or max_wait_ms passes. */
     release_reads(st);
-    st->waits = arena_calloc(&req->arena, (size_t)nparts, sizeof(*st->waits));
-    if (!st->waits) {
+    if (park(st, nparts))
         request_fail(req, "out of memory");
-        return;
-    }
-    for (int32_t t = 0; t < r->topics_count; t++) {
-        char *topic = req_cstr(req, r->topics[t].topic);
-        for (int32_t i = 0; topic && i < r->topics[t].partitions_count; i++) {
-            struct partition *p = partition_get(req->b, topic, r->topics[t].partitions[i].partition);
-            if (!p)
-                continue;
-            struct fetch_wait *fw = &st->waits[st->nwaits++];
-            fw->st = st;
-            fw->w.wake = data_wake;
-            partition_wait(p, &fw->w, false);
-        }
-    }
-    ev_timer_init(&st->timer, timeout_cb, r->max_wait_ms / 1000.0, 0);
-    st->timer.data = st;
-    ev_timer_start(req->b->loop, &st->timer);
-    req->hstate = st;
-    req->cancel = cancel;
-    request_ref(req);
 }

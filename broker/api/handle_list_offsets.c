@@ -17,7 +17,7 @@
 #include "broker/proto/proto_list_offsets.h"
 #include "broker/net/request.h"
 
-static void one(struct request *req, const char *topic, const struct proto_ListOffsetsPartition *lp,
+static void one(struct request *req, struct proto_str topic, const struct proto_ListOffsetsPartition *lp,
                 struct proto_ListOffsetsPartitionResponse *o, bool v0)
 {
     int16_t err;
@@ -25,8 +25,8 @@ static void one(struct request *req, const char *topic, const struct proto_ListO
     o->timestamp = -1;
     o->offset = -1;
     o->leader_epoch = -1;
-    struct partition *p = req_leader(req, topic, lp->partition_index, lp->current_leader_epoch,
-                                     &err);
+    struct partition *p =
+        req_leader(req, req_tp(topic, lp->partition_index), lp->current_leader_epoch, &err);
     if (!p) {
         o->error_code = err;
         return;
@@ -86,8 +86,7 @@ void handle_ListOffsets(struct request *req)
         const struct proto_ListOffsetsTopic *lt = &r->topics[t];
         struct proto_ListOffsetsPartitionResponse *parts =
             arena_calloc(&req->arena, (size_t)lt->partitions_count + 1, sizeof(*parts));
-        char *topic = req_cstr(req, lt->name);
-        if (!parts || !topic) {
+        if (!parts) {
             request_fail(req, "out of memory");
             return;
         }
@@ -95,7 +94,7 @@ void handle_ListOffsets(struct request *req)
         topics[t].partitions = parts;
         topics[t].partitions_count = lt->partitions_count;
         for (int32_t i = 0; i < lt->partitions_count; i++)
-            one(req, topic, &lt->partitions[i], &parts[i], v0);
+            one(req, lt->name, &lt->partitions[i], &parts[i], v0);
     }
     struct proto_ListOffsetsResponse resp = {0, r->topics_count, topics};
     if (proto_encode_ListOffsetsResponse(&req->out, req->hdr.request_api_version,

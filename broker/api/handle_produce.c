@@ -11,6 +11,7 @@
  */
 #define LOG_COMPONENT "produce"
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,18 +32,19 @@
 
 /* One partition whose answer waits for an fsync. */
 struct produce_wait {
-    struct partition_waiter w;                   /* on the partition's flush list */
-    struct produce_state *st;                    /* the request's state */
+    struct delay_watch watch;                    /* on the partition's DELAY_FLUSH key */
     struct proto_PartitionProduceResponse *resp; /* where its result goes */
     int64_t need;                                /* the recovery point must reach this */
+    bool done;                                   /* settled (durable, or an error) */
 };
 
 struct produce_state {
-    struct request *req;                         /* referenced while waiting */
+    struct request *req;                         /* the request */
     struct proto_TopicProduceResponse *topics;   /* the response, arena-owned */
     int32_t ntopics;                             /* entries in topics */
     struct produce_wait *waits;                  /* arena-owned */
-    int nwaits, pending;                         /* waits in use, not yet satisfied */
+    int nwaits, pending;                         /* waits in use, not yet settled */
+    struct req_wait wait;                        /* parked as a delayed operation */
 };
 
 static void respond(struct produce_state *st)
@@ -56,49 +58,54 @@ static void respond(struct produce_state *st)
         request_respond(req);
 }
 
-static void flush_wake(struct partition_waiter *w, struct partition *p)
+static struct produce_state *state_of(struct delay_op *op)
 {
-    struct produce_wait *pw = (struct produce_wait *)w;
-    struct produce_state *st = pw->st;
-    if (p->going || !p->leader) {
-        pw->resp->error_code = errmap_kafka(GR_E_NOT_LEADER);
-        pw->resp->base_offset = -1;
-    } else if (p->log->offline) {
-        pw->resp->error_code = errmap_kafka(GR_E_OFFLINE);
-        pw->resp->base_offset = -1;
-    } else if (p->log->recovery_point < pw->need) {
-        partition_wait(p, w, true);
-        return;
-    }
-    if (--st->pending == 0) {
-        st->req->cancel = NULL;
-        respond(st);
-        request_unref(st->req);
-    }
+    return (struct produce_state *)((char *)op - offsetof(struct produce_state, wait.op));
 }
 
-static void cancel(struct request *req)
+/* A watched partition was flushed or changed role: settle its wait. */
+static bool flush_ready(struct delay_op *op, struct delay_watch *w, void *arg)
 {
-    struct produce_state *st = req->hstate;
-    for (int i = 0; i < st->nwaits; i++)
-        partition_unwait(&st->waits[i].w);
+    struct produce_state *st = state_of(op);
+    struct produce_wait *pw = &st->waits[w->tag];
+    struct partition *p = arg;
+    if (pw->done)
+        return false;
+    if (p->going || !p->leader || p->log->offline) {
+        pw->resp->error_code = errmap_kafka(p->log->offline ? GR_E_OFFLINE : GR_E_NOT_LEADER);
+        pw->resp->base_offset = -1;
+    } else if (p->log->recovery_point < pw->need) {
+        return false;
+    }
+    pw->done = true;
+    return --st->pending == 0;
+}
+
+static void flush_complete(struct delay_op *op, bool timed_out)
+{
+    struct produce_state *st = state_of(op);
+    struct request *req = st->req;
+    (void)timed_out; /* no deadline: an fsync always ends, in success or an error */
+    req_wait_end(&st->wait);
+    respond(st);
     request_unref(req);
 }
 
 /* Appends one partition's records. Returns GR_OK or a gregor error. */
 static int append_one(struct request *req, const struct proto_ProduceRequest *r,
-                      const char *topic, const struct proto_PartitionProduceData *pd,
+                      struct proto_str topic, const struct proto_PartitionProduceData *pd,
                       struct proto_PartitionProduceResponse *out, struct produce_state *st)
 {
     struct partition *p;
-    int rc = partition_lead(req->b, topic, pd->index, -1, &p);
+    int rc = partition_lead(req->b, req_tp(topic, pd->index), -1, &p);
     out->index = pd->index;
     out->base_offset = -1;
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
     if (rc) {
-        if (rc == GR_E_NOENT && !metadata_topic(req->b->md, topic))
-            admin_auto_create(req->b, topic);
+        char *name = rc == GR_E_NOENT ? req_cstr(req, topic) : NULL;
+        if (name && !metadata_topic(req->b->md, name))
+            admin_auto_create(req->b, name);
         return rc;
     }
     if (!pd->records.ptr || pd->records.len < LOG_BATCH_HEADER_SIZE)
@@ -108,7 +115,8 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     if (log_batch_size(&h) < pd->records.len)
         return GR_E_BAD_RECORD; /* v3+: exactly one batch per partition */
     if (r->acks == -1) {
-        const struct metadata_partition *mp = metadata_partition(req->b->md, topic, pd->index);
+        const struct metadata_partition *mp =
+            metadata_partition(req->b->md, p->tp.topic->name, pd->index);
         if (mp && mp->nisr < p->log->config.min_insync_replicas)
             return GR_E_NOT_ENOUGH_REPLICAS;
     }
@@ -120,7 +128,7 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
                            p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
     if (rc) {
         char desc[256];
-        LOG_WARN("rejected batch for %s-%d in %s: %s", topic, pd->index,
+        LOG_WARN("rejected batch for %s-%d in %s: %s", p->tp.topic->name, pd->index,
                  request_describe(req, desc, sizeof(desc)), why);
         return rc;
     }
@@ -129,12 +137,13 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     out->log_start_offset = p->log->log_start_offset;
     partition_appended(p);
     if (info.flush_requested && r->acks != 0 && p->log->recovery_point <= info.last_offset) {
-        struct produce_wait *pw = &st->waits[st->nwaits++];
-        pw->st = st;
+        struct produce_wait *pw = &st->waits[st->nwaits];
         pw->resp = out;
         pw->need = info.last_offset + 1;
-        pw->w.wake = flush_wake;
-        partition_wait(p, &pw->w, true);
+        if (delay_watch(req->b->delay, &st->wait.op, &pw->watch, partition_key(p, DELAY_FLUSH),
+                        (size_t)st->nwaits))
+            return GR_E_NOMEM; /* appended, but the answer cannot wait for the fsync */
+        st->nwaits++;
         st->pending++;
     }
     return GR_OK;
@@ -158,14 +167,16 @@ void handle_Produce(struct request *req)
     }
     st->req = req;
     st->ntopics = r->topic_data_count;
+    delay_op_init(&st->wait.op, flush_ready, flush_complete);
     bool acks_ok = r->acks == 0 || r->acks == 1 || r->acks == -1;
     int errors = 0;
     for (int32_t t = 0; t < r->topic_data_count; t++) {
         const struct proto_TopicProduceData *td = &r->topic_data[t];
         struct proto_PartitionProduceResponse *parts =
             arena_calloc(&req->arena, (size_t)td->partition_data_count + 1, sizeof(*parts));
-        char *topic = req_cstr(req, td->name);
-        if (!parts || !topic) {
+        if (!parts) {
+            /* Earlier partitions may already watch their flush. */
+            delay_cancel(req->b->delay, &st->wait.op);
             request_fail(req, "out of memory");
             return;
         }
@@ -177,8 +188,8 @@ void handle_Produce(struct request *req)
                 parts[i] = (struct proto_PartitionProduceResponse){
                     td->partition_data[i].index, PROTO_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
             } else {
-                parts[i].error_code =
-                    errmap_kafka(append_one(req, r, topic, &td->partition_data[i], &parts[i], st));
+                parts[i].error_code = errmap_kafka(
+                    append_one(req, r, td->name, &td->partition_data[i], &parts[i], st));
             }
             errors += parts[i].error_code != PROTO_ERR_NONE;
         }
@@ -193,9 +204,7 @@ void handle_Produce(struct request *req)
         return;
     }
     if (st->pending) {
-        req->hstate = st;
-        req->cancel = cancel;
-        request_ref(req);
+        req_wait_start(req, &st->wait, -1);
         return;
     }
     respond(st);

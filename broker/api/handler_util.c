@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "broker/api/errmap.h"
+#include "broker/core/broker.h"
 #include "broker/cluster/partition.h"
 #include "broker/net/request.h"
 
@@ -18,10 +19,31 @@ char *req_cstr(struct request *req, struct proto_str s)
     return out;
 }
 
-struct partition *req_leader(struct request *req, const char *topic, int32_t id,
-                             int32_t current_epoch, int16_t *error)
+struct partition *req_leader(struct request *req, struct tp tp, int32_t current_epoch,
+                             int16_t *error)
 {
     struct partition *p = NULL;
-    *error = errmap_kafka(partition_lead(req->b, topic, id, current_epoch, &p));
+    *error = errmap_kafka(partition_lead(req->b, tp, current_epoch, &p));
     return p;
+}
+
+static void wait_cancelled(struct request *req)
+{
+    struct req_wait *w = req->hstate;
+    delay_cancel(req->b->delay, &w->op);
+    request_unref(req);
+}
+
+void req_wait_start(struct request *req, struct req_wait *w, int64_t timeout_ms)
+{
+    w->req = request_ref(req);
+    req->hstate = w;
+    req->cancel = wait_cancelled;
+    delay_start(req->b->delay, &w->op, timeout_ms);
+}
+
+void req_wait_end(struct req_wait *w)
+{
+    w->req->cancel = NULL;
+    w->req->hstate = NULL;
 }

@@ -1,13 +1,16 @@
 /*
- * Small pieces every data-path handler needs: topic names as C strings, and
- * "the partition this broker leads, or the error code that says why not".
+ * Small pieces every handler needs: topic names as C strings and as
+ * identities, "the partition this broker leads, or the error code that says
+ * why not", and parking a request as a delayed operation.
  */
 #ifndef GREGOR_BROKER_HANDLER_UTIL_H
 #define GREGOR_BROKER_HANDLER_UTIL_H
 
 #include <stdint.h>
 
+#include "broker/core/delay.h"
 #include "broker/proto/proto_str.h"
+#include "common/tp.h"
 
 struct partition;
 struct request;
@@ -16,9 +19,33 @@ struct request;
  * when out of memory). */
 char *req_cstr(struct request *req, struct proto_str s);
 
-/* partition_lead() for a handler: the hosted partition topic-id if this
- * broker leads it, else NULL with *error set to the Kafka code of why not. */
-struct partition *req_leader(struct request *req, const char *topic, int32_t id,
-                             int32_t current_epoch, int16_t *error);
+/* The identity of a topic-partition named on the wire. Its topic is NULL
+ * when no hosted partition or cached topic has that name (a lookup then
+ * finds nothing); borrowed, valid for the duration of the handler call. */
+static inline struct tp req_tp(struct proto_str topic, int32_t partition)
+{
+    return (struct tp){topic.ptr ? tp_topic_find(topic.ptr, (size_t)topic.len) : NULL, partition};
+}
+
+/* partition_lead() for a handler: the hosted partition tp if this broker
+ * leads it, else NULL with *error set to the Kafka code of why not. */
+struct partition *req_leader(struct request *req, struct tp tp, int32_t current_epoch,
+                             int16_t *error);
+
+/* A request parked as a delayed operation. */
+struct req_wait {
+    struct delay_op op;   /* in the broker's delay facility */
+    struct request *req;  /* referenced while parked */
+};
+
+/* Parks req: w->op must be initialised (delay_op_init) and watching its
+ * keys. Takes a reference on req and arms the deadline (timeout_ms < 0:
+ * none). If the client disconnects first, the operation is cancelled and
+ * the reference dropped; complete() is then never called. */
+void req_wait_start(struct request *req, struct req_wait *w, int64_t timeout_ms);
+/* Called first thing in the operation's complete(): the request is no
+ * longer cancellable. The caller then answers and drops the reference with
+ * request_unref(w->req). */
+void req_wait_end(struct req_wait *w);
 
 #endif

@@ -5,14 +5,13 @@
  * it to ZooKeeper (config first, then the assignment), adding partitions,
  * and marking topics for deletion. The controller then does the rest.
  *
- * Also owns admin waits: a request that must not be answered until the
- * metadata cache shows the result (partitions with leaders, a topic gone),
- * re-checked on every metadata change and bounded by a timeout.
+ * Requests that must not be answered until the metadata cache shows the
+ * result wait as delayed operations on the cache's DELAY_METADATA key,
+ * which the broker wakes after every metadata change.
  */
 #ifndef GREGOR_BROKER_ADMIN_H
 #define GREGOR_BROKER_ADMIN_H
 
-#include <ev.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,23 +67,5 @@ void admin_auto_create(struct broker *b, const char *topic);
 
 /* True when every partition of topic has a live leader. */
 bool admin_topic_online(struct broker *b, const char *topic);
-
-/* A request waiting for the metadata cache. */
-struct admin_wait {
-    struct admin_wait *prev, *next;          /* the broker's list */
-    struct broker *b;                        /* owner */
-    bool (*ready)(struct admin_wait *w);     /* is the awaited state there? */
-    void (*done)(struct admin_wait *w, bool timed_out); /* called once, after unlinking */
-    ev_timer timer;                          /* the request's timeout */
-    void *ctx;                               /* the waiting request's state */
-    bool active;                             /* linked and timing */
-};
-
-/* Starts waiting (calls done at once if ready already). */
-void admin_wait_start(struct broker *b, struct admin_wait *w, int32_t timeout_ms);
-/* Stops waiting without calling done. */
-void admin_wait_cancel(struct admin_wait *w);
-/* Re-checks every wait (after a metadata change). */
-void admin_waits_check(struct broker *b);
 
 #endif

@@ -22,13 +22,13 @@ void controller_init(struct controller *c, struct broker *b)
 {
     memset(c, 0, sizeof(*c));
     c->b = b;
-    strmap_init(&c->writing);
+    tpmap_init(&c->writing);
     strmap_init(&c->deleting);
 }
 
 void controller_destroy(struct controller *c)
 {
-    strmap_destroy(&c->writing);
+    tpmap_destroy(&c->writing);
     strmap_destroy(&c->deleting);
 }
 
@@ -123,44 +123,44 @@ static void maybe_elect(struct controller *c)
 
 /* ---- partition state writes ---------------------------------------------- */
 
+/* One state write in flight; it holds a reference on the topic's name. */
 struct write_ctx {
     struct controller *c;
-    int32_t partition;
-    char topic[];
+    struct tp tp;
 };
 
 static void state_written(int rc, int32_t version, const char *why, void *arg)
 {
     struct write_ctx *w = arg;
     struct controller *c = w->c;
-    char key[300];
+    const char *topic = w->tp.topic->name;
     (void)version;
-    snprintf(key, sizeof(key), "%s-%d", w->topic, w->partition);
-    strmap_del(&c->writing, key);
+    tpmap_del(&c->writing, w->tp);
     if (rc == GR_E_NOT_CONTROLLER) {
         resign(c, "another broker became controller");
     } else if (rc && rc != GR_E_ZK_BADVERSION && rc != GR_E_EXISTS && rc != GR_E_NOENT) {
-        LOG_WARN("cannot write the state of %s: %s%s%s", key, gr_strerror(rc),
-                 why ? ": " : "", why ? why : "");
+        LOG_WARN("cannot write the state of %s-%d: %s%s%s", topic, w->tp.partition,
+                 gr_strerror(rc), why ? ": " : "", why ? why : "");
     }
     /* Read back what is there now (ours, or whoever won the race). */
-    metadata_refresh_state(c->b->md, w->topic, w->partition);
+    metadata_refresh_state(c->b->md, topic, w->tp.partition);
+    tp_topic_unref(w->tp.topic);
     free(w);
 }
 
-static void write_state(struct controller *c, const char *topic, const struct metadata_partition *mp,
-                        int32_t leader, int32_t epoch, const int32_t *isr, int nisr, bool create)
+static void write_state(struct controller *c, const struct metadata_topic *t,
+                        const struct metadata_partition *mp, int32_t leader, int32_t epoch,
+                        const int32_t *isr, int nisr, bool create)
 {
-    char key[300];
-    snprintf(key, sizeof(key), "%s-%d", topic, mp->id);
-    if (strmap_get(&c->writing, key))
+    const char *topic = t->name;
+    struct tp tp = {t->id, mp->id};
+    if (tpmap_get(&c->writing, tp))
         return;
-    struct write_ctx *w = malloc(sizeof(*w) + strlen(topic) + 1);
+    struct write_ctx *w = malloc(sizeof(*w));
     if (!w)
         return;
     w->c = c;
-    w->partition = mp->id;
-    strcpy(w->topic, topic);
+    w->tp = (struct tp){tp_topic_ref(t->id), mp->id};
     struct zk_partition_state st;
     memset(&st, 0, sizeof(st));
     st.leader = leader;
@@ -174,15 +174,16 @@ static void write_state(struct controller *c, const char *topic, const struct me
                     : zk_controller_set_partition_state(zk, c->epoch_zk_version, topic, mp->id,
                                                         &st, mp->state_version, state_written, w);
     if (rc) {
+        tp_topic_unref(w->tp.topic);
         free(w);
         return;
     }
-    strmap_put(&c->writing, key, (void *)1);
+    tpmap_put(&c->writing, tp, w);
     char list[128] = "";
     for (int i = 0; i < nisr && strlen(list) < sizeof(list) - 12; i++)
         snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", i ? "," : "", isr[i]);
-    LOG_INFO("%s %s: leader %d, leader epoch %d, isr [%s]", create ? "initializing" : "updating",
-             key, leader, epoch, list);
+    LOG_INFO("%s %s-%d: leader %d, leader epoch %d, isr [%s]",
+             create ? "initializing" : "updating", topic, mp->id, leader, epoch, list);
 }
 
 static bool in(const int32_t *v, int n, int32_t x)
@@ -211,7 +212,7 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
          * acknowledged records. So the ISR starts as the leader alone; a
          * dead leader leaves the partition offline until it returns. */
         if (nlive)
-            write_state(c, t->name, mp, live[0], 0, live, 1, true);
+            write_state(c, t, mp, live[0], 0, live, 1, true);
         return;
     }
     bool leader_alive = metadata_broker_alive(md, mp->leader);
@@ -220,21 +221,21 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
             isr[nisr++] = mp->isr[i];
     if (leader_alive) {
         if (nisr < mp->nisr) /* a follower died: it leaves the ISR */
-            write_state(c, t->name, mp, mp->leader, mp->leader_epoch + 1, isr, nisr, false);
+            write_state(c, t, mp, mp->leader, mp->leader_epoch + 1, isr, nisr, false);
         return;
     }
     /* The leader is gone: the first live in-sync replica in assignment
      * order takes over. */
     for (int i = 0; i < nlive; i++)
         if (in(isr, nisr, live[i])) {
-            write_state(c, t->name, mp, live[i], mp->leader_epoch + 1, isr, nisr, false);
+            write_state(c, t, mp, live[i], mp->leader_epoch + 1, isr, nisr, false);
             return;
         }
     if (nlive && t->log_config.unclean_leader_election) {
         LOG_WARN("%s-%d: no in-sync replica is alive; electing %d uncleanly "
                  "(unclean.leader.election.enable), records may be lost",
                  t->name, mp->id, live[0]);
-        write_state(c, t->name, mp, live[0], mp->leader_epoch + 1, live, 1, false);
+        write_state(c, t, mp, live[0], mp->leader_epoch + 1, live, 1, false);
         return;
     }
     if (mp->leader != -1) {
@@ -242,15 +243,21 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
          * it can take over cleanly when it returns). */
         const int32_t *keep = nisr ? isr : mp->isr;
         int nkeep = nisr ? nisr : (mp->nisr ? 1 : 0);
-        write_state(c, t->name, mp, -1, mp->leader_epoch + 1, keep, nkeep, false);
+        write_state(c, t, mp, -1, mp->leader_epoch + 1, keep, nkeep, false);
     }
 }
 
 /* ---- topic deletion ----------------------------------------------------- */
 
+/* One topic deletion in flight. */
+struct delete_ctx {
+    struct controller *c;
+    char topic[];
+};
+
 static void topic_deleted(int rc, const char *why, void *arg)
 {
-    struct write_ctx *w = arg;
+    struct delete_ctx *w = arg;
     strmap_del(&w->c->deleting, w->topic);
     if (rc == GR_E_NOT_CONTROLLER)
         resign(w->c, "another broker became controller");
@@ -286,11 +293,10 @@ static void handle_delete_request(struct controller *c, const char *name)
     struct broker *b = c->b;
     if (strmap_get(&c->deleting, name))
         return;
-    struct write_ctx *w = malloc(sizeof(*w) + strlen(name) + 1);
+    struct delete_ctx *w = malloc(sizeof(*w) + strlen(name) + 1);
     if (!w)
         return;
     w->c = c;
-    w->partition = -1;
     strcpy(w->topic, name);
     if (!b->cfg->delete_topic_enable) {
         /* Kafka drops requests it will not honour, so they do not linger. */

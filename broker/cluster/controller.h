@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "common/strmap.h"
+#include "common/tp.h"
 
 struct broker;
 
@@ -37,7 +38,7 @@ struct controller {
     int32_t epoch;           /* our controller epoch (when active) */
     int32_t epoch_zk_version; /* /controller_epoch's version: the fence */
     bool deletes_watch;      /* a watch on /admin/delete_topics is armed */
-    struct strmap writing;   /* "topic-partition" state writes in flight */
+    struct tpmap writing;    /* topic-partition -> its state write in flight */
     struct strmap deleting;  /* topics whose znodes are being deleted */
 };
 

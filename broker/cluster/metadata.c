@@ -71,6 +71,7 @@ static void free_topic(struct metadata_topic *t)
     }
     free(t->config_keys);
     free(t->config_values);
+    tp_topic_unref(t->id);
     free(t->name);
     free(t);
 }
@@ -301,9 +302,12 @@ static void add_topic(struct metadata *md, const char *name)
         return;
     }
     struct metadata_topic *t = calloc(1, sizeof(*t));
-    if (!t || !(t->name = strdup(name)) || strmap_put(&md->topics, name, t)) {
-        if (t)
+    if (!t || !(t->name = strdup(name)) || !(t->id = tp_topic_intern(name, strlen(name))) ||
+        strmap_put(&md->topics, name, t)) {
+        if (t) {
+            tp_topic_unref(t->id);
             free(t->name);
+        }
         free(t);
         return;
     }

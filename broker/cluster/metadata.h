@@ -20,6 +20,7 @@
 
 #include "broker/log/log_config.h"
 #include "common/strmap.h"
+#include "common/tp.h"
 
 struct config;
 struct zk_client;
@@ -59,6 +60,7 @@ struct metadata_partition {
 
 struct metadata_topic {
     char *name;                        /* topic name; owned */
+    const struct tp_topic *id;         /* the interned name (a reference) */
     struct metadata_partition *parts;  /* by partition number; owned */
     int nparts;                        /* entries in parts */
     int nconfig;                       /* config overrides */

@@ -10,31 +10,25 @@
 #include <string.h>
 
 #include "broker/core/broker.h"
+#include "broker/core/delay.h"
 #include "broker/log/log_manager.h"
 #include "broker/cluster/metadata.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/logger.h"
 
-static void key_of(char *out, size_t n, const char *topic, int32_t id)
+struct partition *partition_get(const struct broker *b, struct tp tp)
 {
-    snprintf(out, n, "%s-%" PRId32, topic, id);
+    return tpmap_get(&b->parts, tp);
 }
 
-struct partition *partition_get(const struct broker *b, const char *topic, int32_t id)
+int partition_lead(struct broker *b, struct tp tp, int32_t current_epoch, struct partition **out)
 {
-    char key[300];
-    key_of(key, sizeof(key), topic, id);
-    return strmap_get(&b->parts, key);
-}
-
-int partition_lead(struct broker *b, const char *topic, int32_t id, int32_t current_epoch,
-                   struct partition **out)
-{
-    struct partition *p = partition_get(b, topic, id);
+    struct partition *p = partition_get(b, tp);
     *out = NULL;
     if (!p || !p->leader) {
-        const struct metadata_partition *mp = metadata_partition(b->md, topic, id);
+        const struct metadata_partition *mp =
+            tp.topic ? metadata_partition(b->md, tp.topic->name, tp.partition) : NULL;
         if (!mp)
             return GR_E_NOENT;
         if (!mp->has_state || !metadata_broker_alive(b->md, mp->leader))
@@ -52,54 +46,16 @@ int64_t partition_high_watermark(const struct partition *p)
     return p->log->high_watermark;
 }
 
-void partition_wait(struct partition *p, struct partition_waiter *w, bool flush)
+/* Wakes the operations waiting on one of p's events. */
+static void wake(struct partition *p, enum delay_event ev)
 {
-    struct partition_waiter **head = flush ? &p->flush_waiters : &p->data_waiters;
-    w->p = p;
-    w->head = head;
-    w->prev = NULL;
-    w->next = *head;
-    if (*head)
-        (*head)->prev = w;
-    *head = w;
-}
-
-void partition_unwait(struct partition_waiter *w)
-{
-    if (!w->head)
-        return;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        *w->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    w->p = NULL;
-    w->head = NULL;
-    w->prev = w->next = NULL;
-}
-
-/* Wakes every waiter of a list. The list moves to a local head first, and
- * each waiter points there, so a woken waiter can re-register on the
- * partition (it joins the new list, not this one) or unlink others that
- * are still waiting to be woken. */
-static void wake_all(struct partition *p, struct partition_waiter **head)
-{
-    struct partition_waiter *waking = *head;
-    *head = NULL;
-    for (struct partition_waiter *w = waking; w; w = w->next)
-        w->head = &waking;
-    while (waking) {
-        struct partition_waiter *w = waking;
-        partition_unwait(w);
-        w->wake(w, p);
-    }
+    delay_wake(p->b->delay, partition_key(p, ev), p);
 }
 
 void partition_appended(struct partition *p)
 {
     log_set_high_watermark(p->log, log_end_offset(p->log));
-    wake_all(p, &p->data_waiters);
+    wake(p, DELAY_DATA);
 }
 
 void partition_log_flushed(struct log *l, int64_t offset, void *ctx)
@@ -108,20 +64,23 @@ void partition_log_flushed(struct log *l, int64_t offset, void *ctx)
     (void)offset;
     (void)ctx;
     if (p)
-        wake_all(p, &p->flush_waiters);
+        wake(p, DELAY_FLUSH);
 }
 
+/* Frees p, which is already out of the map. Every operation waiting on it
+ * sees p->going and gives up before the memory (whose address is its keys)
+ * can be reused. */
 static void partition_free(struct partition *p, bool delete_log)
 {
     p->going = true;
-    wake_all(p, &p->flush_waiters);
-    wake_all(p, &p->data_waiters);
+    wake(p, DELAY_FLUSH);
+    wake(p, DELAY_DATA);
     if (p->log) {
         p->log->owner = NULL;
         if (delete_log)
-            log_manager_delete(p->b->logs, p->topic, p->id);
+            log_manager_delete(p->b->logs, p->tp.topic->name, p->tp.partition);
     }
-    free(p->topic);
+    tp_topic_unref(p->tp.topic);
     free(p);
 }
 
@@ -137,13 +96,13 @@ static bool is_replica(const struct metadata_partition *mp, int32_t id)
 static void sync_one(struct broker *b, const struct metadata_topic *t,
                      const struct metadata_partition *mp)
 {
-    char key[300], err[512];
-    key_of(key, sizeof(key), t->name, mp->id);
-    struct partition *p = strmap_get(&b->parts, key);
+    char err[512];
+    struct tp tp = {t->id, mp->id};
+    struct partition *p = partition_get(b, tp);
     if (!is_replica(mp, b->id)) {
         if (p) {
-            LOG_INFO("%s is no longer assigned to this broker", key);
-            strmap_del(&b->parts, key);
+            LOG_INFO("%s-%d is no longer assigned to this broker", t->name, mp->id);
+            tpmap_del(&b->parts, tp);
             partition_free(p, false);
         }
         return;
@@ -153,19 +112,17 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
         int64_t now = clock_wall_ms();
         if (log_manager_create(b->logs, t->name, mp->id, &t->log_config, now, &l, err,
                                sizeof(err))) {
-            LOG_ERROR("cannot open the log of %s: %s", key, err);
+            LOG_ERROR("cannot open the log of %s-%d: %s", t->name, mp->id, err);
             return;
         }
         p = calloc(1, sizeof(*p));
-        if (!p || !(p->topic = strdup(t->name)) || strmap_put(&b->parts, key, p)) {
-            if (p)
-                free(p->topic);
+        if (!p || tpmap_put(&b->parts, tp, p)) {
             free(p);
-            LOG_ERROR("out of memory hosting %s", key);
+            LOG_ERROR("out of memory hosting %s-%d", t->name, mp->id);
             return;
         }
         p->b = b;
-        p->id = mp->id;
+        p->tp = (struct tp){tp_topic_ref(t->id), mp->id};
         p->log = l;
         l->owner = p;
         p->leader_epoch = -1;
@@ -178,18 +135,18 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
 
     bool lead = mp->has_state && mp->leader == b->id;
     if (lead && (!p->leader || p->leader_epoch != mp->leader_epoch)) {
-        LOG_INFO("%s: leader at epoch %d (log end offset %" PRId64 ")", key, mp->leader_epoch,
-                 log_end_offset(p->log));
+        LOG_INFO("%s-%d: leader at epoch %d (log end offset %" PRId64 ")", t->name, mp->id,
+                 mp->leader_epoch, log_end_offset(p->log));
         p->leader = true;
         p->leader_epoch = mp->leader_epoch;
         log_set_high_watermark(p->log, log_end_offset(p->log));
-        wake_all(p, &p->data_waiters);
+        wake(p, DELAY_DATA);
     } else if (!lead && p->leader) {
-        LOG_INFO("%s: no longer the leader (leader is now %d)", key, mp->leader);
+        LOG_INFO("%s-%d: no longer the leader (leader is now %d)", t->name, mp->id, mp->leader);
         p->leader = false;
         p->leader_epoch = mp->has_state ? mp->leader_epoch : -1;
-        wake_all(p, &p->data_waiters);
-        wake_all(p, &p->flush_waiters);
+        wake(p, DELAY_DATA);
+        wake(p, DELAY_FLUSH);
     }
 }
 
@@ -205,22 +162,21 @@ void partitions_sync(struct broker *b, const char *topic, int32_t partition)
     }
     /* Hosted partitions whose topic is gone: the topic was deleted. */
     size_t it = 0;
-    const char *key;
     void *v;
-    char **gone = calloc(b->parts.count + 1, sizeof(char *));
+    struct partition **gone = calloc(tpmap_count(&b->parts) + 1, sizeof(*gone));
     int ngone = 0;
-    while (gone && strmap_next(&b->parts, &it, &key, &v)) {
+    while (gone && tpmap_next(&b->parts, &it, NULL, &v)) {
         struct partition *p = v;
-        if ((!topic || !strcmp(topic, p->topic)) && !metadata_topic(b->md, p->topic))
-            gone[ngone++] = strdup(key);
+        const char *name = p->tp.topic->name;
+        if ((!topic || !strcmp(topic, name)) && !metadata_topic(b->md, name))
+            gone[ngone++] = p;
     }
     for (int i = 0; i < ngone; i++) {
-        struct partition *p = gone[i] ? strmap_del(&b->parts, gone[i]) : NULL;
-        if (p) {
-            LOG_INFO("deleting the log of %s: its topic was deleted", gone[i]);
-            partition_free(p, true);
-        }
-        free(gone[i]);
+        struct partition *p = gone[i];
+        LOG_INFO("deleting the log of %s-%d: its topic was deleted", p->tp.topic->name,
+                 p->tp.partition);
+        tpmap_del(&b->parts, p->tp);
+        partition_free(p, true);
     }
     free(gone);
     if (topic) {
@@ -242,8 +198,11 @@ void partitions_clear(struct broker *b)
 {
     size_t it = 0;
     void *v;
-    while (strmap_next(&b->parts, &it, NULL, &v))
-        partition_free(v, false);
-    strmap_destroy(&b->parts);
-    strmap_init(&b->parts);
+    while (tpmap_next(&b->parts, &it, NULL, &v)) {
+        struct partition *p = v;
+        tpmap_del(&b->parts, p->tp);
+        partition_free(p, false);
+    }
+    tpmap_destroy(&b->parts);
+    tpmap_init(&b->parts);
 }

@@ -17,10 +17,11 @@
 
 #include "common/config.h"
 #include "common/strmap.h"
+#include "common/tp.h"
 
-struct admin_wait;
 struct conn;
 struct controller;
+struct delay;
 struct listener;
 struct log_manager;
 struct request;
@@ -60,8 +61,8 @@ struct broker {
     bool registered;                  /* /brokers/ids/<id> exists for this session */
     struct metadata *md;              /* the cluster as ZooKeeper describes it; owned */
     struct controller *ctl;           /* controller election and duties; owned */
-    struct strmap parts;              /* "topic-partition" -> struct partition (hosted here) */
-    struct admin_wait *admin_waits;   /* requests waiting for the metadata to show a result */
+    struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
+    struct delay *delay;              /* every delayed operation (waits with deadlines); owned */
     struct strmap auto_creating;      /* topics with an auto-creation in flight (no values) */
 
     ev_signal sigterm, sigint;        /* start a clean shutdown */

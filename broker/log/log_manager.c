@@ -23,7 +23,7 @@
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/logger.h"
-#include "common/strmap.h"
+#include "common/tp.h"
 #include "common/topic_name.h"
 
 #define CKPT_RECOVERY "recovery-point-offset-checkpoint"
@@ -42,7 +42,7 @@ struct lm_entry {
 struct log_manager {
     struct log_dir *dirs;          /* owned array */
     int ndirs;                     /* entries in dirs */
-    struct strmap logs;            /* "topic-partition" -> struct lm_entry * (owned) */
+    struct tpmap logs;             /* topic-partition -> struct lm_entry * (owned) */
     struct log_bg *bg;             /* the background worker; owned */
     struct log_verifier *verifier; /* verifies large appends in parallel; owned */
     int32_t broker_id;             /* configured or from meta.properties; -1 unknown */
@@ -53,9 +53,21 @@ struct log_manager {
     struct buf *last_ckpt;         /* ndirs * NKINDS: content last written */
 };
 
-static void key_of(char *out, size_t outsz, const char *topic, int32_t partition)
+/* The identity of topic-partition for a lookup: borrowed, and with a NULL
+ * topic when no log or checkpoint entry has that name. */
+static struct tp find_tp(const char *topic, int32_t partition)
 {
-    snprintf(out, outsz, "%s-%" PRId32, topic, partition);
+    return (struct tp){tp_topic_find(topic, strlen(topic)), partition};
+}
+
+/* Inserts value under topic-partition into m (the map takes its own
+ * reference on the interned name). Returns 0 or GR_E_NOMEM. */
+static int put_tp(struct tpmap *m, const char *topic, int32_t partition, void *value)
+{
+    const struct tp_topic *t = tp_topic_intern(topic, strlen(topic));
+    int rc = t ? tpmap_put(m, (struct tp){t, partition}, value) : GR_E_NOMEM;
+    tp_topic_unref(t);
+    return rc;
 }
 
 /* Splits a partition directory name "<topic>-<partition>". */
@@ -87,14 +99,12 @@ static void flushed_hook(struct log *l, int64_t offset, void *ctx)
 
 static int add_log(struct log_manager *mgr, struct log *l, int dir)
 {
-    char key[300];
     struct lm_entry *e = malloc(sizeof(*e));
     if (!e)
         return GR_E_NOMEM;
     e->log = l;
     e->dir = dir;
-    key_of(key, sizeof(key), l->topic, l->partition);
-    if (strmap_put(&mgr->logs, key, e)) {
+    if (put_tp(&mgr->logs, l->topic, l->partition, e)) {
         free(e);
         return GR_E_NOMEM;
     }
@@ -104,9 +114,9 @@ static int add_log(struct log_manager *mgr, struct log *l, int dir)
     return 0;
 }
 
-/* A checkpoint file read into a map "topic-partition" -> offset. */
+/* A checkpoint file read into a map topic-partition -> offset. */
 struct ckpt_map {
-    struct strmap map;  /* values point into offsets */
+    struct tpmap map;   /* values point into offsets */
     int64_t *offsets;   /* owned */
     size_t n, cap;
 };
@@ -114,15 +124,13 @@ struct ckpt_map {
 static void ckpt_add(const char *topic, int32_t partition, int64_t offset, void *ctx)
 {
     struct ckpt_map *cm = ctx;
-    char key[300];
     /* offsets was sized from the file's own entry count, which the parser
      * has checked against the lines, so it never needs to grow (values
      * point into it, so it must not move). */
     if (cm->n == cm->cap)
         return;
     cm->offsets[cm->n] = offset;
-    key_of(key, sizeof(key), topic, partition);
-    if (!strmap_put(&cm->map, key, &cm->offsets[cm->n]))
+    if (!put_tp(&cm->map, topic, partition, &cm->offsets[cm->n]))
         cm->n++;
 }
 
@@ -131,7 +139,7 @@ static void ckpt_load(struct ckpt_map *cm, const char *dir, const char *name)
     char path[PATH_MAX];
     struct buf b;
     memset(cm, 0, sizeof(*cm));
-    strmap_init(&cm->map);
+    tpmap_init(&cm->map);
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     buf_init(&b);
     int rc = fs_read_file(path, &b, 256 << 20);
@@ -151,21 +159,21 @@ static void ckpt_load(struct ckpt_map *cm, const char *dir, const char *name)
     if (log_checkpoint_parse_topics((const char *)b.data, b.len, ckpt_add, cm)) {
         LOG_WARN("%s is malformed; treating it as empty (logs in %s will be fully recovered)",
                  path, dir);
-        strmap_destroy(&cm->map);
-        strmap_init(&cm->map);
+        tpmap_destroy(&cm->map);
+        tpmap_init(&cm->map);
     }
     buf_destroy(&b);
 }
 
-static int64_t ckpt_get(const struct ckpt_map *cm, const char *key, int64_t dflt)
+static int64_t ckpt_get(const struct ckpt_map *cm, struct tp tp, int64_t dflt)
 {
-    const int64_t *v = strmap_get(&cm->map, key);
+    const int64_t *v = tpmap_get(&cm->map, tp);
     return v ? *v : dflt;
 }
 
 static void ckpt_free(struct ckpt_map *cm)
 {
-    strmap_destroy(&cm->map);
+    tpmap_destroy(&cm->map);
     free(cm->offsets);
 }
 
@@ -209,7 +217,7 @@ static int load_dir(struct log_manager *mgr, int di, int64_t now_ms, char *errst
     }
     struct dirent *de;
     while ((de = readdir(d))) {
-        char path[PATH_MAX], topic[256], key[300];
+        char path[PATH_MAX], topic[256];
         int32_t partition;
         const char *name = de->d_name;
         if (name[0] == '.')
@@ -231,12 +239,12 @@ static int load_dir(struct log_manager *mgr, int di, int64_t now_ms, char *errst
             LOG_WARN("ignoring %s: not a partition directory (<topic>-<partition>)", path);
             continue;
         }
-        key_of(key, sizeof(key), topic, partition);
-        struct lm_entry *dup = strmap_get(&mgr->logs, key);
+        struct tp tp = find_tp(topic, partition);
+        struct lm_entry *dup = tpmap_get(&mgr->logs, tp);
         if (dup) {
             snprintf(errstr, errsz,
                      "partition %s exists in both %s and %s; remove the stale copy before starting",
-                     key, mgr->dirs[dup->dir].path, ld->path);
+                     name, mgr->dirs[dup->dir].path, ld->path);
             rc = GR_E_EXISTS;
             break;
         }
@@ -244,8 +252,8 @@ static int load_dir(struct log_manager *mgr, int di, int64_t now_ms, char *errst
                                   .topic = topic,
                                   .partition = partition,
                                   .config = &mgr->defaults,
-                                  .recovery_point = ckpt_get(&rp, key, 0),
-                                  .log_start_offset = ckpt_get(&start, key, -1),
+                                  .recovery_point = ckpt_get(&rp, tp, 0),
+                                  .log_start_offset = ckpt_get(&start, tp, -1),
                                   .clean_shutdown = ld->clean_shutdown,
                                   .bg = mgr->bg,
                                   .verifier = mgr->verifier,
@@ -253,7 +261,7 @@ static int load_dir(struct log_manager *mgr, int di, int64_t now_ms, char *errst
         struct log *l;
         if ((rc = log_open(&a, &l, errstr, errsz)))
             break;
-        log_set_high_watermark(l, ckpt_get(&hw, key, 0));
+        log_set_high_watermark(l, ckpt_get(&hw, tp, 0));
         if ((rc = add_log(mgr, l, di))) {
             log_release(l);
             snprintf(errstr, errsz, "out of memory");
@@ -288,7 +296,7 @@ int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct lo
     mgr->o.dirs = NULL;
     mgr->defaults = *o->defaults;
     mgr->broker_id = o->broker_id;
-    strmap_init(&mgr->logs);
+    tpmap_init(&mgr->logs);
     mgr->dirs = calloc((size_t)o->ndirs, sizeof(*mgr->dirs));
     mgr->last_ckpt = calloc((size_t)o->ndirs * NKINDS, sizeof(struct buf));
     mgr->bg = log_bg_new();
@@ -386,9 +394,7 @@ int log_manager_set_identity(struct log_manager *mgr, int32_t broker_id, const c
 
 struct log *log_manager_get(const struct log_manager *mgr, const char *topic, int32_t partition)
 {
-    char key[300];
-    key_of(key, sizeof(key), topic, partition);
-    struct lm_entry *e = strmap_get(&mgr->logs, key);
+    struct lm_entry *e = tpmap_get(&mgr->logs, find_tp(topic, partition));
     return e ? e->log : NULL;
 }
 
@@ -436,9 +442,9 @@ int log_manager_create(struct log_manager *mgr, const char *topic, int32_t parti
 
 int log_manager_delete(struct log_manager *mgr, const char *topic, int32_t partition)
 {
-    char key[300], path[PATH_MAX];
-    key_of(key, sizeof(key), topic, partition);
-    struct lm_entry *e = strmap_get(&mgr->logs, key);
+    char path[PATH_MAX];
+    struct tp tp = find_tp(topic, partition);
+    struct lm_entry *e = tpmap_get(&mgr->logs, tp);
     if (!e)
         return GR_E_NOENT;
     uint8_t rnd[16];
@@ -447,26 +453,27 @@ int log_manager_delete(struct log_manager *mgr, const char *topic, int32_t parti
         memset(rnd, 0, sizeof(rnd));
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-    snprintf(path, sizeof(path), "%s/%s.%s-delete", mgr->dirs[e->dir].path, key, hex);
+    snprintf(path, sizeof(path), "%s/%s-%" PRId32 ".%s-delete", mgr->dirs[e->dir].path, topic,
+             partition, hex);
     int rc = log_delete(e->log, path);
     if (rc)
         return rc;
     mgr->dirs[e->dir].nlogs--;
-    strmap_del(&mgr->logs, key);
+    tpmap_del(&mgr->logs, tp);
     free(e);
-    LOG_INFO("deleted log of %s", key);
+    LOG_INFO("deleted log of %s-%" PRId32, topic, partition);
     return 0;
 }
 
 struct log *log_manager_next(const struct log_manager *mgr, size_t *iter)
 {
     void *v;
-    return strmap_next(&mgr->logs, iter, NULL, &v) ? ((struct lm_entry *)v)->log : NULL;
+    return tpmap_next(&mgr->logs, iter, NULL, &v) ? ((struct lm_entry *)v)->log : NULL;
 }
 
 int log_manager_count(const struct log_manager *mgr)
 {
-    return (int)mgr->logs.count;
+    return (int)tpmap_count(&mgr->logs);
 }
 
 static void ckpt_written(struct log_bg_job *j, void *ctx)
@@ -489,7 +496,7 @@ static void write_checkpoints(struct log_manager *mgr, int kind)
     size_t it = 0;
     void *v;
     /* Two passes: the header needs the count first. */
-    while (strmap_next(&mgr->logs, &it, NULL, &v)) {
+    while (tpmap_next(&mgr->logs, &it, NULL, &v)) {
         struct lm_entry *e = v;
         if (kind != KIND_START || e->log->log_start_offset > e->log->segs[0]->base_offset)
             counts[e->dir]++;
@@ -498,7 +505,7 @@ static void write_checkpoints(struct log_manager *mgr, int kind)
         buf_init(&content[d]);
         log_checkpoint_header(&content[d], counts[d]);
     }
-    for (it = 0; strmap_next(&mgr->logs, &it, NULL, &v);) {
+    for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);) {
         struct lm_entry *e = v;
         struct log *l = e->log;
         int64_t off = kind == KIND_RECOVERY ? l->recovery_point
@@ -544,7 +551,7 @@ void log_manager_tick(struct log_manager *mgr, int64_t now_ms)
     void *v;
     if (now_ms >= mgr->next_retention_ms) {
         int deleted = 0;
-        while (strmap_next(&mgr->logs, &it, NULL, &v)) {
+        while (tpmap_next(&mgr->logs, &it, NULL, &v)) {
             int n = log_apply_retention(((struct lm_entry *)v)->log, now_ms);
             deleted += n > 0 ? n : 0;
         }
@@ -552,7 +559,7 @@ void log_manager_tick(struct log_manager *mgr, int64_t now_ms)
             LOG_INFO("retention deleted %d segment(s)", deleted);
         mgr->next_retention_ms = now_ms + mgr->o.retention_check_interval_ms;
     }
-    for (it = 0; strmap_next(&mgr->logs, &it, NULL, &v);)
+    for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);)
         log_flush_if_due(((struct lm_entry *)v)->log, now_ms);
     const int64_t intervals[NKINDS] = {mgr->o.recovery_checkpoint_interval_ms,
                                        mgr->o.start_checkpoint_interval_ms,
@@ -597,21 +604,21 @@ void log_manager_close(struct log_manager *mgr, bool clean)
     bool all_ok = true;
     if (clean && mgr->bg) {
         int64_t now = clock_wall_ms();
-        while (strmap_next(&mgr->logs, &it, NULL, &v))
+        while (tpmap_next(&mgr->logs, &it, NULL, &v))
             log_flush(((struct lm_entry *)v)->log, now);
         log_bg_drain(mgr->bg);
-        for (it = 0; strmap_next(&mgr->logs, &it, NULL, &v);) {
+        for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);) {
             struct log *l = ((struct lm_entry *)v)->log;
             all_ok &= !l->offline && l->recovery_point == log_end_offset(l);
         }
         log_manager_checkpoint(mgr);
         log_bg_drain(mgr->bg);
     }
-    for (it = 0; strmap_next(&mgr->logs, &it, NULL, &v);) {
+    for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);) {
         log_release(((struct lm_entry *)v)->log);
         free(v);
     }
-    strmap_destroy(&mgr->logs);
+    tpmap_destroy(&mgr->logs);
     if (mgr->bg)
         log_bg_free(mgr->bg); /* runs the remaining jobs first */
     log_verifier_free(mgr->verifier);
