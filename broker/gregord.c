@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 
 #include "broker/server.h"
-#include "common/config.h"
+#include "broker/core/broker_config.h"
 #include "common/logger.h"
 
 static int usage(FILE *f)
@@ -49,10 +49,10 @@ static void raise_fd_limit(void)
 int main(int argc, char **argv)
 {
     const char *path = NULL;
-    struct config cfg;
+    struct broker_config cfg;
     char err[1024];
     logger_init_from_env();
-    if (config_init(&cfg)) {
+    if (broker_config_init(&cfg)) {
         fprintf(stderr, "gregord: out of memory\n");
         return 1;
     }
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     }
     if (!path)
         return usage(stderr);
-    if (config_load_file(&cfg, path, err, sizeof(err))) {
+    if (broker_config_load_file(&cfg, path, err, sizeof(err))) {
         fprintf(stderr, "gregord: %s\n", err);
         return 2;
     }
@@ -97,12 +97,12 @@ int main(int argc, char **argv)
         }
         char key[256];
         snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
-        if (config_set(&cfg, key, eq + 1, CONFIG_SRC_OVERRIDE, err, sizeof(err)) < 0) {
+        if (broker_config_set(&cfg, key, eq + 1, CONFIG_SRC_OVERRIDE, err, sizeof(err)) < 0) {
             fprintf(stderr, "gregord: %s\n", err);
             return 2;
         }
     }
-    if (config_finalize(&cfg, err, sizeof(err))) {
+    if (broker_config_finalize(&cfg, err, sizeof(err))) {
         fprintf(stderr, "gregord: %s\n", err);
         return 2;
     }
@@ -111,6 +111,11 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    char inert[8192];
+    if (broker_config_inert_keys(&cfg, inert, sizeof(inert)))
+        LOG_INFO("configuration keys accepted without effect (=value: set in this "
+                 "configuration): %s",
+                 inert);
     raise_fd_limit();
     struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
     if (!loop) {
@@ -121,11 +126,11 @@ int main(int argc, char **argv)
     if (server_start(&b, loop, &cfg)) {
         LOG_ERROR("start-up failed; see the messages above");
         server_destroy(&b);
-        config_destroy(&cfg);
+        broker_config_destroy(&cfg);
         return 1;
     }
     ev_run(loop, 0);
     server_destroy(&b);
-    config_destroy(&cfg);
+    broker_config_destroy(&cfg);
     return b.exit_status;
 }

@@ -41,7 +41,8 @@ noinst_LIBRARIES += broker/cluster/libgradmin.a
 broker_cluster_libgradmin_a_SOURCES = broker/cluster/admin_assign.c broker/cluster/admin_assign.h
 
 noinst_LIBRARIES += broker/core/libgrcore.a
-broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/delay.c broker/core/delay.h
+broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/broker_config.c \
+	broker/core/broker_config.h broker/core/delay.c broker/core/delay.h
 
 noinst_LIBRARIES += broker/libgrserver.a
 broker_libgrserver_a_SOURCES = broker/server.c broker/server.h

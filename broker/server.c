@@ -11,6 +11,7 @@
  * repeats the ZooKeeper part: re-register, re-read, re-arm every watch.
  */
 #define LOG_COMPONENT "broker"
+#include "broker/core/broker_config.h"
 #include "broker/server.h"
 
 #include <errno.h>
@@ -67,10 +68,10 @@ static void logs_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static int open_logs(struct broker *b)
 {
-    const struct config *c = b->cfg;
+    const struct broker_config *c = b->cfg;
     struct log_config defaults;
     char err[1024];
-    log_config_from_broker(c, &defaults);
+    broker_config_log_defaults(c, &defaults);
     struct log_manager_opts o = {
         .dirs = (const char *const *)c->log_dir_list,
         .ndirs = c->n_log_dirs,
@@ -250,7 +251,7 @@ static void zk_timeout(struct zk_client *zc, void *ctx)
 static void start_zk(struct broker *b)
 {
     char err[512];
-    const struct config *c = b->cfg;
+    const struct broker_config *c = b->cfg;
     struct zk_client_config zcfg = {
         .connect = c->zookeeper_connect,
         .session_timeout_ms = c->zookeeper_session_timeout_ms,
@@ -347,7 +348,7 @@ static void reaper_cb(struct ev_loop *loop, ev_check *w, int revents)
     }
 }
 
-int server_start(struct broker *b, struct ev_loop *loop, struct config *cfg)
+int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *cfg)
 {
     memset(b, 0, sizeof(*b));
     b->loop = loop;

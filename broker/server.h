@@ -17,7 +17,7 @@
 
 /* Starts the broker on loop. Returns 0, or -1 with the reason logged (the
  * caller exits with status 1). */
-int server_start(struct broker *b, struct ev_loop *loop, struct config *cfg);
+int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *cfg);
 /* Begins a clean shutdown (also what SIGTERM does). */
 void server_stop(struct broker *b, const char *why);
 /* Frees what server_start set up (after the loop returned). */

@@ -5,7 +5,7 @@ common_libgrcommon_a_SOURCES = \
 	common/buf.c common/buf.h \
 	common/clock.h \
 	common/bytes.h \
-	common/config.c common/config.h \
+	common/config_table.c common/config_table.h \
 	common/crc32c.c common/crc32c.h \
 	common/err.c common/err.h \
 	common/fsutil.c common/fsutil.h \

@@ -4,15 +4,12 @@ tests_unit_libgrtest_a_SOURCES = tests/unit/testutil.c tests/unit/testutil.h \
 	tests/unit/testbatch.c tests/unit/testbatch.h
 
 # Link line for unit test programs of common/.
-tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR=\"$(abs_top_srcdir)\"
 
 TEST_COMMON_LDADD = tests/unit/libgrtest.a common/libgrcommon.a $(CUNIT_LIBS)
 
-check_PROGRAMS += tests/unit/test_crc32c tests/unit/test_config tests/unit/test_buf
+check_PROGRAMS += tests/unit/test_crc32c tests/unit/test_buf
 tests_unit_test_crc32c_SOURCES = tests/unit/test_crc32c.c
 tests_unit_test_crc32c_LDADD = $(TEST_COMMON_LDADD)
-tests_unit_test_config_SOURCES = tests/unit/test_config.c
-tests_unit_test_config_LDADD = $(TEST_COMMON_LDADD)
 tests_unit_test_buf_SOURCES = tests/unit/test_buf.c
 tests_unit_test_buf_LDADD = $(TEST_COMMON_LDADD)
 
@@ -57,3 +54,11 @@ check_PROGRAMS += tests/unit/test_delay
 tests_unit_test_delay_SOURCES = tests/unit/test_delay.c
 tests_unit_test_delay_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a common/libgrcommon.a \
 	$(CUNIT_LIBS)
+
+# The broker's configuration keys (broker/core/broker_config.c) on the
+# generic table machinery (common/config_table.c).
+check_PROGRAMS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR=\"$(abs_top_srcdir)\"
+tests_unit_test_config_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a broker/log/libgrlog.a \
+	common/libgrcommon.a $(CUNIT_LIBS)

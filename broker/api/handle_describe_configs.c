@@ -19,7 +19,7 @@
 #include "broker/proto/proto_describe_configs.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
-#include "common/config.h"
+#include "broker/core/broker_config.h"
 
 enum { RESOURCE_TOPIC = 2, RESOURCE_BROKER = 4 };
 /* Kafka's ConfigSource values (v1+). */
@@ -49,7 +49,7 @@ static bool wanted(const struct proto_DescribeConfigsResource *res, const char *
 
 static int8_t broker_source(const struct broker *b, const struct config_def *d)
 {
-    return b->cfg->source[d - config_defs] == CONFIG_SRC_DEFAULT ? SRC_DEFAULT : SRC_STATIC_BROKER;
+    return broker_config_source(b->cfg, d) == CONFIG_SRC_DEFAULT ? SRC_DEFAULT : SRC_STATIC_BROKER;
 }
 
 static int8_t broker_type(const struct config_def *d)
@@ -88,11 +88,13 @@ static void describe_topic(struct request *req, const struct proto_DescribeConfi
             if (!strcmp(t->config_keys[k], d->name))
                 override = t->config_values[k];
         char value[512];
+        const struct config_def *bd = d->broker_key[0] ? broker_config_find(d->broker_key) : NULL;
         if (override)
             snprintf(value, sizeof(value), "%s", override);
+        else if (d->offset < 0 && bd) /* gregor does not use it: show the broker's value */
+            broker_config_format(b->cfg, bd, value, sizeof(value));
         else
-            log_config_format(&t->log_config, b->cfg, d, value, sizeof(value));
-        const struct config_def *bd = d->broker_key[0] ? config_find(d->broker_key) : NULL;
+            log_config_format(&t->log_config, d, value, sizeof(value));
         c->name = proto_str_cstr(d->name);
         c->value = proto_str_cstr(dup_arena(req, value));
         c->is_default = !override;
@@ -110,7 +112,7 @@ static void describe_topic(struct request *req, const struct proto_DescribeConfi
                 syn[n++] = (struct proto_DescribeConfigsSynonym){c->name, c->value, SRC_TOPIC};
             if (syn && bd) {
                 char bv[512];
-                config_format(b->cfg, bd, bv, sizeof(bv));
+                broker_config_format(b->cfg, bd, bv, sizeof(bv));
                 syn[n++] = (struct proto_DescribeConfigsSynonym){
                     proto_str_cstr(bd->name), proto_str_cstr(dup_arena(req, bv)),
                     broker_source(b, bd)};
@@ -137,16 +139,16 @@ static void describe_broker(struct request *req, const struct proto_DescribeConf
         return;
     }
     struct proto_DescribeConfigsResourceResult *cfgs =
-        arena_calloc(&req->arena, config_ndefs + 1, sizeof(*cfgs));
+        arena_calloc(&req->arena, broker_config_table.n + 1, sizeof(*cfgs));
     if (!cfgs)
         return;
-    for (size_t i = 0; i < config_ndefs; i++) {
-        const struct config_def *d = &config_defs[i];
+    for (size_t i = 0; i < broker_config_table.n; i++) {
+        const struct config_def *d = &broker_config_table.defs[i];
         if (!wanted(res, d->name))
             continue;
         struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
         char value[1024];
-        config_format(b->cfg, d, value, sizeof(value));
+        broker_config_format(b->cfg, d, value, sizeof(value));
         c->name = proto_str_cstr(d->name);
         c->value = value[0] || d->dflt ? proto_str_cstr(dup_arena(req, value)) : PROTO_STR_NULL;
         c->read_only = true; /* static configuration: changed by restarting */

@@ -3,6 +3,7 @@
  * follow Kafka's wording so people and scripts recognise them.
  */
 #define LOG_COMPONENT "admin"
+#include "broker/core/broker_config.h"
 #include "broker/cluster/admin.h"
 
 #include <inttypes.h>
@@ -206,7 +207,7 @@ static int build_assignment(struct zk_topic_assignment *za, struct arena *a, int
 int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bool validate_only,
                        admin_done_fn done, void *ctx, char *msg, size_t msgsz)
 {
-    const struct config *cfg = b->cfg;
+    const struct broker_config *cfg = b->cfg;
     int code = check_topic_name(b, spec->name, msg, msgsz);
     if (code)
         return code;
@@ -215,7 +216,7 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
                     "Both numPartitions or replicationFactor and replicasAssignments were set. "
                     "Both cannot be used at the same time.");
     struct log_config lc;
-    log_config_from_broker(cfg, &lc);
+    broker_config_log_defaults(cfg, &lc);
     for (int32_t i = 0; i < spec->nconfig; i++)
         if (log_config_set(&lc, spec->config_keys[i], spec->config_values[i], msg, msgsz))
             return GR_E_CONFIG;

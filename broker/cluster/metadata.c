@@ -7,6 +7,7 @@
  * dangling pointer.
  */
 #define LOG_COMPONENT "metadata"
+#include "broker/core/broker_config.h"
 #include "broker/cluster/metadata.h"
 
 #include <inttypes.h>
@@ -76,7 +77,7 @@ static void free_topic(struct metadata_topic *t)
     free(t);
 }
 
-void metadata_init(struct metadata *md, const struct config *cfg, metadata_changed_fn changed,
+void metadata_init(struct metadata *md, const struct broker_config *cfg, metadata_changed_fn changed,
                    void *ctx)
 {
     memset(md, 0, sizeof(*md));
@@ -311,7 +312,7 @@ static void add_topic(struct metadata *md, const char *name)
         free(t);
         return;
     }
-    log_config_from_broker(md->cfg, &t->log_config);
+    broker_config_log_defaults(md->cfg, &t->log_config);
     start_read(md, MD_CONFIG, name, -1, false);
     start_read(md, MD_ASSIGN, name, -1, false);
 }
@@ -356,7 +357,7 @@ out:
 
 static void apply_config(struct metadata *md, struct metadata_topic *t)
 {
-    log_config_from_broker(md->cfg, &t->log_config);
+    broker_config_log_defaults(md->cfg, &t->log_config);
     for (int i = 0; i < t->nconfig; i++) {
         char err[256];
         if (log_config_set(&t->log_config, t->config_keys[i], t->config_values[i], err,

@@ -22,7 +22,7 @@
 #include "common/strmap.h"
 #include "common/tp.h"
 
-struct config;
+struct broker_config;
 struct zk_client;
 
 /* Something changed: topic names the topic (NULL: the broker list, the
@@ -73,7 +73,7 @@ struct metadata_topic {
 };
 
 struct metadata {
-    const struct config *cfg;          /* broker defaults for topic configs; borrowed */
+    const struct broker_config *cfg;          /* broker defaults for topic configs; borrowed */
     struct zk_client *zk;              /* the session reads go to; borrowed, NULL when detached */
     metadata_changed_fn on_change;     /* called after every change */
     void *ctx;                         /* its argument */
@@ -87,7 +87,7 @@ struct metadata {
     int64_t generation;                /* bumped by every change */
 };
 
-void metadata_init(struct metadata *md, const struct config *cfg, metadata_changed_fn changed,
+void metadata_init(struct metadata *md, const struct broker_config *cfg, metadata_changed_fn changed,
                    void *ctx);
 void metadata_destroy(struct metadata *md);
 

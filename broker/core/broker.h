@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "common/config.h"
+#include "broker/core/broker_config.h"
 #include "common/strmap.h"
 #include "common/tp.h"
 
@@ -36,7 +36,7 @@ enum broker_phase {
 
 struct broker {
     struct ev_loop *loop;             /* the event loop; owns nothing else */
-    struct config *cfg;               /* configuration; borrowed from main */
+    struct broker_config *cfg;               /* configuration; borrowed from main */
     enum broker_phase phase;          /* lifecycle */
     int32_t id;                       /* broker.id in force (-1 until known) */
     int64_t epoch;                    /* czxid of our /brokers/ids znode; -1 unregistered */

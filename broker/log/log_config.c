@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/config.h"
 #include "common/err.h"
 
 #define OFF(f) ((int)offsetof(struct log_config, f))
@@ -74,26 +73,6 @@ const struct log_config_def *log_config_find(const char *name)
         if (!strcmp(log_config_defs[i].name, name))
             return &log_config_defs[i];
     return NULL;
-}
-
-void log_config_from_broker(const struct config *c, struct log_config *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->segment_bytes = c->log_segment_bytes;
-    o->segment_ms = c->eff_log_roll_ms;
-    o->segment_jitter_ms = c->eff_log_roll_jitter_ms;
-    o->segment_index_bytes = c->log_index_size_max_bytes;
-    o->index_interval_bytes = c->log_index_interval_bytes;
-    o->retention_ms = c->eff_log_retention_ms;
-    o->retention_bytes = c->log_retention_bytes;
-    o->flush_messages = c->log_flush_interval_messages;
-    o->flush_ms = c->eff_log_flush_interval_ms;
-    o->max_message_bytes = c->message_max_bytes;
-    o->log_append_time = !strcmp(c->log_message_timestamp_type, "LogAppendTime");
-    o->timestamp_difference_max_ms = c->log_message_timestamp_difference_max_ms;
-    o->min_insync_replicas = c->min_insync_replicas;
-    o->unclean_leader_election = c->unclean_leader_election_enable;
-    o->file_delete_delay_ms = c->log_segment_delete_delay_ms;
 }
 
 int log_config_set(struct log_config *lc, const char *key, const char *value, char *errstr,
@@ -159,14 +138,11 @@ int log_config_set(struct log_config *lc, const char *key, const char *value, ch
     return GR_E_CONFIG;
 }
 
-size_t log_config_format(const struct log_config *lc, const struct config *broker,
-                         const struct log_config_def *d, char *out, size_t outsz)
+size_t log_config_format(const struct log_config *lc, const struct log_config_def *d, char *out,
+                         size_t outsz)
 {
     int n;
     if (d->offset < 0) {
-        const struct config_def *bd = config_find(d->broker_key);
-        if (bd)
-            return config_format(broker, bd, out, outsz);
         /* Keys neither side uses: Kafka's defaults. */
         const char *v = !strcmp(d->name, "compression.type")      ? "producer"
                         : !strcmp(d->name, "delete.retention.ms") ? "86400000"

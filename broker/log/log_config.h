@@ -15,8 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct config;
-
 struct log_config {
     int32_t segment_bytes;               /* segment.bytes: roll at this size */
     int64_t segment_ms;                  /* segment.ms: roll at this age */
@@ -52,17 +50,15 @@ extern const size_t log_config_ndefs;
 
 const struct log_config_def *log_config_find(const char *name);
 
-/* Builds the settings a topic without overrides gets from the broker config. */
-void log_config_from_broker(const struct config *broker, struct log_config *out);
-
 /* Applies one topic override. Returns 0, or GR_E_CONFIG with errstr naming
  * the key, the value and what is allowed (unknown keys included). */
 int log_config_set(struct log_config *lc, const char *key, const char *value, char *errstr,
                    size_t errsz);
 
-/* Formats def's value in lc as Kafka shows it; for keys gregor does not use,
- * the broker's value or Kafka's default. Returns the length. */
-size_t log_config_format(const struct log_config *lc, const struct config *broker,
-                         const struct log_config_def *def, char *out, size_t outsz);
+/* Formats def's value in lc as Kafka shows it. For a key gregor does not
+ * use (offset -1) it writes Kafka's default; callers that know the broker's
+ * value of def->broker_key show that instead. Returns the length. */
+size_t log_config_format(const struct log_config *lc, const struct log_config_def *def, char *out,
+                         size_t outsz);
 
 #endif

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/config.h"
+#include "broker/core/broker_config.h"
 
 struct broker;
 struct request;

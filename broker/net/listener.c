@@ -16,7 +16,7 @@
 
 #include "broker/core/broker.h"
 #include "broker/net/conn.h"
-#include "common/config.h"
+#include "broker/core/broker_config.h"
 #include "common/logger.h"
 
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -60,7 +60,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 int listeners_bind(struct broker *b)
 {
-    const struct config *c = b->cfg;
+    const struct broker_config *c = b->cfg;
     b->listeners = calloc((size_t)c->n_listeners + 1, sizeof(*b->listeners));
     if (!b->listeners) {
         LOG_ERROR("out of memory binding the listeners");

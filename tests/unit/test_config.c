@@ -2,11 +2,12 @@
  * server.properties: the .properties syntax, Kafka's defaults and key
  * precedence, and the errors a person gets for a bad value.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/config.h"
+#include "broker/core/broker_config.h"
 #include "common/err.h"
 #include "common/props.h"
 #include "tests/unit/testutil.h"
@@ -65,10 +66,10 @@ static void test_props_syntax(void)
 
 static void test_kafka_defaults(void)
 {
-    struct config c;
+    struct broker_config c;
     char err[512];
-    CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
-    CU_ASSERT_EQUAL_FATAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+    CU_ASSERT_EQUAL_FATAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.zookeeper_session_timeout_ms, 18000);
     CU_ASSERT_EQUAL(c.num_partitions, 1);
     CU_ASSERT_EQUAL(c.default_replication_factor, 1);
@@ -95,7 +96,7 @@ static void test_kafka_defaults(void)
     CU_ASSERT_EQUAL_FATAL(c.n_log_dirs, 1);
     CU_ASSERT_STRING_EQUAL(c.log_dir_list[0], "/tmp/kafka-logs");
     CU_ASSERT_EQUAL(c.eff_zookeeper_connection_timeout_ms, 18000);
-    config_destroy(&c);
+    broker_config_destroy(&c);
 }
 
 /* Kafka 2.8's config/server.properties, comments removed. */
@@ -111,7 +112,7 @@ static const char *kafka_stock =
 static int set_all(const char *k, const char *v, int line, void *ctx)
 {
     char err[512];
-    int rc = config_set(ctx, k, v, CONFIG_SRC_FILE, err, sizeof(err));
+    int rc = broker_config_set(ctx, k, v, CONFIG_SRC_FILE, err, sizeof(err));
     if (rc)
         fprintf(stderr, "line %d: %s (rc %d)\n", line, err, rc);
     return rc; /* an unknown key (1) fails this test too */
@@ -119,111 +120,111 @@ static int set_all(const char *k, const char *v, int line, void *ctx)
 
 static void test_kafka_stock_file_loads_cleanly(void)
 {
-    struct config c;
+    struct broker_config c;
     char err[512];
-    CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
     CU_ASSERT_EQUAL(props_parse(kafka_stock, strlen(kafka_stock), set_all, &c), 0);
-    CU_ASSERT_EQUAL_FATAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.broker_id, 0);
     CU_ASSERT_STRING_EQUAL(c.zookeeper_connect, "localhost:2181");
     CU_ASSERT_EQUAL(c.group_initial_rebalance_delay_ms, 0);
-    CU_ASSERT_EQUAL(c.source[config_find("broker.id") - config_defs], CONFIG_SRC_FILE);
-    CU_ASSERT_EQUAL(c.source[config_find("num.partitions") - config_defs], CONFIG_SRC_FILE);
-    CU_ASSERT_EQUAL(c.source[config_find("log.segment.bytes") - config_defs], CONFIG_SRC_FILE);
-    CU_ASSERT_EQUAL(c.source[config_find("message.max.bytes") - config_defs], CONFIG_SRC_DEFAULT);
-    config_destroy(&c);
+    CU_ASSERT_EQUAL(broker_config_source(&c, broker_config_find("broker.id")), CONFIG_SRC_FILE);
+    CU_ASSERT_EQUAL(broker_config_source(&c, broker_config_find("num.partitions")), CONFIG_SRC_FILE);
+    CU_ASSERT_EQUAL(broker_config_source(&c, broker_config_find("log.segment.bytes")), CONFIG_SRC_FILE);
+    CU_ASSERT_EQUAL(broker_config_source(&c, broker_config_find("message.max.bytes")), CONFIG_SRC_DEFAULT);
+    broker_config_destroy(&c);
 }
 
 static void test_shipped_example_loads(void)
 {
-    struct config c;
+    struct broker_config c;
     char err[512] = "";
     char path[4096];
     snprintf(path, sizeof(path), "%s/conf/server.properties", TOP_SRCDIR);
-    CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
-    int rc = config_load_file(&c, path, err, sizeof(err));
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+    int rc = broker_config_load_file(&c, path, err, sizeof(err));
     if (rc)
         fprintf(stderr, "%s\n", err);
     CU_ASSERT_EQUAL(rc, 0);
-    rc = config_finalize(&c, err, sizeof(err));
+    rc = broker_config_finalize(&c, err, sizeof(err));
     if (rc)
         fprintf(stderr, "%s\n", err);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(c.zookeeper_connect);
     CU_ASSERT_TRUE(c.broker_id >= 0);
-    config_destroy(&c);
+    broker_config_destroy(&c);
 }
 
 static void test_precedence(void)
 {
-    struct config c;
+    struct broker_config c;
     char err[512];
-    CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
-    CU_ASSERT_EQUAL(config_set(&c, "log.retention.hours", "1", CONFIG_SRC_FILE, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.retention.hours", "1", CONFIG_SRC_FILE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.eff_log_retention_ms, 3600000);
-    CU_ASSERT_EQUAL(config_set(&c, "log.retention.minutes", "2", CONFIG_SRC_FILE, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.retention.minutes", "2", CONFIG_SRC_FILE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.eff_log_retention_ms, 120000);
-    CU_ASSERT_EQUAL(config_set(&c, "log.retention.ms", "5", CONFIG_SRC_OVERRIDE, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.retention.ms", "5", CONFIG_SRC_OVERRIDE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.eff_log_retention_ms, 5);
-    CU_ASSERT_EQUAL(config_set(&c, "log.retention.ms", "-1", CONFIG_SRC_OVERRIDE, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.retention.ms", "-1", CONFIG_SRC_OVERRIDE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.eff_log_retention_ms, -1);
-    CU_ASSERT_EQUAL(config_set(&c, "log.roll.hours", "2", CONFIG_SRC_FILE, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_set(&c, "log.flush.scheduler.interval.ms", "700", CONFIG_SRC_FILE, err,
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.roll.hours", "2", CONFIG_SRC_FILE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.flush.scheduler.interval.ms", "700", CONFIG_SRC_FILE, err,
                                sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.eff_log_roll_ms, 7200000);
     CU_ASSERT_EQUAL(c.eff_log_flush_interval_ms, 700);
-    CU_ASSERT_EQUAL(config_set(&c, "log.flush.interval.ms", "50", CONFIG_SRC_FILE, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_set(&c, "log.dirs", "/a/x/, /b/y", CONFIG_SRC_FILE, err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.flush.interval.ms", "50", CONFIG_SRC_FILE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.dirs", "/a/x/, /b/y", CONFIG_SRC_FILE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.eff_log_flush_interval_ms, 50);
     CU_ASSERT_EQUAL_FATAL(c.n_log_dirs, 2);
     CU_ASSERT_STRING_EQUAL(c.log_dir_list[0], "/a/x");
     CU_ASSERT_STRING_EQUAL(c.log_dir_list[1], "/b/y");
-    config_destroy(&c);
+    broker_config_destroy(&c);
 }
 
 /* A bad value is refused with a message naming the key, the value and what
  * is allowed, and the previous value stays. */
 static void test_bad_values(void)
 {
-    struct config c;
+    struct broker_config c;
     char err[512];
-    CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
-    CU_ASSERT_EQUAL(config_set(&c, "log.segment.bytes", "abc", CONFIG_SRC_FILE, err, sizeof(err)),
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.segment.bytes", "abc", CONFIG_SRC_FILE, err, sizeof(err)),
                     GR_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "log.segment.bytes"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"abc\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "14 to 2147483647"));
     CU_ASSERT_EQUAL(c.log_segment_bytes, 1073741824);
-    CU_ASSERT_EQUAL(config_set(&c, "log.segment.bytes", "13", CONFIG_SRC_FILE, err, sizeof(err)),
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.segment.bytes", "13", CONFIG_SRC_FILE, err, sizeof(err)),
                     GR_E_CONFIG);
-    CU_ASSERT_EQUAL(config_set(&c, "log.segment.bytes", "2147483648", CONFIG_SRC_FILE, err,
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.segment.bytes", "2147483648", CONFIG_SRC_FILE, err,
                                sizeof(err)), GR_E_CONFIG);
-    CU_ASSERT_EQUAL(config_set(&c, "num.partitions", "1x", CONFIG_SRC_FILE, err, sizeof(err)),
+    CU_ASSERT_EQUAL(broker_config_set(&c, "num.partitions", "1x", CONFIG_SRC_FILE, err, sizeof(err)),
                     GR_E_CONFIG);
-    CU_ASSERT_EQUAL(config_set(&c, "num.partitions", "", CONFIG_SRC_FILE, err, sizeof(err)),
+    CU_ASSERT_EQUAL(broker_config_set(&c, "num.partitions", "", CONFIG_SRC_FILE, err, sizeof(err)),
                     GR_E_CONFIG);
-    CU_ASSERT_EQUAL(config_set(&c, "delete.topic.enable", "yes", CONFIG_SRC_FILE, err, sizeof(err)),
+    CU_ASSERT_EQUAL(broker_config_set(&c, "delete.topic.enable", "yes", CONFIG_SRC_FILE, err, sizeof(err)),
                     GR_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "true or false"));
-    CU_ASSERT_EQUAL(config_set(&c, "delete.topic.enable", " FALSE ", CONFIG_SRC_FILE, err,
+    CU_ASSERT_EQUAL(broker_config_set(&c, "delete.topic.enable", " FALSE ", CONFIG_SRC_FILE, err,
                                sizeof(err)), 0);
     CU_ASSERT_FALSE(c.delete_topic_enable);
-    CU_ASSERT_EQUAL(config_set(&c, "log.message.timestamp.type", "Wallclock", CONFIG_SRC_FILE, err,
+    CU_ASSERT_EQUAL(broker_config_set(&c, "log.message.timestamp.type", "Wallclock", CONFIG_SRC_FILE, err,
                                sizeof(err)), GR_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "CreateTime, LogAppendTime"));
-    CU_ASSERT_EQUAL(config_set(&c, "no.such.key", "1", CONFIG_SRC_FILE, err, sizeof(err)), 1);
-    config_destroy(&c);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "no.such.key", "1", CONFIG_SRC_FILE, err, sizeof(err)), 1);
+    broker_config_destroy(&c);
 }
 
 static void test_bad_combinations(void)
 {
-    struct config c;
+    struct broker_config c;
     char err[512];
     static const char *cases[][3] = {
         {"listeners", "PLAINTEXT://:99999", "listeners"},
@@ -237,15 +238,15 @@ static void test_bad_combinations(void)
         {"zookeeper.set.acl", "true", "zookeeper.set.acl"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
-        CU_ASSERT_EQUAL(config_set(&c, cases[i][0], cases[i][1], CONFIG_SRC_FILE, err, sizeof(err)), 0);
+        CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+        CU_ASSERT_EQUAL(broker_config_set(&c, cases[i][0], cases[i][1], CONFIG_SRC_FILE, err, sizeof(err)), 0);
         err[0] = '\0';
-        CU_ASSERT_EQUAL(config_finalize(&c, err, sizeof(err)), GR_E_CONFIG);
+        CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), GR_E_CONFIG);
         if (!strstr(err, cases[i][2]))
             fprintf(stderr, "case %s=%s: message \"%s\" lacks \"%s\"\n", cases[i][0], cases[i][1],
                     err, cases[i][2]);
         CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i][2]));
-        config_destroy(&c);
+        broker_config_destroy(&c);
     }
 }
 
@@ -253,7 +254,7 @@ static void test_listeners_parse(void)
 {
     struct config_listener l[4];
     char err[256];
-    int n = config_parse_listeners("listeners", "PLAINTEXT://127.0.0.1:9092, INTERNAL://[::1]:0",
+    int n = broker_config_parse_listeners("listeners", "PLAINTEXT://127.0.0.1:9092, INTERNAL://[::1]:0",
                                    l, 4, err, sizeof(err));
     CU_ASSERT_EQUAL_FATAL(n, 2);
     CU_ASSERT_STRING_EQUAL(l[0].host, "127.0.0.1");
@@ -261,35 +262,69 @@ static void test_listeners_parse(void)
     CU_ASSERT_STRING_EQUAL(l[1].name, "INTERNAL");
     CU_ASSERT_STRING_EQUAL(l[1].host, "::1");
     CU_ASSERT_EQUAL(l[1].port, 0);
-    CU_ASSERT_EQUAL(config_parse_listeners("listeners", "A://h:1,A://h:2", l, 4, err, sizeof(err)),
+    CU_ASSERT_EQUAL(broker_config_parse_listeners("listeners", "A://h:1,A://h:2", l, 4, err, sizeof(err)),
                     GR_E_CONFIG);
-    CU_ASSERT_EQUAL(config_parse_listeners("listeners", "", l, 4, err, sizeof(err)), GR_E_CONFIG);
+    CU_ASSERT_EQUAL(broker_config_parse_listeners("listeners", "", l, 4, err, sizeof(err)), GR_E_CONFIG);
 }
 
 static void test_format(void)
 {
-    struct config c;
+    struct broker_config c;
     char err[256], out[128];
-    CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
-    config_format(&c, config_find("log.retention.ms"), out, sizeof(out));
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+    broker_config_format(&c, broker_config_find("log.retention.ms"), out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "");
-    config_format(&c, config_find("log.segment.bytes"), out, sizeof(out));
+    broker_config_format(&c, broker_config_find("log.segment.bytes"), out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "1073741824");
-    config_set(&c, "auto.create.topics.enable", "false", CONFIG_SRC_OVERRIDE, err, sizeof(err));
-    config_format(&c, config_find("auto.create.topics.enable"), out, sizeof(out));
+    broker_config_set(&c, "auto.create.topics.enable", "false", CONFIG_SRC_OVERRIDE, err, sizeof(err));
+    broker_config_format(&c, broker_config_find("auto.create.topics.enable"), out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "false");
-    config_format(&c, config_find("listeners"), out, sizeof(out));
+    broker_config_format(&c, broker_config_find("listeners"), out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "PLAINTEXT://:9092");
-    config_destroy(&c);
+    broker_config_destroy(&c);
+}
+
+/* Keys gregor accepts without acting on them are named in the one start-up
+ * line, the ones set away from their default with their value; keys it acts
+ * on are not. */
+static void test_inert_keys_line(void)
+{
+    struct broker_config c;
+    char err[512], line[8192];
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "replica.lag.time.max.ms", "5000", CONFIG_SRC_FILE, err,
+                                      sizeof(err)),
+                    0);
+    CU_ASSERT_EQUAL(broker_config_set(&c, "num.io.threads", "4", CONFIG_SRC_FILE, err, sizeof(err)),
+                    0);
+    CU_ASSERT_TRUE_FATAL(broker_config_inert_keys(&c, line, sizeof(line)) > 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "not yet in effect: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "replica.lag.time.max.ms=5000"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "group.initial.rebalance.delay.ms,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "never used by gregor: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "num.io.threads=4"));
+    CU_ASSERT_PTR_NULL(strstr(line, "log.segment.bytes"));
+    CU_ASSERT_PTR_NULL(strstr(line, "min.insync.replicas"));
+    /* Every key is one of the three kinds, and the line names exactly the
+     * inert ones. */
+    const struct config_def *defs = broker_config_table.defs;
+    for (size_t i = 0; i < broker_config_table.n; i++) {
+        char needle[128];
+        snprintf(needle, sizeof(needle), " %s", defs[i].name);
+        bool named = strstr(line, needle) != NULL;
+        CU_ASSERT_EQUAL(named, defs[i].effect != CONFIG_ACTIVE);
+    }
+    broker_config_destroy(&c);
 }
 
 /* Every table entry's default must itself be a valid value (config_init
  * would fail otherwise) and names must be unique. */
 static void test_table_consistent(void)
 {
-    for (size_t i = 0; i < config_ndefs; i++) {
-        CU_ASSERT_PTR_NOT_NULL(config_defs[i].doc);
-        CU_ASSERT_PTR_EQUAL(config_find(config_defs[i].name), &config_defs[i]);
+    const struct config_def *defs = broker_config_table.defs;
+    for (size_t i = 0; i < broker_config_table.n; i++) {
+        CU_ASSERT_PTR_NOT_NULL(defs[i].doc);
+        CU_ASSERT_PTR_EQUAL(broker_config_find(defs[i].name), &defs[i]);
     }
 }
 
@@ -306,6 +341,7 @@ int main(void)
         {"listeners parsing", test_listeners_parse},
         {"values format as Kafka shows them", test_format},
         {"the key table is consistent", test_table_consistent},
+        {"keys without effect are named in one line", test_inert_keys_line},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"config", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
     return test_main("test_config", suites);

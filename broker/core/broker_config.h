@@ -1,50 +1,25 @@
 /*
- * The broker configuration: server.properties keys, their types, bounds and
- * Kafka 2.8 defaults, in one table (config.c) that also says where each value
- * lands in struct config.
+ * The broker's configuration: every server.properties key gregord knows, in
+ * one table (broker_config.c) that gives each key's type, bounds, Kafka 2.8
+ * default, where it lands in struct broker_config, and whether gregor acts
+ * on it yet.
  *
- * Owns: parsing values, the precedence rules between related keys
- * (log.retention.ms over .minutes over .hours, and so on), cross-key checks
- * and the record of where each value came from (for DescribeConfigs).
- * It does not know what the values do; topic-level overrides live in
- * broker/log/log_config.c.
+ * Owns the key table, the precedence rules between related keys
+ * (log.retention.ms over .minutes over .hours, and so on), the cross-key
+ * checks, and turning listeners and log.dirs into lists. Parsing values,
+ * defaults and sources are the generic machinery of common/config_table.c;
+ * topic-level overrides live in broker/log/log_config.c.
  */
-#ifndef GREGOR_COMMON_CONFIG_H
-#define GREGOR_COMMON_CONFIG_H
+#ifndef GREGOR_BROKER_CORE_BROKER_CONFIG_H
+#define GREGOR_BROKER_CORE_BROKER_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Marks an optional numeric key that was given neither in the file nor by
- * default (INT fields use CONFIG_UNSET_INT). */
-#define CONFIG_UNSET INT64_MIN
-#define CONFIG_UNSET_INT INT32_MIN
+#include "common/config_table.h"
 
-enum config_type {
-    CONFIG_INT,    /* int32_t field */
-    CONFIG_LONG,   /* int64_t field (CONFIG_UNSET when absent and no default) */
-    CONFIG_BOOL,   /* bool field */
-    CONFIG_STRING, /* char * field, owned by struct config; NULL when absent */
-    CONFIG_LIST    /* char * field holding the comma-separated text as given */
-};
-
-enum config_source {
-    CONFIG_SRC_DEFAULT = 0, /* Kafka's default */
-    CONFIG_SRC_FILE = 1,    /* the properties file */
-    CONFIG_SRC_OVERRIDE = 2 /* --override on the command line */
-};
-
-struct config_def {
-    const char *name;            /* the server.properties key, Kafka's spelling */
-    enum config_type type;       /* how the value is parsed and stored */
-    const char *dflt;            /* default as text; NULL means "no value" */
-    int64_t min, max;            /* inclusive bounds for INT and LONG */
-    const char *const *choices;  /* allowed values for a STRING, or NULL */
-    size_t offset;               /* where the value lands in struct config */
-    bool ignored;                /* accepted for compatibility; gregor has no use for it */
-    const char *doc;             /* one line for people */
-};
+struct log_config;
 
 /* One listener from "listeners" (e.g. PLAINTEXT://127.0.0.1:9092). */
 struct config_listener {
@@ -56,7 +31,7 @@ struct config_listener {
 #define CONFIG_MAX_LISTENERS 8
 #define CONFIG_MAX_LOG_DIRS 64
 
-struct config {
+struct broker_config {
     /* identity */
     int32_t broker_id;                        /* broker.id; -1 asks ZooKeeper for one */
     bool broker_id_generation_enable;         /* broker.id.generation.enable */
@@ -167,40 +142,53 @@ struct config {
     uint8_t *source;                          /* enum config_source per table entry; owned */
 };
 
-/* The table, in documentation order, and its length. */
-extern const struct config_def config_defs[];
-extern const size_t config_ndefs;
+/* The table, in documentation order. */
+extern const struct config_table broker_config_table;
 
-/* Returns the table entry for name, or NULL. */
-const struct config_def *config_find(const char *name);
+/* The entry for name, or NULL. */
+const struct config_def *broker_config_find(const char *name);
 
 /* Fills c with Kafka's defaults. Returns 0 or GR_E_NOMEM. */
-int config_init(struct config *c);
-/* Frees everything config_init and config_set allocated. */
-void config_destroy(struct config *c);
+int broker_config_init(struct broker_config *c);
+/* Frees everything broker_config_init and broker_config_set allocated. */
+void broker_config_destroy(struct broker_config *c);
 
 /* Sets one key from text. Returns 0; 1 if the key is unknown (a warning has
  * been logged naming it and the value is ignored); or GR_E_CONFIG with errstr
  * naming the key, the value and what is allowed. */
-int config_set(struct config *c, const char *key, const char *value, enum config_source src,
-               char *errstr, size_t errsz);
+int broker_config_set(struct broker_config *c, const char *key, const char *value,
+                      enum config_source src, char *errstr, size_t errsz);
 
-/* Reads a server.properties file into c (keys as config_set). */
-int config_load_file(struct config *c, const char *path, char *errstr, size_t errsz);
+/* Reads a server.properties file into c (keys as broker_config_set). */
+int broker_config_load_file(struct broker_config *c, const char *path, char *errstr,
+                            size_t errsz);
 
 /* Applies precedence between related keys, parses listeners and log dirs,
  * and checks combinations. Call once after all sets. Returns 0 or GR_E_CONFIG
  * with errstr set. */
-int config_finalize(struct config *c, char *errstr, size_t errsz);
+int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz);
 
-/* Writes def's current value in c as Kafka would show it (empty string for no
- * value). Returns the text length. */
-size_t config_format(const struct config *c, const struct config_def *def, char *out,
-                     size_t outsz);
+/* Writes def's current value in c as Kafka would show it (empty string for
+ * no value). Returns the text length. */
+size_t broker_config_format(const struct broker_config *c, const struct config_def *def,
+                            char *out, size_t outsz);
+
+/* Where def's value came from (enum config_source). */
+enum config_source broker_config_source(const struct broker_config *c,
+                                        const struct config_def *def);
+
+/* One line naming the keys accepted without effect (see
+ * config_table_inert_keys), for the start-up log. Returns its length. */
+size_t broker_config_inert_keys(const struct broker_config *c, char *out, size_t outsz);
+
+/* The settings a topic without overrides gets from the broker's keys
+ * (log.segment.bytes becomes segment.bytes, and so on). */
+void broker_config_log_defaults(const struct broker_config *c, struct log_config *out);
 
 /* Parses "NAME://host:port[,NAME://host:port...]" into out (at most max).
  * Returns the count, or GR_E_CONFIG with errstr set. */
-int config_parse_listeners(const char *key, const char *text, struct config_listener *out,
-                           int max, char *errstr, size_t errsz);
+int broker_config_parse_listeners(const char *key, const char *text,
+                                  struct config_listener *out, int max, char *errstr,
+                                  size_t errsz);
 
 #endif
