@@ -1,7 +1,7 @@
 /*
  * The znode formats of Kafka's ZooKeeper mode, encoded and decoded with cJSON.
  *
- * Owns: the bytes of every znode gregor reads or writes (kafka-compat.md §3;
+ * Owns: the bytes of every znode gregor reads or writes (docs/KAFKA-COMPAT.md §3;
  * Kafka 2.8's ZkData.scala is the reference), strict validation of what it
  * decodes, and Kafka's cluster id generator. It does not talk to ZooKeeper or
  * know znode paths (zk_kafka.c does both), and it does not act on the values.

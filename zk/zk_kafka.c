@@ -139,7 +139,7 @@ int zk_kafka_make_chroot(struct ev_loop *loop, const char *connect, int session_
 
 /* ---- top-level paths ----------------------------------------------------- */
 
-/* Kafka 2.8's ZkData.PersistentZkPaths (kafka-compat.md §3 lists the ones
+/* Kafka 2.8's ZkData.PersistentZkPaths (docs/KAFKA-COMPAT.md §3 lists the ones
  * gregor itself uses; the rest keep Kafka's own tools happy). */
 static const char *const top_level_paths[] = {
     "/consumers",

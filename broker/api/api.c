@@ -1,6 +1,6 @@
 /*
  * The API table and request dispatch (see api.h). Version ranges follow
- * kafka-compat.md §1: the non-flexible versions every supported client uses.
+ * docs/KAFKA-COMPAT.md §1: the non-flexible versions every supported client uses.
  */
 #define LOG_COMPONENT "api"
 #include "broker/api/api.h"

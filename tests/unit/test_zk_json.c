@@ -286,7 +286,7 @@ static void test_topic_decode_kafka(void)
     CU_ASSERT_EQUAL(d.version, 2);
     zk_json_topic_destroy(&d);
 
-    /* kafka-compat.md's example, as kafka-topics --zookeeper wrote it. */
+    /* docs/KAFKA-COMPAT.md's example, as kafka-topics --zookeeper wrote it. */
     const char v1[] = "{\"version\":1,\"partitions\":{\"0\":[1,2,3],\"1\":[2,3,1]}}";
     CU_ASSERT_EQUAL_FATAL(zk_json_topic_decode(S(v1), &d, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(d.partitions[1].n_replicas, 3);
