@@ -62,3 +62,10 @@ tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR=\"$(abs_top_srcdir)\"
 tests_unit_test_config_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a broker/log/libgrlog.a \
 	common/libgrcommon.a $(CUNIT_LIBS)
+
+# Hosted partitions against real logs and a real loop.
+check_PROGRAMS += tests/unit/test_partition
+tests_unit_test_partition_SOURCES = tests/unit/test_partition.c
+tests_unit_test_partition_LDADD = tests/unit/libgrtest.a broker/cluster/libgrcluster.a \
+	broker/core/libgrcore.a broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a \
+	$(ZK_LIBS) $(CUNIT_LIBS)
