@@ -1,0 +1,593 @@
+/*
+ * The API dispatch (broker/api/api.c) end to end on a real loop: a real
+ * listening socket, real connections, the API table and the handlers, real
+ * logs on disk. The test is the client, writing request frames byte by byte
+ * as the protocol guide lays them out and reading the answers back from its
+ * socket, so the codecs are checked against the wire, not against themselves.
+ *
+ * What is checked: ApiVersions advertises the table and falls back for a
+ * newer client; Metadata describes the hand-filled cluster; Produce appends
+ * to a partition led here and Fetch reads the batch back; partitions not led
+ * here or not known get Kafka's errors; an unknown API, an unsupported
+ * version and a malformed body close that connection only, while another
+ * connection keeps being served.
+ *
+ * The metadata cache is filled by hand, as its ZooKeeper reads would fill
+ * it (as in test_partition.c); the integration tests run the same requests
+ * against a real ZooKeeper and real clients.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <ev.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "broker/api/api.h"
+#include "broker/cluster/controller.h"
+#include "broker/cluster/metadata.h"
+#include "broker/cluster/partition.h"
+#include "broker/core/broker.h"
+#include "broker/core/broker_config.h"
+#include "broker/core/delay.h"
+#include "broker/log/log_manager.h"
+#include "broker/net/conn.h"
+#include "broker/net/listener.h"
+#include "broker/proto/proto_errors.h"
+#include "broker/proto/proto_reader.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/tp.h"
+#include "tests/unit/proto_build.h"
+#include "tests/unit/testbatch.h"
+#include "tests/unit/testutil.h"
+
+#define ME    1
+#define OTHER 2
+
+struct fixture {
+    struct ev_loop *loop;
+    struct broker b;
+    struct broker_config cfg;
+    struct metadata md;
+    struct delay delay;
+    struct controller ctl;
+    char *dir;
+    int port;
+};
+
+static void ignore_change(void *ctx, const char *topic, int32_t partition)
+{
+    (void)ctx;
+    (void)topic;
+    (void)partition;
+}
+
+static void set(struct fixture *f, const char *key, const char *value)
+{
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(broker_config_set(&f->cfg, key, value, CONFIG_SRC_FILE, err, sizeof(err)),
+                          0);
+}
+
+static void add_broker(struct metadata_broker *mb, int32_t id, int port)
+{
+    mb->id = id;
+    mb->ep = calloc(1, sizeof(*mb->ep));
+    mb->ep[0].listener = strdup("PLAINTEXT");
+    mb->ep[0].host = strdup("127.0.0.1");
+    mb->ep[0].port = port;
+    mb->nep = 1;
+}
+
+/* A topic of two partitions: 0 led here, 1 led by OTHER. */
+static void add_topic(struct fixture *f, const char *name)
+{
+    struct metadata_topic *t = calloc(1, sizeof(*t));
+    t->name = strdup(name);
+    t->id = tp_topic_intern(name, strlen(name));
+    t->nparts = 2;
+    t->parts = calloc(2, sizeof(*t->parts));
+    for (int i = 0; i < 2; i++) {
+        struct metadata_partition *mp = &t->parts[i];
+        int32_t leader = i == 0 ? ME : OTHER;
+        mp->id = i;
+        mp->nreplicas = 1;
+        mp->replicas = malloc(sizeof(int32_t));
+        mp->replicas[0] = leader;
+        mp->has_state = true;
+        mp->leader = leader;
+        mp->leader_epoch = 5;
+        mp->isr = malloc(sizeof(int32_t));
+        mp->isr[0] = leader;
+        mp->nisr = 1;
+    }
+    t->have_assignment = t->have_config = true;
+    broker_config_log_defaults(&f->cfg, &t->log_config);
+    CU_ASSERT_EQUAL_FATAL(strmap_put(&f->md.topics, name, t), 0);
+}
+
+static void fx_init(struct fixture *f)
+{
+    char err[512];
+    memset(f, 0, sizeof(*f));
+    f->loop = ev_loop_new(EVFLAG_AUTO);
+    f->dir = test_tmpdir("dispatch");
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&f->cfg), 0);
+    set(f, "log.dirs", f->dir);
+    set(f, "listeners", "PLAINTEXT://127.0.0.1:0");
+    set(f, "auto.create.topics.enable", "false");
+    CU_ASSERT_EQUAL_FATAL(broker_config_finalize(&f->cfg, err, sizeof(err)), 0);
+    struct log_config defaults;
+    broker_config_log_defaults(&f->cfg, &defaults);
+    struct log_manager_opts o = {
+        .dirs = (const char *const *)f->cfg.log_dir_list,
+        .ndirs = f->cfg.n_log_dirs,
+        .broker_id = ME,
+        .retention_check_interval_ms = 300000,
+        .recovery_checkpoint_interval_ms = 60000,
+        .start_checkpoint_interval_ms = 60000,
+        .hw_checkpoint_interval_ms = 5000,
+        .defaults = &defaults,
+        .on_flushed = partition_log_flushed,
+    };
+    CU_ASSERT_EQUAL_FATAL(log_manager_open(&o, clock_wall_ms(), &f->b.logs, err, sizeof(err)), 0);
+    delay_init(&f->delay, f->loop);
+    metadata_init(&f->md, &f->cfg, ignore_change, NULL);
+    f->b.loop = f->loop;
+    f->b.cfg = &f->cfg;
+    f->b.id = ME;
+    f->b.md = &f->md;
+    f->b.delay = &f->delay;
+    f->b.ctl = &f->ctl;
+    f->ctl.b = &f->b;
+    f->b.dispatch = api_dispatch;
+    f->b.phase = PHASE_RUNNING;
+    snprintf(f->b.cluster_id, sizeof(f->b.cluster_id), "dispatch-test-cluster");
+    tpmap_init(&f->b.parts);
+    strmap_init(&f->b.auto_creating);
+    CU_ASSERT_EQUAL_FATAL(listeners_bind(&f->b), 0);
+    listeners_start(&f->b);
+    f->port = listeners_port(&f->b, "PLAINTEXT");
+    CU_ASSERT_FATAL(f->port > 0);
+    f->md.brokers = calloc(2, sizeof(*f->md.brokers));
+    add_broker(&f->md.brokers[0], ME, f->port);
+    add_broker(&f->md.brokers[1], OTHER, 1); /* never dialled: it only leads p1 */
+    f->md.nbrokers = 2;
+    f->md.controller_id = OTHER;
+    f->md.loaded = true;
+    add_topic(f, "orders");
+    partitions_sync(&f->b, NULL, -1);
+}
+
+/* What server.c's reaper does after every loop iteration. */
+static void reap(struct fixture *f)
+{
+    while (f->b.dead) {
+        struct conn *c = f->b.dead;
+        f->b.dead = c->next;
+        conn_free(c);
+    }
+}
+
+static void fx_destroy(struct fixture *f)
+{
+    while (f->b.conns)
+        conn_close(f->b.conns, NULL);
+    reap(f);
+    listeners_close(&f->b);
+    partitions_clear(&f->b);
+    tpmap_destroy(&f->b.parts);
+    strmap_destroy(&f->b.auto_creating);
+    metadata_destroy(&f->md);
+    delay_destroy(&f->delay);
+    log_manager_close(f->b.logs, true);
+    broker_config_destroy(&f->cfg);
+    ev_loop_destroy(f->loop);
+    test_rmtree(f->dir);
+    free(f->dir);
+    CU_ASSERT_EQUAL(tp_topic_count(), 0);
+}
+
+/* ---- the client side: a plain blocking socket ---------------------------- */
+
+static int dial(struct fixture *f)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL_FATAL(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+/* Starts a request frame: size placeholder and header v1, or v2 (with an
+ * empty tagged-field section) for the flexible versions this test sends:
+ * ApiVersions v3+ and Fetch v12+, as a newer client would. */
+static void req_begin(struct buf *b, int16_t key, int16_t version, int32_t corr)
+{
+    buf_init(b);
+    pb_i32(b, 0);
+    pb_i16(b, key);
+    pb_i16(b, version);
+    pb_i32(b, corr);
+    pb_str(b, "dispatch-test");
+    if ((key == 18 && version >= 3) || (key == 1 && version >= 12))
+        pb_i8(b, 0);
+}
+
+/* Fills in the size prefix and sends the frame. */
+static void req_send(int fd, struct buf *b)
+{
+    uint32_t n = htonl((uint32_t)(b->len - 4));
+    memcpy(b->data, &n, 4);
+    CU_ASSERT_EQUAL_FATAL(write(fd, b->data, b->len), (ssize_t)b->len);
+    buf_destroy(b);
+}
+
+enum outcome { GOT_FRAME, GOT_CLOSE, GOT_NOTHING };
+
+/* Runs the broker's loop until fd has a whole response frame (returned in
+ * *frame, malloc'd, without its size prefix), is closed by the broker, or
+ * two seconds pass. */
+static enum outcome await(struct fixture *f, int fd, uint8_t **frame, size_t *len)
+{
+    struct buf in;
+    buf_init(&in);
+    enum outcome res = GOT_NOTHING;
+    int64_t until = (clock_mono_us() / 1000) + 2000;
+    *frame = NULL;
+    while ((clock_mono_us() / 1000) < until) {
+        ev_run(f->loop, EVRUN_NOWAIT);
+        reap(f);
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 5) <= 0)
+            continue;
+        uint8_t tmp[65536];
+        ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
+        if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+            res = GOT_CLOSE;
+            break;
+        }
+        if (n < 0)
+            continue;
+        buf_append(&in, tmp, (size_t)n);
+        if (in.len >= 4) {
+            uint32_t size;
+            memcpy(&size, in.data, 4);
+            size = ntohl(size);
+            if (in.len >= 4 + (size_t)size) {
+                CU_ASSERT_EQUAL(in.len, 4 + (size_t)size); /* nothing beyond it */
+                *len = size;
+                *frame = malloc(size ? size : 1);
+                memcpy(*frame, in.data + 4, size);
+                res = GOT_FRAME;
+                break;
+            }
+        }
+    }
+    buf_destroy(&in);
+    return res;
+}
+
+/* Sends b on fd and expects one response frame with correlation id corr;
+ * returns a reader over its body in *r (the frame in *frame, caller frees). */
+static void roundtrip(struct fixture *f, int fd, struct buf *b, int32_t corr, uint8_t **frame,
+                      struct proto_reader *r)
+{
+    size_t len = 0;
+    req_send(fd, b);
+    CU_ASSERT_EQUAL_FATAL(await(f, fd, frame, &len), GOT_FRAME);
+    proto_reader_init(r, *frame, len);
+    CU_ASSERT_EQUAL(proto_reader_i32(r), corr); /* response header v0 */
+}
+
+/* ---- ApiVersions ------------------------------------------------------- */
+
+static void test_api_versions(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    struct buf b;
+    uint8_t *frame;
+    struct proto_reader r;
+
+    req_begin(&b, 18, 0, 7);
+    roundtrip(&f, fd, &b, 7, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    int32_t n = proto_reader_array(&r, 6);
+    CU_ASSERT(n >= 10);
+    bool saw_produce = false, saw_fetch = false;
+    for (int32_t i = 0; i < n; i++) {
+        int16_t key = proto_reader_i16(&r), min = proto_reader_i16(&r), max = proto_reader_i16(&r);
+        const struct api *a = api_find(key);
+        CU_ASSERT_PTR_NOT_NULL(a); /* advertised means served */
+        if (a) {
+            CU_ASSERT_EQUAL(min, a->min_version);
+            CU_ASSERT_EQUAL(max, a->max_version);
+        }
+        saw_produce |= key == 0;
+        saw_fetch |= key == 1;
+    }
+    CU_ASSERT(saw_produce && saw_fetch);
+    CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
+    CU_ASSERT_FALSE(proto_reader_failed(&r));
+    free(frame);
+
+    /* A newer client's ApiVersions (v99) gets UNSUPPORTED_VERSION and the
+     * list, in the v0 layout, on the same connection. */
+    req_begin(&b, 18, 99, 8);
+    roundtrip(&f, fd, &b, 8, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_UNSUPPORTED_VERSION);
+    CU_ASSERT(proto_reader_array(&r, 6) >= 10);
+    free(frame);
+
+    /* The connection is still usable. */
+    req_begin(&b, 18, 1, 9);
+    roundtrip(&f, fd, &b, 9, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    free(frame);
+    close(fd);
+    fx_destroy(&f);
+}
+
+/* ---- Metadata ---------------------------------------------------------- */
+
+static void test_metadata(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    struct buf b;
+    uint8_t *frame;
+    struct proto_reader r;
+
+    /* v1, topics null: every topic. */
+    req_begin(&b, 3, 1, 11);
+    pb_i32(&b, -1);
+    roundtrip(&f, fd, &b, 11, &frame, &r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    for (int i = 0; i < 2; i++) {
+        int32_t id = proto_reader_i32(&r);
+        struct proto_str host = proto_reader_string(&r);
+        int32_t port = proto_reader_i32(&r);
+        (void)proto_reader_nullable_string(&r); /* rack */
+        CU_ASSERT_EQUAL(id, i == 0 ? ME : OTHER);
+        CU_ASSERT(host.len == 9 && !memcmp(host.ptr, "127.0.0.1", 9));
+        CU_ASSERT_EQUAL(port, i == 0 ? f.port : 1);
+    }
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), OTHER); /* controller id */
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    struct proto_str name = proto_reader_string(&r);
+    CU_ASSERT(name.len == 6 && !memcmp(name.ptr, "orders", 6));
+    CU_ASSERT_FALSE(proto_reader_bool(&r)); /* is_internal */
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), i);
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), i == 0 ? ME : OTHER); /* leader */
+        CU_ASSERT_EQUAL(proto_reader_array(&r, 4), 1);
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), i == 0 ? ME : OTHER);
+        CU_ASSERT_EQUAL(proto_reader_array(&r, 4), 1);
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), i == 0 ? ME : OTHER);
+    }
+    CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
+    CU_ASSERT_FALSE(proto_reader_failed(&r));
+    free(frame);
+
+    /* v4, one unknown topic, auto-creation refused by config. */
+    req_begin(&b, 3, 4, 12);
+    pb_i32(&b, 1);
+    pb_str(&b, "nope");
+    pb_i8(&b, 1);
+    roundtrip(&f, fd, &b, 12, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
+    int32_t nb = proto_reader_array(&r, 1);
+    CU_ASSERT_EQUAL(nb, 2);
+    for (int i = 0; i < nb; i++) {
+        proto_reader_i32(&r);
+        proto_reader_string(&r);
+        proto_reader_i32(&r);
+        proto_reader_nullable_string(&r);
+    }
+    struct proto_str cid = proto_reader_nullable_string(&r);
+    CU_ASSERT(cid.len == 21 && !memcmp(cid.ptr, "dispatch-test-cluster", 21));
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), OTHER);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    free(frame);
+    close(fd);
+    fx_destroy(&f);
+}
+
+/* ---- Produce and Fetch ------------------------------------------------- */
+
+/* Produce v3 of one batch to orders-<partition>; returns the error code and
+ * the base offset in *base. */
+static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t partition,
+                       int32_t corr, int64_t *base)
+{
+    struct buf b, batch;
+    uint8_t *frame;
+    struct proto_reader r;
+    buf_init(&batch);
+    struct testbatch_opts o = {
+        .count = 3, .value_size = 20, .timestamp = clock_wall_ms(), .seed = (uint64_t)corr};
+    testbatch_build(&batch, &o);
+    req_begin(&b, 0, 3, corr);
+    pb_str(&b, NULL); /* transactional id */
+    pb_i16(&b, 1);    /* acks */
+    pb_i32(&b, 5000);
+    pb_i32(&b, 1);
+    pb_str(&b, topic);
+    pb_i32(&b, 1);
+    pb_i32(&b, partition);
+    pb_bytes(&b, batch.data, (int32_t)batch.len);
+    buf_destroy(&batch);
+    roundtrip(f, fd, &b, corr, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_array(&r, 1), 1);
+    proto_reader_string(&r);
+    CU_ASSERT_EQUAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), partition);
+    int16_t err = proto_reader_i16(&r);
+    *base = proto_reader_i64(&r);
+    proto_reader_i64(&r);                     /* log append time */
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
+    CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
+    CU_ASSERT_FALSE(proto_reader_failed(&r));
+    free(frame);
+    return err;
+}
+
+static void test_produce_then_fetch(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    int64_t base = -1;
+
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 21, &base), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(base, 0);
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 22, &base), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(base, 3);
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 1, 23, &base), PROTO_ERR_NOT_LEADER_OR_FOLLOWER);
+    CU_ASSERT_EQUAL(produce(&f, fd, "ghost", 0, 24, &base), PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+
+    /* Fetch v4 from offset 3: the second batch, offsets rewritten. */
+    struct buf b;
+    uint8_t *frame;
+    struct proto_reader r;
+    req_begin(&b, 1, 4, 25);
+    pb_i32(&b, -1);      /* replica id */
+    pb_i32(&b, 0);       /* max wait */
+    pb_i32(&b, 1);       /* min bytes */
+    pb_i32(&b, 1 << 20); /* max bytes */
+    pb_i8(&b, 0);        /* isolation */
+    pb_i32(&b, 1);
+    pb_str(&b, "orders");
+    pb_i32(&b, 2);
+    pb_i32(&b, 0);
+    pb_i64(&b, 3);
+    pb_i32(&b, 1 << 20);
+    pb_i32(&b, 1);
+    pb_i64(&b, 0);
+    pb_i32(&b, 1 << 20);
+    roundtrip(&f, fd, &b, 25, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    proto_reader_string(&r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    /* partition 0 */
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(proto_reader_i64(&r), 6); /* high watermark: one replica */
+    CU_ASSERT_EQUAL(proto_reader_i64(&r), 6); /* last stable offset */
+    CU_ASSERT(proto_reader_nullable_array(&r, 16) <= 0);
+    struct proto_bytes rec = proto_reader_nullable_bytes(&r);
+    CU_ASSERT_FATAL(rec.len > 61);
+    struct proto_reader br;
+    proto_reader_init(&br, rec.ptr, (size_t)rec.len);
+    CU_ASSERT_EQUAL(proto_reader_i64(&br), 3);                     /* base offset */
+    CU_ASSERT_EQUAL(proto_reader_i32(&br), (int32_t)rec.len - 12); /* batch length */
+    CU_ASSERT_EQUAL(proto_reader_i32(&br), 5);                     /* leader epoch */
+    CU_ASSERT_EQUAL(proto_reader_i8(&br), 2);                      /* magic */
+    /* partition 1: led elsewhere */
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 1);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NOT_LEADER_OR_FOLLOWER);
+    proto_reader_i64(&r);
+    proto_reader_i64(&r);
+    proto_reader_nullable_array(&r, 16);
+    rec = proto_reader_nullable_bytes(&r);
+    CU_ASSERT(rec.len <= 0);
+    CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
+    CU_ASSERT_FALSE(proto_reader_failed(&r));
+    free(frame);
+    close(fd);
+    fx_destroy(&f);
+}
+
+/* ---- requests that close their connection, and only that one ------------ */
+
+/* Sends b on a fresh connection and expects the broker to close it without
+ * an answer; then checks a second connection, open all along, is served. */
+static void expect_closed(struct fixture *f, struct buf *b, int other)
+{
+    int fd = dial(f);
+    uint8_t *frame = NULL;
+    size_t len;
+    req_send(fd, b);
+    CU_ASSERT_EQUAL(await(f, fd, &frame, &len), GOT_CLOSE);
+    free(frame);
+    close(fd);
+
+    struct buf ok;
+    struct proto_reader r;
+    req_begin(&ok, 18, 0, 99);
+    roundtrip(f, other, &ok, 99, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    free(frame);
+}
+
+static void test_bad_requests_close_only_their_connection(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int other = dial(&f);
+    struct buf b;
+
+    req_begin(&b, 9999, 0, 1); /* no such API */
+    expect_closed(&f, &b, other);
+
+    req_begin(&b, 1, 99, 2); /* Fetch v99 */
+    expect_closed(&f, &b, other);
+
+    req_begin(&b, 3, 1, 3); /* Metadata claiming 1000 topics, holding none */
+    pb_i32(&b, 1000);
+    expect_closed(&f, &b, other);
+
+    req_begin(&b, 0, 3, 4); /* Produce whose records length runs past the frame */
+    pb_str(&b, NULL);
+    pb_i16(&b, 1);
+    pb_i32(&b, 1000);
+    pb_i32(&b, 1);
+    pb_str(&b, "orders");
+    pb_i32(&b, 1);
+    pb_i32(&b, 0);
+    pb_i32(&b, 1 << 20);
+    pb_i32(&b, 0);
+    expect_closed(&f, &b, other);
+
+    buf_init(&b); /* a header cut short: only the api key */
+    pb_i32(&b, 0);
+    pb_i16(&b, 18);
+    expect_closed(&f, &b, other);
+
+    /* Nothing was appended by the refused Produce. */
+    struct partition *p = partition_get(&f.b, (struct tp){tp_topic_find("orders", 6), 0});
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(log_end_offset(p->log), 0);
+    close(other);
+    fx_destroy(&f);
+}
+
+int main(void)
+{
+    CU_TestInfo tests[] = {
+        {"ApiVersions advertises the table and falls back", test_api_versions},
+        {"Metadata describes the cluster", test_metadata},
+        {"Produce appends to a led partition and Fetch reads it back", test_produce_then_fetch},
+        {"bad requests close only their own connection",
+         test_bad_requests_close_only_their_connection},
+        CU_TEST_INFO_NULL,
+    };
+    CU_SuiteInfo suites[] = {
+        {"dispatch", NULL, NULL, NULL, NULL, tests},
+        CU_SUITE_INFO_NULL,
+    };
+    return test_main("test_dispatch", suites);
+}
