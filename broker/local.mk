@@ -25,6 +25,7 @@ broker_api_libgrapi_a_SOURCES = \
 
 noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \
+	broker/net/client.c broker/net/client.h \
 	broker/net/conn.c broker/net/conn.h \
 	broker/net/link.c broker/net/link.h \
 	broker/net/listener.c broker/net/listener.h \

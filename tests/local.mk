@@ -70,9 +70,12 @@ tests_unit_test_partition_LDADD = tests/unit/libgrtest.a broker/cluster/libgrclu
 	broker/core/libgrcore.a broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a \
 	$(ZK_LIBS) $(CUNIT_LIBS)
 
-# Server connections on a real loop with real sockets.
+# Server connections and the broker's client connections, on a real loop
+# with real sockets.
 TEST_NET_LDADD = tests/unit/libgrtest.a broker/net/libgrnet.a broker/core/libgrcore.a \
 	broker/proto/libgrproto.a common/libgrcommon.a $(CUNIT_LIBS)
-check_PROGRAMS += tests/unit/test_conn
+check_PROGRAMS += tests/unit/test_conn tests/unit/test_client
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_LDADD = $(TEST_NET_LDADD)
+tests_unit_test_client_SOURCES = tests/unit/test_client.c
+tests_unit_test_client_LDADD = $(TEST_NET_LDADD)
