@@ -122,7 +122,9 @@ static void idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
     struct conn *c = w->data;
     (void)loop;
     (void)revents;
-    if (c->nreq == 0)
+    /* A frame still arriving counts as traffic, as a request being
+     * answered does. */
+    if (c->nreq == 0 && !link_mid_frame(&c->link))
         conn_close(c, "idle for longer than connections.max.idle.ms");
     else
         ev_timer_again(c->b->loop, &c->idle);

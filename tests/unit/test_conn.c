@@ -23,6 +23,7 @@
 #include "broker/core/delay.h"
 #include "broker/net/conn.h"
 #include "broker/net/request.h"
+#include "broker/net/transport.h"
 #include "common/bytes.h"
 #include "tests/unit/testutil.h"
 
@@ -402,6 +403,61 @@ static void test_half_frame_then_close(void)
     teardown();
 }
 
+/* connections.max.idle.ms closes a silent connection, but not one whose
+ * request is still being answered. */
+static void test_idle_close(void)
+{
+    setup();
+    cfg.connections_max_idle_ms = 100;
+    int silent = open_conn(0, NULL);
+    struct conn *busy_conn;
+    int busy = open_conn(0, &busy_conn);
+    uint8_t req[16];
+    send_all(busy, req, put_request(req, 1, CMD_WAIT, 400));
+    uint8_t sink[1];
+    bool eof = false;
+    drain(silent, sink, 1, 1, 2, &eof);
+    CU_ASSERT(eof);
+    CU_ASSERT_EQUAL(B.nconns, 1);
+    CU_ASSERT_PTR_EQUAL(B.conns, busy_conn);
+    CU_ASSERT_EQUAL(read_response(busy, 16, 16), 1);
+    close(silent);
+    close(busy);
+    teardown();
+}
+
+/* The fallback for transports that cannot use sendfile (TLS, or a file
+ * system without it) sends the same bytes through memory, in pieces. */
+static void test_copy_fallback(void)
+{
+    setup();
+    int sv[2];
+    CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct transport t;
+    transport_plain_init(&t, sv[0]);
+    uint8_t got[40000];
+    size_t have = 0;
+    while (have < sizeof(got)) {
+        ssize_t n = transport_copy_file(&t, file_fd, 1000 + (int64_t)have, sizeof(got) - have);
+        CU_ASSERT_FATAL(n > 0);
+        for (ssize_t r = 0; r < n;) {
+            ssize_t k = read(sv[1], got + have + r, (size_t)(n - r));
+            CU_ASSERT_FATAL(k > 0);
+            r += k;
+        }
+        have += (size_t)n;
+    }
+    size_t bad = 0;
+    for (size_t i = 0; i < sizeof(got); i++)
+        bad += got[i] != pattern(1000 + i);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(transport_copy_file(&t, file_fd, 16 << 16, 100), 0); /* past the end */
+    transport_close(&t);
+    CU_ASSERT_EQUAL(t.fd, -1);
+    close(sv[1]);
+    teardown();
+}
+
 int main(void)
 {
     CU_TestInfo tests[] = {
@@ -412,6 +468,8 @@ int main(void)
         {"a disconnect cancels a request waiting on the delay facility",
          test_disconnect_while_waiting},
         {"a half-sent frame then close dispatches nothing", test_half_frame_then_close},
+        {"an idle connection closes, a busy one does not", test_idle_close},
+        {"the sendfile fallback copies the same bytes", test_copy_fallback},
         CU_TEST_INFO_NULL,
     };
     CU_SuiteInfo suites[] = {{"conn", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
