@@ -37,16 +37,16 @@
 enum client_state { CLIENT_DOWN, CLIENT_WAIT, CLIENT_CONNECTING, CLIENT_UP };
 
 struct client_req {
-    struct client *c;           /* its client */
-    int32_t correlation_id;     /* matches the response */
-    int8_t response_header;     /* response header version */
-    uint8_t *frame;             /* size prefix, header, body; owned */
-    size_t len;                 /* bytes in frame */
-    struct link_msg msg;        /* frame in the link's queue */
-    ev_timer deadline;          /* timeout_ms from client_send */
-    client_cb *cb;              /* the caller's callback */
-    void *opaque;               /* its argument; borrowed */
-    struct client_req *next;    /* waiting or in-flight list */
+    struct client *c;        /* its client */
+    int32_t correlation_id;  /* matches the response */
+    int8_t response_header;  /* response header version */
+    uint8_t *frame;          /* size prefix, header, body; owned */
+    size_t len;              /* bytes in frame */
+    struct link_msg msg;     /* frame in the link's queue */
+    ev_timer deadline;       /* timeout_ms from client_send */
+    client_cb *cb;           /* the caller's callback */
+    void *opaque;            /* its argument; borrowed */
+    struct client_req *next; /* waiting or in-flight list */
 };
 
 /* A FIFO of requests. */
@@ -125,8 +125,7 @@ static bool list_remove(struct req_list *q, struct client_req *r)
 
 /* Frees r (already unlinked, and out of the link's queue) and runs its
  * callback. */
-static void notify(struct client *c, struct client_req *r, int err, const uint8_t *body,
-                   size_t len)
+static void notify(struct client *c, struct client_req *r, int err, const uint8_t *body, size_t len)
 {
     client_cb *cb = r->cb;
     void *opaque = r->opaque;
@@ -184,8 +183,8 @@ static void connection_lost(struct client *c, const char *why)
     c->fd = -1;
     c->state = CLIENT_DOWN;
     c->retry_at = ev_now(c->loop) + c->backoff_ms / 1000.0;
-    c->backoff_ms = c->backoff_ms > c->cfg.backoff_max_ms / 2 ? c->cfg.backoff_max_ms
-                                                              : c->backoff_ms * 2;
+    c->backoff_ms =
+        c->backoff_ms > c->cfg.backoff_max_ms / 2 ? c->cfg.backoff_max_ms : c->backoff_ms * 2;
     fail_all(c, &c->in_flight, GR_E_NETWORK);
     if (!c->freeing && c->waiting.head && c->state == CLIENT_DOWN)
         schedule_connect(c);

@@ -43,8 +43,7 @@ static void touch(struct conn *c)
         ev_timer_again(c->b->loop, &c->idle);
 }
 
-struct conn *conn_new(struct broker *b, int fd, const struct config_listener *l,
-                      const char *peer)
+struct conn *conn_new(struct broker *b, int fd, const struct config_listener *l, const char *peer)
 {
     struct conn *c = calloc(1, sizeof(*c));
     if (!c) {

@@ -18,7 +18,7 @@
 #include "common/err.h"
 
 #define RBUF_SIZE (32 * 1024)
-#define MAX_IOV 64
+#define MAX_IOV   64
 /* Reads per readiness event, so one busy peer cannot starve the others. */
 #define READS_PER_EVENT 16
 
@@ -218,8 +218,7 @@ static void do_read(struct link *l)
             /* Peers close with a long poll pending all the time; only a
              * half-sent frame is worth a line. */
             fail(l, GR_E_NETWORK,
-                 link_mid_frame(l) ? "peer closed the connection in the middle of a frame"
-                                   : NULL);
+                 link_mid_frame(l) ? "peer closed the connection in the middle of a frame" : NULL);
         else if (n == GR_E_NOMEM)
             fail(l, GR_E_NOMEM, "out of memory for a frame");
         else
@@ -311,8 +310,8 @@ static ssize_t write_once(struct link *l)
 {
     struct seg s = msg_seg(l->head, l->seg);
     if (!s.mem) {
-        ssize_t n = l->tr.ops->sendfile(&l->tr, s.fd, s.pos + (int64_t)l->seg_off,
-                                        s.len - l->seg_off);
+        ssize_t n =
+            l->tr.ops->sendfile(&l->tr, s.fd, s.pos + (int64_t)l->seg_off, s.len - l->seg_off);
         /* The file was truncated under the message: the promised bytes no
          * longer exist and the frame cannot be completed. */
         return n == 0 ? GR_E_CORRUPT : n;

@@ -30,8 +30,8 @@ static struct client *cl;
 
 /* One round trip's result: the response body copied. */
 struct reply {
-    bool done;    /* the callback ran */
-    int err;      /* its err */
+    bool done;       /* the callback ran */
+    int err;         /* its err */
     struct buf body; /* the response body */
 };
 
@@ -156,8 +156,8 @@ static void first_record(struct proto_bytes records, int64_t *offset, struct buf
     proto_reader_i16(&rd); /* producerEpoch */
     proto_reader_i32(&rd); /* baseSequence */
     CU_ASSERT(proto_reader_i32(&rd) >= 1);
-    proto_reader_varint(&rd); /* record length */
-    proto_reader_i8(&rd);     /* attributes */
+    proto_reader_varint(&rd);  /* record length */
+    proto_reader_i8(&rd);      /* attributes */
     proto_reader_varlong(&rd); /* timestampDelta */
     int32_t delta = proto_reader_varint(&rd);
     int32_t klen = proto_reader_varint(&rd);
@@ -220,10 +220,10 @@ static void test_metadata_produce_fetch(void)
     struct buf b1, b2;
     buf_init(&b1);
     buf_init(&b2);
-    testbatch_build(&b1, &(struct testbatch_opts){.count = 1, .value_size = 20, .seed = 1,
-                                                  .timestamp = 1700000000000});
-    testbatch_build(&b2, &(struct testbatch_opts){.count = 1, .value_size = 24, .seed = 2,
-                                                  .timestamp = 1700000000001});
+    testbatch_build(&b1, &(struct testbatch_opts){
+                             .count = 1, .value_size = 20, .seed = 1, .timestamp = 1700000000000});
+    testbatch_build(&b2, &(struct testbatch_opts){
+                             .count = 1, .value_size = 24, .seed = 2, .timestamp = 1700000000001});
     CU_ASSERT_EQUAL(produce(&b1), 0);
     CU_ASSERT_EQUAL(produce(&b2), 1);
 
@@ -267,8 +267,7 @@ static int suite_clean(void)
 int main(void)
 {
     CU_TestInfo tests[] = {
-        {"Metadata, Produce and Fetch through the broker's client",
-         test_metadata_produce_fetch},
+        {"Metadata, Produce and Fetch through the broker's client", test_metadata_produce_fetch},
         CU_TEST_INFO_NULL,
     };
     CU_SuiteInfo suites[] = {{"net_client", suite_init, suite_clean, NULL, NULL, tests},

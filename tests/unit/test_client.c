@@ -41,17 +41,17 @@ struct held {
 };
 
 struct fake {
-    int lfd;                   /* listening socket, -1 when not listening */
-    int port;                  /* its port */
-    ev_io accept_io;           /* accepting */
-    int fd;                    /* the current connection, -1 if none */
-    ev_io io;                  /* its reads */
-    uint8_t in[4096];          /* bytes read, not yet a whole frame */
-    size_t inlen;              /* bytes in in */
-    enum fake_mode mode;       /* behaviour */
-    int accepted;              /* connections accepted */
+    int lfd;                    /* listening socket, -1 when not listening */
+    int port;                   /* its port */
+    ev_io accept_io;            /* accepting */
+    int fd;                     /* the current connection, -1 if none */
+    ev_io io;                   /* its reads */
+    uint8_t in[4096];           /* bytes read, not yet a whole frame */
+    size_t inlen;               /* bytes in in */
+    enum fake_mode mode;        /* behaviour */
+    int accepted;               /* connections accepted */
     struct held held[HELD_MAX]; /* requests read, in order */
-    int nheld;                 /* entries */
+    int nheld;                  /* entries */
 };
 
 static struct ev_loop *loop;
@@ -212,8 +212,11 @@ static void teardown(void)
 
 static struct client *new_client(int port, int max_in_flight)
 {
-    struct client_config cfg = {.host = "127.0.0.1", .port = port, .client_id = "test-client",
-                                .max_in_flight = max_in_flight, .backoff_ms = 20,
+    struct client_config cfg = {.host = "127.0.0.1",
+                                .port = port,
+                                .client_id = "test-client",
+                                .max_in_flight = max_in_flight,
+                                .backoff_ms = 20,
                                 .backoff_max_ms = 200};
     struct client *c = client_new(loop, &cfg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);

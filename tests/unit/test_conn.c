@@ -38,16 +38,16 @@ static struct broker B;
 static struct broker_config cfg;
 static struct config_listener lcfg = {.name = "PLAINTEXT"};
 static struct delay D;
-static int file_fd = -1;   /* CMD_FILE's data */
-static int dispatched;     /* requests the fake API layer saw */
-static int cancelled;      /* waits cancelled by a closing connection */
-static int waits_live;     /* wait states not freed yet */
+static int file_fd = -1; /* CMD_FILE's data */
+static int dispatched;   /* requests the fake API layer saw */
+static int cancelled;    /* waits cancelled by a closing connection */
+static int waits_live;   /* wait states not freed yet */
 
 /* A request waiting on the delay facility. */
 struct wait {
-    struct delay_op op;     /* first: complete() casts back */
-    struct request *req;    /* referenced while waiting */
-    int bytes;              /* the answer's size */
+    struct delay_op op;  /* first: complete() casts back */
+    struct request *req; /* referenced while waiting */
+    int bytes;           /* the answer's size */
 };
 
 /* The body byte at position i of any answer, so content is checked. */
