@@ -172,8 +172,11 @@ static void schedule_connect(struct client *c)
  * backoff. */
 static void connection_lost(struct client *c, const char *why)
 {
-    if (why)
+    /* One line per outage, not one per attempt while a broker is down. */
+    if (why && c->backoff_ms == c->cfg.backoff_ms)
         LOG_INFO("connection to %s:%d: %s", c->cfg.host, c->cfg.port, why);
+    else if (why)
+        LOG_DEBUG("connection to %s:%d: %s", c->cfg.host, c->cfg.port, why);
     if (c->has_link)
         link_close(&c->link);
     ev_io_stop(c->loop, &c->connect_io);

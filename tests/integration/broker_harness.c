@@ -78,14 +78,16 @@ static void exec_broker(const struct broker_harness *h, const char *zk_connect)
     _exit(127);
 }
 
-int bkh_start(struct broker_harness *h, int id, const char *zk_connect)
+int bkh_restart(struct broker_harness *h, const char *zk_connect)
 {
-    memset(h, 0, sizeof(*h));
-    h->dir = test_tmpdir("broker");
-    h->id = id;
-    h->port = zkh_free_port();
-    if (!h->dir || h->port <= 0)
+    if (h->pid > 0)
         return -1;
+    /* Set aside the last run's log first: its "started" line must not be
+     * taken for this run's. */
+    char log[512], old[520];
+    snprintf(log, sizeof(log), "%s/gregord.log", h->dir);
+    snprintf(old, sizeof(old), "%s.1", log);
+    rename(log, old);
     fflush(stdout);
     fflush(stderr);
     h->pid = fork();
@@ -112,6 +114,17 @@ int bkh_start(struct broker_harness *h, int id, const char *zk_connect)
     print_log_tail(h);
     bkh_stop(h);
     return -1;
+}
+
+int bkh_start(struct broker_harness *h, int id, const char *zk_connect)
+{
+    memset(h, 0, sizeof(*h));
+    h->dir = test_tmpdir("broker");
+    h->id = id;
+    h->port = zkh_free_port();
+    if (!h->dir || h->port <= 0)
+        return -1;
+    return bkh_restart(h, zk_connect);
 }
 
 void bkh_stop(struct broker_harness *h)

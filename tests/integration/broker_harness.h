@@ -25,6 +25,9 @@ struct broker_harness {
  * until it logged "started" and accepts connections. Returns 0, or -1 with
  * the end of its log printed. */
 int bkh_start(struct broker_harness *h, int id, const char *zk_connect);
+/* Starts the stopped broker again with the same id, port and logs. Returns
+ * 0 or -1 as bkh_start. */
+int bkh_restart(struct broker_harness *h, const char *zk_connect);
 /* SIGTERM, then waits for the exit (SIGKILL after 30 s). Keeps the dir. */
 void bkh_stop(struct broker_harness *h);
 /* Stops the broker if needed and removes its dir. Safe to call twice. */

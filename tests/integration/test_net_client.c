@@ -14,6 +14,7 @@
 #include "broker/net/client.h"
 #include "broker/proto/proto_api.h"
 #include "broker/proto/proto_reader.h"
+#include "common/err.h"
 #include "common/buf.h"
 #include "tests/integration/broker_harness.h"
 #include "tests/integration/zk_harness.h"
@@ -31,6 +32,7 @@ static struct client *cl;
 /* One round trip's result: the response body copied. */
 struct reply {
     bool done;       /* the callback ran */
+    int calls;       /* how often (must end at 1) */
     int err;         /* its err */
     struct buf body; /* the response body */
 };
@@ -39,6 +41,7 @@ static void reply_cb(int err, const uint8_t *body, size_t len, void *opaque)
 {
     struct reply *r = opaque;
     r->done = true;
+    r->calls++;
     r->err = err;
     if (body)
         buf_append(&r->body, body, len);
@@ -169,22 +172,28 @@ static void first_record(struct proto_bytes records, int64_t *offset, struct buf
     *offset = base + delta;
 }
 
+/* A Fetch v4 request body for TOPIC-0 from offset. */
+static void fetch_request(struct buf *q, int64_t from, int32_t max_wait_ms)
+{
+    pb_i32(q, -1);          /* replica_id */
+    pb_i32(q, max_wait_ms); /* max_wait_ms */
+    pb_i32(q, 1);           /* min_bytes */
+    pb_i32(q, 1 << 20);     /* max_bytes */
+    pb_i8(q, 0);            /* isolation_level */
+    pb_i32(q, 1);
+    pb_str(q, TOPIC);
+    pb_i32(q, 1);
+    pb_i32(q, 0);
+    pb_i64(q, from);
+    pb_i32(q, 1 << 20);
+}
+
 /* Fetch v4 of TOPIC-0 from offset: the first record's offset and value. */
 static void fetch(int64_t from, int64_t *offset, struct buf *value)
 {
     struct buf q;
     buf_init(&q);
-    pb_i32(&q, -1);      /* replica_id */
-    pb_i32(&q, 500);     /* max_wait_ms */
-    pb_i32(&q, 1);       /* min_bytes */
-    pb_i32(&q, 1 << 20); /* max_bytes */
-    pb_i8(&q, 0);        /* isolation_level */
-    pb_i32(&q, 1);
-    pb_str(&q, TOPIC);
-    pb_i32(&q, 1);
-    pb_i32(&q, 0);
-    pb_i64(&q, from);
-    pb_i32(&q, 1 << 20);
+    fetch_request(&q, from, 500);
     struct reply r;
     CU_ASSERT_EQUAL_FATAL(call(PROTO_API_FETCH, 4, &q, &r), 0);
     struct proto_reader rd;
@@ -244,6 +253,47 @@ static void test_metadata_produce_fetch(void)
     buf_destroy(&b2);
 }
 
+/* The broker stops with a long-poll Fetch in flight: that request fails
+ * with GR_E_NETWORK, once. A request sent while the broker is down waits,
+ * the client reconnects with backoff once the broker is back on its port,
+ * and the request is answered. */
+static void test_broker_restart(void)
+{
+    struct buf q;
+    buf_init(&q);
+    fetch_request(&q, 2, 20000); /* at the end of the log: waits for data */
+    struct reply poll = {0};
+    buf_init(&poll.body);
+    CU_ASSERT_EQUAL(client_send(cl, PROTO_API_FETCH, 4, q.data, q.len, 30000, reply_cb, &poll), 0);
+    zkh_spin(loop, 0.3);
+    CU_ASSERT_EQUAL(client_in_flight(cl), 1);
+    CU_ASSERT(!poll.done);
+    bkh_stop(&bk);
+    CU_ASSERT(zkh_wait(loop, &poll.done, 10));
+    CU_ASSERT_EQUAL(poll.err, GR_E_NETWORK);
+
+    struct reply late = {0};
+    buf_init(&late.body);
+    buf_reset(&q);
+    pb_i32(&q, 0); /* Metadata v4 for no topic: the brokers */
+    pb_i8(&q, 0);
+    CU_ASSERT_EQUAL(client_send(cl, PROTO_API_METADATA, 4, q.data, q.len, 60000, reply_cb, &late),
+                    0);
+    zkh_spin(loop, 0.5); /* refused, and retried */
+    CU_ASSERT(!late.done);
+    CU_ASSERT_EQUAL(client_waiting(cl), 1);
+    CU_ASSERT_EQUAL_FATAL(bkh_restart(&bk, zk.connect), 0);
+    CU_ASSERT(zkh_wait(loop, &late.done, 20));
+    CU_ASSERT_EQUAL(late.err, 0);
+    CU_ASSERT(late.body.len > 4);
+    zkh_spin(loop, 0.2);
+    CU_ASSERT_EQUAL(poll.calls, 1);
+    CU_ASSERT_EQUAL(late.calls, 1);
+    buf_destroy(&poll.body);
+    buf_destroy(&late.body);
+    buf_destroy(&q);
+}
+
 static int suite_init(void)
 {
     loop = ev_loop_new(EVFLAG_AUTO);
@@ -268,6 +318,7 @@ int main(void)
 {
     CU_TestInfo tests[] = {
         {"Metadata, Produce and Fetch through the broker's client", test_metadata_produce_fetch},
+        {"a broker restart: in flight fails once, waiting requests reconnect", test_broker_restart},
         CU_TEST_INFO_NULL,
     };
     CU_SuiteInfo suites[] = {{"net_client", suite_init, suite_clean, NULL, NULL, tests},
