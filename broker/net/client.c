@@ -199,10 +199,11 @@ static void connected(struct client *c)
     ev_timer_stop(c->loop, &c->timer);
     if (c->has_link)
         link_destroy(&c->link);
-    int fd = c->fd;
+    struct transport tr;
+    transport_plain_init(&tr, c->fd);
     c->fd = -1;
     c->has_link = true;
-    if (link_init(&c->link, c->loop, fd, &client_link_ops, c->cfg.max_response_bytes,
+    if (link_init(&c->link, c->loop, &tr, &client_link_ops, c->cfg.max_response_bytes,
                   "the client's max_response_bytes")) {
         connection_lost(c, "out of memory");
         return;

@@ -50,7 +50,11 @@ struct conn *conn_new(struct broker *b, int fd, const struct config_listener *l,
         close(fd);
         return NULL;
     }
-    if (link_init(&c->link, b->loop, fd, &conn_link_ops, b->cfg->socket_request_max_bytes,
+    /* Every listener is PLAINTEXT today; an SSL listener will pick its
+     * transport here. */
+    struct transport tr;
+    transport_plain_init(&tr, fd);
+    if (link_init(&c->link, b->loop, &tr, &conn_link_ops, b->cfg->socket_request_max_bytes,
                   "socket.request.max.bytes")) {
         link_destroy(&c->link);
         free(c);

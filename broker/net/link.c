@@ -46,16 +46,16 @@ static void update_io(struct link *l)
     }
 }
 
-int link_init(struct link *l, struct ev_loop *loop, int fd, const struct link_ops *ops,
-              int32_t max_frame, const char *max_frame_name)
+int link_init(struct link *l, struct ev_loop *loop, const struct transport *tr,
+              const struct link_ops *ops, int32_t max_frame, const char *max_frame_name)
 {
     memset(l, 0, sizeof(*l));
     l->loop = loop;
     l->ops = ops;
     l->max_frame = max_frame;
     l->max_frame_name = max_frame_name;
-    transport_plain_init(&l->tr, fd);
-    ev_io_init(&l->io, io_cb, fd, EV_READ);
+    l->tr = *tr;
+    ev_io_init(&l->io, io_cb, tr->fd, EV_READ);
     l->io.data = l;
     l->rbuf = malloc(RBUF_SIZE);
     if (!l->rbuf) {

@@ -77,11 +77,13 @@ struct link {
     bool closed;                  /* link_close ran; no more I/O or callbacks */
 };
 
-/* Starts a link over the connected non-blocking socket fd (ownership taken:
- * closed by link_close, also when this fails). l is caller-allocated. Reading
- * starts at once. Returns 0 or GR_E_NOMEM. */
-int link_init(struct link *l, struct ev_loop *loop, int fd, const struct link_ops *ops,
-              int32_t max_frame, const char *max_frame_name);
+/* Starts a link over tr, an initialised transport of a connected
+ * non-blocking socket (its contents move into l, which closes it in
+ * link_close, also when this fails); which transport it is (plaintext, later
+ * TLS) is the owner's choice. l is caller-allocated. Reading starts at once.
+ * Returns 0 or GR_E_NOMEM. */
+int link_init(struct link *l, struct ev_loop *loop, const struct transport *tr,
+              const struct link_ops *ops, int32_t max_frame, const char *max_frame_name);
 /* Queues m (borrowed until its sent() or link_close) after every queued
  * message and asks for write readiness; nothing is written before the loop
  * runs or link_flush() is called. */
