@@ -25,9 +25,13 @@ broker_api_libgrapi_a_SOURCES = \
 
 noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \
+	broker/net/client.c broker/net/client.h \
 	broker/net/conn.c broker/net/conn.h \
+	broker/net/link.c broker/net/link.h \
 	broker/net/listener.c broker/net/listener.h \
-	broker/net/request.c broker/net/request.h
+	broker/net/request.c broker/net/request.h \
+	broker/net/transport.c broker/net/transport.h \
+	broker/net/transport_plain.c
 
 noinst_LIBRARIES += broker/cluster/libgrcluster.a
 broker_cluster_libgrcluster_a_SOURCES = \

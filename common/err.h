@@ -36,6 +36,7 @@
     X(GR_E_TIMEOUT, -17, "timed out")                                                              \
     X(GR_E_CLOSING, -18, "closing")                                                                \
     X(GR_E_CANCELLED, -19, "cancelled")                                                            \
+    X(GR_E_NETWORK, -20, "network connection failed or closed")                                    \
     /* records and the log */                                                                      \
     X(GR_E_BAD_RECORD, -30, "invalid record batch or record framing")                              \
     X(GR_E_BAD_TIMESTAMP, -32, "record timestamp out of the allowed range")                        \

@@ -74,3 +74,13 @@ tests_unit_test_partition_LDADD = tests/unit/libgrtest.a broker/cluster/libgrclu
 check_PROGRAMS += tests/unit/test_dispatch
 tests_unit_test_dispatch_SOURCES = tests/unit/test_dispatch.c
 tests_unit_test_dispatch_LDADD = tests/unit/libgrtest.a $(BROKER_LDADD) $(CUNIT_LIBS)
+
+# Server connections and the broker's client connections, on a real loop
+# with real sockets.
+TEST_NET_LDADD = tests/unit/libgrtest.a broker/net/libgrnet.a broker/core/libgrcore.a \
+	broker/proto/libgrproto.a common/libgrcommon.a $(CUNIT_LIBS)
+check_PROGRAMS += tests/unit/test_conn tests/unit/test_client
+tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
+tests_unit_test_conn_LDADD = $(TEST_NET_LDADD)
+tests_unit_test_client_SOURCES = tests/unit/test_client.c
+tests_unit_test_client_LDADD = $(TEST_NET_LDADD)

@@ -1,14 +1,13 @@
 /*
- * A client connection: Kafka framing in, responses out, in order.
+ * A client connection to the broker: requests in, responses out, in order.
  *
- * Owns the socket, the partly read frame, the queue of requests read from
- * this connection (several may be in flight; responses leave in arrival
- * order, as the protocol requires) and the progress of the response being
- * sent: memory chunks go out with writev(2), record data with sendfile(2).
- * It does not decode bodies or run handlers: it parses the 4-byte size
- * prefix, checks it against socket.request.max.bytes, and hands each whole
- * frame to the broker's dispatch function (the API layer's api_dispatch,
- * wired by server.c; net/ never calls up into api/).
+ * Owns the framed link (and through it the socket), the queue of requests
+ * read from this connection (several may be in flight; responses leave in
+ * arrival order, as the protocol requires) and the idle timer. It does not
+ * decode bodies or run handlers: each whole frame becomes a request handed
+ * to the broker's dispatch function (the API layer's api_dispatch, wired by
+ * server.c; net/ never calls up into api/). Framing, the
+ * socket.request.max.bytes check and sending live in link.c.
  *
  * A malformed frame or a failed write closes this connection only; every
  * other client keeps being served.
@@ -22,30 +21,21 @@
 #include <stdint.h>
 
 #include "broker/core/broker_config.h"
+#include "broker/net/link.h"
 
 struct broker;
 struct request;
 
 struct conn {
     struct broker *b;                 /* the broker; borrowed */
-    int fd;                           /* the socket */
     uint64_t id;                      /* for log lines */
-    ev_io io;                         /* read / write readiness */
+    struct link link;                 /* framing and the socket */
     ev_timer idle;                    /* connections.max.idle.ms */
     const struct config_listener *listener; /* the listener it came in on */
     char peer[80];                    /* "host:port" of the client */
-    uint8_t *rbuf;                    /* staging buffer for reads; owned */
-    size_t rlen;                      /* bytes in rbuf */
-    uint8_t *frame;                   /* a large frame being read directly; owned */
-    size_t frame_len;                 /* its size */
-    size_t frame_have;                /* bytes of it read so far */
-    size_t frame_cap;                 /* bytes allocated for it */
-    struct request *head, *tail;      /* requests in arrival order */
+    struct request *head, *tail;      /* requests in arrival order, until answered */
+    struct request *unsent;           /* first request whose response is not queued yet */
     int nreq;                         /* entries in that queue */
-    size_t chunk;                     /* send progress: chunk index in head's out */
-    int64_t chunk_off;                /* send progress: bytes of that chunk sent */
-    bool reading;                     /* EV_READ is wanted */
-    bool writing;                     /* EV_WRITE is wanted */
     bool closed;                      /* closed; freed at the loop's next safe point */
     struct conn *prev, *next;         /* the broker's connection list */
 };

@@ -9,10 +9,10 @@
 
 #include "broker/proto/proto_api.h"
 #include "broker/core/broker.h"
-#include "broker/net/conn.h"
 #include "common/logger.h"
 
-struct request *request_new(struct broker *b, struct conn *c, uint8_t *frame, size_t len)
+struct request *request_new(struct broker *b, struct conn *c, const struct request_conn_ops *ops,
+                            uint8_t *frame, size_t len)
 {
     struct request *req = calloc(1, sizeof(*req));
     if (!req) {
@@ -21,6 +21,7 @@ struct request *request_new(struct broker *b, struct conn *c, uint8_t *frame, si
     }
     req->b = b;
     req->conn = c;
+    req->conn_ops = ops;
     req->frame = frame;
     req->len = len;
     req->refs = 1;
@@ -51,14 +52,14 @@ void request_respond(struct request *req)
 {
     req->state = REQ_DONE;
     if (req->conn)
-        conn_kick(req->conn);
+        req->conn_ops->kick(req->conn);
 }
 
 void request_no_response(struct request *req)
 {
     req->state = REQ_NO_RESPONSE;
     if (req->conn)
-        conn_kick(req->conn);
+        req->conn_ops->kick(req->conn);
 }
 
 void request_fail(struct request *req, const char *why)
@@ -67,7 +68,7 @@ void request_fail(struct request *req, const char *why)
     LOG_ERROR("cannot answer %s: %s", request_describe(req, desc, sizeof(desc)), why);
     req->state = REQ_NO_RESPONSE;
     if (req->conn)
-        conn_close(req->conn, "a response could not be encoded");
+        req->conn_ops->close(req->conn, "a response could not be encoded");
 }
 
 const char *request_describe(const struct request *req, char *buf, size_t bufsz)
@@ -77,6 +78,6 @@ const char *request_describe(const struct request *req, char *buf, size_t bufsz)
     snprintf(buf, bufsz, "%s v%d (correlation id %d) from client \"%.*s\" at %s",
              name ? name : "unknown API", req->hdr.request_api_version, req->hdr.correlation_id,
              cid.ptr ? (int)(cid.len > 64 ? 64 : cid.len) : 0, cid.ptr ? cid.ptr : "",
-             req->conn ? req->conn->peer : "(closed)");
+             req->conn ? req->conn_ops->peer(req->conn) : "(closed)");
     return buf;
 }

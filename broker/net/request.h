@@ -19,12 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "broker/net/link.h"
 #include "broker/proto/proto_header.h"
 #include "broker/proto/proto_out.h"
 #include "common/arena.h"
 
 struct broker;
 struct conn;
+
+/* What a request may ask of the connection it came from, given by the
+ * connection to request_new(), so that this file needs nothing of conn.c. */
+struct request_conn_ops {
+    void (*kick)(struct conn *c);                   /* a request finished: send */
+    void (*close)(struct conn *c, const char *why); /* give up on the connection */
+    const char *(*peer)(const struct conn *c);      /* "host:port", borrowed */
+};
 
 enum request_state {
     REQ_PENDING,     /* the handler has not finished */
@@ -35,6 +44,7 @@ enum request_state {
 struct request {
     struct broker *b;               /* the broker; borrowed */
     struct conn *conn;              /* the client's connection; NULL once it closed */
+    const struct request_conn_ops *conn_ops; /* what conn offers; borrowed */
     uint8_t *frame;                 /* the frame after its size prefix; owned */
     size_t len;                     /* bytes in frame */
     struct proto_RequestHeader hdr; /* decoded header (client_id is a view into frame) */
@@ -48,11 +58,15 @@ struct request {
     void (*cancel)(struct request *req); /* called once if the connection closes while pending */
     void *hstate;                   /* handler state for asynchronous completion */
     struct request *next;           /* the connection's queue, in arrival order */
+    struct link_msg msg;            /* the response in the link's output queue */
+    bool sending;                   /* msg is queued on the link, not sent yet */
 };
 
-/* Takes ownership of frame. Returns a request with one reference (the
+/* Takes ownership of frame; borrows b, c and ops (which must outlive the
+ * request's connection). Returns a request with one reference (the
  * connection's), or NULL when out of memory (frame freed). */
-struct request *request_new(struct broker *b, struct conn *c, uint8_t *frame, size_t len);
+struct request *request_new(struct broker *b, struct conn *c, const struct request_conn_ops *ops,
+                            uint8_t *frame, size_t len);
 struct request *request_ref(struct request *req);
 void request_unref(struct request *req);
 

@@ -33,7 +33,7 @@ double zkh_now(void)
 
 /* Asks the kernel for a port nobody uses right now. Another process may
  * take it before the server binds it; zkh_start() retries then. */
-static int free_port(void)
+int zkh_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
@@ -78,7 +78,7 @@ int zkh_prepare(struct zk_harness *h, const char *tag)
 {
     memset(h, 0, sizeof(*h));
     h->dir = test_tmpdir(tag);
-    h->port = free_port();
+    h->port = zkh_free_port();
     snprintf(h->connect, sizeof(h->connect), "127.0.0.1:%d", h->port);
     return h->port > 0 ? 0 : -1;
 }
@@ -110,7 +110,7 @@ int zkh_start(struct zk_harness *h, const char *tag)
             return 0;
         /* Most likely someone took the port between our probe and the
          * server's bind: try another one. */
-        h->port = free_port();
+        h->port = zkh_free_port();
         snprintf(h->connect, sizeof(h->connect), "127.0.0.1:%d", h->port);
     }
     return -1;

@@ -55,4 +55,8 @@ int zkh_expire_session(const char *connect, int64_t id, const char passwd[16]);
 /* Monotonic seconds. */
 double zkh_now(void);
 
+/* A loopback port nobody uses right now (another process may take it
+ * before the caller binds it). Returns it or -1. */
+int zkh_free_port(void);
+
 #endif
