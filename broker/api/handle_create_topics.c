@@ -13,7 +13,7 @@
 #include "broker/core/broker.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
-#include "broker/proto/proto_create_topics.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 

@@ -10,7 +10,7 @@
 #include "broker/api/handlers.h"
 #include "broker/log/log.h"
 #include "broker/cluster/partition.h"
-#include "broker/proto/proto_delete_records.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 

@@ -9,7 +9,7 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/cluster/metadata.h"
-#include "broker/proto/proto_delete_topics.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 

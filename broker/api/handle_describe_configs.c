@@ -16,7 +16,7 @@
 #include "broker/api/handlers.h"
 #include "broker/log/log_config.h"
 #include "broker/cluster/metadata.h"
-#include "broker/proto/proto_describe_configs.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 #include "broker/core/broker_config.h"

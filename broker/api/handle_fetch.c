@@ -29,7 +29,7 @@
 #include "broker/log/log.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/proto/proto_fetch.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 #include "common/err.h"
 #include "common/logger.h"

@@ -14,7 +14,7 @@
 #include "broker/log/log.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/proto/proto_list_offsets.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 
 static void one(struct request *req, struct proto_str topic, const struct proto_ListOffsetsPartition *lp,

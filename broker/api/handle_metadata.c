@@ -15,7 +15,7 @@
 #include "broker/api/handlers.h"
 #include "broker/cluster/metadata.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/proto/proto_metadata.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 #include "zk/zk_topic.h"
 #include "common/topic_name.h"
