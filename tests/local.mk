@@ -69,3 +69,11 @@ tests_unit_test_partition_SOURCES = tests/unit/test_partition.c
 tests_unit_test_partition_LDADD = tests/unit/libgrtest.a broker/cluster/libgrcluster.a \
 	broker/core/libgrcore.a broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a \
 	$(ZK_LIBS) $(CUNIT_LIBS)
+
+# Generated codecs: random round trips of every API, message and version,
+# truncations, and the test-only flexible API of proto_flex_test.def.
+check_PROGRAMS += tests/unit/test_proto_roundtrip
+tests_unit_test_proto_roundtrip_SOURCES = tests/unit/test_proto_roundtrip.c tests/unit/proto_rnd.h
+tests_unit_test_proto_roundtrip_LDADD = broker/proto/libgrproto.a tests/unit/libgrtest.a \
+	common/libgrcommon.a $(CUNIT_LIBS)
+EXTRA_DIST += tests/unit/proto_flex_test.def
