@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "broker/net/conn.h"
+#include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_header.h"
@@ -77,10 +78,9 @@ void api_dispatch(struct request *req)
          * UNSUPPORTED_VERSION and our list makes it retry with v0. */
         struct proto_ApiVersion list[NAPIS];
         int n = api_versions(list, NAPIS);
-        if (proto_encode_ApiVersionsFallback(&req->out, req->hdr.correlation_id, list, n))
-            request_fail(req, "cannot encode the ApiVersions fallback");
-        else
-            request_respond(req);
+        req_respond_encoded(req, "ApiVersions fallback",
+                            proto_encode_ApiVersionsFallback(&req->out, req->hdr.correlation_id,
+                                                             list, n));
         return;
     }
     if (!api) {

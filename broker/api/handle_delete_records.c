@@ -56,10 +56,6 @@ void handle_DeleteRecords(struct request *req)
             o->low_watermark = p->log->log_start_offset;
         }
     }
-    struct proto_DeleteRecordsResponse resp = {0, r->topics_count, topics};
-    if (proto_encode_DeleteRecordsResponse(&req->out, req->hdr.request_api_version,
-                                           req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode DeleteRecords");
-    else
-        request_respond(req);
+    struct proto_DeleteRecordsResponse resp = {.topics_count = r->topics_count, .topics = topics};
+    req_respond(req, DeleteRecords, &resp);
 }

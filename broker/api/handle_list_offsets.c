@@ -96,10 +96,6 @@ void handle_ListOffsets(struct request *req)
         for (int32_t i = 0; i < lt->partitions_count; i++)
             one(req, lt->name, &lt->partitions[i], &parts[i], v0);
     }
-    struct proto_ListOffsetsResponse resp = {0, r->topics_count, topics};
-    if (proto_encode_ListOffsetsResponse(&req->out, req->hdr.request_api_version,
-                                         req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode ListOffsets");
-    else
-        request_respond(req);
+    struct proto_ListOffsetsResponse resp = {.topics_count = r->topics_count, .topics = topics};
+    req_respond(req, ListOffsets, &resp);
 }

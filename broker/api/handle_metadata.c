@@ -13,6 +13,7 @@
 #include "broker/net/conn.h"
 #include "broker/cluster/controller.h"
 #include "broker/api/handlers.h"
+#include "broker/api/handler_util.h"
 #include "broker/cluster/metadata.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
@@ -128,8 +129,5 @@ void handle_Metadata(struct request *req)
         }
     }
     resp.topics = topics;
-    if (proto_encode_MetadataResponse(&req->out, v, req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode Metadata");
-    else
-        request_respond(req);
+    req_respond(req, Metadata, &resp);
 }

@@ -50,12 +50,8 @@ struct produce_state {
 static void respond(struct produce_state *st)
 {
     struct request *req = st->req;
-    struct proto_ProduceResponse resp = {st->ntopics, st->topics, 0};
-    if (proto_encode_ProduceResponse(&req->out, req->hdr.request_api_version,
-                                     req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode Produce");
-    else
-        request_respond(req);
+    struct proto_ProduceResponse resp = {.responses_count = st->ntopics, .responses = st->topics};
+    req_respond(req, Produce, &resp);
 }
 
 static struct produce_state *state_of(struct delay_op *op)

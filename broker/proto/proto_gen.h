@@ -207,7 +207,7 @@ static inline bool proto_gen_same_bytes(struct proto_bytes a, struct proto_bytes
 #define PROTO_SAME_BOOL(a, b)    ((a) == (b))
 #define PROTO_SAME_VARINT(a, b)  ((a) == (b))
 #define PROTO_SAME_VARLONG(a, b) ((a) == (b))
-#define PROTO_SAME_UUID(a, b)    (memcmp((a).b, (b).b, 16) == 0)
+#define PROTO_SAME_UUID(x, y)    (memcmp((x).b, (y).b, 16) == 0)
 #define PROTO_SAME_STRING(a, b)  proto_gen_same_str(a, b)
 #define PROTO_SAME_BYTES(a, b)   proto_gen_same_bytes(a, b)
 
