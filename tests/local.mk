@@ -77,3 +77,8 @@ tests_unit_test_proto_roundtrip_SOURCES = tests/unit/test_proto_roundtrip.c test
 tests_unit_test_proto_roundtrip_LDADD = broker/proto/libgrproto.a tests/unit/libgrtest.a \
 	common/libgrcommon.a $(CUNIT_LIBS)
 EXTRA_DIST += tests/unit/proto_flex_test.def
+
+# Codec micro-benchmark (built, never run by the suite; docs/PROTOCOL-DESCRIPTIONS.md).
+check_PROGRAMS += tests/bench/bench_proto
+tests_bench_bench_proto_SOURCES = tests/bench/bench_proto.c
+tests_bench_bench_proto_LDADD = broker/proto/libgrproto.a common/libgrcommon.a

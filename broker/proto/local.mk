@@ -4,7 +4,7 @@ PROTO_SOURCES = \
 	broker/proto/proto_api.c broker/proto/proto_api.h \
 	broker/proto/proto_codec.h \
 	broker/proto/proto_errors.c broker/proto/proto_errors.h \
-	broker/proto/proto_gen.c broker/proto/proto_gen.h \
+	broker/proto/proto_gen.h \
 	broker/proto/proto_gen_decl.h broker/proto/proto_gen_empty.h broker/proto/proto_gen_impl.h \
 	broker/proto/proto_gen_undef.h \
 	broker/proto/proto_header.c broker/proto/proto_header.h \

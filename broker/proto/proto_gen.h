@@ -3,7 +3,8 @@
  * how each one is read, written and sized.
  *
  * Owns: for every type name a .def may use (INT8 ... RECORDS), its C type
- * (PROTO_CT_<T>), its reader (PROTO_RD_<T>), its writer (PROTO_WR_<T>), its
+ * (PROTO_CT_<T>), its reader (PROTO_GET_<T>, and PROTO_RD_<T> for the types
+ * an array may hold), its writer (PROTO_WR_<T>), its
  * smallest encoding (PROTO_MIN_<T>, for the array-count check), an equality
  * test (PROTO_SAME_<T>, a tagged field equal to its default is not written)
  * and what to do with a value an encoder skips (PROTO_DROP_<T>: a file range
@@ -25,8 +26,11 @@
 #include "broker/proto/proto_out.h"
 #include "broker/proto/proto_reader.h"
 #include "broker/proto/proto_str.h"
+#include "common/err.h"
 
 struct arena;
+
+#define PROTO_BYTES_EMPTY ((struct proto_bytes){(const uint8_t *)"", 0})
 
 /* True if lo <= v <= hi: every version test in generated code is this. A
  * function rather than a macro so that a bound of INT16_MAX draws no
@@ -54,15 +58,67 @@ enum proto_records_kind {
  * sendfile(2) it; the encoder takes ownership of the range's owner. */
 struct proto_records {
     enum proto_records_kind kind; /* which of the two below applies */
-    struct proto_bytes mem;       /* MEM: borrowed, copied by the encoder; NULL ptr = empty */
-    struct proto_out_file file;   /* FILE: the range; its owner passes to the out */
+    /* One or the other, so that a decoded Produce partition stays small:
+     * its arena array is allocated per request. */
+    union {
+        struct proto_bytes mem;     /* MEM: borrowed, copied by the encoder; NULL ptr = empty */
+        struct proto_out_file file; /* FILE: the range; its owner passes to the out */
+    };
 };
 
-/* Writes a RECORDS value; takes ownership of a FILE range's owner. */
-void proto_gen_write_records(struct proto_out *o, const struct proto_records *rs, bool flex,
-                             bool nullable);
+/* Writes a RECORDS value; takes ownership of a FILE range's owner. Inline:
+ * it runs once per partition of every Fetch response. */
+static inline void proto_gen_write_records(struct proto_out *o, const struct proto_records *rs,
+                                           bool flex, bool nullable)
+{
+    switch (rs->kind) {
+    case PROTO_RECORDS_MEM:
+        /* A NULL ptr here means empty, never null. */
+        if (rs->mem.len < 0 || (!rs->mem.ptr && rs->mem.len != 0))
+            proto_out_fail(o, GR_E_INVALID);
+        else if (flex)
+            proto_out_compact_bytes(o, rs->mem.ptr ? rs->mem : PROTO_BYTES_EMPTY, false);
+        else if (rs->mem.ptr)
+            proto_out_nullable_bytes(o, rs->mem);
+        else
+            proto_out_i32(o, 0);
+        return;
+    case PROTO_RECORDS_FILE:
+        if (flex)
+            proto_out_uvarint(o, rs->file.len < 0 ? 0 : (uint32_t)rs->file.len + 1);
+        else
+            proto_out_i32(o, rs->file.len);
+        /* Refuses a negative length, and releases the owner on any failure. */
+        proto_out_add_file(o, &rs->file);
+        return;
+    case PROTO_RECORDS_NULL:
+        if (!nullable)
+            proto_out_fail(o, GR_E_INVALID);
+        else if (flex)
+            proto_out_uvarint(o, 0);
+        else
+            proto_out_i32(o, -1);
+        return;
+    }
+    proto_out_fail(o, GR_E_INVALID);
+}
+
 /* Releases a FILE range's owner that an encoder does not write. */
-void proto_gen_drop_records(const struct proto_records *rs);
+static inline void proto_gen_drop_records(const struct proto_records *rs)
+{
+    if (rs->kind == PROTO_RECORDS_FILE && rs->file.release)
+        rs->file.release(rs->file.owner);
+}
+
+/* An array count (proto_out_count()), with the common case inline. */
+static inline void proto_gen_write_count(struct proto_out *o, bool flex, bool nullable,
+                                         int32_t count, const void *items)
+{
+    if (!flex && count >= 0 && (count == 0 || items))
+        proto_out_i32(o, count);
+    else
+        proto_out_count(o, flex, nullable, count, items);
+}
 
 static inline struct proto_str proto_gen_read_string(struct proto_reader *r, bool flex,
                                                      bool nullable)
@@ -103,14 +159,15 @@ static inline void proto_gen_write_bytes(struct proto_out *o, struct proto_bytes
         proto_out_bytes(o, b);
 }
 
-static inline struct proto_records proto_gen_read_records(struct proto_reader *r, bool flex,
-                                                          bool nullable)
+/* Reads RECORDS into *rs (kind and mem only: a decoded value is never a file
+ * range). Writes the fields in place rather than returning the struct: a
+ * struct built on the stack and copied costs a store-forwarding stall per
+ * partition on the Produce path. */
+static inline void proto_gen_read_records(struct proto_reader *r, struct proto_records *rs,
+                                          bool flex, bool nullable)
 {
-    struct proto_records rs = {.kind = PROTO_RECORDS_MEM};
-    rs.mem = proto_gen_read_bytes(r, flex, nullable);
-    if (!rs.mem.ptr)
-        rs.kind = PROTO_RECORDS_NULL;
-    return rs;
+    rs->mem = proto_gen_read_bytes(r, flex, nullable);
+    rs->kind = rs->mem.ptr ? PROTO_RECORDS_MEM : PROTO_RECORDS_NULL;
 }
 
 static inline struct proto_uuid proto_gen_read_uuid(struct proto_reader *r)
@@ -173,7 +230,19 @@ static inline bool proto_gen_same_bytes(struct proto_bytes a, struct proto_bytes
 #define PROTO_RD_UUID(r, flex, nullable)    proto_gen_read_uuid(r)
 #define PROTO_RD_STRING(r, flex, nullable)  proto_gen_read_string(r, flex, nullable)
 #define PROTO_RD_BYTES(r, flex, nullable)   proto_gen_read_bytes(r, flex, nullable)
-#define PROTO_RD_RECORDS(r, flex, nullable) proto_gen_read_records(r, flex, nullable)
+
+/* Reads a field into *dst. */
+#define PROTO_GET_INT8(r, dst, flex, nullable)    (*(dst) = PROTO_RD_INT8(r, flex, nullable))
+#define PROTO_GET_INT16(r, dst, flex, nullable)   (*(dst) = PROTO_RD_INT16(r, flex, nullable))
+#define PROTO_GET_INT32(r, dst, flex, nullable)   (*(dst) = PROTO_RD_INT32(r, flex, nullable))
+#define PROTO_GET_INT64(r, dst, flex, nullable)   (*(dst) = PROTO_RD_INT64(r, flex, nullable))
+#define PROTO_GET_BOOL(r, dst, flex, nullable)    (*(dst) = PROTO_RD_BOOL(r, flex, nullable))
+#define PROTO_GET_VARINT(r, dst, flex, nullable)  (*(dst) = PROTO_RD_VARINT(r, flex, nullable))
+#define PROTO_GET_VARLONG(r, dst, flex, nullable) (*(dst) = PROTO_RD_VARLONG(r, flex, nullable))
+#define PROTO_GET_UUID(r, dst, flex, nullable)    (*(dst) = PROTO_RD_UUID(r, flex, nullable))
+#define PROTO_GET_STRING(r, dst, flex, nullable)  (*(dst) = PROTO_RD_STRING(r, flex, nullable))
+#define PROTO_GET_BYTES(r, dst, flex, nullable)   (*(dst) = PROTO_RD_BYTES(r, flex, nullable))
+#define PROTO_GET_RECORDS(r, dst, flex, nullable) proto_gen_read_records(r, dst, flex, nullable)
 
 #define PROTO_WR_INT8(o, v, flex, nullable)    proto_out_i8(o, v)
 #define PROTO_WR_INT16(o, v, flex, nullable)   proto_out_i16(o, v)
@@ -225,7 +294,6 @@ static inline bool proto_gen_same_bytes(struct proto_bytes a, struct proto_bytes
 
 /* Defaults a .def may name. */
 #define PROTO_STR_EMPTY   ((struct proto_str){"", 0})
-#define PROTO_BYTES_EMPTY ((struct proto_bytes){(const uint8_t *)"", 0})
 #define PROTO_UUID_ZERO   ((struct proto_uuid){{0}})
 #define PROTO_RECORDS_EMPTY ((struct proto_records){.kind = PROTO_RECORDS_MEM})
 

@@ -97,7 +97,7 @@
         proto_tagdef_##S(s);
 #define NFIELD(T, name, lo, hi, nlo, nhi, dflt)                                                    \
     if (PROTO_IN(version, lo, hi))                                                                 \
-        s->name = PROTO_RD_##T(r, flex, PROTO_IN(version, nlo, nhi));                              \
+        PROTO_GET_##T(r, &s->name, flex, PROTO_IN(version, nlo, nhi));                            \
     else                                                                                           \
         s->name = dflt;
 #define FIELD(T, name, lo, hi, dflt) NFIELD(T, name, lo, hi, 1, 0, dflt)
@@ -131,7 +131,7 @@
 #define TAGGED(T, name, tag, lo, hi, nlo, nhi, dflt)                                               \
     case tag:                                                                                      \
         if (PROTO_IN(version, lo, hi))                                                             \
-            s->name = PROTO_RD_##T(&sub_, flex, PROTO_IN(version, nlo, nhi));                      \
+            PROTO_GET_##T(&sub_, &s->name, flex, PROTO_IN(version, nlo, nhi));                    \
         break;
 #define END(Api, S)                                                                                \
     }                                                                                              \
@@ -163,7 +163,7 @@
 #define FIELD(T, name, lo, hi, dflt) NFIELD(T, name, lo, hi, 1, 0, dflt)
 #define PROTO_ENC_ARRAY(name, lo, hi, nlo, nhi, write_one, skip)                                   \
     if (PROTO_IN(version, lo, hi)) {                                                               \
-        proto_out_count(o, flex, PROTO_IN(version, nlo, nhi), s->name##_count, s->name);           \
+        proto_gen_write_count(o, flex, PROTO_IN(version, nlo, nhi), s->name##_count, s->name);     \
         if (proto_gen_walkable(s->name##_count, s->name))                                          \
             for (int32_t i_ = 0; i_ < s->name##_count; i_++)                                       \
                 write_one;                                                                         \
