@@ -238,14 +238,13 @@ void proto_out_count(struct proto_out *o, bool compact, bool nullable, int32_t c
             buf_put_i32(&o->buf, -1);
         return;
     }
-    if (count < 0 || (count > 0 && !items)) {
+    if (!compact) {
+        proto_out_array(o, count, items);
+    } else if (count < 0 || (count > 0 && !items)) {
         proto_out_fail(o, GR_E_INVALID);
-        return;
-    }
-    if (compact)
+    } else {
         buf_put_uvarint(&o->buf, (uint64_t)count + 1);
-    else
-        buf_put_i32(&o->buf, count);
+    }
 }
 
 void proto_out_append_mem(struct proto_out *o, const struct proto_out *from)
@@ -256,15 +255,6 @@ void proto_out_append_mem(struct proto_out *o, const struct proto_out *from)
         proto_out_fail(o, GR_E_INVALID);
     else
         buf_append(&o->buf, from->buf.data, from->buf.len);
-}
-
-void proto_out_i32_array(struct proto_out *o, int32_t count, const int32_t *v)
-{
-    proto_out_array(o, count, v);
-    if (failed(o))
-        return;
-    for (int32_t i = 0; i < count; i++)
-        buf_put_i32(&o->buf, v[i]);
 }
 
 void proto_out_add_file(struct proto_out *o, const struct proto_out_file *f)

@@ -124,8 +124,6 @@ void proto_out_count(struct proto_out *o, bool compact, bool nullable, int32_t c
  * whose size is written before them. */
 void proto_out_append_mem(struct proto_out *o, const struct proto_out *from);
 
-/* ARRAY of int32 (a count, then the values; borrowed). */
-void proto_out_i32_array(struct proto_out *o, int32_t count, const int32_t *v);
 
 /* Appends a file range at the current position. Takes ownership of the
  * owner reference: release(owner) is called exactly once, by

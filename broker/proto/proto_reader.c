@@ -376,26 +376,3 @@ void *proto_reader_alloc(struct proto_reader *r, struct arena *a, int32_t count,
                           size);
     return p;
 }
-
-int32_t *proto_reader_i32_array(struct proto_reader *r, struct arena *a, int32_t *count)
-{
-    *count = proto_reader_array(r, 4);
-    int32_t *v = proto_reader_alloc(r, a, *count, sizeof(*v));
-    for (int32_t i = 0; i < *count && !r->err; i++)
-        v[i] = proto_reader_i32(r);
-    if (r->err)
-        *count = 0;
-    return r->err ? NULL : v;
-}
-
-struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a, int32_t *count,
-                                            bool nullable)
-{
-    *count = read_array(r, 2, nullable);
-    struct proto_str *v = proto_reader_alloc(r, a, *count, sizeof(*v));
-    for (int32_t i = 0; i < *count && !r->err; i++)
-        v[i] = proto_reader_string(r);
-    if (r->err)
-        *count = 0;
-    return r->err ? NULL : v;
-}

@@ -126,12 +126,4 @@ void proto_reader_tagged_field_end(struct proto_reader *r, const struct proto_re
  * fails the reader with GR_E_NOMEM if the arena cannot allocate. */
 void *proto_reader_alloc(struct proto_reader *r, struct arena *a, int32_t count, size_t size);
 
-/* ARRAY of INT32 into arena memory (owned by a): sets *count (0 after a
- * failure) and returns the values, NULL when *count is 0. */
-int32_t *proto_reader_i32_array(struct proto_reader *r, struct arena *a, int32_t *count);
-/* ARRAY of STRING (views into the frame, in an arena array). With nullable,
- * a null array gives *count = -1. Returns NULL when *count <= 0. */
-struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a, int32_t *count,
-                                            bool nullable);
-
 #endif
