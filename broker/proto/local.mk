@@ -5,7 +5,8 @@ PROTO_SOURCES = \
 	broker/proto/proto_codec.h \
 	broker/proto/proto_errors.c broker/proto/proto_errors.h \
 	broker/proto/proto_gen.h \
-	broker/proto/proto_gen_decl.h broker/proto/proto_gen_empty.h broker/proto/proto_gen_impl.h \
+	broker/proto/proto_gen_check.h broker/proto/proto_gen_decl.h broker/proto/proto_gen_empty.h \
+	broker/proto/proto_gen_impl.h \
 	broker/proto/proto_gen_undef.h \
 	broker/proto/proto_header.c broker/proto/proto_header.h \
 	broker/proto/proto_msg.c broker/proto/proto_msg.h broker/proto/proto_msg_list.h \

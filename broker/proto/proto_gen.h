@@ -124,8 +124,7 @@ static inline struct proto_str proto_gen_read_string(struct proto_reader *r, boo
                                                      bool nullable)
 {
     if (flex)
-        return nullable ? proto_reader_compact_nullable_string(r)
-                        : proto_reader_compact_string(r);
+        return nullable ? proto_reader_compact_nullable_string(r) : proto_reader_compact_string(r);
     return nullable ? proto_reader_nullable_string(r) : proto_reader_string(r);
 }
 
@@ -293,8 +292,8 @@ static inline bool proto_gen_same_bytes(struct proto_bytes a, struct proto_bytes
 #define PROTO_DROP_RECORDS(v) proto_gen_drop_records(&(v))
 
 /* Defaults a .def may name. */
-#define PROTO_STR_EMPTY   ((struct proto_str){"", 0})
-#define PROTO_UUID_ZERO   ((struct proto_uuid){{0}})
+#define PROTO_STR_EMPTY     ((struct proto_str){"", 0})
+#define PROTO_UUID_ZERO     ((struct proto_uuid){{0}})
 #define PROTO_RECORDS_EMPTY ((struct proto_records){.kind = PROTO_RECORDS_MEM})
 
 #endif

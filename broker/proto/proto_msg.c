@@ -5,9 +5,17 @@
  */
 #include "broker/proto/proto_msg.h"
 
+#include "broker/proto/proto_api.h"
 #include "broker/proto/proto_errors.h"
 
 #define PROTO_GEN "broker/proto/proto_gen_impl.h"
+#include "broker/proto/proto_msg_list.h"
+#undef PROTO_GEN
+
+#define PROTO_API_FIRST_FLEXIBLE(name, key, str, flex) proto_api_first_flexible_##key = flex,
+enum { PROTO_APIS(PROTO_API_FIRST_FLEXIBLE) };
+#undef PROTO_API_FIRST_FLEXIBLE
+#define PROTO_GEN "broker/proto/proto_gen_check.h"
 #include "broker/proto/proto_msg_list.h"
 #undef PROTO_GEN
 

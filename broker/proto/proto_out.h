@@ -124,7 +124,6 @@ void proto_out_count(struct proto_out *o, bool compact, bool nullable, int32_t c
  * whose size is written before them. */
 void proto_out_append_mem(struct proto_out *o, const struct proto_out *from);
 
-
 /* Appends a file range at the current position. Takes ownership of the
  * owner reference: release(owner) is called exactly once, by
  * proto_out_destroy(), or before this returns if the out has already failed

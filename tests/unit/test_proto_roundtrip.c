@@ -222,19 +222,53 @@ static void run(void (*roundtrip)(struct rnd *g))
     arena_destroy(&g.arena);
 }
 
-static void test_api_versions(void) { run(roundtrip_ApiVersions); }
-static void test_metadata(void) { run(roundtrip_Metadata); }
-static void test_produce(void) { run(roundtrip_Produce); }
-static void test_fetch(void) { run(roundtrip_Fetch); }
-static void test_list_offsets(void) { run(roundtrip_ListOffsets); }
-static void test_create_topics(void) { run(roundtrip_CreateTopics); }
-static void test_delete_topics(void) { run(roundtrip_DeleteTopics); }
-static void test_delete_records(void) { run(roundtrip_DeleteRecords); }
-static void test_describe_configs(void) { run(roundtrip_DescribeConfigs); }
-static void test_create_partitions(void) { run(roundtrip_CreatePartitions); }
-static void test_flex(void) { run(roundtrip_FlexTest); }
+static void test_api_versions(void)
+{
+    run(roundtrip_ApiVersions);
+}
+static void test_metadata(void)
+{
+    run(roundtrip_Metadata);
+}
+static void test_produce(void)
+{
+    run(roundtrip_Produce);
+}
+static void test_fetch(void)
+{
+    run(roundtrip_Fetch);
+}
+static void test_list_offsets(void)
+{
+    run(roundtrip_ListOffsets);
+}
+static void test_create_topics(void)
+{
+    run(roundtrip_CreateTopics);
+}
+static void test_delete_topics(void)
+{
+    run(roundtrip_DeleteTopics);
+}
+static void test_delete_records(void)
+{
+    run(roundtrip_DeleteRecords);
+}
+static void test_describe_configs(void)
+{
+    run(roundtrip_DescribeConfigs);
+}
+static void test_create_partitions(void)
+{
+    run(roundtrip_CreatePartitions);
+}
+static void test_flex(void)
+{
+    run(roundtrip_FlexTest);
+}
 
 /* FlexTest v2 (flexible) as the Kafka rules lay it out, byte by byte. */
+/* clang-format off */
 static const uint8_t flex_v2[] = {
     0x01,                                           /* i8 */
     0x00, 0x02,                                     /* i16 */
@@ -254,18 +288,33 @@ static const uint8_t flex_v2[] = {
     0x02, 0x02, 'x',                                /* tags: ["x"] */
     0x01, 0x01, 0x02, 0x02, 'r',                    /* tags: rack (tag 1) = "r"; epoch is default */
 };
+/* clang-format on */
 
 static struct proto_FlexTestRequest flex_request(struct proto_FlexItem *item, struct proto_str *tag)
 {
     static const int64_t offsets[] = {5};
-    *item = (struct proto_FlexItem){.id = 7, .label = PROTO_STR_NULL, .offsets_count = 1,
-                                    .offsets = offsets, .weight = 9, .note = PROTO_STR_NULL};
+    *item = (struct proto_FlexItem){.id = 7,
+                                    .label = PROTO_STR_NULL,
+                                    .offsets_count = 1,
+                                    .offsets = offsets,
+                                    .weight = 9,
+                                    .note = PROTO_STR_NULL};
     *tag = proto_str_cstr("x");
     struct proto_FlexTestRequest m = {
-        .i8 = 1, .i16 = 2, .i64 = 3, .flag = true, .vi = -1, .vl = 1,
-        .name = proto_str_cstr("ab"), .blob = PROTO_BYTES_NULL,
-        .items_count = 1, .items = item, .tags_count = 1, .tags = tag,
-        .epoch = -1, .rack = proto_str_cstr("r"),
+        .i8 = 1,
+        .i16 = 2,
+        .i64 = 3,
+        .flag = true,
+        .vi = -1,
+        .vl = 1,
+        .name = proto_str_cstr("ab"),
+        .blob = PROTO_BYTES_NULL,
+        .items_count = 1,
+        .items = item,
+        .tags_count = 1,
+        .tags = tag,
+        .epoch = -1,
+        .rack = proto_str_cstr("r"),
     };
     memset(m.topic_id.b, 0x11, 16);
     return m;
@@ -287,8 +336,8 @@ static void test_flex_bytes(void)
     struct arena a;
     size_t left;
     arena_init(&a);
-    CU_ASSERT_EQUAL_FATAL(decode_copy(proto_decode_FlexTest, 2, flex_v2, sizeof(flex_v2), &a, &d,
-                                      &left), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        decode_copy(proto_decode_FlexTest, 2, flex_v2, sizeof(flex_v2), &a, &d, &left), 0);
     CU_ASSERT_EQUAL(left, 0);
     CU_ASSERT_EQUAL(d.epoch, -1); /* absent tagged field: its default */
     CU_ASSERT_EQUAL_FATAL(d.items_count, 1);
@@ -321,8 +370,8 @@ static void test_flex_tags(void)
     static const uint8_t short_size[] = {0x01, 0x01, 0x01, 0x02, 'r'};
     memcpy(buf + head, short_size, sizeof(short_size));
     arena_init(&a);
-    CU_ASSERT_NOT_EQUAL(decode_copy(proto_decode_FlexTest, 2, buf, head + sizeof(short_size), &a,
-                                    &d, &left), 0);
+    CU_ASSERT_NOT_EQUAL(
+        decode_copy(proto_decode_FlexTest, 2, buf, head + sizeof(short_size), &a, &d, &left), 0);
     arena_destroy(&a);
 
     /* v1 is not flexible: the same message has no tagged fields and int16
