@@ -84,3 +84,16 @@ tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_LDADD = $(TEST_NET_LDADD)
 tests_unit_test_client_SOURCES = tests/unit/test_client.c
 tests_unit_test_client_LDADD = $(TEST_NET_LDADD)
+
+# Generated codecs: random round trips of every API, message and version,
+# truncations, and the test-only flexible API of proto_flex_test.def.
+check_PROGRAMS += tests/unit/test_proto_roundtrip
+tests_unit_test_proto_roundtrip_SOURCES = tests/unit/test_proto_roundtrip.c tests/unit/proto_rnd.h
+tests_unit_test_proto_roundtrip_LDADD = broker/proto/libgrproto.a tests/unit/libgrtest.a \
+	common/libgrcommon.a $(CUNIT_LIBS)
+EXTRA_DIST += tests/unit/proto_flex_test.def
+
+# Codec micro-benchmark (built, never run by the suite; docs/PROTOCOL-DESCRIPTIONS.md).
+check_PROGRAMS += tests/bench/bench_proto
+tests_bench_bench_proto_SOURCES = tests/bench/bench_proto.c
+tests_bench_bench_proto_LDADD = broker/proto/libgrproto.a common/libgrcommon.a

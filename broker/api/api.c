@@ -8,17 +8,10 @@
 #include <stdio.h>
 
 #include "broker/net/conn.h"
+#include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
-#include "broker/proto/proto_create_partitions.h"
-#include "broker/proto/proto_create_topics.h"
-#include "broker/proto/proto_delete_records.h"
-#include "broker/proto/proto_delete_topics.h"
-#include "broker/proto/proto_describe_configs.h"
-#include "broker/proto/proto_fetch.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_header.h"
-#include "broker/proto/proto_list_offsets.h"
-#include "broker/proto/proto_metadata.h"
-#include "broker/proto/proto_produce.h"
 #include "broker/proto/proto_reader.h"
 #include "broker/net/request.h"
 #include "common/err.h"
@@ -85,10 +78,9 @@ void api_dispatch(struct request *req)
          * UNSUPPORTED_VERSION and our list makes it retry with v0. */
         struct proto_ApiVersion list[NAPIS];
         int n = api_versions(list, NAPIS);
-        if (proto_encode_ApiVersionsFallback(&req->out, req->hdr.correlation_id, list, n))
-            request_fail(req, "cannot encode the ApiVersions fallback");
-        else
-            request_respond(req);
+        req_respond_encoded(req, "ApiVersions fallback",
+                            proto_encode_ApiVersionsFallback(&req->out, req->hdr.correlation_id,
+                                                             list, n));
         return;
     }
     if (!api) {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "broker/proto/proto_api.h"
-#include "broker/proto/proto_api_versions.h"
+#include "broker/proto/proto_msg.h"
 
 struct request;
 

@@ -4,17 +4,14 @@
  */
 #include "broker/api/api.h"
 #include "broker/api/handlers.h"
+#include "broker/api/handler_util.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 
 void handle_ApiVersions(struct request *req)
 {
     struct proto_ApiVersion list[64];
-    struct proto_ApiVersionsResponse resp = {PROTO_ERR_NONE, 0, list, 0};
-    resp.api_keys_count = api_versions(list, 64);
-    if (proto_encode_ApiVersionsResponse(&req->out, req->hdr.request_api_version,
-                                         req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode ApiVersions");
-    else
-        request_respond(req);
+    struct proto_ApiVersionsResponse resp = {
+        .error_code = PROTO_ERR_NONE, .api_keys_count = api_versions(list, 64), .api_keys = list};
+    req_respond(req, ApiVersions, &resp);
 }

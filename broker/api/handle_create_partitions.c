@@ -9,7 +9,7 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/cluster/metadata.h"
-#include "broker/proto/proto_create_partitions.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 
@@ -30,12 +30,11 @@ static void respond(struct admin_req *ar)
         res[i].error_code = admin_req_code(&ar->items[i]);
         res[i].error_message = admin_req_message(&ar->items[i]);
     }
-    struct proto_CreatePartitionsResponse resp = {0, ar->n, res};
-    if (!res || proto_encode_CreatePartitionsResponse(&req->out, req->hdr.request_api_version,
-                                                      req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode CreatePartitions");
+    struct proto_CreatePartitionsResponse resp = {.results_count = ar->n, .results = res};
+    if (!res)
+        request_fail(req, "out of memory");
     else
-        request_respond(req);
+        req_respond(req, CreatePartitions, &resp);
 }
 
 void handle_CreatePartitions(struct request *req)

@@ -13,7 +13,7 @@
 #include "broker/core/broker.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
-#include "broker/proto/proto_create_topics.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 
@@ -33,12 +33,11 @@ static void respond(struct admin_req *ar)
         res[i].error_code = admin_req_code(&ar->items[i]);
         res[i].error_message = admin_req_message(&ar->items[i]);
     }
-    struct proto_CreateTopicsResponse resp = {0, ar->n, res};
-    if (!res || proto_encode_CreateTopicsResponse(&req->out, req->hdr.request_api_version,
-                                                  req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode CreateTopics");
+    struct proto_CreateTopicsResponse resp = {.topics_count = ar->n, .topics = res};
+    if (!res)
+        request_fail(req, "out of memory");
     else
-        request_respond(req);
+        req_respond(req, CreateTopics, &resp);
 }
 
 static bool duplicate(const struct proto_CreateTopicsRequest *r, int32_t i)

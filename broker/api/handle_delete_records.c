@@ -10,7 +10,7 @@
 #include "broker/api/handlers.h"
 #include "broker/log/log.h"
 #include "broker/cluster/partition.h"
-#include "broker/proto/proto_delete_records.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 
@@ -56,10 +56,6 @@ void handle_DeleteRecords(struct request *req)
             o->low_watermark = p->log->log_start_offset;
         }
     }
-    struct proto_DeleteRecordsResponse resp = {0, r->topics_count, topics};
-    if (proto_encode_DeleteRecordsResponse(&req->out, req->hdr.request_api_version,
-                                           req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode DeleteRecords");
-    else
-        request_respond(req);
+    struct proto_DeleteRecordsResponse resp = {.topics_count = r->topics_count, .topics = topics};
+    req_respond(req, DeleteRecords, &resp);
 }

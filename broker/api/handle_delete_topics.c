@@ -9,7 +9,7 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/cluster/metadata.h"
-#include "broker/proto/proto_delete_topics.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 
@@ -28,12 +28,11 @@ static void respond(struct admin_req *ar)
         res[i].name = r->topic_names[i];
         res[i].error_code = admin_req_code(&ar->items[i]);
     }
-    struct proto_DeleteTopicsResponse resp = {0, ar->n, res};
-    if (!res || proto_encode_DeleteTopicsResponse(&req->out, req->hdr.request_api_version,
-                                                  req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode DeleteTopics");
+    struct proto_DeleteTopicsResponse resp = {.responses_count = ar->n, .responses = res};
+    if (!res)
+        request_fail(req, "out of memory");
     else
-        request_respond(req);
+        req_respond(req, DeleteTopics, &resp);
 }
 
 void handle_DeleteTopics(struct request *req)

@@ -16,7 +16,7 @@
 #include "broker/api/handlers.h"
 #include "broker/log/log_config.h"
 #include "broker/cluster/metadata.h"
-#include "broker/proto/proto_describe_configs.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/request.h"
 #include "broker/core/broker_config.h"
@@ -190,10 +190,7 @@ void handle_DescribeConfigs(struct request *req)
             o->error_message = proto_str_cstr("gregor describes topics and brokers only");
         }
     }
-    struct proto_DescribeConfigsResponse resp = {0, r->resources_count, results};
-    if (proto_encode_DescribeConfigsResponse(&req->out, req->hdr.request_api_version,
-                                             req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode DescribeConfigs");
-    else
-        request_respond(req);
+    struct proto_DescribeConfigsResponse resp = {.results_count = r->resources_count,
+                                                 .results = results};
+    req_respond(req, DescribeConfigs, &resp);
 }

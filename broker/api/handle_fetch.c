@@ -29,7 +29,7 @@
 #include "broker/log/log.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/proto/proto_fetch.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 #include "common/err.h"
 #include "common/logger.h"
@@ -136,12 +136,9 @@ static void respond(struct fetch_state *st)
 {
     struct request *req = st->req;
     const struct proto_FetchRequest *r = req->body;
-    struct proto_FetchResponse resp = {0, PROTO_ERR_NONE, 0, r->topics_count, st->topics};
-    if (proto_encode_FetchResponse(&req->out, req->hdr.request_api_version,
-                                   req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode Fetch");
-    else
-        request_respond(req);
+    struct proto_FetchResponse resp = {
+        .error_code = PROTO_ERR_NONE, .responses_count = r->topics_count, .responses = st->topics};
+    req_respond(req, Fetch, &resp);
 }
 
 /* How many bytes p has for requested partition k now (0 on any error:
@@ -253,12 +250,8 @@ void handle_Fetch(struct request *req)
     if (r->session_id != 0) {
         /* gregor hands out no session ids, so a client naming one is
          * asking for a session we do not have. */
-        struct proto_FetchResponse resp = {0, PROTO_ERR_FETCH_SESSION_ID_NOT_FOUND, 0, 0, NULL};
-        if (proto_encode_FetchResponse(&req->out, req->hdr.request_api_version,
-                                       req->hdr.correlation_id, &resp))
-            request_fail(req, "cannot encode Fetch");
-        else
-            request_respond(req);
+        struct proto_FetchResponse resp = {.error_code = PROTO_ERR_FETCH_SESSION_ID_NOT_FOUND};
+        req_respond(req, Fetch, &resp);
         return;
     }
     int errors;

@@ -14,7 +14,7 @@
 #include "broker/log/log.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/proto/proto_list_offsets.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 
 static void one(struct request *req, struct proto_str topic, const struct proto_ListOffsetsPartition *lp,
@@ -96,10 +96,6 @@ void handle_ListOffsets(struct request *req)
         for (int32_t i = 0; i < lt->partitions_count; i++)
             one(req, lt->name, &lt->partitions[i], &parts[i], v0);
     }
-    struct proto_ListOffsetsResponse resp = {0, r->topics_count, topics};
-    if (proto_encode_ListOffsetsResponse(&req->out, req->hdr.request_api_version,
-                                         req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode ListOffsets");
-    else
-        request_respond(req);
+    struct proto_ListOffsetsResponse resp = {.topics_count = r->topics_count, .topics = topics};
+    req_respond(req, ListOffsets, &resp);
 }

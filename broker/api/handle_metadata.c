@@ -13,9 +13,10 @@
 #include "broker/net/conn.h"
 #include "broker/cluster/controller.h"
 #include "broker/api/handlers.h"
+#include "broker/api/handler_util.h"
 #include "broker/cluster/metadata.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/proto/proto_metadata.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 #include "zk/zk_topic.h"
 #include "common/topic_name.h"
@@ -128,8 +129,5 @@ void handle_Metadata(struct request *req)
         }
     }
     resp.topics = topics;
-    if (proto_encode_MetadataResponse(&req->out, v, req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode Metadata");
-    else
-        request_respond(req);
+    req_respond(req, Metadata, &resp);
 }

@@ -25,7 +25,7 @@
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
-#include "broker/proto/proto_produce.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 #include "common/clock.h"
 #include "common/logger.h"
@@ -50,12 +50,8 @@ struct produce_state {
 static void respond(struct produce_state *st)
 {
     struct request *req = st->req;
-    struct proto_ProduceResponse resp = {st->ntopics, st->topics, 0};
-    if (proto_encode_ProduceResponse(&req->out, req->hdr.request_api_version,
-                                     req->hdr.correlation_id, &resp))
-        request_fail(req, "cannot encode Produce");
-    else
-        request_respond(req);
+    struct proto_ProduceResponse resp = {.responses_count = st->ntopics, .responses = st->topics};
+    req_respond(req, Produce, &resp);
 }
 
 static struct produce_state *state_of(struct delay_op *op)
@@ -108,11 +104,13 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
             admin_auto_create(req->b, name);
         return rc;
     }
-    if (!pd->records.ptr || pd->records.len < LOG_BATCH_HEADER_SIZE)
+    /* A decoded records field is a view of the frame, or null. */
+    struct proto_bytes batch = pd->records.mem;
+    if (pd->records.kind != PROTO_RECORDS_MEM || !batch.ptr || batch.len < LOG_BATCH_HEADER_SIZE)
         return GR_E_CORRUPT;
     struct log_batch_hdr h;
-    log_batch_parse(pd->records.ptr, &h);
-    if (log_batch_size(&h) < pd->records.len)
+    log_batch_parse(batch.ptr, &h);
+    if (log_batch_size(&h) < batch.len)
         return GR_E_BAD_RECORD; /* v3+: exactly one batch per partition */
     if (r->acks == -1) {
         const struct metadata_partition *mp =
@@ -124,7 +122,7 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     char why[256];
     /* The batch is rewritten in place (offsets) in the request's own frame
      * buffer, which the reader owns: the view is const only to decoders. */
-    rc = log_append_leader(p->log, (uint8_t *)pd->records.ptr, (size_t)pd->records.len,
+    rc = log_append_leader(p->log, (uint8_t *)batch.ptr, (size_t)batch.len,
                            p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
     if (rc) {
         char desc[256];

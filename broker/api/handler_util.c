@@ -3,12 +3,24 @@
  */
 #include "broker/api/handler_util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "broker/api/errmap.h"
 #include "broker/core/broker.h"
 #include "broker/cluster/partition.h"
 #include "broker/net/request.h"
+
+void req_respond_encoded(struct request *req, const char *api, int rc)
+{
+    char why[128];
+    if (rc) {
+        snprintf(why, sizeof(why), "cannot encode the %s response (%s)", api, gr_strerror(rc));
+        request_fail(req, why);
+    } else {
+        request_respond(req);
+    }
+}
 
 char *req_cstr(struct request *req, struct proto_str s)
 {

@@ -1,7 +1,8 @@
 /*
- * Small pieces every handler needs: topic names as C strings and as
- * identities, "the partition this broker leads, or the error code that says
- * why not", and parking a request as a delayed operation.
+ * Small pieces every handler needs: answering with a response struct,
+ * topic names as C strings and as identities, "the partition this broker
+ * leads, or the error code that says why not", and parking a request as a
+ * delayed operation.
  */
 #ifndef GREGOR_BROKER_HANDLER_UTIL_H
 #define GREGOR_BROKER_HANDLER_UTIL_H
@@ -14,6 +15,18 @@
 
 struct partition;
 struct request;
+
+/* Answers req with resp (a const struct proto_<Api>Response *, borrowed;
+ * the owners of its file ranges pass to the request's out): encodes it in
+ * the request's version with its correlation id and queues it with
+ * request_respond(), or, if it cannot be encoded, ends the request with
+ * request_fail(). Either way the handler is done with req. */
+#define req_respond(req, Api, resp)                                                                \
+    req_respond_encoded((req), #Api,                                                               \
+                        proto_encode_##Api##Response(&(req)->out, (req)->hdr.request_api_version,  \
+                                                     (req)->hdr.correlation_id, (resp)))
+/* The second half of req_respond(): rc is the encoder's status. */
+void req_respond_encoded(struct request *req, const char *api, int rc);
 
 /* A NUL-terminated copy of s in the request's arena ("" for null; NULL only
  * when out of memory). */

@@ -2,22 +2,25 @@
 # The fuzz target compiles these itself, with coverage instrumentation.
 PROTO_SOURCES = \
 	broker/proto/proto_api.c broker/proto/proto_api.h \
-	broker/proto/proto_api_versions.c broker/proto/proto_api_versions.h \
 	broker/proto/proto_codec.h \
-	broker/proto/proto_create_partitions.c broker/proto/proto_create_partitions.h \
-	broker/proto/proto_create_topics.c broker/proto/proto_create_topics.h \
-	broker/proto/proto_delete_records.c broker/proto/proto_delete_records.h \
-	broker/proto/proto_delete_topics.c broker/proto/proto_delete_topics.h \
-	broker/proto/proto_describe_configs.c broker/proto/proto_describe_configs.h \
 	broker/proto/proto_errors.c broker/proto/proto_errors.h \
-	broker/proto/proto_fetch.c broker/proto/proto_fetch.h \
+	broker/proto/proto_gen.h \
+	broker/proto/proto_gen_check.h broker/proto/proto_gen_decl.h broker/proto/proto_gen_empty.h \
+	broker/proto/proto_gen_impl.h \
+	broker/proto/proto_gen_undef.h \
 	broker/proto/proto_header.c broker/proto/proto_header.h \
-	broker/proto/proto_list_offsets.c broker/proto/proto_list_offsets.h \
-	broker/proto/proto_metadata.c broker/proto/proto_metadata.h \
+	broker/proto/proto_msg.c broker/proto/proto_msg.h broker/proto/proto_msg_list.h \
 	broker/proto/proto_out.c broker/proto/proto_out.h \
-	broker/proto/proto_produce.c broker/proto/proto_produce.h \
 	broker/proto/proto_reader.c broker/proto/proto_reader.h \
 	broker/proto/proto_str.h
+# The message descriptions proto_msg.{h,c} expand (docs/PROTOCOL-DESCRIPTIONS.md).
+PROTO_DEFS = \
+	broker/proto/proto_api_versions.def broker/proto/proto_create_partitions.def \
+	broker/proto/proto_create_topics.def broker/proto/proto_delete_records.def \
+	broker/proto/proto_delete_topics.def broker/proto/proto_describe_configs.def \
+	broker/proto/proto_fetch.def broker/proto/proto_list_offsets.def \
+	broker/proto/proto_metadata.def broker/proto/proto_produce.def
+EXTRA_DIST += $(PROTO_DEFS)
 noinst_LIBRARIES += broker/proto/libgrproto.a
 broker_proto_libgrproto_a_SOURCES = $(PROTO_SOURCES)
 

@@ -123,12 +123,20 @@ void proto_out_bool(struct proto_out *o, bool v)
     buf_put_i8(&o->buf, v ? 1 : 0);
 }
 
-void proto_out_string(struct proto_out *o, struct proto_str s)
+/* True if s can be written as a (non-null) STRING; fails o otherwise. */
+static bool encodable_string(struct proto_out *o, struct proto_str s)
 {
     if (!s.ptr || s.len < 0 || s.len > INT16_MAX) {
         proto_out_fail(o, GR_E_INVALID);
-        return;
+        return false;
     }
+    return true;
+}
+
+void proto_out_string(struct proto_out *o, struct proto_str s)
+{
+    if (!encodable_string(o, s))
+        return;
     buf_put_i16(&o->buf, (int16_t)s.len);
     buf_append(&o->buf, s.ptr, (size_t)s.len);
 }
@@ -164,13 +172,89 @@ void proto_out_array(struct proto_out *o, int32_t count, const void *items)
     buf_put_i32(&o->buf, count);
 }
 
-void proto_out_i32_array(struct proto_out *o, int32_t count, const int32_t *v)
+void proto_out_uvarint(struct proto_out *o, uint32_t v)
 {
-    proto_out_array(o, count, v);
-    if (failed(o))
+    buf_put_uvarint(&o->buf, v);
+}
+
+void proto_out_varint(struct proto_out *o, int32_t v)
+{
+    buf_put_varint(&o->buf, v);
+}
+
+void proto_out_varlong(struct proto_out *o, int64_t v)
+{
+    buf_put_varlong(&o->buf, v);
+}
+
+void proto_out_uuid(struct proto_out *o, const uint8_t v[16])
+{
+    buf_append(&o->buf, v, 16);
+}
+
+void proto_out_bytes(struct proto_out *o, struct proto_bytes b)
+{
+    if (!b.ptr) {
+        proto_out_fail(o, GR_E_INVALID);
         return;
-    for (int32_t i = 0; i < count; i++)
-        buf_put_i32(&o->buf, v[i]);
+    }
+    proto_out_nullable_bytes(o, b);
+}
+
+/* The COMPACT_ forms: length + 1, 0 for null. valid says whether a non-null
+ * value may be written. */
+static void put_compact(struct proto_out *o, const void *ptr, int32_t len, bool valid,
+                        bool nullable)
+{
+    if (!ptr && nullable) {
+        buf_put_uvarint(&o->buf, 0);
+        return;
+    }
+    if (!ptr || !valid) {
+        proto_out_fail(o, GR_E_INVALID);
+        return;
+    }
+    buf_put_uvarint(&o->buf, (uint64_t)len + 1);
+    buf_append(&o->buf, ptr, (size_t)len);
+}
+
+void proto_out_compact_string(struct proto_out *o, struct proto_str s, bool nullable)
+{
+    put_compact(o, s.ptr, s.len, s.len >= 0 && s.len <= INT16_MAX, nullable);
+}
+
+void proto_out_compact_bytes(struct proto_out *o, struct proto_bytes b, bool nullable)
+{
+    put_compact(o, b.ptr, b.len, b.len >= 0, nullable);
+}
+
+void proto_out_count(struct proto_out *o, bool compact, bool nullable, int32_t count,
+                     const void *items)
+{
+    if (count == -1 && nullable) {
+        if (compact)
+            buf_put_uvarint(&o->buf, 0);
+        else
+            buf_put_i32(&o->buf, -1);
+        return;
+    }
+    if (!compact) {
+        proto_out_array(o, count, items);
+    } else if (count < 0 || (count > 0 && !items)) {
+        proto_out_fail(o, GR_E_INVALID);
+    } else {
+        buf_put_uvarint(&o->buf, (uint64_t)count + 1);
+    }
+}
+
+void proto_out_append_mem(struct proto_out *o, const struct proto_out *from)
+{
+    if (proto_out_status(from))
+        proto_out_fail(o, proto_out_status(from));
+    else if (from->nchunks || from->file_bytes)
+        proto_out_fail(o, GR_E_INVALID);
+    else
+        buf_append(&o->buf, from->buf.data, from->buf.len);
 }
 
 void proto_out_add_file(struct proto_out *o, const struct proto_out_file *f)

@@ -103,8 +103,26 @@ void proto_out_nullable_bytes(struct proto_out *o, struct proto_bytes b);
 /* ARRAY count: count must be >= 0 (GR_E_INVALID otherwise), and items, the
  * element array the caller is about to write, must be non-NULL if count > 0. */
 void proto_out_array(struct proto_out *o, int32_t count, const void *items);
-/* ARRAY of int32 (a count, then the values; borrowed). */
-void proto_out_i32_array(struct proto_out *o, int32_t count, const int32_t *v);
+/* Writers for the flexible versions and the newer types. */
+void proto_out_uvarint(struct proto_out *o, uint32_t v);
+void proto_out_varint(struct proto_out *o, int32_t v);
+void proto_out_varlong(struct proto_out *o, int64_t v);
+/* UUID: the 16 bytes at v (borrowed). */
+void proto_out_uuid(struct proto_out *o, const uint8_t v[16]);
+/* BYTES: a null view fails with GR_E_INVALID. Copies the bytes (borrowed). */
+void proto_out_bytes(struct proto_out *o, struct proto_bytes b);
+/* COMPACT_(NULLABLE_)STRING / BYTES: unsigned varint length + 1, 0 for null
+ * (allowed only with nullable; GR_E_INVALID otherwise). Copies (borrowed). */
+void proto_out_compact_string(struct proto_out *o, struct proto_str s, bool nullable);
+void proto_out_compact_bytes(struct proto_out *o, struct proto_bytes b, bool nullable);
+/* An array count in any form: int32 or compact (unsigned varint count + 1),
+ * -1 (null) allowed only with nullable. Otherwise as proto_out_array(). */
+void proto_out_count(struct proto_out *o, bool compact, bool nullable, int32_t count,
+                     const void *items);
+/* Appends the bytes written to from (borrowed; memory only, no frames and no
+ * file ranges, else GR_E_INVALID), or from's failure. For tagged fields,
+ * whose size is written before them. */
+void proto_out_append_mem(struct proto_out *o, const struct proto_out *from);
 
 /* Appends a file range at the current position. Takes ownership of the
  * owner reference: release(owner) is called exactly once, by

@@ -267,6 +267,23 @@ void proto_reader_skip_tagged_fields(struct proto_reader *r)
     }
 }
 
+/* Fails r unless count elements of at least min_elem_size bytes each can
+ * fit in what remains. n < 2^32 and min_elem_size is a small constant: the
+ * product fits 64 bits. */
+static int32_t check_count(struct proto_reader *r, int64_t n, size_t min_elem_size)
+{
+    if (min_elem_size == 0)
+        min_elem_size = 1;
+    uint64_t need = (uint64_t)n * min_elem_size;
+    if (need > r->len - r->pos) {
+        proto_reader_fail(r, GR_E_CORRUPT,
+                          "array count %" PRId64 " needs at least %" PRIu64 " bytes, %zu remain", n,
+                          need, r->len - r->pos);
+        return 0;
+    }
+    return (int32_t)n;
+}
+
 static int32_t read_array(struct proto_reader *r, size_t min_elem_size, bool nullable)
 {
     int32_t n = proto_reader_i32(r);
@@ -281,17 +298,62 @@ static int32_t read_array(struct proto_reader *r, size_t min_elem_size, bool nul
             proto_reader_fail(r, GR_E_CORRUPT, "array count %" PRId32 " is negative", n);
         return 0;
     }
-    if (min_elem_size == 0)
-        min_elem_size = 1;
-    /* n < 2^31 and min_elem_size is a small constant: the product fits 64 bits. */
-    uint64_t need = (uint64_t)n * min_elem_size;
-    if (need > r->len - r->pos) {
-        proto_reader_fail(r, GR_E_CORRUPT,
-                          "array count %" PRId32 " needs at least %" PRIu64 " bytes, %zu remain", n,
-                          need, r->len - r->pos);
+    return check_count(r, n, min_elem_size);
+}
+
+int32_t proto_reader_compact_array(struct proto_reader *r, size_t min_elem_size, bool nullable)
+{
+    uint32_t n = proto_reader_uvarint(r);
+    if (r->err)
+        return 0;
+    if (n == 0) {
+        if (nullable)
+            return -1;
+        proto_reader_fail(r, GR_E_CORRUPT, "null array where the array is not nullable");
         return 0;
     }
-    return n;
+    /* n - 1 < 2^32 - 1 but a count must fit int32, as in the non-compact form. */
+    if (n - 1 > INT32_MAX) {
+        proto_reader_fail(r, GR_E_CORRUPT, "array count %" PRIu32 " is too large", n - 1);
+        return 0;
+    }
+    return check_count(r, (int64_t)n - 1, min_elem_size);
+}
+
+void proto_reader_uuid(struct proto_reader *r, uint8_t out[16])
+{
+    const uint8_t *p = take(r, 16, "uuid");
+    if (p)
+        memcpy(out, p, 16);
+    else
+        memset(out, 0, 16);
+}
+
+uint32_t proto_reader_tagged_field(struct proto_reader *r, struct proto_reader *sub)
+{
+    uint32_t tag = proto_reader_uvarint(r);
+    uint32_t size = proto_reader_uvarint(r);
+    const uint8_t *p = take(r, size, "tagged field");
+    proto_reader_init(sub, p, p ? size : 0);
+    return tag;
+}
+
+void proto_reader_tagged_field_end(struct proto_reader *r, const struct proto_reader *sub)
+{
+    if (sub->err)
+        proto_reader_fail(r, sub->err, "in a tagged field: %s", sub->reason);
+}
+
+uint32_t proto_reader_tagged_count(struct proto_reader *r)
+{
+    uint32_t count = proto_reader_uvarint(r);
+    /* Each field takes at least two bytes (tag, size). */
+    if (count > proto_reader_remaining(r) / 2) {
+        proto_reader_fail(r, GR_E_CORRUPT, "%" PRIu32 " tagged fields cannot fit in %zu bytes",
+                          count, proto_reader_remaining(r));
+        return 0;
+    }
+    return count;
 }
 
 int32_t proto_reader_array(struct proto_reader *r, size_t min_elem_size)
@@ -313,27 +375,4 @@ void *proto_reader_alloc(struct proto_reader *r, struct arena *a, int32_t count,
         proto_reader_fail(r, GR_E_NOMEM, "cannot allocate %" PRId32 " elements of %zu bytes", count,
                           size);
     return p;
-}
-
-int32_t *proto_reader_i32_array(struct proto_reader *r, struct arena *a, int32_t *count)
-{
-    *count = proto_reader_array(r, 4);
-    int32_t *v = proto_reader_alloc(r, a, *count, sizeof(*v));
-    for (int32_t i = 0; i < *count && !r->err; i++)
-        v[i] = proto_reader_i32(r);
-    if (r->err)
-        *count = 0;
-    return r->err ? NULL : v;
-}
-
-struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a, int32_t *count,
-                                            bool nullable)
-{
-    *count = read_array(r, 2, nullable);
-    struct proto_str *v = proto_reader_alloc(r, a, *count, sizeof(*v));
-    for (int32_t i = 0; i < *count && !r->err; i++)
-        v[i] = proto_reader_string(r);
-    if (r->err)
-        *count = 0;
-    return r->err ? NULL : v;
 }

@@ -102,17 +102,28 @@ int32_t proto_reader_array(struct proto_reader *r, size_t min_elem_size);
 /* Same for a nullable array: returns -1 for null. */
 int32_t proto_reader_nullable_array(struct proto_reader *r, size_t min_elem_size);
 
+/* COMPACT_ARRAY count (unsigned varint count + 1, 0 = null): same checks as
+ * proto_reader_array(); returns -1 for null when nullable. */
+int32_t proto_reader_compact_array(struct proto_reader *r, size_t min_elem_size, bool nullable);
+
+/* UUID: 16 raw bytes into out (zeroes after a failure). */
+void proto_reader_uuid(struct proto_reader *r, uint8_t out[16]);
+
+/* Tagged fields of flexible versions, for decoders that know some tags:
+ * proto_reader_tagged_count() reads the section's field count (checked
+ * against what remains); proto_reader_tagged_field() reads one tag and size,
+ * moves r past the field's data and points sub at that data (a field is
+ * decoded from sub, so it can never read beyond its declared size, and an
+ * unknown tag is skipped by not reading sub at all). Return the count / tag,
+ * 0 after a failure. proto_reader_tagged_field_end() copies a failure of sub
+ * to r. */
+uint32_t proto_reader_tagged_count(struct proto_reader *r);
+uint32_t proto_reader_tagged_field(struct proto_reader *r, struct proto_reader *sub);
+void proto_reader_tagged_field_end(struct proto_reader *r, const struct proto_reader *sub);
+
 /* Returns zeroed arena memory (owned by a) for count elements of size bytes.
  * Returns NULL, without failing, for count <= 0 or after an earlier failure;
  * fails the reader with GR_E_NOMEM if the arena cannot allocate. */
 void *proto_reader_alloc(struct proto_reader *r, struct arena *a, int32_t count, size_t size);
-
-/* ARRAY of INT32 into arena memory (owned by a): sets *count (0 after a
- * failure) and returns the values, NULL when *count is 0. */
-int32_t *proto_reader_i32_array(struct proto_reader *r, struct arena *a, int32_t *count);
-/* ARRAY of STRING (views into the frame, in an arena array). With nullable,
- * a null array gives *count = -1. Returns NULL when *count <= 0. */
-struct proto_str *proto_reader_string_array(struct proto_reader *r, struct arena *a, int32_t *count,
-                                            bool nullable);
 
 #endif

@@ -14,10 +14,9 @@
 #include <string.h>
 
 #include "broker/proto/proto_api.h"
-#include "broker/proto/proto_api_versions.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_header.h"
-#include "broker/proto/proto_produce.h"
 #include "broker/proto/proto_reader.h"
 #include "common/arena.h"
 #include "common/bytes.h"
@@ -82,7 +81,7 @@ static void check_produce(const uint8_t *frame, size_t len, const char *name)
     CU_ASSERT_TRUE(proto_str_eq(req.topic_data[0].name, "test"));
     for (int32_t i = 0; i < req.topic_data_count; i++) {
         for (int32_t j = 0; j < req.topic_data[i].partition_data_count; j++) {
-            bool ok = whole_batches(req.topic_data[i].partition_data[j].records);
+            bool ok = whole_batches(req.topic_data[i].partition_data[j].records.mem);
             CU_ASSERT_TRUE(ok);
             if (!ok)
                 fprintf(stderr, "%s: records of partition %d are not whole batches\n", name,

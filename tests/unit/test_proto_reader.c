@@ -306,11 +306,12 @@ static void test_array_counts(void)
     /* count 2 of 4-byte elements, exactly backed. */
     static const uint8_t two[] = {0, 0, 0, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xf9};
     struct proto_reader r = over(two, sizeof(two));
-    int32_t n;
-    int32_t *v = proto_reader_i32_array(&r, &a, &n);
+    int32_t n = proto_reader_array(&r, 4);
     CU_ASSERT_EQUAL_FATAL(n, 2);
-    CU_ASSERT_EQUAL(v[0], 7);
-    CU_ASSERT_EQUAL(v[1], -7);
+    int32_t *v = proto_reader_alloc(&r, &a, n, sizeof(*v));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 7);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), -7);
     CU_ASSERT_EQUAL(proto_reader_status(&r), 0);
 
     /* The same count with one byte missing fails on the count itself. */
@@ -323,9 +324,9 @@ static void test_array_counts(void)
     /* A huge count is refused before anything is allocated. */
     static const uint8_t huge[] = {0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0};
     r = over(huge, sizeof(huge));
-    v = proto_reader_i32_array(&r, &a, &n);
-    CU_ASSERT_PTR_NULL(v);
+    n = proto_reader_array(&r, 4);
     CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_PTR_NULL(proto_reader_alloc(&r, &a, n, sizeof(*v)));
     CU_ASSERT_TRUE(proto_reader_failed(&r));
     CU_ASSERT_EQUAL(a.total, before);
 
@@ -343,28 +344,25 @@ static void test_array_counts(void)
     CU_ASSERT_EQUAL(proto_reader_nullable_array(&r, 4), 0);
     CU_ASSERT_TRUE(proto_reader_failed(&r));
 
-    /* A nullable string array. */
-    struct buf b;
-    buf_init(&b);
-    pb_i32(&b, 2);
-    pb_str(&b, "a");
-    pb_str(&b, "bc");
-    pb_i32(&b, -1);
-    r = over(b.data, b.len);
-    struct proto_str *s = proto_reader_string_array(&r, &a, &n, true);
-    CU_ASSERT_EQUAL_FATAL(n, 2);
-    CU_ASSERT_TRUE(proto_str_eq(s[1], "bc"));
-    s = proto_reader_string_array(&r, &a, &n, true);
-    CU_ASSERT_EQUAL(n, -1);
-    CU_ASSERT_PTR_NULL(s);
+    /* The compact form (flexible versions): count + 1, 0 for null. */
+    r = over("\x03\0\0", 3);
+    CU_ASSERT_EQUAL(proto_reader_compact_array(&r, 1, false), 2);
+    r = over("\x00", 1);
+    CU_ASSERT_EQUAL(proto_reader_compact_array(&r, 1, true), -1);
     CU_ASSERT_EQUAL(proto_reader_status(&r), 0);
-    buf_destroy(&b);
+    r = over("\x00", 1);
+    CU_ASSERT_EQUAL(proto_reader_compact_array(&r, 1, false), 0);
+    CU_ASSERT_TRUE(proto_reader_failed(&r));
+    r = over("\x03\0", 2);
+    CU_ASSERT_EQUAL(proto_reader_compact_array(&r, 1, false), 0);
+    CU_ASSERT_TRUE(proto_reader_failed(&r));
 
     /* Nothing is allocated for an empty array. */
     before = a.total;
     r = over("\0\0\0\0", 4);
-    CU_ASSERT_PTR_NULL(proto_reader_string_array(&r, &a, &n, false));
+    n = proto_reader_array(&r, 2);
     CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_PTR_NULL(proto_reader_alloc(&r, &a, n, sizeof(struct proto_str)));
     CU_ASSERT_EQUAL(a.total, before);
     arena_destroy(&a);
     done();

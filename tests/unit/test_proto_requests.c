@@ -12,16 +12,7 @@
 #include <string.h>
 
 #include "broker/proto/proto_api.h"
-#include "broker/proto/proto_api_versions.h"
-#include "broker/proto/proto_create_partitions.h"
-#include "broker/proto/proto_create_topics.h"
-#include "broker/proto/proto_delete_records.h"
-#include "broker/proto/proto_delete_topics.h"
-#include "broker/proto/proto_describe_configs.h"
-#include "broker/proto/proto_fetch.h"
-#include "broker/proto/proto_list_offsets.h"
-#include "broker/proto/proto_metadata.h"
-#include "broker/proto/proto_produce.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_reader.h"
 #include "common/arena.h"
 #include "common/err.h"
@@ -220,11 +211,13 @@ static void test_produce(void)
         CU_ASSERT_EQUAL_FATAL(req.topic_data[0].partition_data_count, 2);
         const struct proto_PartitionProduceData *p = req.topic_data[0].partition_data;
         CU_ASSERT_EQUAL(p[0].index, 0);
-        CU_ASSERT_EQUAL(p[0].records.len, 5);
+        CU_ASSERT_EQUAL(p[0].records.kind, PROTO_RECORDS_MEM);
+        CU_ASSERT_EQUAL(p[0].records.mem.len, 5);
         /* The records are a view of the frame: 2+2+4+4+8+4+4+4 bytes in. */
-        CU_ASSERT_PTR_EQUAL(p[0].records.ptr, d.frame + 32);
+        CU_ASSERT_PTR_EQUAL(p[0].records.mem.ptr, d.frame + 32);
         CU_ASSERT_EQUAL(p[1].index, 3);
-        CU_ASSERT_PTR_NULL(p[1].records.ptr);
+        CU_ASSERT_EQUAL(p[1].records.kind, PROTO_RECORDS_NULL);
+        CU_ASSERT_PTR_NULL(p[1].records.mem.ptr);
         decoded_free(&d);
     }
     check_truncation_and_trailing(proto_decode_Produce, 3, &b, sizeof(req));

@@ -1,0 +1,26 @@
+/*
+ * The list of message descriptions: expands every .def with the pass header
+ * named by PROTO_GEN (proto_gen_decl.h in proto_msg.h, proto_gen_impl.h in
+ * proto_msg.c). Adding an API adds its .def here. Included twice on purpose,
+ * so it has no include guard.
+ */
+#define PROTO_DEF "broker/proto/proto_api_versions.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_create_partitions.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_create_topics.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_delete_records.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_delete_topics.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_describe_configs.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_fetch.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_list_offsets.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_metadata.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_produce.def"
+#include PROTO_GEN
