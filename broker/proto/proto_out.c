@@ -309,5 +309,9 @@ int proto_out_copy_to(const struct proto_out *o, struct buf *dst)
                 return rc;
         }
     }
+    /* Bytes after the last chunk: a body encoded without a frame (a
+     * request body the broker's client sends) has no closed chunk yet. */
+    if (o->buf.len > o->mem_start)
+        buf_append(dst, o->buf.data + o->mem_start, o->buf.len - o->mem_start);
     return buf_failed(dst) ? GR_E_NOMEM : 0;
 }

@@ -145,7 +145,8 @@ static inline const uint8_t *proto_out_chunk_mem(const struct proto_out *o,
 {
     return o->buf.data + c->off;
 }
-/* Appends every byte of the out to dst, reading file ranges with pread(2):
+/* Appends every byte of the out to dst (closed chunks and bytes written
+ * since), reading file ranges with pread(2):
  * for tests, and for a connection that cannot use sendfile(2). Returns 0,
  * GR_E_IO if a file range cannot be read in full, or GR_E_NOMEM. */
 int proto_out_copy_to(const struct proto_out *o, struct buf *dst);

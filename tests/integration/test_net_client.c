@@ -1,8 +1,10 @@
 /*
  * broker/net/client against a real gregord with a real ZooKeeper: Metadata
  * v4 (auto-creating a topic), Produce v3 with real record batches, then
- * Fetch v4 from an offset, each decoded by hand with the bounds-checked
- * reader. What the replica fetcher will do, end to end over the broker's own
+ * Fetch v4 from an offset, each encoded by the generated request encoders
+ * and its answer decoded by the generated response decoders (the direction
+ * a replica fetcher uses; test_dispatch.c checks the server side byte by
+ * byte). What the replica fetcher will do, end to end over the broker's own
  * client code.
  */
 #include <CUnit/CUnit.h>
@@ -13,7 +15,10 @@
 
 #include "broker/net/client.h"
 #include "broker/proto/proto_api.h"
+#include "broker/proto/proto_msg.h"
+#include "broker/proto/proto_out.h"
 #include "broker/proto/proto_reader.h"
+#include "common/arena.h"
 #include "common/err.h"
 #include "common/buf.h"
 #include "tests/integration/broker_harness.h"
@@ -60,84 +65,99 @@ static int call(int16_t key, int16_t version, const struct buf *req, struct repl
     return r->done ? r->err : -9999;
 }
 
+/* The request body encoded by the generated encoder (status of o) into req. */
+static int body_of(struct proto_out *o, int status, struct buf *req)
+{
+    buf_init(req);
+    int rc = status ? status : proto_out_copy_to(o, req);
+    proto_out_destroy(o);
+    return rc;
+}
+
+/* Encodes with the generated request encoder of Api, sends it, and decodes
+ * the answer with the generated response decoder into *resp (arena-owned).
+ * This is the broker-to-broker direction of the codecs, end to end. */
+#define ROUND_TRIP(Api, key, version, reqp, resp, arena)                                           \
+    do {                                                                                           \
+        struct proto_out o_;                                                                       \
+        struct buf q_;                                                                             \
+        struct reply r_;                                                                           \
+        proto_out_init(&o_);                                                                       \
+        CU_ASSERT_EQUAL_FATAL(                                                                     \
+            body_of(&o_, proto_encode_##Api##Request(&o_, (version), (reqp)), &q_), 0);            \
+        CU_ASSERT_EQUAL_FATAL(call((key), (version), &q_, &r_), 0);                                \
+        struct proto_reader rd_;                                                                   \
+        /* decoded strings and records are views: keep the body as long as the arena */            \
+        uint8_t *keep_ = arena_alloc((arena), r_.body.len + 1);                                    \
+        CU_ASSERT_PTR_NOT_NULL_FATAL(keep_);                                                       \
+        memcpy(keep_, r_.body.data, r_.body.len);                                                  \
+        proto_reader_init(&rd_, keep_, r_.body.len);                                               \
+        CU_ASSERT_EQUAL(proto_decode_##Api##Response(&rd_, (version), (arena), (resp)), 0);        \
+        CU_ASSERT_EQUAL(proto_reader_remaining(&rd_), 0);                                          \
+        buf_destroy(&q_);                                                                          \
+        buf_destroy(&r_.body);                                                                     \
+    } while (0)
+
+static bool str_is(struct proto_str s, const char *want)
+{
+    return s.len == (int32_t)strlen(want) && !memcmp(s.ptr, want, strlen(want));
+}
+
 /* Metadata v4 for TOPIC (auto-created). Returns the leader of partition 0,
  * or -1 while there is none, and checks the broker list names our port. */
 static int metadata_leader(void)
 {
-    struct buf q;
-    buf_init(&q);
-    pb_i32(&q, 1);
-    pb_str(&q, TOPIC);
-    pb_i8(&q, 1); /* allow_auto_topic_creation */
-    struct reply r;
+    struct arena a;
+    arena_init(&a);
+    struct proto_MetadataRequestTopic t = {.name = proto_str_cstr(TOPIC)};
+    struct proto_MetadataRequest q = {
+        .topics = &t, .topics_count = 1, .allow_auto_topic_creation = true};
+    struct proto_MetadataResponse m;
+    ROUND_TRIP(Metadata, PROTO_API_METADATA, 4, &q, &m, &a);
     int leader = -1;
-    CU_ASSERT_EQUAL_FATAL(call(PROTO_API_METADATA, 4, &q, &r), 0);
-    struct proto_reader rd;
-    proto_reader_init(&rd, r.body.data, r.body.len);
-    proto_reader_i32(&rd); /* throttle_time_ms */
-    int32_t nbrokers = proto_reader_array(&rd, 14);
     bool port_seen = false;
-    for (int32_t i = 0; i < nbrokers; i++) {
-        proto_reader_i32(&rd);
-        proto_reader_string(&rd);
-        port_seen |= proto_reader_i32(&rd) == bk.port;
-        proto_reader_nullable_string(&rd);
-    }
-    proto_reader_nullable_string(&rd); /* cluster_id */
-    proto_reader_i32(&rd);             /* controller_id */
-    int32_t ntopics = proto_reader_array(&rd, 9);
-    for (int32_t t = 0; t < ntopics; t++) {
-        int16_t terr = proto_reader_i16(&rd);
-        proto_reader_string(&rd);
-        proto_reader_bool(&rd);
-        int32_t nparts = proto_reader_array(&rd, 18);
-        for (int32_t p = 0; p < nparts; p++) {
-            int16_t perr = proto_reader_i16(&rd);
-            int32_t index = proto_reader_i32(&rd);
-            int32_t l = proto_reader_i32(&rd);
-            for (int k = 0; k < 2; k++) /* replica_nodes, isr_nodes */
-                for (int32_t n = proto_reader_array(&rd, 4); n > 0; n--)
-                    proto_reader_i32(&rd);
-            if (terr == 0 && perr == 0 && index == 0)
-                leader = l;
-        }
-    }
-    CU_ASSERT_EQUAL(proto_reader_status(&rd), 0);
+    for (int32_t i = 0; i < m.brokers_count; i++)
+        port_seen |= m.brokers[i].port == bk.port;
     CU_ASSERT(port_seen);
-    buf_destroy(&q);
-    buf_destroy(&r.body);
+    CU_ASSERT_EQUAL(m.topics_count, 1);
+    for (int32_t i = 0; i < m.topics_count; i++) {
+        const struct proto_MetadataResponseTopic *mt = &m.topics[i];
+        CU_ASSERT(str_is(mt->name, TOPIC));
+        for (int32_t k = 0; k < mt->partitions_count; k++)
+            if (mt->error_code == 0 && mt->partitions[k].error_code == 0 &&
+                mt->partitions[k].partition_index == 0)
+                leader = mt->partitions[k].leader_id;
+    }
+    arena_destroy(&a);
     return leader;
 }
 
 /* Produce v3 of one batch to TOPIC-0 with acks=-1. Returns its base offset. */
 static int64_t produce(const struct buf *batch)
 {
-    struct buf q;
-    buf_init(&q);
-    pb_str(&q, NULL); /* transactional_id */
-    pb_i16(&q, -1);   /* acks */
-    pb_i32(&q, 10000);
-    pb_i32(&q, 1);
-    pb_str(&q, TOPIC);
-    pb_i32(&q, 1);
-    pb_i32(&q, 0);
-    pb_bytes(&q, batch->data, (int32_t)batch->len);
-    struct reply r;
-    CU_ASSERT_EQUAL_FATAL(call(PROTO_API_PRODUCE, 3, &q, &r), 0);
-    struct proto_reader rd;
-    proto_reader_init(&rd, r.body.data, r.body.len);
-    CU_ASSERT_EQUAL(proto_reader_array(&rd, 6), 1);
-    struct proto_str name = proto_reader_string(&rd);
-    CU_ASSERT(name.len == (int32_t)strlen(TOPIC) && !memcmp(name.ptr, TOPIC, strlen(TOPIC)));
-    CU_ASSERT_EQUAL(proto_reader_array(&rd, 22), 1);
-    CU_ASSERT_EQUAL(proto_reader_i32(&rd), 0);
-    CU_ASSERT_EQUAL(proto_reader_i16(&rd), 0); /* error_code */
-    int64_t base = proto_reader_i64(&rd);
-    proto_reader_i64(&rd); /* log_append_time_ms */
-    proto_reader_i32(&rd); /* throttle_time_ms */
-    CU_ASSERT_EQUAL(proto_reader_status(&rd), 0);
-    buf_destroy(&q);
-    buf_destroy(&r.body);
+    struct arena a;
+    arena_init(&a);
+    struct proto_PartitionProduceData pd = {
+        .index = 0,
+        .records = {.kind = PROTO_RECORDS_MEM, .mem = {batch->data, (int32_t)batch->len}}};
+    struct proto_TopicProduceData td = {
+        .name = proto_str_cstr(TOPIC), .partition_data = &pd, .partition_data_count = 1};
+    struct proto_ProduceRequest q = {.transactional_id = PROTO_STR_NULL,
+                                     .acks = -1,
+                                     .timeout_ms = 10000,
+                                     .topic_data = &td,
+                                     .topic_data_count = 1};
+    struct proto_ProduceResponse p;
+    ROUND_TRIP(Produce, PROTO_API_PRODUCE, 3, &q, &p, &a);
+    int64_t base = -1;
+    CU_ASSERT_EQUAL_FATAL(p.responses_count, 1);
+    CU_ASSERT(str_is(p.responses[0].name, TOPIC));
+    CU_ASSERT_EQUAL_FATAL(p.responses[0].partition_responses_count, 1);
+    const struct proto_PartitionProduceResponse *pr = &p.responses[0].partition_responses[0];
+    CU_ASSERT_EQUAL(pr->index, 0);
+    CU_ASSERT_EQUAL(pr->error_code, 0);
+    base = pr->base_offset;
+    arena_destroy(&a);
     return base;
 }
 
@@ -172,48 +192,52 @@ static void first_record(struct proto_bytes records, int64_t *offset, struct buf
     *offset = base + delta;
 }
 
-/* A Fetch v4 request body for TOPIC-0 from offset. */
+/* A Fetch v4 request body for TOPIC-0 from offset, by the generated encoder. */
 static void fetch_request(struct buf *q, int64_t from, int32_t max_wait_ms)
 {
-    pb_i32(q, -1);          /* replica_id */
-    pb_i32(q, max_wait_ms); /* max_wait_ms */
-    pb_i32(q, 1);           /* min_bytes */
-    pb_i32(q, 1 << 20);     /* max_bytes */
-    pb_i8(q, 0);            /* isolation_level */
-    pb_i32(q, 1);
-    pb_str(q, TOPIC);
-    pb_i32(q, 1);
-    pb_i32(q, 0);
-    pb_i64(q, from);
-    pb_i32(q, 1 << 20);
+    struct proto_FetchPartition fp = {.partition = 0,
+                                      .current_leader_epoch = -1,
+                                      .fetch_offset = from,
+                                      .log_start_offset = -1,
+                                      .partition_max_bytes = 1 << 20};
+    struct proto_FetchTopic ft = {
+        .topic = proto_str_cstr(TOPIC), .partitions = &fp, .partitions_count = 1};
+    struct proto_FetchRequest r = {.replica_id = -1,
+                                   .max_wait_ms = max_wait_ms,
+                                   .min_bytes = 1,
+                                   .max_bytes = 1 << 20,
+                                   .topics = &ft,
+                                   .topics_count = 1};
+    struct proto_out o;
+    proto_out_init(&o);
+    CU_ASSERT_EQUAL_FATAL(body_of(&o, proto_encode_FetchRequest(&o, 4, &r), q), 0);
 }
 
 /* Fetch v4 of TOPIC-0 from offset: the first record's offset and value. */
 static void fetch(int64_t from, int64_t *offset, struct buf *value)
 {
     struct buf q;
-    buf_init(&q);
     fetch_request(&q, from, 500);
     struct reply r;
     CU_ASSERT_EQUAL_FATAL(call(PROTO_API_FETCH, 4, &q, &r), 0);
+    struct arena a;
+    arena_init(&a);
+    struct proto_FetchResponse f;
     struct proto_reader rd;
     proto_reader_init(&rd, r.body.data, r.body.len);
-    proto_reader_i32(&rd); /* throttle_time_ms */
-    CU_ASSERT_EQUAL(proto_reader_array(&rd, 6), 1);
-    proto_reader_string(&rd);
-    CU_ASSERT_EQUAL(proto_reader_array(&rd, 34), 1);
-    CU_ASSERT_EQUAL(proto_reader_i32(&rd), 0);
-    CU_ASSERT_EQUAL(proto_reader_i16(&rd), 0); /* error_code */
-    CU_ASSERT_EQUAL(proto_reader_i64(&rd), 2); /* high_watermark */
-    proto_reader_i64(&rd);                     /* last_stable_offset */
-    for (int32_t n = proto_reader_nullable_array(&rd, 16); n > 0; n--) {
-        proto_reader_i64(&rd);
-        proto_reader_i64(&rd);
-    }
-    struct proto_bytes records = proto_reader_nullable_bytes(&rd);
-    CU_ASSERT_EQUAL_FATAL(proto_reader_status(&rd), 0);
-    CU_ASSERT_FATAL(records.len > 61);
-    first_record(records, offset, value);
+    CU_ASSERT_EQUAL_FATAL(proto_decode_FetchResponse(&rd, 4, &a, &f), 0);
+    CU_ASSERT_EQUAL(proto_reader_remaining(&rd), 0);
+    CU_ASSERT_EQUAL_FATAL(f.responses_count, 1);
+    CU_ASSERT(str_is(f.responses[0].topic, TOPIC));
+    CU_ASSERT_EQUAL_FATAL(f.responses[0].partition_responses_count, 1);
+    const struct proto_FetchablePartitionResponse *pr = &f.responses[0].partition_responses[0];
+    CU_ASSERT_EQUAL(pr->partition, 0);
+    CU_ASSERT_EQUAL(pr->error_code, 0);
+    CU_ASSERT_EQUAL(pr->high_watermark, 2);
+    CU_ASSERT_EQUAL_FATAL(pr->record_set.kind, PROTO_RECORDS_MEM);
+    CU_ASSERT_FATAL(pr->record_set.mem.len > 61);
+    first_record(pr->record_set.mem, offset, value);
+    arena_destroy(&a);
     buf_destroy(&q);
     buf_destroy(&r.body);
 }
@@ -260,7 +284,6 @@ static void test_metadata_produce_fetch(void)
 static void test_broker_restart(void)
 {
     struct buf q;
-    buf_init(&q);
     fetch_request(&q, 2, 20000); /* at the end of the log: waits for data */
     struct reply poll = {0};
     buf_init(&poll.body);

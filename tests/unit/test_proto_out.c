@@ -50,6 +50,24 @@ static void test_frame_has_size_and_correlation_id(void)
     proto_out_destroy(&o);
 }
 
+/* A request body the broker's client sends is encoded without a frame:
+ * copying it must include the bytes no chunk has closed yet. */
+static void test_copy_of_unframed_body(void)
+{
+    struct proto_out o;
+    struct buf b;
+    proto_out_init(&o);
+    buf_init(&b);
+    proto_out_i16(&o, 0x0102);
+    proto_out_i32(&o, 0x03040506);
+    CU_ASSERT_EQUAL(proto_out_copy_to(&o, &b), 0);
+    static const uint8_t want[] = {1, 2, 3, 4, 5, 6};
+    CU_ASSERT_EQUAL_FATAL(b.len, sizeof(want));
+    CU_ASSERT_EQUAL(memcmp(b.data, want, sizeof(want)), 0);
+    buf_destroy(&b);
+    proto_out_destroy(&o);
+}
+
 static void test_file_range_between_memory(void)
 {
     int fd = digits_file();
@@ -225,6 +243,7 @@ int main(void)
 {
     static CU_TestInfo tests[] = {
         {"frame has size and correlation id", test_frame_has_size_and_correlation_id},
+        {"an unframed body is copied whole", test_copy_of_unframed_body},
         {"file range between memory chunks", test_file_range_between_memory},
         {"two frames and adjacent file ranges", test_two_frames_and_adjacent_files},
         {"invalid values fail", test_invalid_values_fail},
