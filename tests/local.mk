@@ -65,14 +65,18 @@ tests_unit_test_config_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a br
 
 # Hosted partitions against real logs and a real loop.
 check_PROGRAMS += tests/unit/test_partition
-tests_unit_test_partition_SOURCES = tests/unit/test_partition.c
-tests_unit_test_partition_LDADD = tests/unit/libgrtest.a broker/cluster/libgrcluster.a \
-	broker/core/libgrcore.a broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a \
+tests_unit_test_partition_SOURCES = tests/unit/test_partition.c tests/unit/testbroker.c \
+	tests/unit/testbroker.h
+tests_unit_test_partition_LDADD = tests/unit/libgrtest.a broker/net/libgrnet.a \
+	broker/cluster/libgrcluster.a \
+	broker/core/libgrcore.a broker/proto/libgrproto.a broker/log/libgrlog.a zk/libgrzk.a \
+	common/libgrcommon.a \
 	$(ZK_LIBS) $(CUNIT_LIBS)
 
 # The API dispatch end to end: a real listener, the API table, real logs.
 check_PROGRAMS += tests/unit/test_dispatch
-tests_unit_test_dispatch_SOURCES = tests/unit/test_dispatch.c
+tests_unit_test_dispatch_SOURCES = tests/unit/test_dispatch.c tests/unit/testbroker.c \
+	tests/unit/testbroker.h
 tests_unit_test_dispatch_LDADD = tests/unit/libgrtest.a $(BROKER_LDADD) $(CUNIT_LIBS)
 
 # Server connections and the broker's client connections, on a real loop

@@ -48,6 +48,15 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* Keeps in *best the lowest ns per round of the runs after the first
+ * (run 0 warms up), for a run of rounds that began at t0. */
+static void keep_best(double *best, int run, double t0, long rounds)
+{
+    double per = (now_ns() - t0) / (double)rounds;
+    if (run > 0 && (*best == 0 || per < *best))
+        *best = per;
+}
+
 /* A Produce request body (v3-7 share one layout). */
 static void build_produce(struct buf *b)
 {
@@ -87,9 +96,7 @@ static double bench_produce(int16_t version, long rounds, const struct buf *b)
             }
             arena_destroy(&a);
         }
-        double per = (now_ns() - t0) / (double)rounds;
-        if (run > 0 && (best == 0 || per < best)) /* run 0 warms up */
-            best = per;
+        keep_best(&best, run, t0, rounds);
     }
     return best;
 }
@@ -128,9 +135,7 @@ static double bench_fetch(int16_t version, long rounds)
             }
             proto_out_destroy(&o);
         }
-        double per = (now_ns() - t0) / (double)rounds;
-        if (run > 0 && (best == 0 || per < best))
-            best = per;
+        keep_best(&best, run, t0, rounds);
     }
     return best;
 }
@@ -162,9 +167,7 @@ static double bench_produce_floor(long rounds, const struct buf *b)
                 exit(1);
             }
         }
-        double per = (now_ns() - t0) / (double)rounds;
-        if (run > 0 && (best == 0 || per < best))
-            best = per;
+        keep_best(&best, run, t0, rounds);
     }
     if (sink == 42)
         printf(" ");
@@ -206,9 +209,7 @@ static double bench_fetch_floor(long rounds)
             }
             proto_out_destroy(&o);
         }
-        double per = (now_ns() - t0) / (double)rounds;
-        if (run > 0 && (best == 0 || per < best))
-            best = per;
+        keep_best(&best, run, t0, rounds);
     }
     return best;
 }

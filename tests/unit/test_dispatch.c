@@ -43,35 +43,16 @@
 #include "common/tp.h"
 #include "tests/unit/proto_build.h"
 #include "tests/unit/testbatch.h"
+#include "tests/unit/testbroker.h"
 #include "tests/unit/testutil.h"
 
 #define ME    1
 #define OTHER 2
 
 struct fixture {
-    struct ev_loop *loop;
-    struct broker b;
-    struct broker_config cfg;
-    struct metadata md;
-    struct delay delay;
-    struct controller ctl;
-    char *dir;
-    int port;
+    struct testbroker t;
+    int port; /* the listener's */
 };
-
-static void ignore_change(void *ctx, const char *topic, int32_t partition)
-{
-    (void)ctx;
-    (void)topic;
-    (void)partition;
-}
-
-static void set(struct fixture *f, const char *key, const char *value)
-{
-    char err[512];
-    CU_ASSERT_EQUAL_FATAL(broker_config_set(&f->cfg, key, value, CONFIG_SRC_FILE, err, sizeof(err)),
-                          0);
-}
 
 static void add_broker(struct metadata_broker *mb, int32_t id, int port)
 {
@@ -106,90 +87,35 @@ static void add_topic(struct fixture *f, const char *name)
         mp->nisr = 1;
     }
     t->have_assignment = t->have_config = true;
-    broker_config_log_defaults(&f->cfg, &t->log_config);
-    CU_ASSERT_EQUAL_FATAL(strmap_put(&f->md.topics, name, t), 0);
+    broker_config_log_defaults(&f->t.cfg, &t->log_config);
+    CU_ASSERT_EQUAL_FATAL(strmap_put(&f->t.md.topics, name, t), 0);
 }
 
 static void fx_init(struct fixture *f)
 {
-    char err[512];
-    memset(f, 0, sizeof(*f));
-    f->loop = ev_loop_new(EVFLAG_AUTO);
-    f->dir = test_tmpdir("dispatch");
-    CU_ASSERT_EQUAL_FATAL(broker_config_init(&f->cfg), 0);
-    set(f, "log.dirs", f->dir);
-    set(f, "listeners", "PLAINTEXT://127.0.0.1:0");
-    set(f, "auto.create.topics.enable", "false");
-    CU_ASSERT_EQUAL_FATAL(broker_config_finalize(&f->cfg, err, sizeof(err)), 0);
-    struct log_config defaults;
-    broker_config_log_defaults(&f->cfg, &defaults);
-    struct log_manager_opts o = {
-        .dirs = (const char *const *)f->cfg.log_dir_list,
-        .ndirs = f->cfg.n_log_dirs,
-        .broker_id = ME,
-        .retention_check_interval_ms = 300000,
-        .recovery_checkpoint_interval_ms = 60000,
-        .start_checkpoint_interval_ms = 60000,
-        .hw_checkpoint_interval_ms = 5000,
-        .defaults = &defaults,
-        .on_flushed = partition_log_flushed,
-    };
-    CU_ASSERT_EQUAL_FATAL(log_manager_open(&o, clock_wall_ms(), &f->b.logs, err, sizeof(err)), 0);
-    delay_init(&f->delay, f->loop);
-    metadata_init(&f->md, &f->cfg, ignore_change, NULL);
-    f->b.loop = f->loop;
-    f->b.cfg = &f->cfg;
-    f->b.id = ME;
-    f->b.md = &f->md;
-    f->b.delay = &f->delay;
-    f->b.ctl = &f->ctl;
-    f->ctl.b = &f->b;
-    f->b.dispatch = api_dispatch;
-    f->b.phase = PHASE_RUNNING;
-    snprintf(f->b.cluster_id, sizeof(f->b.cluster_id), "dispatch-test-cluster");
-    tpmap_init(&f->b.parts);
-    strmap_init(&f->b.auto_creating);
-    CU_ASSERT_EQUAL_FATAL(listeners_bind(&f->b), 0);
-    listeners_start(&f->b);
-    f->port = listeners_port(&f->b, "PLAINTEXT");
+    static const char *const config[] = {"listeners", "PLAINTEXT://127.0.0.1:0",
+                                         "auto.create.topics.enable", "false", NULL};
+    testbroker_init(&f->t, "dispatch", ME, config);
+    struct broker *b = &f->t.b;
+    b->dispatch = api_dispatch;
+    snprintf(b->cluster_id, sizeof(b->cluster_id), "dispatch-test-cluster");
+    CU_ASSERT_EQUAL_FATAL(listeners_bind(b), 0);
+    listeners_start(b);
+    f->port = listeners_port(b, "PLAINTEXT");
     CU_ASSERT_FATAL(f->port > 0);
-    f->md.brokers = calloc(2, sizeof(*f->md.brokers));
-    add_broker(&f->md.brokers[0], ME, f->port);
-    add_broker(&f->md.brokers[1], OTHER, 1); /* never dialled: it only leads p1 */
-    f->md.nbrokers = 2;
-    f->md.controller_id = OTHER;
-    f->md.loaded = true;
+    struct metadata *md = &f->t.md;
+    md->brokers = calloc(2, sizeof(*md->brokers));
+    add_broker(&md->brokers[0], ME, f->port);
+    add_broker(&md->brokers[1], OTHER, 1); /* never dialled: it only leads p1 */
+    md->nbrokers = 2;
+    md->controller_id = OTHER;
     add_topic(f, "orders");
-    partitions_sync(&f->b, NULL, -1);
-}
-
-/* What server.c's reaper does after every loop iteration. */
-static void reap(struct fixture *f)
-{
-    while (f->b.dead) {
-        struct conn *c = f->b.dead;
-        f->b.dead = c->next;
-        conn_free(c);
-    }
+    partitions_sync(b, NULL, -1);
 }
 
 static void fx_destroy(struct fixture *f)
 {
-    while (f->b.conns)
-        conn_close(f->b.conns, NULL);
-    reap(f);
-    listeners_close(&f->b);
-    partitions_clear(&f->b);
-    tpmap_destroy(&f->b.parts);
-    strmap_destroy(&f->b.auto_creating);
-    metadata_destroy(&f->md);
-    delay_destroy(&f->delay);
-    log_manager_close(f->b.logs, true);
-    broker_config_destroy(&f->cfg);
-    ev_loop_destroy(f->loop);
-    test_rmtree(f->dir);
-    free(f->dir);
-    CU_ASSERT_EQUAL(tp_topic_count(), 0);
+    testbroker_destroy(&f->t);
 }
 
 /* ---- the client side: a plain blocking socket ---------------------------- */
@@ -241,8 +167,8 @@ static enum outcome await(struct fixture *f, int fd, uint8_t **frame, size_t *le
     int64_t until = (clock_mono_us() / 1000) + 2000;
     *frame = NULL;
     while ((clock_mono_us() / 1000) < until) {
-        ev_run(f->loop, EVRUN_NOWAIT);
-        reap(f);
+        ev_run(f->t.loop, EVRUN_NOWAIT);
+        testbroker_reap(&f->t);
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 5) <= 0)
             continue;
@@ -568,7 +494,7 @@ static void test_bad_requests_close_only_their_connection(void)
     expect_closed(&f, &b, other);
 
     /* Nothing was appended by the refused Produce. */
-    struct partition *p = partition_get(&f.b, (struct tp){tp_topic_find("orders", 6), 0});
+    struct partition *p = partition_get(&f.t.b, (struct tp){tp_topic_find("orders", 6), 0});
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     CU_ASSERT_EQUAL(log_end_offset(p->log), 0);
     close(other);

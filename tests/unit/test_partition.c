@@ -27,81 +27,30 @@
 #include "common/err.h"
 #include "common/tp.h"
 #include "tests/unit/testbatch.h"
+#include "tests/unit/testbroker.h"
 #include "tests/unit/testutil.h"
 
-#define ME 1    /* this broker */
+#define ME    1 /* this broker */
 #define OTHER 2 /* another live broker */
-#define DEAD 3  /* a broker that is not registered */
+#define DEAD  3 /* a broker that is not registered */
 
 struct fixture {
-    struct ev_loop *loop;
-    struct broker b;
-    struct broker_config cfg;
-    struct metadata md;
-    struct delay delay;
-    char *dir;
+    struct testbroker t;
 };
-
-static void ignore_change(void *ctx, const char *topic, int32_t partition)
-{
-    (void)ctx;
-    (void)topic;
-    (void)partition;
-}
 
 static void fx_init(struct fixture *f)
 {
-    char err[512];
-    memset(f, 0, sizeof(*f));
-    f->loop = ev_loop_new(EVFLAG_AUTO);
-    f->dir = test_tmpdir("partition");
-    CU_ASSERT_EQUAL_FATAL(broker_config_init(&f->cfg), 0);
-    CU_ASSERT_EQUAL_FATAL(broker_config_set(&f->cfg, "log.dirs", f->dir, CONFIG_SRC_FILE, err,
-                                            sizeof(err)),
-                          0);
-    CU_ASSERT_EQUAL_FATAL(broker_config_finalize(&f->cfg, err, sizeof(err)), 0);
-    struct log_config defaults;
-    broker_config_log_defaults(&f->cfg, &defaults);
-    struct log_manager_opts o = {
-        .dirs = (const char *const *)f->cfg.log_dir_list,
-        .ndirs = f->cfg.n_log_dirs,
-        .broker_id = ME,
-        .retention_check_interval_ms = 300000,
-        .recovery_checkpoint_interval_ms = 60000,
-        .start_checkpoint_interval_ms = 60000,
-        .hw_checkpoint_interval_ms = 5000,
-        .defaults = &defaults,
-        .on_flushed = partition_log_flushed,
-    };
-    CU_ASSERT_EQUAL_FATAL(log_manager_open(&o, clock_wall_ms(), &f->b.logs, err, sizeof(err)), 0);
-    delay_init(&f->delay, f->loop);
-    metadata_init(&f->md, &f->cfg, ignore_change, NULL);
-    f->b.loop = f->loop;
-    f->b.cfg = &f->cfg;
-    f->b.id = ME;
-    f->b.md = &f->md;
-    f->b.delay = &f->delay;
-    tpmap_init(&f->b.parts);
+    testbroker_init(&f->t, "partition", ME, NULL);
     /* Live brokers: ME and OTHER (sorted, as the cache keeps them). */
-    f->md.brokers = calloc(2, sizeof(*f->md.brokers));
-    f->md.brokers[0].id = ME;
-    f->md.brokers[1].id = OTHER;
-    f->md.nbrokers = 2;
-    f->md.loaded = true;
+    f->t.md.brokers = calloc(2, sizeof(*f->t.md.brokers));
+    f->t.md.brokers[0].id = ME;
+    f->t.md.brokers[1].id = OTHER;
+    f->t.md.nbrokers = 2;
 }
 
 static void fx_destroy(struct fixture *f)
 {
-    partitions_clear(&f->b);
-    tpmap_destroy(&f->b.parts);
-    metadata_destroy(&f->md);
-    delay_destroy(&f->delay);
-    log_manager_close(f->b.logs, true);
-    broker_config_destroy(&f->cfg);
-    ev_loop_destroy(f->loop);
-    test_rmtree(f->dir);
-    free(f->dir);
-    CU_ASSERT_EQUAL(tp_topic_count(), 0); /* every reference was released */
+    testbroker_destroy(&f->t);
 }
 
 /* Adds a topic to the cache as ZooKeeper would describe it: partition i is
@@ -128,8 +77,8 @@ static struct metadata_topic *add_topic(struct fixture *f, const char *name, int
         mp->nisr = 1;
     }
     t->have_assignment = t->have_config = true;
-    broker_config_log_defaults(&f->cfg, &t->log_config);
-    CU_ASSERT_EQUAL_FATAL(strmap_put(&f->md.topics, name, t), 0);
+    broker_config_log_defaults(&f->t.cfg, &t->log_config);
+    CU_ASSERT_EQUAL_FATAL(strmap_put(&f->t.md.topics, name, t), 0);
     return t;
 }
 
@@ -153,12 +102,12 @@ static struct tp tp_of(const char *topic, int32_t partition)
 
 /* A delayed operation that watches one key and records what it saw. */
 struct watcher {
-    struct delay_op op;      /* first: callbacks cast back */
-    struct delay_watch w;    /* its one watch */
-    int asked;               /* ready() calls */
-    int completed;           /* complete() calls */
-    bool saw_leader;         /* p->leader at the last ready() */
-    bool saw_going;          /* p->going at the last ready() */
+    struct delay_op op;   /* first: callbacks cast back */
+    struct delay_watch w; /* its one watch */
+    int asked;            /* ready() calls */
+    int completed;        /* complete() calls */
+    bool saw_leader;      /* p->leader at the last ready() */
+    bool saw_going;       /* p->going at the last ready() */
 };
 
 static bool w_ready(struct delay_op *op, struct delay_watch *w, void *arg)
@@ -182,8 +131,8 @@ static void watch(struct fixture *f, struct watcher *x, struct partition *p, enu
 {
     memset(x, 0, sizeof(*x));
     delay_op_init(&x->op, w_ready, w_complete);
-    CU_ASSERT_EQUAL_FATAL(delay_watch(&f->delay, &x->op, &x->w, partition_key(p, ev), 0), 0);
-    delay_start(&f->delay, &x->op, -1);
+    CU_ASSERT_EQUAL_FATAL(delay_watch(&f->t.delay, &x->op, &x->w, partition_key(p, ev), 0), 0);
+    delay_start(&f->t.delay, &x->op, -1);
 }
 
 static void test_hosted_set_follows_metadata(void)
@@ -194,22 +143,22 @@ static void test_hosted_set_follows_metadata(void)
     const int32_t reps[3][2] = {{ME, OTHER}, {OTHER, ME}, {OTHER, DEAD}};
     const int32_t leaders[3] = {ME, OTHER, OTHER};
     add_topic(&f, "orders", 3, reps, leaders);
-    partitions_sync(&f.b, NULL, -1);
-    struct partition *p0 = partition_get(&f.b, tp_of("orders", 0));
-    struct partition *p1 = partition_get(&f.b, tp_of("orders", 1));
+    partitions_sync(&f.t.b, NULL, -1);
+    struct partition *p0 = partition_get(&f.t.b, tp_of("orders", 0));
+    struct partition *p1 = partition_get(&f.t.b, tp_of("orders", 1));
     CU_ASSERT_PTR_NOT_NULL_FATAL(p0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p1);
-    CU_ASSERT_PTR_NULL(partition_get(&f.b, tp_of("orders", 2)));
-    CU_ASSERT_EQUAL(tpmap_count(&f.b.parts), 2);
+    CU_ASSERT_PTR_NULL(partition_get(&f.t.b, tp_of("orders", 2)));
+    CU_ASSERT_EQUAL(tpmap_count(&f.t.b.parts), 2);
     CU_ASSERT_TRUE(p0->leader);
     CU_ASSERT_EQUAL(p0->leader_epoch, 5);
     CU_ASSERT_FALSE(p1->leader);
     /* The logs exist on disk, in Kafka's <topic>-<partition> directories. */
     char path[512];
     struct stat st;
-    snprintf(path, sizeof(path), "%s/orders-0", f.dir);
+    snprintf(path, sizeof(path), "%s/orders-0", f.t.dir);
     CU_ASSERT_EQUAL(stat(path, &st), 0);
-    snprintf(path, sizeof(path), "%s/orders-2", f.dir);
+    snprintf(path, sizeof(path), "%s/orders-2", f.t.dir);
     CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
     fx_destroy(&f);
 }
@@ -221,19 +170,19 @@ static void test_lead_says_why_not(void)
     const int32_t reps[3][2] = {{ME, OTHER}, {OTHER, ME}, {DEAD, ME}};
     const int32_t leaders[3] = {ME, OTHER, DEAD};
     add_topic(&f, "orders", 3, reps, leaders);
-    partitions_sync(&f.b, NULL, -1);
+    partitions_sync(&f.t.b, NULL, -1);
     struct partition *p;
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("orders", 0), -1, &p), GR_OK);
-    CU_ASSERT_PTR_EQUAL(p, partition_get(&f.b, tp_of("orders", 0)));
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("orders", 0), 5, &p), GR_OK);
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("orders", 0), 4, &p), GR_E_FENCED_EPOCH);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("orders", 0), -1, &p), GR_OK);
+    CU_ASSERT_PTR_EQUAL(p, partition_get(&f.t.b, tp_of("orders", 0)));
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("orders", 0), 5, &p), GR_OK);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("orders", 0), 4, &p), GR_E_FENCED_EPOCH);
     CU_ASSERT_PTR_NULL(p);
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("orders", 0), 6, &p), GR_E_UNKNOWN_EPOCH);
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("orders", 1), -1, &p), GR_E_NOT_LEADER);
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("orders", 2), -1, &p), GR_E_NO_LEADER);
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("orders", 3), -1, &p), GR_E_NOENT);
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("nope", 0), -1, &p), GR_E_NOENT);
-    CU_ASSERT_EQUAL(partition_lead(&f.b, (struct tp){NULL, 0}, -1, &p), GR_E_NOENT);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("orders", 0), 6, &p), GR_E_UNKNOWN_EPOCH);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("orders", 1), -1, &p), GR_E_NOT_LEADER);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("orders", 2), -1, &p), GR_E_NO_LEADER);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("orders", 3), -1, &p), GR_E_NOENT);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("nope", 0), -1, &p), GR_E_NOENT);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, (struct tp){NULL, 0}, -1, &p), GR_E_NOENT);
     fx_destroy(&f);
 }
 
@@ -244,9 +193,9 @@ static void test_changes_wake_their_partition_only(void)
     const int32_t reps[2][2] = {{ME, OTHER}, {ME, OTHER}};
     const int32_t leaders[2] = {ME, ME};
     struct metadata_topic *t = add_topic(&f, "events", 2, reps, leaders);
-    partitions_sync(&f.b, NULL, -1);
-    struct partition *p0 = partition_get(&f.b, tp_of("events", 0));
-    struct partition *p1 = partition_get(&f.b, tp_of("events", 1));
+    partitions_sync(&f.t.b, NULL, -1);
+    struct partition *p0 = partition_get(&f.t.b, tp_of("events", 0));
+    struct partition *p1 = partition_get(&f.t.b, tp_of("events", 1));
     CU_ASSERT_PTR_NOT_NULL_FATAL(p0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p1);
     struct watcher data0, data1, flush0;
@@ -280,7 +229,7 @@ static void test_changes_wake_their_partition_only(void)
      * p1's watcher is not asked. */
     t->parts[0].leader = OTHER;
     t->parts[0].leader_epoch = 6;
-    partitions_sync(&f.b, "events", 0);
+    partitions_sync(&f.t.b, "events", 0);
     CU_ASSERT_FALSE(p0->leader);
     CU_ASSERT_EQUAL(p0->leader_epoch, 6);
     CU_ASSERT_EQUAL(data0.completed, 1);
@@ -288,18 +237,18 @@ static void test_changes_wake_their_partition_only(void)
     CU_ASSERT_EQUAL(flush0.completed, 1);
     CU_ASSERT_EQUAL(data1.asked, 0);
     struct partition *p;
-    CU_ASSERT_EQUAL(partition_lead(&f.b, tp_of("events", 0), -1, &p), GR_E_NOT_LEADER);
+    CU_ASSERT_EQUAL(partition_lead(&f.t.b, tp_of("events", 0), -1, &p), GR_E_NOT_LEADER);
 
     /* The topic is deleted: p1's watcher sees the partition going, the
      * partitions are no longer hosted, and their logs are deleted. */
-    CU_ASSERT_PTR_EQUAL(strmap_del(&f.md.topics, "events"), t);
-    partitions_sync(&f.b, "events", -1);
+    CU_ASSERT_PTR_EQUAL(strmap_del(&f.t.md.topics, "events"), t);
+    partitions_sync(&f.t.b, "events", -1);
     CU_ASSERT_EQUAL(data1.completed, 1);
     CU_ASSERT_TRUE(data1.saw_going);
-    CU_ASSERT_EQUAL(tpmap_count(&f.b.parts), 0);
-    CU_ASSERT_PTR_NULL(log_manager_get(f.b.logs, "events", 0));
-    CU_ASSERT_EQUAL(f.delay.nwaiting, 0);
-    CU_ASSERT_EQUAL(f.delay.nwatches, 0);
+    CU_ASSERT_EQUAL(tpmap_count(&f.t.b.parts), 0);
+    CU_ASSERT_PTR_NULL(log_manager_get(f.t.b.logs, "events", 0));
+    CU_ASSERT_EQUAL(f.t.delay.nwaiting, 0);
+    CU_ASSERT_EQUAL(f.t.delay.nwatches, 0);
     free_topic(t); /* taken out of the cache above */
     buf_destroy(&b);
     fx_destroy(&f);
@@ -312,20 +261,20 @@ static void test_reassignment_away_keeps_the_log(void)
     const int32_t reps[1][2] = {{ME, OTHER}};
     const int32_t leaders[1] = {ME};
     struct metadata_topic *t = add_topic(&f, "moves", 1, reps, leaders);
-    partitions_sync(&f.b, NULL, -1);
-    struct partition *p0 = partition_get(&f.b, tp_of("moves", 0));
+    partitions_sync(&f.t.b, NULL, -1);
+    struct partition *p0 = partition_get(&f.t.b, tp_of("moves", 0));
     CU_ASSERT_PTR_NOT_NULL_FATAL(p0);
     struct watcher data0;
     watch(&f, &data0, p0, DELAY_DATA);
     t->parts[0].replicas[0] = OTHER;
     t->parts[0].replicas[1] = DEAD;
     t->parts[0].leader = OTHER;
-    partitions_sync(&f.b, "moves", 0);
-    CU_ASSERT_PTR_NULL(partition_get(&f.b, tp_of("moves", 0)));
+    partitions_sync(&f.t.b, "moves", 0);
+    CU_ASSERT_PTR_NULL(partition_get(&f.t.b, tp_of("moves", 0)));
     CU_ASSERT_EQUAL(data0.completed, 1);
     CU_ASSERT_TRUE(data0.saw_going);
     /* Not deleted: only a topic deletion removes data. */
-    CU_ASSERT_PTR_NOT_NULL(log_manager_get(f.b.logs, "moves", 0));
+    CU_ASSERT_PTR_NOT_NULL(log_manager_get(f.t.b.logs, "moves", 0));
     fx_destroy(&f);
 }
 
