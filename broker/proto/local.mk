@@ -48,7 +48,7 @@ tests_unit_test_proto_corpus_SOURCES = tests/unit/test_proto_corpus.c \
 tests_unit_test_proto_corpus_CPPFLAGS = $(AM_CPPFLAGS) -DCORPUS_DIR=\"$(abs_top_srcdir)/tests/fuzz/corpus\"
 tests_unit_test_proto_corpus_LDADD = $(PROTO_TEST_LDADD)
 
-# libFuzzer target (clang only): tests/fuzz/run builds and runs it.
+# libFuzzer targets (clang only): tests/fuzz/run builds and runs them.
 if ENABLE_FUZZ
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 noinst_PROGRAMS += tests/fuzz/fuzz_request
@@ -57,6 +57,12 @@ tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz_request.c \
 tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_request_LDADD = common/libgrcommon.a
+noinst_PROGRAMS += tests/fuzz/fuzz_response
+tests_fuzz_fuzz_response_SOURCES = tests/fuzz/fuzz_response.c tests/fuzz/fuzz_response_gen.h \
+	$(PROTO_SOURCES)
+tests_fuzz_fuzz_response_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_response_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_response_LDADD = common/libgrcommon.a
 endif
 
 EXTRA_DIST += tests/fuzz/run tests/fuzz/capture-corpus tests/fuzz/corpus
