@@ -18,7 +18,6 @@
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
-#include "zk/zk_topic.h"
 #include "common/topic_name.h"
 
 /* Fills one topic of the response (arrays from the request's arena). */
