@@ -27,14 +27,11 @@
 #include <unistd.h>
 
 #include "broker/api/api.h"
-#include "broker/cluster/controller.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/partition.h"
 #include "broker/core/broker.h"
 #include "broker/core/broker_config.h"
-#include "broker/core/delay.h"
-#include "broker/log/log_manager.h"
-#include "broker/net/conn.h"
+#include "broker/log/log.h"
 #include "broker/net/listener.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_reader.h"
