@@ -84,7 +84,7 @@ static int open_log_file(struct log_segment *s, bool create)
     int rc = file_path(p, sizeof(p), s, ".log");
     if (rc)
         return rc;
-    int fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    int fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
     if (fd < 0)
         return gr_err_from_errno(errno);
     struct stat st;
@@ -154,6 +154,12 @@ struct log_segment *log_segment_create(const char *dir, int64_t base_offset,
         rc = open_indexes(s, true, NULL);
     }
     if (rc) {
+        /* A half-created segment (an empty .log, say, when the disk filled
+         * up before its index) would be found at the next start inside the
+         * segment the log went on appending to: remove what was made. A
+         * file that already held data is not ours to remove. */
+        if (rc != GR_E_EXISTS)
+            (void)log_segment_unlink(s);
         log_segment_close(s);
         *err = rc;
         return NULL;
