@@ -355,7 +355,17 @@ int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct lo
             buf_init(&mgr->last_ckpt[i * NKINDS + k]);
     }
     mgr->ndirs = o->ndirs;
+    /* Records are the clients' data: by default nobody else on the machine
+     * may read them. The umask is process-wide so that every file the
+     * broker creates (segments, indexes, checkpoints, meta.properties)
+     * gets it, whatever helper creates it. */
+    if (o->set_umask)
+        umask((mode_t)o->umask);
     for (int i = 0; i < o->ndirs; i++) {
+        if (!strncmp(o->dirs[i], "/tmp/", 5) || !strcmp(o->dirs[i], "/tmp"))
+            LOG_WARN("log dir %s is under /tmp, which many systems empty at boot: every record "
+                     "in it would be lost; set log.dirs to a lasting location",
+                     o->dirs[i]);
         if ((rc = log_dir_open(&mgr->dirs[i], o->dirs[i], errstr, errsz)))
             goto fail;
         struct log_dir_meta m;
