@@ -35,6 +35,11 @@ tests_unit_test_log_manager_LDADD = $(TEST_LOG_LDADD)
 check_PROGRAMS += tests/fault/test_crash_recovery
 tests_fault_test_crash_recovery_SOURCES = tests/fault/test_crash_recovery.c
 tests_fault_test_crash_recovery_LDADD = $(TEST_LOG_LDADD)
+# Full disks (tmpfs; needs root, else skipped), no descriptors, unloadable
+# partitions, checkpoint retries, file modes.
+check_PROGRAMS += tests/fault/test_disk_faults
+tests_fault_test_disk_faults_SOURCES = tests/fault/test_disk_faults.c
+tests_fault_test_disk_faults_LDADD = $(TEST_LOG_LDADD)
 
 # Benchmarks: built with the tests, never run by CI (see docs/BENCHMARKS.md).
 check_PROGRAMS += tests/bench/bench_log

@@ -620,7 +620,8 @@ int log_segment_deactivate(struct log_segment *s)
     int rc = log_idxfile_resize(&s->index.file, 0);
     if (!rc)
         rc = log_idxfile_resize(&s->timeindex.file, 0);
-    s->active = false;
+    if (!rc)
+        s->active = false; /* else still active: log_segment_activate restores both maps */
     return rc;
 }
 
