@@ -22,7 +22,8 @@ REQUEST_TIMED_OUT = 7
 
 
 def batch(values, ts=1700000000000):
-    """A v2 batch of uncompressed records, CRC included (via kafka-python)."""
+    """A v2 batch of uncompressed records with timestamps ts, ts+1, ...,
+    CRC included (via kafka-python)."""
     from kafka.record.default_records import DefaultRecordBatchBuilder
     b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False,
                                   producer_id=-1, producer_epoch=-1, base_sequence=-1,
@@ -54,10 +55,10 @@ def produce_answer(sock, timeout=30):
     return err, base
 
 
-def produce(c, topic, values, **kw):
+def produce(c, topic, values, ts=1700000000000, **kw):
     s = socket.create_connection(c.broker_addr(0), timeout=10)
     try:
-        s.sendall(produce_request(topic, batch(values), **kw))
+        s.sendall(produce_request(topic, batch(values, ts), **kw))
         return produce_answer(s)
     finally:
         s.close()
@@ -86,6 +87,43 @@ def create(c, topic):
     wait_for(lambda: produce(c, topic, [b"first"]) == (0, 0), 30, "%s to take a first record" % topic)
 
 
+def fill(path):
+    """Writes path until the file system has no free byte left."""
+    with open(path, "ab", buffering=0) as f:
+        for chunk in (65536, 4096, 1):
+            try:
+                while True:
+                    f.write(b"\0" * chunk)
+            except OSError:
+                pass
+
+
+def index_page_trap(c, logs):
+    """Leaves the time index of a fresh partition one entry short of a new
+    page and its .log with room in its last page, then fills the disk and
+    appends once more. A sparse index takes SIGBUS on that store; one
+    allocated ahead skips the entry and the append succeeds or gets
+    KAFKA_STORAGE_ERROR."""
+    ts = 1700000000000
+    create(c, "trap")  # batch 1
+    for i in range(340):  # batches 2..341: 340 time index entries
+        check(produce(c, "trap", [b"t%04d" % i], ts=ts + 1 + i)[0] == 0, "produce to trap")
+    seg = os.path.join(logs, "trap-0", "00000000000000000000.log")
+    size = os.stat(seg).st_size
+    crit = len(batch([b"crit"]))
+    k = 0
+    while not 0 < (size + len(batch([b"y" * k]))) % 4096 <= 4096 - crit:
+        k += 1
+    check(produce(c, "trap", [b"y" * k], ts=ts + 400)[0] == 0, "produce to trap")  # entry 341
+    filler = os.path.join(logs, "filler")
+    fill(filler)
+    ans = produce(c, "trap", [b"crit"], ts=ts + 401)  # entry 342 starts a page
+    check(ans is not None and c.alive(0),
+          "the broker died appending on a full disk (SIGBUS on an index page?): %s" % (ans,))
+    check(ans[0] in (0, KAFKA_STORAGE_ERROR), "append on the full disk: error %d" % ans[0])
+    os.unlink(filler)
+
+
 @test
 def disk_full_during_produce_roll_and_restart():
     """A 2 MiB tmpfs log dir filled by produce (with small segments, so rolls
@@ -94,7 +132,7 @@ def disk_full_during_produce_roll_and_restart():
     once space is freed, produce works again and nothing acknowledged is lost."""
     with Cluster(brokers=1, name="dfull", overrides=[
             "log.segment.bytes=131072", "log.index.size.max.bytes=1048576",
-            "log.index.interval.bytes=512"]) as c:
+            "log.index.interval.bytes=0"]) as c:
         c.stop(0)
         logs = c.log_dir(0)
         saved = tempfile.mkdtemp(prefix="gregor-it-dfull-save-")
@@ -111,12 +149,12 @@ def disk_full_during_produce_roll_and_restart():
             with open(os.path.join(logs, "reserve"), "wb") as f:
                 f.write(b"\0" * 300000)
             c.start(0)
+            index_page_trap(c, logs)
             create(c, "full")
             acked = [b"first"]
             errors = []
             for i in range(400):
-                vals = [b"r%05d-%s" % (i, b"x" * 2000) for _ in range(8)]
-                vals = [b"%s-%d" % (v, k) for k, v in enumerate(vals)]
+                vals = [b"r%05d-%d-%s" % (i, k, b"x" * 2000) for k in range(8)]
                 ans = produce(c, "full", vals)
                 check(ans is not None, "no answer to produce %d (broker alive: %s)" % (i, c.alive(0)))
                 if ans[0] == 0:
