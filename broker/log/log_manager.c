@@ -286,7 +286,16 @@ static int load_dir(struct log_manager *mgr, int di, int64_t now_ms, char *errst
                                   .now_ms = now_ms};
         struct log *l;
         if ((rc = log_open(&a, &l, errstr, errsz))) {
-            if (rc == GR_E_NOMEM)
+            /* Out of memory or descriptors says nothing about this log:
+             * taking it offline until the next restart would punish it for
+             * the process's limits. Stop the start-up and say why. */
+            if (rc == GR_E_NOFILES) {
+                size_t len = strlen(errstr);
+                snprintf(errstr + len, errsz - len,
+                         "; raise the open-file limit (ulimit -n): the broker holds one "
+                         "descriptor per segment");
+            }
+            if (rc == GR_E_NOMEM || rc == GR_E_NOFILES)
                 break;
             /* As Kafka does for a failed log dir, but for this partition
              * alone: the broker starts and serves the rest. */
