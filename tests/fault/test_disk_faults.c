@@ -162,18 +162,26 @@ static int64_t read_all(struct log *l)
     return n;
 }
 
-static int count_suffix(const char *dir, const char *suffix)
+/* Appends n batches of 4 records that must succeed; returns the records. */
+static int64_t append_n(struct log *l, int n, int value_size, int *seed)
 {
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        size_t a = strlen(de->d_name), b = strlen(suffix);
-        n += a > b && !strcmp(de->d_name + a - b, suffix);
-    }
-    if (d)
-        closedir(d);
-    return n;
+    for (int i = 0; i < n; i++)
+        CU_ASSERT_EQUAL_FATAL(append1(l, 4, value_size, (*seed)++), 0);
+    return 4 * (int64_t)n;
+}
+
+/* Closes l as a crash would, reopens it (everything re-validated) and
+ * checks that exactly the acknowledged records are there. */
+static void check_after_restart(struct log *l, const struct log_config *c, const char *dir,
+                                int64_t acked)
+{
+    log_release(l);
+    log_bg_drain(bg);
+    l = open_log(c, dir, 0, false, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    CU_ASSERT_EQUAL(read_all(l), acked);
+    log_release(l);
+    log_bg_drain(bg);
 }
 
 /* Appends until the disk is full; every append before the first failure
@@ -230,11 +238,7 @@ static void test_full_during_append(void)
     struct log *l = open_log(&c, dir, 0, false, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(l);
     int seed = 0, rc = 0;
-    int64_t acked = 0;
-    for (int i = 0; i < 342; i++) {
-        CU_ASSERT_EQUAL_FATAL(append1(l, 4, v, seed++), 0);
-        acked += 4;
-    }
+    int64_t acked = append_n(l, 342, v, &seed);
     log_bg_drain(bg);
     char *filler = fill(mnt);
     rc = append1(l, 4, v, seed++); /* main: SIGBUS here */
@@ -256,14 +260,7 @@ static void test_full_during_append(void)
     if (!rc2)
         acked += 4;
     CU_ASSERT_EQUAL(read_all(l), acked);
-    log_release(l);
-    log_bg_drain(bg);
-    /* And after a restart (unclean: everything re-validated). */
-    l = open_log(&c, dir, 0, false, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
-    CU_ASSERT_EQUAL(read_all(l), acked);
-    log_release(l);
-    log_bg_drain(bg);
+    check_after_restart(l, &c, dir, acked);
     unmount_small();
 }
 
@@ -282,11 +279,7 @@ static void test_full_during_roll(void)
     struct log *l = open_log(&c, dir, 0, false, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(l);
     int seed = 0, rc;
-    int64_t acked = 0;
-    for (int i = 0; i < 40; i++) {
-        CU_ASSERT_EQUAL_FATAL(append1(l, 4, 200, seed++), 0);
-        acked += 4;
-    }
+    int64_t acked = append_n(l, 40, 200, &seed);
     CU_ASSERT_TRUE(l->nsegs > 1);
     /* Fill the disk, then push the active segment to its roll. */
     char *filler = fill(mnt);
@@ -295,13 +288,13 @@ static void test_full_during_roll(void)
     CU_ASSERT_EQUAL(rc, GR_E_NOSPACE);
     CU_ASSERT_FALSE(l->offline);
     CU_ASSERT_TRUE(l->nsegs >= nsegs);
-    CU_ASSERT_EQUAL(count_suffix(dir, ".log"), l->nsegs);
-    CU_ASSERT_EQUAL(count_suffix(dir, ".index"), l->nsegs);
+    CU_ASSERT_EQUAL(test_count_files(dir, ".log"), l->nsegs);
+    CU_ASSERT_EQUAL(test_count_files(dir, ".index"), l->nsegs);
     CU_ASSERT_EQUAL(read_all(l), acked);
     /* Force the roll itself to be what fails. */
     CU_ASSERT_EQUAL(log_roll(l, 2000), GR_E_NOSPACE);
     CU_ASSERT_TRUE(log_active(l)->active);
-    CU_ASSERT_EQUAL(count_suffix(dir, ".log"), l->nsegs);
+    CU_ASSERT_EQUAL(test_count_files(dir, ".log"), l->nsegs);
     unlink(filler);
     free(filler);
     CU_ASSERT_EQUAL(append1(l, 4, 200, seed++), 0);
@@ -310,13 +303,7 @@ static void test_full_during_roll(void)
     CU_ASSERT_EQUAL(append1(l, 4, 200, seed++), 0);
     acked += 4;
     CU_ASSERT_EQUAL(read_all(l), acked);
-    log_release(l);
-    log_bg_drain(bg);
-    l = open_log(&c, dir, 0, false, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
-    CU_ASSERT_EQUAL(read_all(l), acked);
-    log_release(l);
-    log_bg_drain(bg);
+    check_after_restart(l, &c, dir, acked);
     unmount_small();
 }
 
@@ -335,11 +322,7 @@ static void test_restart_on_full_disk(void)
     struct log *l = open_log(&c, dir, 0, false, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(l);
     int seed = 0;
-    int64_t acked = 0;
-    for (int i = 0; i < 100; i++) {
-        CU_ASSERT_EQUAL_FATAL(append1(l, 4, 200, seed++), 0);
-        acked += 4;
-    }
+    int64_t acked = append_n(l, 100, 200, &seed);
     log_release(l); /* a crash: the active index keeps its whole allocation */
     log_bg_drain(bg);
     /* Delete the index files so recovery must allocate new ones. */
@@ -396,11 +379,7 @@ static void test_no_descriptors(void)
     struct log *l = open_log(&c, dir, 0, false, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(l);
     int seed = 0;
-    int64_t acked = 0;
-    for (int i = 0; i < 5; i++) {
-        CU_ASSERT_EQUAL_FATAL(append1(l, 4, 200, seed++), 0);
-        acked += 4;
-    }
+    int64_t acked = append_n(l, 5, 200, &seed);
     log_flush(l, 1000);
     log_bg_drain(bg);
     CU_ASSERT_EQUAL(l->recovery_point, log_end_offset(l));

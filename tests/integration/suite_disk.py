@@ -15,22 +15,11 @@ import subprocess
 import tempfile
 
 import harness
-from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+from harness import (Cluster, check, frame, kstr, metadata_ok, record_batch, recv_frame, test,
+                     wait_for)
 
 KAFKA_STORAGE_ERROR = 56
 REQUEST_TIMED_OUT = 7
-
-
-def batch(values, ts=1700000000000):
-    """A v2 batch of uncompressed records with timestamps ts, ts+1, ...,
-    CRC included (via kafka-python)."""
-    from kafka.record.default_records import DefaultRecordBatchBuilder
-    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False,
-                                  producer_id=-1, producer_epoch=-1, base_sequence=-1,
-                                  batch_size=1 << 30)
-    for i, v in enumerate(values):
-        b.append(i, timestamp=ts + i, key=None, value=v, headers=[])
-    return bytes(b.build())
 
 
 def produce_request(topic, records, acks=1, timeout_ms=30000, corr=1):
@@ -58,19 +47,8 @@ def produce_answer(sock, timeout=30):
 def produce(c, topic, values, ts=1700000000000, **kw):
     s = socket.create_connection(c.broker_addr(0), timeout=10)
     try:
-        s.sendall(produce_request(topic, batch(values, ts), **kw))
+        s.sendall(produce_request(topic, record_batch(values, ts), **kw))
         return produce_answer(s)
-    finally:
-        s.close()
-
-
-def second_client_ok(c):
-    """Another connection's Metadata v1 is answered."""
-    s = socket.create_connection(c.broker_addr(0), timeout=5)
-    try:
-        s.sendall(frame(3, 1, 77, struct.pack(">i", -1)))
-        r = recv_frame(s, timeout=5)
-        return r is not None and struct.unpack(">i", r[:4])[0] == 77
     finally:
         s.close()
 
@@ -110,9 +88,9 @@ def index_page_trap(c, logs):
         check(produce(c, "trap", [b"t%04d" % i], ts=ts + 1 + i)[0] == 0, "produce to trap")
     seg = os.path.join(logs, "trap-0", "00000000000000000000.log")
     size = os.stat(seg).st_size
-    crit = len(batch([b"crit"]))
+    crit = len(record_batch([b"crit"]))
     k = 0
-    while not 0 < (size + len(batch([b"y" * k]))) % 4096 <= 4096 - crit:
+    while not 0 < (size + len(record_batch([b"y" * k]))) % 4096 <= 4096 - crit:
         k += 1
     check(produce(c, "trap", [b"y" * k], ts=ts + 400)[0] == 0, "produce to trap")  # entry 341
     filler = os.path.join(logs, "filler")
@@ -167,7 +145,7 @@ def disk_full_during_produce_roll_and_restart():
             check(set(errors) == {KAFKA_STORAGE_ERROR},
                   "errors on a full disk: %s, expected KAFKA_STORAGE_ERROR (56)" % errors)
             check(c.alive(0), "the broker died on a full disk")
-            check(second_client_ok(c), "a second client is not served on a full disk")
+            check(metadata_ok(c), "a second client is not served on a full disk")
             got = consume(c, "full")
             check(got == acked, "read back %d records on the full disk, %d acknowledged"
                   % (len(got), len(acked)))
@@ -179,7 +157,7 @@ def disk_full_during_produce_roll_and_restart():
             got = consume(c, "full")
             check(got == acked, "after a restart on the full disk: %d records, %d acknowledged"
                   % (len(got), len(acked)))
-            check(second_client_ok(c), "a second client is not served after the restart")
+            check(metadata_ok(c), "a second client is not served after the restart")
             os.unlink(os.path.join(logs, "reserve"))
             more = [b"after-%d" % i for i in range(3)]
             ans = wait_for(lambda: produce(c, "full", more), 30, "an answer after freeing space")
@@ -229,7 +207,7 @@ def fsync_failure_answers_every_waiting_produce():
             f.write("eio")
         socks = [socket.create_connection(c.broker_addr(0), timeout=10) for _ in range(6)]
         for i, s in enumerate(socks):
-            s.sendall(produce_request("fs", batch([b"lost-%d" % i]), timeout_ms=60000))
+            s.sendall(produce_request("fs", record_batch([b"lost-%d" % i]), timeout_ms=60000))
         answers = [produce_answer(s, timeout=20) for s in socks]
         for s in socks:
             s.close()
@@ -237,7 +215,7 @@ def fsync_failure_answers_every_waiting_produce():
               "produces waiting on a failed fsync were not answered: %s" % answers)
         check(all(a[0] == KAFKA_STORAGE_ERROR for a in answers),
               "answers after a failed fsync: %s, expected KAFKA_STORAGE_ERROR (56)" % answers)
-        check(second_client_ok(c), "a second client is not served after a failed fsync")
+        check(metadata_ok(c), "a second client is not served after a failed fsync")
         check("fsync of fs-0 failed" in c.log(0), "no log line about the failed fsync")
         os.unlink(trigger)
         check(produce(c, "fs", [b"still-offline"])[0] == KAFKA_STORAGE_ERROR,
@@ -262,8 +240,8 @@ def produce_waiting_for_a_slow_fsync_times_out():
         with open(trigger, "w") as f:
             f.write("delay 8000")
         s = socket.create_connection(c.broker_addr(0), timeout=10)
-        s.sendall(produce_request("slow", batch([b"slow-1"]), timeout_ms=1000))
-        check(second_client_ok(c), "a second client is not served while an fsync stalls")
+        s.sendall(produce_request("slow", record_batch([b"slow-1"]), timeout_ms=1000))
+        check(metadata_ok(c), "a second client is not served while an fsync stalls")
         ans = produce_answer(s, timeout=30)
         s.close()
         os.unlink(trigger)
@@ -296,7 +274,7 @@ def unreadable_partition_does_not_stop_the_broker():
               "produce to the offline partition: %s, expected KAFKA_STORAGE_ERROR (56)" % (ans,))
         check(produce(c, "good", [b"g2"]) == (0, 2), "the healthy partition takes no produce")
         check(consume(c, "good") == [b"first", b"g1", b"g2"], "the healthy partition's records")
-        check(second_client_ok(c), "a second client is not served")
+        check(metadata_ok(c), "a second client is not served")
         c.stop(0)
         os.rmdir(seg)
         os.rename(aside, seg)
