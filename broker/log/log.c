@@ -568,6 +568,7 @@ int log_advance_start(struct log *l, int64_t offset)
         log_write_epochs(l);
     while (l->nsegs > 1 && l->segs[1]->base_offset <= offset)
         log_drop_segment(l, 0);
+    check_recovery_point(l);
     return 0;
 }
 
@@ -631,7 +632,7 @@ static void flush_done(struct log_bg_job *j, void *ctx)
          * descriptors were taken before): nothing was lost, try again. */
         l->dirs_dirty = true;
         flush_postponed(l, j->rc);
-        again = j->tag;
+        again = -1; /* the tick retries; resubmitting now would spin */
     } else if (j->rc) {
         /* After a failed fsync the page cache may have dropped the data, so
          * what was appended cannot be trusted to reach the disk (the lesson
