@@ -157,8 +157,9 @@ struct log_segment *log_segment_create(const char *dir, int64_t base_offset,
         /* A half-created segment (an empty .log, say, when the disk filled
          * up before its index) would be found at the next start inside the
          * segment the log went on appending to: remove what was made. A
-         * file that already held data is not ours to remove. */
-        if (rc != GR_E_EXISTS)
+         * .log that could not be opened, or already held data, is not ours
+         * to remove. */
+        if (s->file && s->size == 0)
             (void)log_segment_unlink(s);
         log_segment_close(s);
         *err = rc;
