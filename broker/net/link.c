@@ -78,9 +78,18 @@ void link_close(struct link *l)
     l->seg = l->seg_off = 0;
 }
 
+/* Tells the owner the memory of the frame in progress changed. */
+static void held(struct link *l, ptrdiff_t delta)
+{
+    if (delta && l->ops->held)
+        l->ops->held(l, delta);
+}
+
 void link_destroy(struct link *l)
 {
     link_close(l);
+    if (l->frame)
+        held(l, -(ptrdiff_t)l->frame_cap);
     free(l->rbuf);
     free(l->frame);
     l->rbuf = l->frame = NULL;
@@ -97,6 +106,11 @@ static void fail(struct link *l, int err, const char *why)
 bool link_mid_frame(const struct link *l)
 {
     return l->rlen > 0 || l->frame != NULL;
+}
+
+bool link_output_waiting(const struct link *l)
+{
+    return l->head != NULL;
 }
 
 void link_set_reading(struct link *l, bool on)
@@ -134,6 +148,7 @@ static bool start_big_frame(struct link *l, const uint8_t *p, size_t have, size_
     l->frame_len = size;
     l->frame_have = have;
     l->frame_cap = cap;
+    held(l, (ptrdiff_t)cap);
     return true;
 }
 
@@ -181,6 +196,7 @@ static ssize_t read_big_frame(struct link *l)
         if (!nf)
             return GR_E_NOMEM;
         l->frame = nf;
+        held(l, (ptrdiff_t)(cap - l->frame_cap));
         l->frame_cap = cap;
     }
     ssize_t n = l->tr.ops->read(&l->tr, l->frame + l->frame_have, l->frame_cap - l->frame_have);
@@ -189,6 +205,7 @@ static ssize_t read_big_frame(struct link *l)
         if (l->frame_have == l->frame_len) {
             uint8_t *frame = l->frame;
             size_t len = l->frame_len;
+            held(l, -(ptrdiff_t)l->frame_cap);
             l->frame = NULL;
             l->frame_len = l->frame_have = l->frame_cap = 0;
             l->ops->frame(l, frame, len);
@@ -327,6 +344,7 @@ void link_flush(struct link *l)
     while (l->head && !l->closed) {
         ssize_t n = write_once(l);
         if (n > 0) {
+            l->bytes_sent += (uint64_t)n;
             advance(l, (size_t)n);
             continue;
         }

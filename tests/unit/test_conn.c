@@ -191,7 +191,7 @@ static int open_conn(int sndbuf, struct conn **out)
     if (sndbuf > 0)
         setsockopt(ss, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     fcntl(cs, F_SETFL, O_NONBLOCK);
-    struct conn *c = conn_new(&B, ss, &lcfg, "127.0.0.1:test");
+    struct conn *c = conn_new(&B, ss, &lcfg, "127.0.0.1:test", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     if (out)
         *out = c;
