@@ -74,7 +74,7 @@ static void budget_log(struct conn *c)
         return;
     }
     LOG_WARN("queued.max.request.bytes (%lld) reached: %lld bytes of requests wait for answers "
-             "on %d connections; reading pauses on the ones holding the most, e.g. %s with %lld "
+             "on %d connection(s); reading pauses on the ones holding the most, e.g. %s with %lld "
              "bytes (%llu more pauses since the last such line)",
              (long long)c->b->cfg->queued_max_request_bytes, (long long)bu->bytes, bu->holders,
              c->peer, (long long)c->held, (unsigned long long)bu->log_skipped);

@@ -44,6 +44,11 @@ static void update_io(struct link *l)
         ev_io_set(&l->io, l->tr.fd, want);
         ev_io_start(l->loop, &l->io);
     }
+    /* Frames staged while reading was off are handed out from the loop,
+     * never from inside the owner's call, and without waiting for the
+     * peer to send more: it may be waiting for their answers. */
+    if ((want & EV_READ) && l->staged)
+        ev_feed_event(l->loop, &l->io, EV_READ);
 }
 
 int link_init(struct link *l, struct ev_loop *loop, const struct transport *tr,
@@ -152,11 +157,13 @@ static bool start_big_frame(struct link *l, const uint8_t *p, size_t have, size_
     return true;
 }
 
-/* Hands out every whole frame in the staging buffer. */
+/* Hands out the whole frames in the staging buffer while the owner wants
+ * them: one that turns reading off (backpressure) gets no more until it
+ * turns it on again. */
 static void parse_staged(struct link *l)
 {
     size_t pos = 0;
-    while (!l->closed && l->rlen - pos >= 4) {
+    while (!l->closed && l->reading && l->rlen - pos >= 4) {
         int32_t size = (int32_t)be32_load(l->rbuf + pos);
         if (!size_ok(l, size))
             return;
@@ -183,6 +190,7 @@ static void parse_staged(struct link *l)
         return;
     memmove(l->rbuf, l->rbuf + pos, l->rlen - pos);
     l->rlen -= pos;
+    l->staged = !l->reading && l->rlen >= 4;
 }
 
 /* Reads into the large frame; returns the transport's result. */
@@ -216,6 +224,10 @@ static ssize_t read_big_frame(struct link *l)
 
 static void do_read(struct link *l)
 {
+    if (l->staged) {
+        l->staged = false;
+        parse_staged(l);
+    }
     for (int i = 0; i < READS_PER_EVENT && l->reading && !l->closed; i++) {
         ssize_t n;
         if (l->frame) {

@@ -81,6 +81,7 @@ struct link {
     uint64_t bytes_sent;          /* every byte written so far: progress, for idle checks */
     bool reading;                 /* EV_READ is wanted */
     bool writing;                 /* EV_WRITE is wanted (the socket was full) */
+    bool staged;                  /* rbuf may hold whole frames held back while not reading */
     bool closed;                  /* link_close ran; no more I/O or callbacks */
 };
 
