@@ -30,19 +30,23 @@
 /* Refused connections are logged at most this often (seconds). */
 #define REFUSAL_LOG_INTERVAL 10.0
 
-/* Counts n refused connections and logs one line per interval about them;
- * what says why (borrowed). */
-static void log_refusal(struct listener *l, unsigned long n, const char *what)
+/* Why connections are refused: each reason is logged on its own schedule. */
+enum refusal { REFUSED_PER_IP, REFUSED_TOTAL, REFUSED_NO_FDS };
+
+/* Counts n connections refused for reason and logs one line per interval
+ * about them; what says why (borrowed). */
+static void log_refusal(struct listener *l, enum refusal reason, unsigned long n,
+                        const char *what)
 {
     double now = ev_now(l->b->loop);
-    l->refused += n;
-    if (now < l->log_next)
+    l->refusals[reason].refused += n;
+    if (now < l->refusals[reason].next)
         return;
     LOG_WARN("refusing connections on %s: %s (%lu refused since the last such line; "
              "established connections are still served)",
-             l->cfg->name, what, l->refused);
-    l->refused = 0;
-    l->log_next = now + REFUSAL_LOG_INTERVAL;
+             l->cfg->name, what, l->refusals[reason].refused);
+    l->refusals[reason].refused = 0;
+    l->refusals[reason].next = now + REFUSAL_LOG_INTERVAL;
 }
 
 static void backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -85,7 +89,7 @@ static void out_of_descriptors(struct listener *l, int err)
              "the open-file limit (ulimit -n) or lower max.connections",
              strerror(err), b->nconns,
              b->quota ? conn_quota_max(b->quota) : b->cfg->max_connections, l->backoff_s * 1e3);
-    log_refusal(l, drained, what);
+    log_refusal(l, REFUSED_NO_FDS, drained, what);
 }
 
 /* The client's address as conn_quota counts it: numeric, and an IPv4
@@ -110,6 +114,7 @@ static bool admit(struct listener *l, const char *host)
         b->quota ? conn_quota_admit(b->quota, host, b->nconns)
                  : b->nconns >= b->cfg->max_connections ? CONN_QUOTA_TOTAL : CONN_QUOTA_OK;
     char what[200];
+    enum refusal reason = v == CONN_QUOTA_PER_IP ? REFUSED_PER_IP : REFUSED_TOTAL;
     if (v == CONN_QUOTA_PER_IP)
         snprintf(what, sizeof(what),
                  "%s already has the maximum of %d connections (max.connections.per.ip, or its "
@@ -120,7 +125,7 @@ static bool admit(struct listener *l, const char *host)
                  b->quota ? conn_quota_max(b->quota) : b->cfg->max_connections, host);
     else
         return true;
-    log_refusal(l, 1, what);
+    log_refusal(l, reason, 1, what);
     return false;
 }
 

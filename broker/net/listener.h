@@ -35,8 +35,10 @@ struct listener {
     int spare_fd;                      /* /dev/null held to accept-and-close when out of fds */
     ev_timer backoff;                  /* accepting resumes when it fires */
     double backoff_s;                  /* the current back-off; 0 while accepting is healthy */
-    double log_next;                   /* loop time before which refusals are not logged again */
-    unsigned long refused;             /* connections refused since the last log line */
+    struct {
+        double next;                   /* loop time before which it is not logged again */
+        unsigned long refused;         /* connections refused since its last log line */
+    } refusals[3];                     /* per reason: per address, max.connections, descriptors */
 };
 
 /* Binds every configured listener into b->listeners (allocated here; freed
