@@ -19,10 +19,10 @@
 #include "common/strmap.h"
 
 struct conn_quota {
-    int32_t max;                /* max.connections in force (derived or set) */
-    int32_t per_ip;             /* max.connections.per.ip */
-    struct strmap overrides;    /* address -> (void *)(limit + 1), resolved overrides */
-    struct strmap counts;       /* address -> (void *)count of live connections */
+    int32_t max;             /* max.connections in force (derived or set) */
+    int32_t per_ip;          /* max.connections.per.ip */
+    struct strmap overrides; /* address -> (void *)(limit + 1), resolved overrides */
+    struct strmap counts;    /* address -> (void *)count of live connections */
 };
 
 int64_t conn_quota_reserve(int64_t in_use, int nlogs)
@@ -82,8 +82,8 @@ static void decide_max(struct conn_quota *q, const struct broker_config *cfg, in
                  "max.connections or raise the open-file limit (ulimit -n)",
                  q->max, (long long)room, (long long)reserve, (long long)limit);
     else
-        LOG_INFO("max.connections=%d (set; the open-file limit %lld leaves room for %lld)",
-                 q->max, (long long)limit, (long long)room);
+        LOG_INFO("max.connections=%d (set; the open-file limit %lld leaves room for %lld)", q->max,
+                 (long long)limit, (long long)room);
 }
 
 /* Resolves one override's host into q->overrides. */

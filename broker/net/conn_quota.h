@@ -38,9 +38,9 @@ struct conn_quota;
 
 /* Why a connection is refused. */
 enum conn_quota_verdict {
-    CONN_QUOTA_OK = 0,  /* admitted; its slot is taken */
-    CONN_QUOTA_PER_IP,  /* its address already has max.connections.per.ip (or its override) */
-    CONN_QUOTA_TOTAL,   /* the broker already has max.connections */
+    CONN_QUOTA_OK = 0, /* admitted; its slot is taken */
+    CONN_QUOTA_PER_IP, /* its address already has max.connections.per.ip (or its override) */
+    CONN_QUOTA_TOTAL,  /* the broker already has max.connections */
 };
 
 /* Descriptors to reserve for everything but client connections: in_use

@@ -35,8 +35,7 @@ enum refusal { REFUSED_PER_IP, REFUSED_TOTAL, REFUSED_NO_FDS };
 
 /* Counts n connections refused for reason and logs one line per interval
  * about them; what says why (borrowed). */
-static void log_refusal(struct listener *l, enum refusal reason, unsigned long n,
-                        const char *what)
+static void log_refusal(struct listener *l, enum refusal reason, unsigned long n, const char *what)
 {
     double now = ev_now(l->b->loop);
     l->refusals[reason].refused += n;
@@ -110,9 +109,11 @@ static void client_address(const struct sockaddr_storage *ss, socklen_t sl, char
 static bool admit(struct listener *l, const char *host)
 {
     struct broker *b = l->b;
-    enum conn_quota_verdict v =
-        b->quota ? conn_quota_admit(b->quota, host, b->nconns)
-                 : b->nconns >= b->cfg->max_connections ? CONN_QUOTA_TOTAL : CONN_QUOTA_OK;
+    enum conn_quota_verdict v = CONN_QUOTA_OK;
+    if (b->quota)
+        v = conn_quota_admit(b->quota, host, b->nconns);
+    else if (b->nconns >= b->cfg->max_connections)
+        v = CONN_QUOTA_TOTAL;
     char what[200];
     enum refusal reason = v == CONN_QUOTA_PER_IP ? REFUSED_PER_IP : REFUSED_TOTAL;
     if (v == CONN_QUOTA_PER_IP)

@@ -103,6 +103,19 @@ class Cluster:
         wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
                  open("/proc/%d/stat" % pid).read().split()[2] == "Z", 30, "broker %d to exit" % i)
 
+    def expire_session(self, i, freeze_s):
+        """Freezes broker i (SIGSTOP) for freeze_s, past its ZooKeeper session
+        timeout, and waits until it has registered again in a new session."""
+        pid = self.pid(i)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(freeze_s)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        wait_for(lambda: "session expired" in self.log(i) and
+                 "registered broker %d" % i in self.log(i).split("session expired")[-1], 30,
+                 "broker %d to register again after its session expired" % i)
+
     def pid(self, i):
         with open(os.path.join(self.dir, "broker-%d" % i, "gregord.pid")) as f:
             return int(f.read())

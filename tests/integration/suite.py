@@ -9,7 +9,6 @@ operator would notice.
 import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -628,15 +627,7 @@ def zookeeper_outage_and_session_expiry():
         check(out == b"before\nduring\n", "while ZooKeeper was down: %r" % out)
         c.zk_start()
         wait_for(lambda: "the session survived" in c.log(0), 20, "the broker to resume its session")
-        pid = c.pid(0)
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            time.sleep(7)  # past the 4 s session timeout
-        finally:
-            os.kill(pid, signal.SIGCONT)
-        wait_for(lambda: "session expired" in c.log(0) and
-                 "registered broker 0" in c.log(0).split("session expired")[-1], 30,
-                 "the broker to register again after its session expired")
+        c.expire_session(0, 7)  # past the 4 s session timeout
         zk = kazoo(c)
         try:
             st = zk.get("/brokers/ids/0")[1]

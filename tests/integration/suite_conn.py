@@ -8,13 +8,11 @@ client keeps being served, and that nothing acknowledged is lost.
 """
 import os
 import re
-import signal
 import socket
 import struct
 import subprocess
 import time
 
-import harness
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 
 
@@ -42,10 +40,13 @@ def produce_acked(c, topic, n):
     return acked
 
 
-def consume(c, topic):
+def check_intact(c, topic, acked):
+    """Every acknowledged record of topic reads back (kcat)."""
     out = subprocess.run(["kcat", "-b", c.bootstrap, "-C", "-t", topic, "-e", "-o", "beginning",
                           "-q"], capture_output=True, timeout=60).stdout
-    return [v for v in out.split(b"\n") if v]
+    got = [v for v in out.split(b"\n") if v]
+    check(sorted(got) == sorted(acked), "%s: %d records back, %d acknowledged"
+          % (topic, len(got), len(acked)))
 
 
 def create_topic(c, name, configs=None):
@@ -180,9 +181,7 @@ def conn_client_never_reads():
         check(closed, "the attacker's connection is still open")
         s.close()
         check(metadata_ok(c), "a second client was not answered after the close")
-        got = consume(c, "keep")
-        check(sorted(got) == sorted(acked), "keep: %d records back, %d acknowledged"
-              % (len(got), len(acked)))
+        check_intact(c, "keep", acked)
 
 
 @test
@@ -218,9 +217,7 @@ def conn_flood_past_the_limits():
         late[0].close()
         for s in bystanders:
             s.close()
-        got = consume(c, "flood")
-        check(sorted(got) == sorted(acked), "flood: %d records back, %d acknowledged"
-              % (len(got), len(acked)))
+        check_intact(c, "flood", acked)
 
 
 @test
@@ -264,9 +261,7 @@ def conn_descriptor_exhaustion():
             s.close()
         wait_for(lambda: metadata_ok(c), 10, "a new client to be served once descriptors freed")
         bystander.close()
-        got = consume(c, "emfile")
-        check(sorted(got) == sorted(acked), "emfile: %d records back, %d acknowledged"
-              % (len(got), len(acked)))
+        check_intact(c, "emfile", acked)
 
 
 @test
@@ -289,22 +284,10 @@ def conn_zookeeper_at_the_limit():
         ok = [served(s) for s in flood]
         check(ok == [True] * limit + [False] * (128 - limit),
               "%d of %d served, expected the first %d" % (sum(ok), len(ok), limit))
-        pid = c.pid(0)
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            time.sleep(6)  # past the 4 s session timeout
-        finally:
-            os.kill(pid, signal.SIGCONT)
-        wait_for(lambda: "session expired" in c.log(0) and
-                 "registered broker 0" in c.log(0).split("session expired")[-1], 30,
-                 "the broker to register again with every connection slot taken")
+        c.expire_session(0, 6)  # past the 4 s session timeout, every connection slot taken
         check(served(flood[0], 13), "a connection of the flood lost service")
         check("Too many open files" not in c.log(0), "the broker ran out of descriptors")
         for s in flood:
             s.close()
-        got = consume(c, "zkl")
-        check(sorted(got) == sorted(acked), "zkl: %d records back, %d acknowledged"
-              % (len(got), len(acked)))
+        check_intact(c, "zkl", acked)
 
-
-assert harness  # the module registers its tests with harness.test on import
