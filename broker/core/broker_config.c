@@ -86,7 +86,7 @@ static const struct config_def defs[] = {
          "bytes of requests read and not yet answered, broker-wide, before the connections "
          "holding the most stop reading; -1 = no limit (not Kafka's -1 default: see "
          "docs/ARCHITECTURE.md)"),
-    INT("gregor.queued.max.response.bytes", queued_max_response_bytes, "33554432", 1, I32MAX,
+    INT("gregor.queued.max.response.bytes", queued_max_response_bytes, "8388608", 1, I32MAX,
         "bytes of answers waiting to be sent on one connection before it stops reading"),
     /* zookeeper */
     STR("zookeeper.connect", zookeeper_connect, NULL, "host:port[,host:port...][/chroot]"),
