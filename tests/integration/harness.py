@@ -67,7 +67,12 @@ class Cluster:
         self.port = free_ports(brokers)
         self.zk_port = free_ports(1)
         self.overrides = list(overrides)
-        self.up()
+        try:
+            self.up()
+        except BaseException:
+            # A broker that failed the readiness check may still run.
+            self.close(failed=True)
+            raise
 
     # --- gregor-cluster -----------------------------------------------------
     def cmd(self, *args, check_rc=True, timeout=120):
