@@ -29,6 +29,7 @@
 #include "broker/core/delay.h"
 #include "broker/cluster/admin.h"
 #include "broker/net/conn.h"
+#include "broker/net/conn_quota.h"
 #include "broker/net/listener.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/controller.h"
@@ -378,6 +379,14 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
 
     if (open_logs(b) || listeners_bind(b))
         return -1;
+    /* After the logs and listeners are open: the default of max.connections
+     * is what the open-file limit leaves beside them. */
+    char err[512];
+    b->quota = conn_quota_new(cfg, log_manager_count(b->logs), err, sizeof(err));
+    if (!b->quota) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
     LOG_INFO("connecting to ZooKeeper at %s", cfg->zookeeper_connect);
     if (zk_kafka_make_chroot(loop, cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms,
                              chroot_cb, b))
@@ -422,6 +431,8 @@ void server_destroy(struct broker *b)
         server_stop(b, "exit");
     reaper_cb(b->loop, &b->reaper, 0);
     ev_check_stop(b->loop, &b->reaper);
+    conn_quota_free(b->quota);
+    b->quota = NULL;
     if (b->md) {
         metadata_destroy(b->md);
         free(b->md);

@@ -20,6 +20,7 @@
 #include "common/tp.h"
 
 struct conn;
+struct conn_quota;
 struct controller;
 struct delay;
 struct listener;
@@ -32,6 +33,15 @@ enum broker_phase {
     PHASE_STARTING,   /* logs open, waiting for ZooKeeper and metadata */
     PHASE_RUNNING,    /* serving */
     PHASE_STOPPING,   /* shutdown has begun */
+};
+
+/* queued.max.request.bytes across every connection, kept by net/conn.c. */
+struct conn_budget {
+    int64_t bytes;                    /* bytes of requests read and not yet answered */
+    int holders;                      /* connections with at least one request queued */
+    struct conn *paused;              /* connections the budget stopped reading (linked by conn) */
+    double log_next;                  /* loop time before which the budget is not logged again */
+    uint64_t log_skipped;             /* pauses not logged since the last line */
 };
 
 struct broker {
@@ -54,6 +64,8 @@ struct broker {
     int nconns;                       /* live connections */
     uint64_t next_conn_id;            /* for log lines */
     ev_check reaper;                  /* frees dead connections after each loop iteration */
+    struct conn_quota *quota;         /* connection limits (net/conn_quota.c); owned; NULL: none */
+    struct conn_budget budget;        /* queued.max.request.bytes */
     void (*dispatch)(struct request *req); /* runs each request read from a client (api_dispatch) */
 
     struct zk_client *zk;             /* the ZooKeeper session; owned */

@@ -52,14 +52,14 @@ void request_respond(struct request *req)
 {
     req->state = REQ_DONE;
     if (req->conn)
-        req->conn_ops->kick(req->conn);
+        req->conn_ops->kick(req->conn, req);
 }
 
 void request_no_response(struct request *req)
 {
     req->state = REQ_NO_RESPONSE;
     if (req->conn)
-        req->conn_ops->kick(req->conn);
+        req->conn_ops->kick(req->conn, req);
 }
 
 void request_fail(struct request *req, const char *why)
