@@ -131,6 +131,7 @@ static void do_register(struct broker *b)
     info.jmx_port = -1;
     info.timestamp_ms = clock_wall_ms();
     info.rack = b->cfg->broker_rack;
+    info.incarnation = b->incarnation;
     info.endpoints = eps;
     for (int i = 0; i < b->cfg->n_advertised; i++) {
         const struct config_listener *a = &b->cfg->advertised[i];
@@ -355,6 +356,7 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     b->cfg = cfg;
     b->id = cfg->broker_id;
     b->epoch = -1;
+    b->incarnation = zk_json_incarnation_generate();
     b->phase = PHASE_STARTING;
     b->dispatch = api_dispatch;
     tpmap_init(&b->parts);

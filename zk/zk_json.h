@@ -56,11 +56,13 @@ struct zk_broker_info {
     char *rack;                    /* broker.rack, NULL when unset */
     char *host;                    /* legacy "host": first PLAINTEXT endpoint, NULL if none */
     int32_t port;                  /* legacy "port", -1 if no PLAINTEXT endpoint */
+    uint64_t incarnation;          /* gregor's process incarnation; 0 = none (Kafka, old gregor) */
     struct arena mem;              /* owns the strings and arrays above after a decode */
 };
 
 /* Encodes version 4 (endpoints, listener_security_protocol_map, jmx_port,
- * timestamp as a string, rack if set). host/port are derived from the first
+ * timestamp as a string, rack if set, and ZK_JSON_INCARNATION if
+ * b->incarnation is not 0). host/port are derived from the first
  * PLAINTEXT endpoint as Kafka does; b->host/b->port are ignored. Borrows b;
  * returns a new string in *out. */
 int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errstr, size_t errsz);
@@ -124,9 +126,10 @@ int zk_json_partition_state_decode(const char *data, size_t len, struct zk_parti
                                    char *errstr, size_t errsz);
 void zk_json_partition_state_destroy(struct zk_partition_state *s);
 
-/* /controller: {"version":1,"brokerid":1,"timestamp":"..."} (ephemeral). */
-int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, char **out, char *errstr,
-                              size_t errsz);
+/* /controller: {"version":1,"brokerid":1,"timestamp":"..."} (ephemeral), plus
+ * ZK_JSON_INCARNATION when incarnation is not 0. */
+int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, uint64_t incarnation,
+                              char **out, char *errstr, size_t errsz);
 int zk_json_controller_decode(const char *data, size_t len, int32_t *broker_id, char *errstr,
                               size_t errsz);
 
@@ -151,6 +154,23 @@ int zk_json_cluster_id_decode(const char *data, size_t len, char *id, size_t ids
  * never starts with '-', so it cannot be mistaken for a command-line option.
  * Returns 0 or GR_E_IO if the kernel has no randomness to give. */
 int zk_json_cluster_id_generate(char out[ZK_CLUSTER_ID_LEN + 1]);
+
+/* A gregor process's incarnation: a random 64-bit number (mixed with the pid
+ * and the start time, in case the kernel has no randomness to give), never 0,
+ * drawn once per process. gregor writes it into the ephemeral znodes it
+ * creates (/brokers/ids/<id>, /controller) as an extra field, a string of 16
+ * hex digits so that JSON readers holding numbers as doubles (Jackson's
+ * defaults aside, Burrow, kazoo users, jq) cannot round it; Kafka's decoders
+ * and those tools read fields by name and ignore it. A broker deletes such a
+ * znode only when it is provably its own: created by its current session
+ * (the ephemeral owner) or carrying its incarnation (an earlier session of
+ * the same process). Equal endpoints prove nothing: a second broker may
+ * advertise the same address. */
+#define ZK_JSON_INCARNATION "gregor_incarnation"
+uint64_t zk_json_incarnation_generate(void);
+/* The incarnation in a znode's JSON object; 0 if the field is absent or not
+ * 16 hex digits (nothing is proven then). Borrows data. */
+uint64_t zk_json_incarnation_decode(const char *data, size_t len);
 
 /* One key of a topic's dynamic configuration. */
 struct zk_config_entry {

@@ -40,6 +40,7 @@ struct broker {
     enum broker_phase phase;          /* lifecycle */
     int32_t id;                       /* broker.id in force (-1 until known) */
     int64_t epoch;                    /* czxid of our /brokers/ids znode; -1 unregistered */
+    uint64_t incarnation;             /* this process's, in its ephemeral znodes (zk_json.h) */
     char cluster_id[64];              /* from /cluster/id; "" until known */
     int exit_status;                  /* what main returns */
 

@@ -382,10 +382,58 @@ static void test_partition_state(void)
     }
 }
 
+/* gregor's incarnation field: written as 16 hex digits, read back, ignored
+ * when absent or malformed (it then proves nothing), and it does not stop a
+ * Kafka-style decode of the rest. */
+static void test_incarnation(void)
+{
+    struct zk_endpoint eps[] = {{"PLAINTEXT", "PLAINTEXT", "h", 9092}};
+    struct zk_broker_info b = {
+        .jmx_port = -1, .timestamp_ms = 1, .endpoints = eps, .n_endpoints = 1,
+        .incarnation = 0xfedcba9876543210u};
+    char *json;
+    CU_ASSERT_EQUAL_FATAL(zk_json_broker_encode(&b, &json, err, sizeof(err)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, ",\"gregor_incarnation\":\"fedcba9876543210\"}"));
+    struct zk_broker_info d;
+    CU_ASSERT_EQUAL_FATAL(zk_json_broker_decode(json, strlen(json), &d, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(d.incarnation, 0xfedcba9876543210u);
+    CU_ASSERT_EQUAL(zk_json_incarnation_decode(json, strlen(json)), 0xfedcba9876543210u);
+    zk_json_broker_destroy(&d);
+    free(json);
+
+    const char *odd[] = {
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1}",
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1,\"gregor_incarnation\":7}",
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1,\"gregor_incarnation\":\"12\"}",
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1,"
+        "\"gregor_incarnation\":\"00000000000000zz\"}",
+    };
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        CU_ASSERT_EQUAL(zk_json_broker_decode(odd[i], strlen(odd[i]), &d, err, sizeof(err)), 0);
+        CU_ASSERT_EQUAL(d.incarnation, 0);
+        zk_json_broker_destroy(&d);
+        CU_ASSERT_EQUAL(zk_json_incarnation_decode(odd[i], strlen(odd[i])), 0);
+    }
+    CU_ASSERT_EQUAL(zk_json_incarnation_decode(S("not json")), 0);
+
+    int32_t id;
+    CU_ASSERT_EQUAL_FATAL(zk_json_controller_encode(3, 5, 0xab, &json, err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(json, "{\"version\":1,\"brokerid\":3,\"timestamp\":\"5\","
+                                 "\"gregor_incarnation\":\"00000000000000ab\"}");
+    CU_ASSERT_EQUAL(zk_json_controller_decode(json, strlen(json), &id, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(id, 3);
+    CU_ASSERT_EQUAL(zk_json_incarnation_decode(json, strlen(json)), 0xab);
+    free(json);
+
+    uint64_t x = zk_json_incarnation_generate(), y = zk_json_incarnation_generate();
+    CU_ASSERT_NOT_EQUAL(x, 0);
+    CU_ASSERT_NOT_EQUAL(x, y);
+}
+
 static void test_controller(void)
 {
     char *json;
-    CU_ASSERT_EQUAL_FATAL(zk_json_controller_encode(3, 1626891234567, &json, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(zk_json_controller_encode(3, 1626891234567, 0, &json, err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(json, "{\"version\":1,\"brokerid\":3,\"timestamp\":\"1626891234567\"}");
     free(json);
     int32_t id = -1;
@@ -696,6 +744,7 @@ int main(void)
         {"malformed topic assignments are refused", test_topic_rejects},
         {"partition state", test_partition_state},
         {"controller, controller epoch, consumer offset", test_controller},
+        {"gregor's incarnation field in broker and controller znodes", test_incarnation},
         {"cluster id znode and generator", test_cluster_id},
         {"topic config", test_config},
         {"config change notification v1/v2", test_config_change},
