@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broker/log/log_batch_inner.h"
 #include "common/bytes.h"
 #include "common/crc32c.h"
 #include "common/err.h"
@@ -222,8 +223,11 @@ int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
         WHY("batch CRC mismatch: stored %08" PRIx32 ", computed %08" PRIx32, h->crc, crc);
         return GR_E_CORRUPT;
     }
+    /* A leader inflates and walks the records of a compressed batch, as
+     * Kafka's LogValidator does; recovery (lim NULL) trusts the CRC, as
+     * Kafka's does. */
     if (h->attributes & LOG_BATCH_COMPRESSION_MASK)
-        return 0;
+        return lim ? log_batch_inner_verify(p, h, lim, why, whysz) : 0;
     bool check_ts = lim && !lim->log_append_time && lim->max_ts_diff_ms != INT64_MAX;
     struct skew_ctx s = {lim ? lim->now_ms : 0, lim ? lim->max_ts_diff_ms : 0};
     int rc = walk_records(p, size, h, check_ts ? check_skew : NULL, &s, why, whysz);
