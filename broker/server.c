@@ -3,8 +3,8 @@
  *
  * Start-up, in the order Kafka's KafkaServer uses where it matters: open the
  * logs (recovering them if needed, before any session exists that a long
- * recovery could starve), bind the listeners (so a stale registration of our
- * own endpoint can be recognised), then ZooKeeper: top-level paths, cluster
+ * recovery could starve), bind the listeners (a registration advertises the
+ * ports actually bound), then ZooKeeper: top-level paths, cluster
  * id (checked against meta.properties), broker id, registration, metadata.
  * Only when the metadata is loaded does the broker accept connections and
  * log "[gregord id=N] started". Every new ZooKeeper session after an expiry
