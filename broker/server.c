@@ -40,6 +40,7 @@
 #include "zk/zk_client.h"
 #include "zk/zk_json.h"
 #include "zk/zk_kafka.h"
+#include "zk/zk_owner.h"
 
 static void fatal(struct broker *b, const char *what)
 {
@@ -131,7 +132,8 @@ static void do_register(struct broker *b)
     info.jmx_port = -1;
     info.timestamp_ms = clock_wall_ms();
     info.rack = b->cfg->broker_rack;
-    info.incarnation = b->incarnation;
+    info.incarnation = b->owner->incarnation;
+    info.process = b->owner->process;
     info.endpoints = eps;
     for (int i = 0; i < b->cfg->n_advertised; i++) {
         const struct config_listener *a = &b->cfg->advertised[i];
@@ -356,7 +358,6 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     b->cfg = cfg;
     b->id = cfg->broker_id;
     b->epoch = -1;
-    b->incarnation = zk_json_incarnation_generate();
     b->phase = PHASE_STARTING;
     b->dispatch = api_dispatch;
     tpmap_init(&b->parts);
@@ -364,8 +365,10 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     b->md = calloc(1, sizeof(*b->md));
     b->ctl = calloc(1, sizeof(*b->ctl));
     b->delay = calloc(1, sizeof(*b->delay));
-    if (!b->md || !b->ctl || !b->delay)
+    b->owner = calloc(1, sizeof(*b->owner));
+    if (!b->md || !b->ctl || !b->delay || !b->owner)
         return -1;
+    zk_owner_init(b->owner);
     delay_init(b->delay, loop);
     metadata_init(b->md, cfg, metadata_changed, b);
     controller_init(b->ctl, b);
@@ -432,6 +435,7 @@ void server_destroy(struct broker *b)
         controller_destroy(b->ctl);
         free(b->ctl);
     }
+    free(b->owner);
     tpmap_destroy(&b->parts);
     strmap_destroy(&b->auto_creating);
     if (b->delay) {

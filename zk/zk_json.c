@@ -21,8 +21,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "common/err.h"
 
@@ -373,32 +371,34 @@ static char *endpoint_string(const struct zk_endpoint *ep)
     return s;
 }
 
-/* Writes ZK_JSON_INCARNATION as 16 hex digits; nothing when inc is 0. */
-static bool add_incarnation(cJSON *root, uint64_t inc)
+/* Writes the owner fields that are set. */
+static bool add_owner(cJSON *root, uint64_t inc, const char *process)
 {
     char hex[17];
     snprintf(hex, sizeof(hex), "%016" PRIx64, inc);
-    return inc == 0 || add_str(root, ZK_JSON_INCARNATION, hex);
+    return (inc == 0 || add_str(root, ZK_JSON_OWNER_INCARNATION, hex)) &&
+           (!process || !*process || add_str(root, ZK_JSON_OWNER_PROCESS, process));
 }
 
-/* Reads ZK_JSON_INCARNATION from a parsed object: 0 unless it is exactly 16
- * hex digits. gregor's own field, so a bad value only means "not proven". */
-static uint64_t read_incarnation(const cJSON *root)
+/* Reads the owner fields of a parsed object: 0 / "" unless well-formed.
+ * gregor's own fields, so a bad value only means "not proven". */
+static void read_owner(const cJSON *root, struct zk_owner *out)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, ZK_JSON_INCARNATION);
-    if (!cJSON_IsString(it) || strlen(it->valuestring) != 16)
-        return 0;
-    uint64_t v = 0;
-    for (const char *c = it->valuestring; *c; c++) {
-        int d = isdigit((unsigned char)*c)                 ? *c - '0'
-                : (*c >= 'a' && *c <= 'f')                 ? *c - 'a' + 10
-                : (*c >= 'A' && *c <= 'F')                 ? *c - 'A' + 10
-                                                           : -1;
-        if (d < 0)
-            return 0;
-        v = v << 4 | (uint64_t)d;
+    out->incarnation = 0;
+    out->process[0] = '\0';
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, ZK_JSON_OWNER_INCARNATION);
+    if (cJSON_IsString(it) && strlen(it->valuestring) == 16) {
+        uint64_t v = 0;
+        const char *c = it->valuestring;
+        for (; *c && isxdigit((unsigned char)*c); c++)
+            v = v << 4 | (uint64_t)(isdigit((unsigned char)*c) ? *c - '0'
+                                                               : tolower((unsigned char)*c) - 'a' + 10);
+        out->incarnation = *c ? 0 : v;
     }
-    return v;
+    it = cJSON_GetObjectItemCaseSensitive(root, ZK_JSON_OWNER_PROCESS);
+    if (cJSON_IsString(it) && strlen(it->valuestring) < sizeof(out->process) &&
+        strspn(it->valuestring, "0123456789abcdef-/") == strlen(it->valuestring))
+        snprintf(out->process, sizeof(out->process), "%s", it->valuestring);
 }
 
 int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errstr, size_t errsz)
@@ -460,7 +460,7 @@ int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errs
     }
     if (b->rack)
         bad |= !add_str(root, "rack", b->rack);
-    bad |= !add_incarnation(root, b->incarnation);
+    bad |= !add_owner(root, b->incarnation, b->process);
     return finish_encode(root, bad, out, errstr, errsz);
 }
 
@@ -603,7 +603,13 @@ int zk_json_broker_decode(const char *data, size_t len, struct zk_broker_info *o
     }
     if ((rc = jr_string(&j, root, "rack", false, true, &out->rack)) < 0)
         goto fail;
-    out->incarnation = read_incarnation(root);
+    struct zk_owner owner;
+    read_owner(root, &owner);
+    out->incarnation = owner.incarnation;
+    if (owner.process[0] && !(out->process = arena_strdup(&out->mem, owner.process))) {
+        rc = jr_nomem(&j);
+        goto fail;
+    }
     cJSON_Delete(root);
     return 0;
 fail:
@@ -859,8 +865,8 @@ void zk_json_partition_state_destroy(struct zk_partition_state *s)
 
 /* ---- controller, controller epoch, consumer offset ----------------------- */
 
-int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, uint64_t incarnation,
-                              char **out, char *errstr, size_t errsz)
+int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms,
+                              const struct zk_owner *owner, char **out, char *errstr, size_t errsz)
 {
     *out = NULL;
     bool bad = false;
@@ -872,7 +878,8 @@ int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, uint64_t 
     bad |= !add_num(root, "version", 1);
     bad |= !add_num(root, "brokerid", broker_id);
     bad |= !add_str(root, "timestamp", ts);
-    bad |= !add_incarnation(root, incarnation);
+    if (owner)
+        bad |= !add_owner(root, owner->incarnation, owner->process);
     return finish_encode(root, bad, out, errstr, errsz);
 }
 
@@ -973,32 +980,16 @@ int zk_json_cluster_id_decode(const char *data, size_t len, char *id, size_t ids
     return rc;
 }
 
-uint64_t zk_json_incarnation_decode(const char *data, size_t len)
+void zk_json_owner_decode(const char *data, size_t len, struct zk_owner *out)
 {
-    struct jr j = {"incarnation", NULL, 0, NULL};
+    struct jr j = {"owner", NULL, 0, NULL};
     cJSON *root;
+    out->incarnation = 0;
+    out->process[0] = '\0';
     if (jr_parse_object(&j, data, len, &root))
-        return 0;
-    uint64_t v = read_incarnation(root);
+        return;
+    read_owner(root, out);
     cJSON_Delete(root);
-    return v;
-}
-
-uint64_t zk_json_incarnation_generate(void)
-{
-    uint64_t r = 0;
-    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-        r = 0;
-    /* The pid and the clock keep two processes apart even without
-     * randomness; splitmix64's finaliser spreads them over all bits. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t z = r ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec * 1000000000u ^
-                 (uint64_t)ts.tv_nsec;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    z ^= z >> 31;
-    return z ? z : 1;
 }
 
 int zk_json_cluster_id_generate(char out[ZK_CLUSTER_ID_LEN + 1])

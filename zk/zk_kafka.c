@@ -19,6 +19,7 @@
 #define LOG_COMPONENT "zk"
 #include "common/err.h"
 #include "common/logger.h"
+#include "zk/zk_owner.h"
 #include "zk/zk_step.h"
 #include "zk/zk_topic.h"
 #include "common/topic_name.h"
@@ -538,14 +539,18 @@ static void reg_got(int rc, const char *data, size_t len, const struct zk_stat *
     struct zk_broker_info theirs;
     char err[256];
     bool decoded = zk_json_broker_decode(data, len, &theirs, err, sizeof(err)) == 0;
-    if (decoded && op->incarnation && theirs.incarnation == op->incarnation) {
+    bool own = decoded && op->incarnation && theirs.incarnation == op->incarnation;
+    bool gone = decoded && !own && zk_owner_process_gone(theirs.process);
+    if (own || gone) {
         /* Our own incarnation: this process registered it from a session it
-         * has since given up, which the server has not expired yet. Replace
-         * it. Anything else -- even the same endpoints -- may be a live
-         * broker and is never deleted. */
-        LOG_WARN("%s is this process's registration from its earlier session 0x%" PRIx64
-                 "; replacing it",
-                 op->path, (uint64_t)st->ephemeral_owner);
+         * has since given up. Or its process, on this host, no longer runs
+         * (a quick restart after a crash). Either way only the server's
+         * session timeout keeps it: replace it. Anything else -- even the
+         * same endpoints -- may be a live broker and is never deleted. */
+        LOG_WARN("%s is %s (session 0x%" PRIx64 "); replacing it", op->path,
+                 own ? "this process's registration from an earlier session"
+                     : "the registration of a process of this broker that no longer runs",
+                 (uint64_t)st->ephemeral_owner);
         zk_json_broker_destroy(&theirs);
         op->stale_version = st->version;
         zk_step_run(&op->k, reg_step_delete);

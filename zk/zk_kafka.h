@@ -77,13 +77,15 @@ typedef void (*zk_kafka_register_cb)(int rc, int64_t broker_epoch, const char *w
  * znode exists:
  *   - owned by this client's session (a retried create, or a second call):
  *     it is ours, success with its czxid (KAFKA-7165);
- *   - carrying info->incarnation (zk_json.h): it is this process's
+ *   - carrying info->incarnation (zk_owner.h): it is this process's
  *     registration from an earlier session the server has not expired yet;
- *     it is deleted at its version and ours created;
+ *     or naming a process of this host that no longer runs
+ *     (zk_owner_process_gone(): a restart after a crash): it is deleted at
+ *     its version and ours created;
  *   - otherwise another broker holds the id, or an earlier process of this
- *     one whose session has not expired (nothing tells them apart, not even
- *     equal endpoints: a second broker may advertise the same address). It
- *     is never deleted: retried until the session timeout has passed (that
+ *     one on another host or that cannot be told dead (nothing else tells
+ *     them apart, not even equal endpoints: a second broker may advertise
+ *     the same address). It is never deleted: retried until the session timeout has passed (that
  *     session may be expiring), then GR_E_BROKER_ID_TAKEN with why naming
  *     the id and the holder's endpoint.
  * Call again from connected(new_session) after every expiry. */

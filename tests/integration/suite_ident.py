@@ -296,7 +296,8 @@ def second_broker_with_a_live_id_refuses_to_start():
         wait_for(lambda: zk_get(c, "/controller")[0], 15, "broker 0 to become controller")
         reg, reg_stat = zk_get(c, "/brokers/ids/0")
         ctl, ctl_stat = zk_get(c, "/controller")
-        check(b"gregor_incarnation" in reg, "no incarnation in the registration: %r" % reg)
+        check(b"gregor_incarnation" in reg and b"gregor_process" in reg,
+              "no owner fields in the registration: %r" % reg)
         port = harness.free_ports(1)
         d = os.path.join(c.dir, "twin")
         os.makedirs(d)
