@@ -58,7 +58,8 @@ static ssize_t gz_read(struct compress_src *s, void *state, uint8_t *buf, size_t
         } else if (zr == Z_MEM_ERROR) {
             return GR_E_NOMEM;
         } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-            return compress_fail(s, "gzip data is corrupt (%s)", g->z.msg ? g->z.msg : "zlib error");
+            return compress_fail(s, "gzip data is corrupt (%s)",
+                                 g->z.msg ? g->z.msg : "zlib error");
         } else if (s->pos == s->len && g->z.avail_out > 0) {
             /* Output room left and all input taken, yet the member goes on. */
             return compress_fail(s, "gzip data ends in the middle of a member");

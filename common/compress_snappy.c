@@ -20,11 +20,11 @@ static const uint8_t xerial_magic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 #define XERIAL_HEADER 16
 
 struct sn {
-    bool xerial;   /* framed, or one raw block */
-    uint8_t *blk;  /* the current inflated block */
-    size_t cap;    /* its allocation */
-    size_t len;    /* its length */
-    size_t off;    /* bytes of it handed out */
+    bool xerial;  /* framed, or one raw block */
+    uint8_t *blk; /* the current inflated block */
+    size_t cap;   /* its allocation */
+    size_t len;   /* its length */
+    size_t off;   /* bytes of it handed out */
 };
 
 static int sn_open(struct compress_src *s, void **state)

@@ -27,8 +27,8 @@ static int zs_open(struct compress_src *s, void **state)
     if (!z)
         return GR_E_NOMEM;
     z->ds = ZSTD_createDStream();
-    if (!z->ds || ZSTD_isError(ZSTD_DCtx_setParameter(z->ds, ZSTD_d_windowLogMax,
-                                                      ZSTD_WINDOW_LOG_MAX))) {
+    if (!z->ds ||
+        ZSTD_isError(ZSTD_DCtx_setParameter(z->ds, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX))) {
         ZSTD_freeDStream(z->ds);
         free(z);
         return GR_E_NOMEM;

@@ -69,8 +69,8 @@ void zk_owner_init(struct zk_owner *o)
      * randomness it is a bijection and changes nothing. */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t z = r ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec * 1000000000u ^
-                 (uint64_t)ts.tv_nsec;
+    uint64_t z =
+        r ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec * 1000000000u ^ (uint64_t)ts.tv_nsec;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
     z ^= z >> 31;
@@ -94,8 +94,8 @@ bool zk_owner_process_gone(const char *process)
     long pid;
     long long start;
     char end;
-    if (sscanf(process + hl + 1, "%ld/%lld%c", &pid, &start, &end) != 2 || pid <= 0 ||
-        start <= 0 || pid == (long)getpid())
+    if (sscanf(process + hl + 1, "%ld/%lld%c", &pid, &start, &end) != 2 || pid <= 0 || start <= 0 ||
+        pid == (long)getpid())
         return false;
     long long now = start_time(pid);
     return now == 0 || (now > 0 && now != start);

@@ -14,7 +14,7 @@
 #include "common/compress.h"
 #include "common/err.h"
 
-#define WINDOW (16 * 1024)
+#define WINDOW   (16 * 1024)
 #define WHY(...) (snprintf(why, whysz, __VA_ARGS__))
 
 struct src {
@@ -104,8 +104,7 @@ static bool take_record(struct src *s, int32_t *delta, int64_t *ts_delta)
     uint8_t attributes;
     int32_t nheaders;
     if (!take_byte(s, &attributes) || !take_zigzag(s, 10, ts_delta) || !take_int32(s, delta) ||
-        !skip_field(s, true) || !skip_field(s, true) || !take_int32(s, &nheaders) ||
-        nheaders < 0)
+        !skip_field(s, true) || !skip_field(s, true) || !take_int32(s, &nheaders) || nheaders < 0)
         return false;
     for (int32_t k = 0; k < nheaders; k++)
         if (!skip_field(s, false) || !skip_field(s, true))
@@ -133,60 +132,55 @@ static int stopped(struct src *s, int32_t i, int32_t count, char *why, size_t wh
     return GR_E_BAD_RECORD;
 }
 
-static int walk(struct src *s, const struct log_batch_hdr *h, const struct log_batch_limits *lim,
-                char *why, size_t whysz)
+static int walk(struct src *s, const struct log_batch_inner *b, char *why, size_t whysz)
 {
-    bool check_ts = !lim->log_append_time && lim->max_ts_diff_ms != INT64_MAX;
-    for (int32_t i = 0; i < h->record_count; i++) {
+    bool check_ts = b->max_ts_diff_ms != INT64_MAX;
+    for (int32_t i = 0; i < b->record_count; i++) {
         int32_t len, delta;
         int64_t ts_delta;
         s->left = 5;
         if (!take_int32(s, &len) || len <= 0)
-            return stopped(s, i, h->record_count, why, whysz);
+            return stopped(s, i, b->record_count, why, whysz);
         s->left = len;
         if (!take_record(s, &delta, &ts_delta))
-            return stopped(s, i, h->record_count, why, whysz);
+            return stopped(s, i, b->record_count, why, whysz);
         if (delta != i) {
             WHY("compressed record %" PRId32 " has offset delta %" PRId32, i, delta);
             return GR_E_BAD_RECORD;
         }
-        int64_t diff = h->base_timestamp + ts_delta - lim->now_ms;
-        if (check_ts && (diff > lim->max_ts_diff_ms || -diff > lim->max_ts_diff_ms)) {
+        int64_t diff = b->base_timestamp + ts_delta - b->now_ms;
+        if (check_ts && (diff > b->max_ts_diff_ms || -diff > b->max_ts_diff_ms)) {
             WHY("compressed record %" PRId32 "'s timestamp is more than "
                 "message.timestamp.difference.max.ms (%" PRId64 ") from the broker's clock",
-                i, lim->max_ts_diff_ms);
+                i, b->max_ts_diff_ms);
             return GR_E_BAD_TIMESTAMP;
         }
     }
     /* Exactly RecordCount: nothing may follow the last record. */
     s->left = 1;
-    uint8_t b;
-    if (take_byte(s, &b)) {
-        WHY("more records follow the %" PRId32 " the batch header declares", h->record_count);
+    uint8_t extra;
+    if (take_byte(s, &extra)) {
+        WHY("more records follow the %" PRId32 " the batch header declares", b->record_count);
         return GR_E_BAD_RECORD;
     }
     return s->err < 0 ? s->err : 0;
 }
 
-int log_batch_inner_verify(const uint8_t *p, const struct log_batch_hdr *h,
-                           const struct log_batch_limits *lim, char *why, size_t whysz)
+int log_batch_inner_verify(const struct log_batch_inner *b, char *why, size_t whysz)
 {
-    int codec = h->attributes & LOG_BATCH_COMPRESSION_MASK;
-    size_t size = (size_t)log_batch_size(h);
     uint8_t window[WINDOW];
     char rwhy[160] = "";
     struct src s = {.buf = window, .why = rwhy, .whysz = sizeof(rwhy)};
-    int rc = compress_reader_open(codec, p + LOG_BATCH_HEADER_SIZE, size - LOG_BATCH_HEADER_SIZE,
-                                  (uint64_t)log_batch_inflate_max(lim->max_bytes), &s.r);
+    int rc = compress_reader_open(b->codec, b->payload, b->len, (uint64_t)b->max_inflated, &s.r);
     if (rc == GR_E_NOMEM)
         return rc;
     if (rc) {
-        WHY("unknown compression codec %d", codec);
+        WHY("unknown compression codec %d", b->codec);
         return GR_E_BAD_RECORD;
     }
-    rc = walk(&s, h, lim, why, whysz);
+    rc = walk(&s, b, why, whysz);
     if (rc == GR_E_CORRUPT || rc == GR_E_NOMEM)
-        WHY("%s payload: %s", compress_codec_name(codec), rwhy);
+        WHY("%s payload: %s", compress_codec_name(b->codec), rwhy);
     compress_reader_free(s.r);
     return rc;
 }

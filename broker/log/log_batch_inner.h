@@ -23,26 +23,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker/log/log_batch.h"
-
 /* A compressed batch may inflate to this many times max.message.bytes (at
  * least LOG_BATCH_INFLATE_MIN): far above what clients produce (librdkafka
  * caps a batch at 1 MB before compression, the Java client at batch.size
  * after it), far below what a "zip bomb" claims. */
 #define LOG_BATCH_INFLATE_FACTOR 32
-#define LOG_BATCH_INFLATE_MIN (32 * 1024 * 1024)
+#define LOG_BATCH_INFLATE_MIN    (32 * 1024 * 1024)
 
 /* The bound for a topic whose max.message.bytes is max_bytes. */
 int64_t log_batch_inflate_max(int32_t max_bytes);
 
-/* Checks the records of the compressed batch at p whose header h passed
- * log_batch_precheck(); lim is the leader's (not NULL). Borrows everything.
- * Returns 0; GR_E_CORRUPT when the payload does not inflate (garbled, cut
- * short, bytes after the stream's end, or larger than the bound: Kafka's
+/* What the walk needs of a batch (log_batch.c fills it from the header and
+ * the leader's limits; this file does not know the header's layout). */
+struct log_batch_inner {
+    const uint8_t *payload; /* the compressed records (after the header); borrowed */
+    size_t len;             /* their size */
+    int codec;              /* the batch's codec (common/compress.h), not 0 */
+    int32_t record_count;   /* RecordCount */
+    int64_t base_timestamp; /* BaseTimestamp */
+    int64_t now_ms;         /* broker clock */
+    int64_t max_ts_diff_ms; /* CreateTime skew allowed; INT64_MAX: not checked */
+    int64_t max_inflated;   /* the bound */
+};
+
+/* Checks the records of one compressed batch. Borrows b. Returns 0;
+ * GR_E_CORRUPT when the payload does not inflate (garbled, cut short, bytes
+ * after the stream's end, or larger than the bound: Kafka's
  * CORRUPT_MESSAGE); GR_E_BAD_RECORD when the records do not match
- * RecordCount or are malformed (Kafka's INVALID_RECORD); GR_E_BAD_TIMESTAMP;
- * GR_E_NOMEM. why says which record and what. */
-int log_batch_inner_verify(const uint8_t *p, const struct log_batch_hdr *h,
-                           const struct log_batch_limits *lim, char *why, size_t whysz);
+ * RecordCount or are malformed, or the codec is unknown (Kafka's
+ * INVALID_RECORD); GR_E_BAD_TIMESTAMP; GR_E_NOMEM. why says which record and
+ * what. */
+int log_batch_inner_verify(const struct log_batch_inner *b, char *why, size_t whysz);
 
 #endif

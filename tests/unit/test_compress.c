@@ -111,8 +111,12 @@ static void wrap(struct buf *b, int codec, const uint8_t *records, size_t n, int
 static void build(struct buf *b, int codec, int count, size_t vsize)
 {
     struct buf plain;
-    struct testbatch_opts o = {.count = count, .value_size = vsize, .key_size = 4,
-                               .timestamp = 1700000000000LL, .ts_step = 1, .seed = 3};
+    struct testbatch_opts o = {.count = count,
+                               .value_size = vsize,
+                               .key_size = 4,
+                               .timestamp = 1700000000000LL,
+                               .ts_step = 1,
+                               .seed = 3};
     buf_init(&plain);
     testbatch_build(&plain, &o);
     wrap(b, codec, plain.data + LOG_BATCH_HEADER_SIZE, plain.len - LOG_BATCH_HEADER_SIZE, count);
@@ -201,10 +205,10 @@ static void bomb(struct buf *b, int codec, int32_t vsize)
     struct buf r, rec;
     buf_init(&r);
     buf_init(&rec);
-    buf_put_i8(&rec, 0);        /* attributes */
-    buf_put_varlong(&rec, 0);   /* timestamp delta */
-    buf_put_varint(&rec, 0);    /* offset delta */
-    buf_put_varint(&rec, -1);   /* null key */
+    buf_put_i8(&rec, 0);      /* attributes */
+    buf_put_varlong(&rec, 0); /* timestamp delta */
+    buf_put_varint(&rec, 0);  /* offset delta */
+    buf_put_varint(&rec, -1); /* null key */
     buf_put_varint(&rec, vsize);
     uint8_t *v = buf_grow(&rec, (size_t)vsize);
     memset(v, 0, (size_t)vsize);
@@ -287,8 +291,8 @@ static void test_reader(void)
     compress_reader_free(r);
 
     /* The bound: one byte short of the text. */
-    CU_ASSERT_EQUAL_FATAL(
-        compress_reader_open(COMPRESS_GZIP, g.data, g.len, sizeof(text) - 1, &r), 0);
+    CU_ASSERT_EQUAL_FATAL(compress_reader_open(COMPRESS_GZIP, g.data, g.len, sizeof(text) - 1, &r),
+                          0);
     got = 0;
     while ((k = compress_reader_read(r, out + got, 64 - got, why, sizeof(why))) > 0)
         got += (size_t)k;

@@ -99,7 +99,6 @@ int main(void)
         {"lines a client can cause are rate-limited, with a summary", test_rate_limit},
         CU_TEST_INFO_NULL,
     };
-    static CU_SuiteInfo suites[] = {{"logger", NULL, NULL, NULL, NULL, tests},
-                                    CU_SUITE_INFO_NULL};
+    static CU_SuiteInfo suites[] = {{"logger", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
     return test_main("test_logger", suites);
 }
