@@ -14,6 +14,7 @@
 
 #include "broker/log/log_batch.h"
 #include "broker/log/log_batch_inner.h"
+#include "broker/log/log_verify.h"
 #include "common/buf.h"
 #include "common/bytes.h"
 #include "common/compress.h"
@@ -256,6 +257,29 @@ static void test_zip_bomb_stops_at_the_bound(void)
     }
 }
 
+/* Large appends are verified on the verifier thread: it inflates too. */
+static void test_on_the_verifier_thread(void)
+{
+    struct log_verifier *v = log_verifier_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    struct buf b;
+    char why[256];
+    build(&b, COMPRESS_ZSTD, 2000, 100); /* random values: barely shrinks */
+    CU_ASSERT_TRUE_FATAL(b.len >= LOG_VERIFY_PARALLEL_MIN);
+    struct log_batch_hdr h;
+    size_t size;
+    CU_ASSERT_EQUAL_FATAL(log_batch_precheck(b.data, b.len, &lim, &h, &size, why, sizeof(why)), 0);
+    log_verifier_start(v, b.data, &h, 1, &lim);
+    CU_ASSERT_EQUAL(log_verifier_wait(v, why, sizeof(why)), 0);
+    set_count(&b, 2001);
+    CU_ASSERT_EQUAL_FATAL(log_batch_precheck(b.data, b.len, &lim, &h, &size, why, sizeof(why)), 0);
+    log_verifier_start(v, b.data, &h, 1, &lim);
+    CU_ASSERT_EQUAL(log_verifier_wait(v, why, sizeof(why)), GR_E_BAD_RECORD);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "end after 2000 of 2001"));
+    buf_destroy(&b);
+    log_verifier_free(v);
+}
+
 /* Recovery trusts the CRC and never inflates (Kafka's recovery does not). */
 static void test_recovery_does_not_inflate(void)
 {
@@ -326,6 +350,7 @@ int main(void)
         {"a truncated or garbled payload is CORRUPT_MESSAGE", test_truncated_and_garbled},
         {"a zip bomb stops at the inflate bound", test_zip_bomb_stops_at_the_bound},
         {"recovery does not inflate", test_recovery_does_not_inflate},
+        {"the verifier thread inflates large batches", test_on_the_verifier_thread},
         {"the stream reader: gzip members, trailing bytes, bound, sticky error", test_reader},
         CU_TEST_INFO_NULL,
     };
