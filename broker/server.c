@@ -65,6 +65,7 @@ static void logs_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)loop;
     (void)revents;
     log_manager_tick(b->logs, clock_wall_ms());
+    logger_rate_flush(); /* the end of a flood of client-caused lines */
 }
 
 static int open_logs(struct broker *b)

@@ -114,13 +114,36 @@ const char *logger_escape(const char *s, size_t len, char *out, size_t outsz)
     return out;
 }
 
-bool logger_rate_admit(struct logger_rate *r, unsigned *suppressed)
+static struct logger_rate *rate_list; /* every budget used so far */
+
+static int64_t mono_second(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    *suppressed = 0;
-    if (ts.tv_sec != r->second) {
-        r->second = ts.tv_sec;
+    return ts.tv_sec;
+}
+
+static void rate_report(struct logger_rate *r)
+{
+    logger_write(r->level, r->component, "suppressed %u lines like \"%s\" (at most %d a second)",
+                 r->suppressed, r->format, LOGGER_RATE_LINES);
+    r->suppressed = 0;
+}
+
+bool logger_rate_admit(struct logger_rate *r, enum logger_level level, const char *component,
+                       const char *format)
+{
+    if (!r->listed) {
+        r->level = level;
+        r->component = component;
+        r->format = format;
+        r->next = rate_list;
+        rate_list = r;
+        r->listed = true;
+    }
+    int64_t now = mono_second();
+    if (now != r->second) {
+        r->second = now;
         r->lines = 0;
     }
     if (r->lines >= LOGGER_RATE_LINES) {
@@ -128,7 +151,15 @@ bool logger_rate_admit(struct logger_rate *r, unsigned *suppressed)
         return false;
     }
     r->lines++;
-    *suppressed = r->suppressed;
-    r->suppressed = 0;
+    if (r->suppressed)
+        rate_report(r);
     return true;
+}
+
+void logger_rate_flush(void)
+{
+    int64_t now = mono_second();
+    for (struct logger_rate *r = rate_list; r; r = r->next)
+        if (r->suppressed && r->second != now)
+            rate_report(r);
 }

@@ -59,14 +59,26 @@ const char *logger_escape(const char *s, size_t len, char *out, size_t outsz);
 /* A per-message-kind budget of lines: at most LOGGER_RATE_LINES a second. */
 #define LOGGER_RATE_LINES 10
 struct logger_rate {
-    int64_t second;      /* the second (monotonic) lines are being counted in */
-    unsigned lines;      /* lines written in it */
-    unsigned suppressed; /* lines dropped since the last one written */
+    int64_t second;            /* the second (monotonic) lines are being counted in */
+    unsigned lines;            /* lines written in it */
+    unsigned suppressed;       /* lines dropped since the last one written or reported */
+    enum logger_level level;   /* of the kind's lines, for the summary */
+    const char *component;     /* LOG_COMPONENT of the call site */
+    const char *format;        /* the kind's format string, names it in the summary */
+    struct logger_rate *next;  /* in the list logger_rate_flush() walks */
+    bool listed;               /* on that list */
 };
-/* True if one more line may be written now; then *suppressed gets the number
- * dropped since the last written one (to be reported first). Used from the
- * loop thread only (the budgets are not locked). */
-bool logger_rate_admit(struct logger_rate *r, unsigned *suppressed);
+/* True if one more line of r's kind may be written now. A false answer
+ * counts the line as suppressed; a true one first writes the "suppressed N
+ * lines like ..." summary of what was dropped since the last line. Used from
+ * the loop thread only (the budgets are not locked). */
+bool logger_rate_admit(struct logger_rate *r, enum logger_level level, const char *component,
+                       const char *format);
+/* Writes the summary of every kind whose dropped lines have not been
+ * reported and whose second is over, so that the end of a flood is told
+ * even when no later line of its kind comes. The broker calls it from a
+ * timer, about once a second. */
+void logger_rate_flush(void);
 
 #ifndef LOG_COMPONENT
 #define LOG_COMPONENT "gregor"
@@ -84,19 +96,14 @@ bool logger_rate_admit(struct logger_rate *r, unsigned *suppressed);
 #define LOG_TRACE(...) LOG_AT(LOGGER_TRACE, __VA_ARGS__)
 
 /* LOG_AT with a budget of its own (one per call site): lines beyond
- * LOGGER_RATE_LINES a second are dropped, and the next line written is
- * preceded by "suppressed N similar lines". For lines a client can cause. */
-#define LOG_RATE(lvl, ...)                                                                         \
+ * LOGGER_RATE_LINES a second are dropped and summed up in a "suppressed N
+ * lines like ..." line. For lines a client can cause. The format must be a
+ * string literal. */
+#define LOG_RATE(lvl, fmt, ...)                                                                    \
     do {                                                                                           \
         static struct logger_rate rate_;                                                           \
-        unsigned dropped_;                                                                         \
-        if ((lvl) <= logger_threshold && logger_rate_admit(&rate_, &dropped_)) {                   \
-            if (dropped_)                                                                          \
-                logger_write((lvl), LOG_COMPONENT,                                                 \
-                             "suppressed %u similar lines (at most %d a second)", dropped_,       \
-                             LOGGER_RATE_LINES);                                                   \
-            logger_write((lvl), LOG_COMPONENT, __VA_ARGS__);                                       \
-        }                                                                                          \
+        if ((lvl) <= logger_threshold && logger_rate_admit(&rate_, (lvl), LOG_COMPONENT, fmt))     \
+            logger_write((lvl), LOG_COMPONENT, fmt, __VA_ARGS__);                                  \
     } while (0)
 
 #endif

@@ -274,6 +274,33 @@ def zip_bomb_refused_without_memory():
     check("more than" in c.log(0), "no log line naming the bound")
 
 
+@test
+def client_text_escaped_and_rate_limited():
+    """1000 connections whose client.id carries a newline, a forged log line
+    and a terminal escape, each sending an unknown API: no forged line and no
+    escape code reach the log, the closing lines stop at 10 a second and a
+    summary counts the rest; a second client is served throughout."""
+    c = cluster()
+    evil = b"evil\n[2026-01-01 00:00:00,000] ERROR [broker] FORGED \x1b[31m"
+    for _ in range(1000):
+        s = socket.create_connection(c.broker_addr(0), timeout=5)
+        s.sendall(frame(999, 0, 1, b"", client_id=evil))
+        try:
+            recv_frame(s, timeout=5)
+        except OSError:
+            pass
+        s.close()
+    check(served(c.broker_addr(0)), "a second client was not served during the flood")
+    wait_for(lambda: "suppressed" in c.log(0), 10, "the summary of the suppressed lines")
+    log = c.log(0)
+    check(not any(line.startswith("[2026-01-01") for line in log.splitlines()),
+          "a client forged a log line")
+    check("\x1b" not in log and "evil\\x0a[2026-01-01" in log, "client.id was not escaped")
+    closing = log.count("closing connection")
+    check(closing < 1000, "%d closing-connection lines for 1000 connections" % closing)
+    check('lines like "closing connection from %s: %s"' in log, "no summary of the dropped lines")
+
+
 def zk_get(c, path):
     from kazoo.client import KazooClient
     zk = KazooClient(hosts=c.zk)
