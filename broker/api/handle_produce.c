@@ -126,7 +126,7 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
                            p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
     if (rc) {
         char desc[256];
-        LOG_WARN("rejected batch for %s-%d in %s: %s", p->tp.topic->name, pd->index,
+        LOG_RATE(LOGGER_WARN, "rejected batch for %s-%d in %s: %s", p->tp.topic->name, pd->index,
                  request_describe(req, desc, sizeof(desc)), why);
         return rc;
     }

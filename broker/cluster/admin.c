@@ -448,8 +448,10 @@ static void auto_created(int error, const char *message, void *ctx)
 {
     struct broker *b = ((void **)ctx)[0];
     char *name = ((void **)ctx)[1];
+    char esc[LOGGER_ESCAPED_SIZE(64)];
     if (error && error != GR_E_TOPIC_EXISTS && error != GR_E_EXISTS)
-        LOG_WARN("auto-creation of topic %s failed: %s", name, message ? message : "");
+        LOG_RATE(LOGGER_WARN, "auto-creation of topic %s failed: %s",
+                 logger_escape(name, strlen(name), esc, sizeof(esc)), message ? message : "");
     strmap_del(&b->auto_creating, name);
     free(name);
     free(ctx);
@@ -475,8 +477,13 @@ void admin_auto_create(struct broker *b, const char *topic)
         LOG_INFO("auto-creating topic %s (auto.create.topics.enable)", topic);
         return;
     }
+    /* The name is a client's (a Produce or Metadata request), and so is the
+     * refusal that quotes it. */
+    char esc[LOGGER_ESCAPED_SIZE(64)], escmsg[LOGGER_ESCAPED_SIZE(128)];
     if (code && code != GR_E_TOPIC_EXISTS)
-        LOG_WARN("cannot auto-create topic %s: %s", topic, msg);
+        LOG_RATE(LOGGER_WARN, "cannot auto-create topic %s: %s",
+                 logger_escape(topic, strlen(topic), esc, sizeof(esc)),
+                 logger_escape(msg, strlen(msg), escmsg, sizeof(escmsg)));
     free(ctx[1]);
     free(ctx);
 }

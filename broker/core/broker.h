@@ -28,6 +28,7 @@ struct log_manager;
 struct request;
 struct metadata;
 struct zk_client;
+struct zk_owner;
 
 enum broker_phase {
     PHASE_STARTING,   /* logs open, waiting for ZooKeeper and metadata */
@@ -50,6 +51,7 @@ struct broker {
     enum broker_phase phase;          /* lifecycle */
     int32_t id;                       /* broker.id in force (-1 until known) */
     int64_t epoch;                    /* czxid of our /brokers/ids znode; -1 unregistered */
+    struct zk_owner *owner;           /* this process, in its ephemeral znodes (zk_owner.h); owned */
     char cluster_id[64];              /* from /cluster/id; "" until known */
     int exit_status;                  /* what main returns */
 

@@ -182,7 +182,7 @@ void conn_close(struct conn *c, const char *reason)
     struct broker *b = c->b;
     c->closed = true;
     if (reason)
-        LOG_INFO("closing connection from %s: %s", c->peer, reason);
+        LOG_RATE(LOGGER_INFO, "closing connection from %s: %s", c->peer, reason);
     link_close(&c->link);
     ev_timer_stop(b->loop, &c->idle);
     while (c->head) {
