@@ -45,6 +45,7 @@ struct produce_state {
     struct produce_wait *waits;                  /* arena-owned */
     int nwaits, pending;                         /* waits in use, not yet settled */
     struct req_wait wait;                        /* parked as a delayed operation */
+    struct admin_budget bud;                     /* what auto-creation may still create */
 };
 
 static void respond(struct produce_state *st)
@@ -99,9 +100,12 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
     if (rc) {
-        char *name = rc == GR_E_NOENT ? req_cstr(req, topic) : NULL;
+        /* An illegal name (an embedded NUL included) is UNKNOWN_TOPIC_OR_PARTITION,
+         * as Kafka answers a name its metadata does not hold, and creates
+         * nothing: "t\0x" must never create or reach "t". */
+        char *name = rc == GR_E_NOENT ? req_topic_name(req, topic) : NULL;
         if (name && !metadata_topic(req->b->md, name))
-            admin_auto_create(req->b, name);
+            admin_auto_create(req->b, name, &st->bud);
         return rc;
     }
     /* A decoded records field is a view of the frame, or null. */
@@ -165,6 +169,7 @@ void handle_Produce(struct request *req)
     }
     st->req = req;
     st->ntopics = r->topic_data_count;
+    admin_budget_init(req->b, &st->bud);
     delay_op_init(&st->wait.op, flush_ready, flush_complete);
     bool acks_ok = r->acks == 0 || r->acks == 1 || r->acks == -1;
     int errors = 0;
