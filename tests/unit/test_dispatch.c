@@ -332,8 +332,8 @@ static void test_metadata(void)
 
 /* Produce v3 of one batch to orders-<partition>; returns the error code and
  * the base offset in *base. */
-static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t partition,
-                       int32_t corr, int64_t *base)
+static int16_t produce_n(struct fixture *f, int fd, const char *topic, size_t topic_len,
+                         int32_t partition, int32_t corr, int64_t *base)
 {
     struct buf b, batch;
     uint8_t *frame;
@@ -347,7 +347,8 @@ static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t par
     pb_i16(&b, 1);    /* acks */
     pb_i32(&b, 5000);
     pb_i32(&b, 1);
-    pb_str(&b, topic);
+    pb_i16(&b, (int16_t)topic_len); /* by hand: a name may hold a NUL */
+    buf_append(&b, topic, topic_len);
     pb_i32(&b, 1);
     pb_i32(&b, partition);
     pb_bytes(&b, batch.data, (int32_t)batch.len);
@@ -365,6 +366,12 @@ static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t par
     CU_ASSERT_FALSE(proto_reader_failed(&r));
     free(frame);
     return err;
+}
+
+static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t partition,
+                       int32_t corr, int64_t *base)
+{
+    return produce_n(f, fd, topic, strlen(topic), partition, corr, base);
 }
 
 static void test_produce_then_fetch(void)
@@ -429,6 +436,111 @@ static void test_produce_then_fetch(void)
     CU_ASSERT(rec.len <= 0);
     CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
     CU_ASSERT_FALSE(proto_reader_failed(&r));
+    free(frame);
+    close(fd);
+    fx_destroy(&f);
+}
+
+/* ---- repeated names and illegal names ------------------------------------ */
+
+/* Fetch v4 of orders-0 named n times (the last entry from offset 3), and
+ * one of "orders\0x": one merged entry each, as Kafka 2.8 answers. */
+static void test_repeats_are_merged(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    int64_t base;
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 31, &base), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 32, &base), PROTO_ERR_NONE);
+    /* An embedded NUL is its own (illegal) name: nothing lands in orders. */
+    CU_ASSERT_EQUAL(produce_n(&f, fd, "orders\0x", 8, 0, 33, &base),
+                    PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+
+    enum { N = 5000 };
+    struct buf b;
+    uint8_t *frame;
+    struct proto_reader r;
+    req_begin(&b, 1, 4, 34);
+    pb_i32(&b, -1);
+    pb_i32(&b, 0);
+    pb_i32(&b, 1);
+    pb_i32(&b, 1 << 20);
+    pb_i8(&b, 0);
+    pb_i32(&b, 2);
+    pb_str(&b, "orders");
+    pb_i32(&b, N);
+    for (int i = 0; i < N; i++) {
+        pb_i32(&b, 0);
+        pb_i64(&b, i == N - 1 ? 3 : 0); /* Kafka keeps the last entry's fields */
+        pb_i32(&b, 1 << 20);
+    }
+    pb_i16(&b, 8); /* "orders\0x" by hand: pb_str would stop at the NUL */
+    buf_append(&b, "orders\0x", 8);
+    pb_i32(&b, 1);
+    pb_i32(&b, 0);
+    pb_i64(&b, 0);
+    pb_i32(&b, 1 << 20);
+    roundtrip(&f, fd, &b, 34, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    struct proto_str name = proto_reader_string(&r);
+    CU_ASSERT(name.len == 6 && !memcmp(name.ptr, "orders", 6));
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(proto_reader_i64(&r), 6);
+    proto_reader_i64(&r);
+    proto_reader_nullable_array(&r, 16);
+    struct proto_bytes rec = proto_reader_nullable_bytes(&r);
+    CU_ASSERT_FATAL(rec.len > 61);
+    struct proto_reader br;
+    proto_reader_init(&br, rec.ptr, (size_t)rec.len);
+    CU_ASSERT_EQUAL(proto_reader_i64(&br), 3); /* from the last entry's offset */
+    name = proto_reader_string(&r);
+    CU_ASSERT(name.len == 8 && !memcmp(name.ptr, "orders\0x", 8));
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    free(frame);
+
+    /* Metadata v1 naming orders N times: one entry. */
+    req_begin(&b, 3, 1, 35);
+    pb_i32(&b, N);
+    for (int i = 0; i < N; i++)
+        pb_str(&b, "orders");
+    roundtrip(&f, fd, &b, 35, &frame, &r);
+    int32_t nb = proto_reader_array(&r, 1);
+    for (int i = 0; i < nb; i++) {
+        proto_reader_i32(&r);
+        proto_reader_string(&r);
+        proto_reader_i32(&r);
+        proto_reader_nullable_string(&r);
+    }
+    proto_reader_i32(&r); /* controller */
+    CU_ASSERT_EQUAL(proto_reader_array(&r, 1), 1);
+    free(frame);
+
+    /* ListOffsets v1 naming orders-0 twice: INVALID_REQUEST in both. */
+    req_begin(&b, 2, 1, 36);
+    pb_i32(&b, -1);
+    pb_i32(&b, 1);
+    pb_str(&b, "orders");
+    pb_i32(&b, 2);
+    for (int i = 0; i < 2; i++) {
+        pb_i32(&b, 0);
+        pb_i64(&b, -1);
+    }
+    roundtrip(&f, fd, &b, 36, &frame, &r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    proto_reader_string(&r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+        CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_INVALID_REQUEST);
+        proto_reader_i64(&r);
+        proto_reader_i64(&r);
+    }
     free(frame);
     close(fd);
     fx_destroy(&f);
@@ -504,6 +616,8 @@ int main(void)
         {"ApiVersions advertises the table and falls back", test_api_versions},
         {"Metadata describes the cluster", test_metadata},
         {"Produce appends to a led partition and Fetch reads it back", test_produce_then_fetch},
+        {"repeated and illegal names are merged or refused as Kafka does",
+         test_repeats_are_merged},
         {"bad requests close only their own connection",
          test_bad_requests_close_only_their_connection},
         CU_TEST_INFO_NULL,
