@@ -35,6 +35,7 @@ struct admin_req *admin_req_new(struct request *req, int n, int32_t timeout_ms)
     ar->timeout_ms = timeout_ms;
     ar->pending = 0;
     ar->shown_upto = 0;
+    admin_budget_init(req->b, &ar->bud);
     for (int i = 0; i < n; i++) {
         ar->items[i].ar = ar;
         ar->items[i].same_as = -1;
@@ -180,4 +181,17 @@ int32_t *admin_req_repeats(struct admin_req *ar, struct proto_str (*name)(const 
 struct proto_str admin_req_message(const struct admin_item *it)
 {
     return it->message ? proto_str_cstr(it->message) : PROTO_STR_NULL;
+}
+
+bool *admin_req_repeated(struct admin_req *ar, struct proto_str (*name)(const void *ctx, int32_t i),
+                         const void *ctx)
+{
+    const int32_t *first = admin_req_repeats(ar, name, ctx);
+    bool *rep = arena_calloc(&ar->req->arena, (size_t)ar->n + 1, sizeof(bool));
+    if (!first || !rep)
+        return NULL;
+    for (int32_t i = 0; i < ar->n; i++)
+        if (first[i] != i)
+            rep[i] = rep[first[i]] = true;
+    return rep;
 }

@@ -37,6 +37,7 @@ struct admin_req {
     int pending;                          /* ZooKeeper writes outstanding */
     int32_t timeout_ms;                   /* the request's timeout */
     int shown_upto;                       /* items before it have shown their result */
+    struct admin_budget bud;              /* what the request may still create */
     bool (*shown)(struct admin_req *ar, const struct admin_item *it); /* result visible? */
     void (*respond)(struct admin_req *ar); /* encode the response from items */
     struct req_wait wait;                 /* waiting for the metadata to show the results */
@@ -65,5 +66,10 @@ struct proto_str admin_req_message(const struct admin_item *it);
  * memory. */
 int32_t *admin_req_repeats(struct admin_req *ar, struct proto_str (*name)(const void *ctx, int32_t i),
                            const void *ctx);
+/* The same as flags: true for every entry whose name appears more than once
+ * (Kafka answers all of them INVALID_REQUEST). Arena-owned, NULL when out
+ * of memory. */
+bool *admin_req_repeated(struct admin_req *ar, struct proto_str (*name)(const void *ctx, int32_t i),
+                         const void *ctx);
 
 #endif

@@ -60,17 +60,11 @@ void handle_CreatePartitions(struct request *req)
         respond(ar);
         return;
     }
-    const int32_t *first = admin_req_repeats(ar, topic_name, r->topics);
-    bool *repeated = arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(bool));
-    if (!first || !repeated) {
+    const bool *repeated = admin_req_repeated(ar, topic_name, r->topics);
+    if (!repeated) {
         request_fail(req, "out of memory");
         return;
     }
-    for (int32_t i = 0; i < r->topics_count; i++)
-        if (first[i] != i)
-            repeated[i] = repeated[first[i]] = true;
-    struct admin_budget bud;
-    admin_budget_init(req->b, &bud);
     for (int32_t i = 0; i < r->topics_count; i++) {
         const struct proto_CreatePartitionsTopic *ct = &r->topics[i];
         struct admin_item *it = &ar->items[i];
@@ -97,7 +91,7 @@ void handle_CreatePartitions(struct request *req)
                                                 ct->assignments[k].broker_ids,
                                                 ct->assignments[k].broker_ids_count};
         int code = admin_create_partitions(req->b, it->name, ct->count, n ? manual : NULL, n,
-                                           r->validate_only, &bud, admin_req_write_done, it, msg,
+                                           r->validate_only, &ar->bud, admin_req_write_done, it, msg,
                                            sizeof(msg));
         admin_req_started(ar, i, code, msg);
     }

@@ -65,17 +65,11 @@ void handle_CreateTopics(struct request *req)
         return;
     }
     /* Every entry of a repeated name is INVALID_REQUEST, as in Kafka. */
-    const int32_t *first = admin_req_repeats(ar, topic_name, r->topics);
-    bool *repeated = arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(bool));
-    if (!first || !repeated) {
+    const bool *repeated = admin_req_repeated(ar, topic_name, r->topics);
+    if (!repeated) {
         request_fail(req, "out of memory");
         return;
     }
-    for (int32_t i = 0; i < r->topics_count; i++)
-        if (first[i] != i)
-            repeated[i] = repeated[first[i]] = true;
-    struct admin_budget bud;
-    admin_budget_init(req->b, &bud);
     for (int32_t i = 0; i < r->topics_count; i++) {
         const struct proto_CreatableTopic *ct = &r->topics[i];
         char msg[512] = "";
@@ -129,7 +123,7 @@ void handle_CreateTopics(struct request *req)
                                         ct->replication_factor, manual, ct->assignments_count,
                                         keys, values, ct->configs_count};
         if (!code)
-            code = admin_create_topic(req->b, &spec, r->validate_only, &bud, admin_req_write_done,
+            code = admin_create_topic(req->b, &spec, r->validate_only, &ar->bud, admin_req_write_done,
                                       &ar->items[i], msg, sizeof(msg));
         admin_req_started(ar, i, code, msg);
     }
