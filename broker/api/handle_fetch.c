@@ -49,6 +49,7 @@
 #include "broker/net/request.h"
 #include "common/err.h"
 #include "common/logger.h"
+#include "common/topic_name.h"
 
 /* One distinct requested partition. */
 struct fetch_part {
@@ -125,8 +126,15 @@ static int64_t read_all(struct fetch_state *st, int *errors)
         o->high_watermark = o->last_stable_offset = o->log_start_offset = -1;
         o->preferred_read_replica = -1;
         int16_t err;
-        struct partition *p = req_leader(req, req_tp(st->fp[k].topic, fp->partition),
-                                         fp->current_leader_epoch, &err);
+        struct proto_str topic = st->fp[k].topic;
+        /* An illegal name ("t\0x" included) names no topic, whatever the
+         * C string it starts with: UNKNOWN_TOPIC_OR_PARTITION, as Kafka
+         * answers a name its metadata lacks. */
+        struct partition *p = NULL;
+        if (!topic.ptr || !topic_name_valid_n(topic.ptr, (size_t)topic.len))
+            err = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        else
+            p = req_leader(req, req_tp(topic, fp->partition), fp->current_leader_epoch, &err);
         if (!p) {
             o->error_code = err;
             (*errors)++;

@@ -29,6 +29,7 @@
 #include "broker/net/request.h"
 #include "common/clock.h"
 #include "common/logger.h"
+#include "common/topic_name.h"
 
 /* One partition whose answer waits for an fsync. */
 struct produce_wait {
@@ -93,17 +94,18 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
                       struct proto_str topic, const struct proto_PartitionProduceData *pd,
                       struct proto_PartitionProduceResponse *out, struct produce_state *st)
 {
-    struct partition *p;
-    int rc = partition_lead(req->b, req_tp(topic, pd->index), -1, &p);
+    struct partition *p = NULL;
+    /* An illegal name ("t\0x" included) names no topic: GR_E_NOENT, which
+     * answers UNKNOWN_TOPIC_OR_PARTITION as Kafka does, before any lookup. */
+    bool legal = topic.ptr && topic_name_valid_n(topic.ptr, (size_t)topic.len);
+    int rc = legal ? partition_lead(req->b, req_tp(topic, pd->index), -1, &p) : GR_E_NOENT;
     out->index = pd->index;
     out->base_offset = -1;
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
     if (rc) {
-        /* An illegal name (an embedded NUL included) is UNKNOWN_TOPIC_OR_PARTITION,
-         * as Kafka answers a name its metadata does not hold, and creates
-         * nothing: "t\0x" must never create or reach "t". */
-        char *name = rc == GR_E_NOENT ? req_topic_name(req, topic) : NULL;
+        /* Only a legal name is auto-created: "t\0x" must never create "t". */
+        char *name = rc == GR_E_NOENT && legal ? req_topic_name(req, topic) : NULL;
         if (name && !metadata_topic(req->b->md, name))
             admin_auto_create(req->b, name, &st->bud);
         return rc;
