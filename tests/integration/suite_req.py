@@ -469,6 +469,47 @@ def req_fetch_limits():
 
 
 @test
+def req_describe_configs_repeats():
+    """DescribeConfigs naming one topic 50,000 times (450 KB) describes it once
+    and answers the repeats INVALID_REQUEST (42); it was an 80 MB answer."""
+    c = cluster()
+    create_topic(c, "dcrep", 1)
+    kcat("-b", c.bootstrap, "-P", "-t", "dcrep", "-p", "0", input=b"cfg\n")
+    n = 50000
+    one = struct.pack(">b", 2) + kstr("dcrep") + struct.pack(">i", -1)
+    body = struct.pack(">i", n) + one * n + struct.pack(">?", False)
+    attacker = socket.create_connection(c.broker_addr(0), timeout=10)
+    attacker.sendall(frame(32, 1, 9, body))
+    check(served_promptly(c) is not None, "a second client was not served")
+    r = recv_frame(attacker, timeout=60)
+    attacker.close()
+    check(r is not None, "no DescribeConfigs answer")
+    check(len(r) < 10 * len(body), "a %d-byte request got a %d-byte answer" % (len(body), len(r)))
+    off = 4 + 4  # correlation id, throttle
+    check(struct.unpack(">i", r[off:off + 4])[0] == n, "not one result per resource")
+    off += 4
+    errors = []
+    for i in range(n):
+        err, ml = struct.unpack(">hh", r[off:off + 4])
+        off += 4 + max(ml, 0)
+        off += 1  # resource type
+        ln = struct.unpack(">h", r[off:off + 2])[0]
+        off += 2 + ln
+        k = struct.unpack(">i", r[off:off + 4])[0]
+        off += 4
+        for _ in range(max(k, 0)):
+            for _s in range(2):  # name, value
+                sl = struct.unpack(">h", r[off:off + 2])[0]
+                off += 2 + max(sl, 0)
+            off += 3  # read_only, config_source, is_sensitive
+            off += 4 + 0  # synonyms count (none asked)
+        errors.append((err, k))
+    check(errors[0][0] == 0 and errors[0][1] > 10, "the first description: %r" % (errors[0],))
+    check(all(e == (42, 0) for e in errors[1:]), "repeats: %r" % sorted(set(errors[1:])))
+    check(consume(c, "dcrep") == [b"cfg"], "dcrep lost its record")
+
+
+@test
 def req_auto_create_flood():
     """Metadata naming 450 unknown topics with auto-creation on creates at
     most gregor.create.partitions.max (50) partitions per request, answering
