@@ -92,14 +92,9 @@ static int64_t brokers_size(const struct metadata *md)
     return n;
 }
 
-static struct proto_str topic_name(const void *ctx, int32_t i)
-{
-    return ((const struct proto_MetadataRequestTopic *)ctx)[i].name;
-}
-
 static void name_key(const void *ctx, int32_t i, struct proto_str *name, int32_t *num)
 {
-    *name = topic_name(ctx, i);
+    *name = ((const struct proto_MetadataRequestTopic *)ctx)[i].name;
     *num = 0;
 }
 
