@@ -21,6 +21,7 @@
 #include <ev.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -90,8 +91,10 @@ static void add_topic(struct fixture *f, const char *name)
 
 static void fx_init(struct fixture *f)
 {
+    /* One waiting fetch at most, so test_fetch_waits_are_bounded reaches it. */
     static const char *const config[] = {"listeners", "PLAINTEXT://127.0.0.1:0",
-                                         "auto.create.topics.enable", "false", NULL};
+                                         "auto.create.topics.enable", "false",
+                                         "gregor.fetch.parked.max", "1", NULL};
     testbroker_init(&f->t, "dispatch", ME, config);
     struct broker *b = &f->t.b;
     b->dispatch = api_dispatch;
@@ -546,6 +549,76 @@ static void test_repeats_are_merged(void)
     fx_destroy(&f);
 }
 
+/* Sends Fetch v4 of orders-0 from offset with the given limits. */
+static void send_fetch(int fd, int32_t corr, int64_t offset, int32_t min_bytes, int32_t max_bytes,
+                       int32_t max_wait)
+{
+    struct buf b;
+    req_begin(&b, 1, 4, corr);
+    pb_i32(&b, -1);
+    pb_i32(&b, max_wait);
+    pb_i32(&b, min_bytes);
+    pb_i32(&b, max_bytes);
+    pb_i8(&b, 0);
+    pb_i32(&b, 1);
+    pb_str(&b, "orders");
+    pb_i32(&b, 1);
+    pb_i32(&b, 0);
+    pb_i64(&b, offset);
+    pb_i32(&b, 1 << 20);
+    req_send(fd, &b);
+}
+
+/* Runs the loop for about ms milliseconds. */
+static void spin(struct fixture *f, int ms)
+{
+    int64_t until = clock_mono_us() / 1000 + ms;
+    while (clock_mono_us() / 1000 < until) {
+        ev_run(f->t.loop, EVRUN_NOWAIT);
+        testbroker_reap(&f->t);
+        usleep(1000);
+    }
+}
+
+/* min_bytes above the response limit counts as the limit; past
+ * gregor.fetch.parked.max (1 here) a fetch is answered at once; a waiting
+ * fetch whose client leaves is no longer counted. */
+static void test_fetch_waits_are_bounded(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    int64_t base;
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 41, &base), PROTO_ERR_NONE);
+    uint8_t *frame;
+    size_t len;
+
+    /* max_bytes 100, min_bytes INT32_MAX, 10 s max_wait: the batch is there. */
+    send_fetch(fd, 42, 0, INT32_MAX, 100, 10000);
+    CU_ASSERT_EQUAL(await(&f, fd, &frame, &len), GOT_FRAME);
+    free(frame);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 0);
+
+    /* One fetch at the log end waits... */
+    int waiter = dial(&f);
+    send_fetch(waiter, 43, 3, 1, 1 << 20, 10000);
+    spin(&f, 100);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 1);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked_parts, 1);
+    /* ...a second is answered at once, empty. */
+    send_fetch(fd, 44, 3, 1, 1 << 20, 10000);
+    CU_ASSERT_EQUAL(await(&f, fd, &frame, &len), GOT_FRAME);
+    free(frame);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 1);
+    /* The waiter leaves: its wait is cancelled and uncounted. */
+    close(waiter);
+    spin(&f, 100);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 0);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked_parts, 0);
+    close(fd);
+    fx_destroy(&f);
+}
+
 /* ---- requests that close their connection, and only that one ------------ */
 
 /* Sends b on a fresh connection and expects the broker to close it without
@@ -618,6 +691,7 @@ int main(void)
         {"Produce appends to a led partition and Fetch reads it back", test_produce_then_fetch},
         {"repeated and illegal names are merged or refused as Kafka does",
          test_repeats_are_merged},
+        {"fetch waits are bounded", test_fetch_waits_are_bounded},
         {"bad requests close only their own connection",
          test_bad_requests_close_only_their_connection},
         CU_TEST_INFO_NULL,
