@@ -9,6 +9,7 @@ noinst_LIBRARIES += broker/api/libgrapi.a
 broker_api_libgrapi_a_SOURCES = \
 	broker/api/admin_request.c broker/api/admin_request.h \
 	broker/api/api.c broker/api/api.h \
+	broker/api/dedupe.c broker/api/dedupe.h \
 	broker/api/errmap.c broker/api/errmap.h \
 	broker/api/handle_api_versions.c \
 	broker/api/handle_create_partitions.c \

@@ -85,6 +85,12 @@ tests_unit_test_dispatch_SOURCES = tests/unit/test_dispatch.c tests/unit/testbro
 	tests/unit/testbroker.h
 tests_unit_test_dispatch_LDADD = tests/unit/libgrtest.a $(BROKER_LDADD) $(CUNIT_LIBS)
 
+# Request cost limits: repeated names, topic-creation limits (issue 9).
+check_PROGRAMS += tests/unit/test_req_limits
+tests_unit_test_req_limits_SOURCES = tests/unit/test_req_limits.c tests/unit/testbroker.c \
+	tests/unit/testbroker.h
+tests_unit_test_req_limits_LDADD = tests/unit/libgrtest.a $(BROKER_LDADD) $(CUNIT_LIBS)
+
 # Server connections and the broker's client connections, on a real loop
 # with real sockets.
 TEST_NET_LDADD = tests/unit/libgrtest.a broker/net/libgrnet.a broker/core/libgrcore.a \

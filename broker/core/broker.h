@@ -78,6 +78,11 @@ struct broker {
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
     struct delay *delay;              /* every delayed operation (waits with deadlines); owned */
     struct strmap auto_creating;      /* topics with an auto-creation in flight (no values) */
+    int fetch_parked;                 /* Fetch requests waiting for min_bytes */
+    int64_t fetch_parked_parts;       /* the partition entries they watch, together */
+    int64_t fetch_unparked;           /* fetches answered early (limits) since the last log line */
+    int64_t fetch_unparked_logged_us; /* when that line was last written */
+    int64_t admin_pending_replicas;   /* replicas of topic writes not yet answered by ZooKeeper */
 
     ev_signal sigterm, sigint;        /* start a clean shutdown */
 };

@@ -114,6 +114,17 @@ static const struct config_def defs[] = {
         "largest Fetch response"),
     INT("gregor.fetch.response.max.bytes", fetch_response_max_bytes, "1048576", 1024, I32MAX,
         "largest Fetch response to a consumer (not Kafka's: see docs/BENCHMARKS.md, W2)"),
+    /* request cost limits (issue 9): what one request may make the broker do */
+    INT("gregor.fetch.parked.max", fetch_parked_max, "10000", 0, I32MAX,
+        "Fetch requests waiting for min_bytes at once; more are answered at once"),
+    INT("gregor.fetch.parked.partitions.max", fetch_parked_partitions_max, "200000", 0, I32MAX,
+        "partition entries of all waiting Fetch requests together; more are answered at once"),
+    INT("gregor.metadata.response.max.bytes", metadata_response_max_bytes, "100000000", 1024,
+        I32MAX, "largest Metadata response; a larger one closes the connection"),
+    INT("gregor.create.partitions.max", create_partitions_max, "10000", 1, I32MAX,
+        "partitions one CreateTopics, CreatePartitions or Metadata request may create"),
+    INT("gregor.broker.partitions.max", broker_partitions_max, "20000", 1, I32MAX,
+        "partition replicas per live broker, on average, beyond which creation is refused"),
     /* log */
     STR("log.dir", log_dir, "/tmp/kafka-logs", "log directory, used when log.dirs is absent"),
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),

@@ -77,6 +77,11 @@ struct broker_config {
     int32_t message_max_bytes;                /* message.max.bytes: largest batch */
     int32_t fetch_max_bytes;                  /* fetch.max.bytes: cap on a Fetch response */
     int32_t fetch_response_max_bytes;         /* gregor.fetch.response.max.bytes: consumers' cap */
+    int32_t fetch_parked_max;                 /* gregor.fetch.parked.max: waiting Fetch requests */
+    int32_t fetch_parked_partitions_max;      /* gregor.fetch.parked.partitions.max: their entries */
+    int32_t metadata_response_max_bytes;      /* gregor.metadata.response.max.bytes */
+    int32_t create_partitions_max;            /* gregor.create.partitions.max: per request */
+    int32_t broker_partitions_max;            /* gregor.broker.partitions.max: replicas per broker */
     /* log */
     char *log_dir;                            /* log.dir, used when log.dirs is absent */
     char *log_dirs;                           /* log.dirs */

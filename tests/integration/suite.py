@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import suite_conn  # noqa: F401,E402
 import suite_ident  # noqa: F401,E402
+import suite_req  # noqa: F401,E402
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for  # noqa: E402
 
 import socket  # noqa: E402
