@@ -84,6 +84,8 @@ static int open_logs(struct broker *b)
         .start_checkpoint_interval_ms = c->log_flush_start_offset_checkpoint_interval_ms,
         .hw_checkpoint_interval_ms = c->replica_high_watermark_checkpoint_interval_ms,
         .defaults = &defaults,
+        .set_umask = true,
+        .umask = c->eff_log_umask,
         .on_flushed = partition_log_flushed,
     };
     if (log_manager_open(&o, clock_wall_ms(), &b->logs, err, sizeof(err))) {

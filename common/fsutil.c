@@ -82,7 +82,7 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, bool sy
         errno = ENAMETOOLONG;
         return GR_E_INVALID;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return gr_err_from_errno(errno);
     int rc = write_all(fd, data, len);
@@ -123,11 +123,11 @@ int fs_mkdirs(const char *dir)
         if (*s != '/')
             continue;
         *s = '\0';
-        if (mkdir(p, 0755) && errno != EEXIST)
+        if (mkdir(p, 0777) && errno != EEXIST)
             return gr_err_from_errno(errno);
         *s = '/';
     }
-    if (mkdir(p, 0755) && errno != EEXIST)
+    if (mkdir(p, 0777) && errno != EEXIST)
         return gr_err_from_errno(errno);
     return fs_is_dir(p) ? 0 : GR_E_IO;
 }

@@ -41,6 +41,20 @@ tests_unit_test_log_manager_LDADD = $(TEST_LOG_LDADD)
 check_PROGRAMS += tests/fault/test_crash_recovery
 tests_fault_test_crash_recovery_SOURCES = tests/fault/test_crash_recovery.c
 tests_fault_test_crash_recovery_LDADD = $(TEST_LOG_LDADD)
+# Full disks (tmpfs; needs root, else skipped), no descriptors, unloadable
+# partitions, checkpoint retries, file modes.
+check_PROGRAMS += tests/fault/test_disk_faults
+tests_fault_test_disk_faults_SOURCES = tests/fault/test_disk_faults.c
+tests_fault_test_disk_faults_LDADD = $(TEST_LOG_LDADD)
+# An LD_PRELOAD shim, for tests only, that fails or stalls gregord's fsyncs
+# while a trigger file exists (tests/integration/suite_disk.py). Built with
+# plain flags: it is preloaded into the normal build's gregord.
+check_DATA = tests/fault/libgrfault.so
+tests/fault/libgrfault.so: $(srcdir)/tests/fault/fault_shim.c
+	@$(MKDIR_P) tests/fault
+	$(AM_V_CC)$(CC) -O2 -Wall -shared -fPIC -o $@ $(srcdir)/tests/fault/fault_shim.c -ldl
+CLEANFILES += tests/fault/libgrfault.so
+EXTRA_DIST += tests/fault/fault_shim.c
 
 # Benchmarks: built with the tests, never run by CI (see docs/BENCHMARKS.md).
 check_PROGRAMS += tests/bench/bench_log

@@ -3,7 +3,9 @@
  * answer. acks=0 gets no answer (Kafka closes the connection if something
  * failed, so the client learns it). When an append reached flush.messages,
  * the answer waits until the log's fsync covers it, as Kafka's synchronous
- * flush would; other appends arriving meanwhile share that fsync.
+ * flush would; other appends arriving meanwhile share that fsync. The wait
+ * ends at timeout_ms (REQUEST_TIMED_OUT) or when the fsync fails
+ * (KAFKA_STORAGE_ERROR: the log went offline).
  *
  * Until replication exists a partition's only replica is its leader, so
  * acks=all is answered like acks=1 (the issue allows it; the ISR check
@@ -83,7 +85,18 @@ static void flush_complete(struct delay_op *op, bool timed_out)
 {
     struct produce_state *st = state_of(op);
     struct request *req = st->req;
-    (void)timed_out; /* no deadline: an fsync always ends, in success or an error */
+    /* An fsync normally ends in success or an error, but on a sick disk it
+     * may take minutes, or be postponed (no descriptors): the request's
+     * timeout_ms bounds the wait, as Kafka's delayed produce does. The
+     * records stay appended; the client retries or gives up. */
+    for (int i = 0; timed_out && i < st->nwaits; i++) {
+        struct produce_wait *pw = &st->waits[i];
+        if (!pw->done) {
+            pw->resp->error_code = errmap_kafka(GR_E_TIMEOUT);
+            pw->resp->base_offset = -1;
+            pw->done = true;
+        }
+    }
     req_wait_end(&st->wait);
     respond(st);
     request_unref(req);
@@ -209,7 +222,7 @@ void handle_Produce(struct request *req)
         return;
     }
     if (st->pending) {
-        req_wait_start(req, &st->wait, -1);
+        req_wait_start(req, &st->wait, r->timeout_ms > 0 ? r->timeout_ms : 0);
         return;
     }
     respond(st);

@@ -26,11 +26,18 @@ int partition_lead(struct broker *b, struct tp tp, int32_t current_epoch, struct
 {
     struct partition *p = partition_get(b, tp);
     *out = NULL;
+    /* An offline log (failed fsync or write, or not loadable at start-up)
+     * answers KAFKA_STORAGE_ERROR, as Kafka 2.8 does for a replica in an
+     * offline log dir (HostedPartition.Offline). */
+    if (p && p->log->offline)
+        return GR_E_OFFLINE;
     if (!p || !p->leader) {
         const struct metadata_partition *mp =
             tp.topic ? metadata_partition(b->md, tp.topic->name, tp.partition) : NULL;
         if (!mp)
             return GR_E_NOENT;
+        if (!p && log_manager_offline(b->logs, tp.topic->name, tp.partition))
+            return GR_E_OFFLINE;
         if (!mp->has_state || !metadata_broker_alive(b->md, mp->leader))
             return GR_E_NO_LEADER;
         return GR_E_NOT_LEADER;

@@ -47,7 +47,8 @@ void partitions_clear(struct broker *b);
 /* The hosted partition tp if this broker leads it: GR_OK with *out set, or
  * GR_E_NOENT (no such partition; also for tp.topic NULL, a name nobody
  * interned), GR_E_NOT_LEADER (another broker leads it), GR_E_NO_LEADER (no
- * live leader), GR_E_FENCED_EPOCH or GR_E_UNKNOWN_EPOCH when current_epoch
+ * live leader), GR_E_OFFLINE (its log is offline after an I/O error or
+ * failed to load), GR_E_FENCED_EPOCH or GR_E_UNKNOWN_EPOCH when current_epoch
  * (-1: not checked), the client's view of the leader epoch, is older or
  * newer than ours. */
 int partition_lead(struct broker *b, struct tp tp, int32_t current_epoch, struct partition **out);

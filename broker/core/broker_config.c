@@ -128,6 +128,8 @@ static const struct config_def defs[] = {
     /* log */
     STR("log.dir", log_dir, "/tmp/kafka-logs", "log directory, used when log.dirs is absent"),
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),
+    STR("gregor.log.umask", log_umask, "077",
+        "umask (octal) for the files and directories the broker creates; 077 = 0600/0700"),
     INT("log.segment.bytes", log_segment_bytes, "1073741824", 14, I32MAX,
         "segment size that forces a roll"),
     LONG("log.roll.ms", log_roll_ms, NULL, 1, I64MAX, "segment age that forces a roll"),
@@ -538,6 +540,16 @@ int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
     int rc = split_log_dirs(c, errstr, errsz);
     if (rc)
         return rc;
+    char *end;
+    long mask = strtol(c->log_umask, &end, 8);
+    if (!c->log_umask[0] || *end || mask < 0 || mask > 0777) {
+        snprintf(errstr, errsz,
+                 "invalid value \"%s\" for gregor.log.umask: expected an octal umask such as 077 "
+                 "(files 0600) or 022 (files 0644)",
+                 c->log_umask);
+        return GR_E_CONFIG;
+    }
+    c->eff_log_umask = (int)mask;
 
     int n = broker_config_parse_listeners("listeners", c->listeners, c->listener, CONFIG_MAX_LISTENERS,
                                    errstr, errsz);

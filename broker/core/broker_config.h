@@ -85,6 +85,7 @@ struct broker_config {
     /* log */
     char *log_dir;                            /* log.dir, used when log.dirs is absent */
     char *log_dirs;                           /* log.dirs */
+    char *log_umask;                          /* gregor.log.umask (octal text) */
     int32_t log_segment_bytes;                /* log.segment.bytes */
     int64_t log_roll_ms;                      /* log.roll.ms (wins over hours) */
     int32_t log_roll_hours;                   /* log.roll.hours */
@@ -147,6 +148,7 @@ struct broker_config {
     int64_t eff_log_retention_ms;             /* -1 = keep forever */
     int64_t eff_log_flush_interval_ms;        /* INT64_MAX = never by time */
     int64_t eff_zookeeper_connection_timeout_ms;
+    int eff_log_umask;                        /* gregor.log.umask as a number */
     int n_log_dirs;                           /* entries in log_dir_list */
     char *log_dir_list[CONFIG_MAX_LOG_DIRS];  /* owned, no trailing slash */
     int n_listeners;                          /* entries in listener */

@@ -5,6 +5,7 @@
 #define LOG_COMPONENT "log"
 #include "broker/log/log.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -98,8 +99,16 @@ static bool bg_done(struct log *l)
 static void epoch_written(struct log_bg_job *j, void *ctx)
 {
     struct log *l = ctx;
-    if (j->rc && !l->closing)
-        LOG_WARN("cannot write %s: %s", j->path, strerror(j->err_no));
+    if (j->rc && !l->closing) {
+        /* The cache in memory is right; only the file is stale. */
+        if (!l->epochs_unwritten)
+            LOG_WARN("cannot write %s: %s; retrying every few seconds", j->path,
+                     strerror(j->err_no));
+        l->epochs_unwritten = true;
+    } else if (!j->rc && l->epochs_unwritten && !l->closing) {
+        LOG_INFO("wrote %s after earlier failures", j->path);
+        l->epochs_unwritten = false;
+    }
     bg_done(l);
 }
 
@@ -155,6 +164,8 @@ int log_roll(struct log *l, int64_t now_ms)
     int64_t base = active->next_offset;
     int rc = log_segment_deactivate(active);
     if (rc) {
+        /* The index mappings stay as they were; appends go on here. */
+        log_segment_activate(active);
         LOG_ERROR("cannot close segment %s: %s", active->path, gr_strerror(rc));
         return rc;
     }
@@ -175,7 +186,15 @@ int log_roll(struct log *l, int64_t now_ms)
     return 0;
 }
 
-/* Rolls first if the batches would not fit the active segment. */
+bool log_error_is_temporary(int rc)
+{
+    return rc == GR_E_NOSPACE || rc == GR_E_NOFILES || rc == GR_E_NOMEM;
+}
+
+/* Rolls first if the batches would not fit the active segment. A roll that
+ * fails for space or descriptors leaves the old segment active and the log
+ * online: this append is refused (KAFKA_STORAGE_ERROR) and the next one
+ * tries again. */
 static int roll_if_needed(struct log *l, size_t len, int64_t last_offset, int64_t max_ts,
                           int64_t now_ms, char *why, size_t whysz)
 {
@@ -185,8 +204,12 @@ static int roll_if_needed(struct log *l, size_t len, int64_t last_offset, int64_
         return 0;
     int rc = log_roll(l, now_ms);
     if (rc) {
-        snprintf(why, whysz, "cannot roll a new segment: %s", gr_strerror(rc));
-        l->offline = rc != GR_E_NOSPACE;
+        snprintf(why, whysz, "cannot roll a new segment: %s%s", gr_strerror(rc),
+                 log_error_is_temporary(rc) ? " (the next append tries again)" : "");
+        if (!log_error_is_temporary(rc)) {
+            l->offline = true;
+            LOG_ERROR("%s-%d goes offline: %s", l->topic, l->partition, why);
+        }
     }
     return rc;
 }
@@ -459,9 +482,17 @@ int log_find_offset_by_timestamp(struct log *l, int64_t ts, int64_t *offset, int
     return 0;
 }
 
+/* The invariant the recovery point keeps (see log.h). */
+static void check_recovery_point(const struct log *l)
+{
+    assert(l->recovery_point <= log_end_offset(l));
+    assert(l->log_start_offset <= log_end_offset(l));
+}
+
 static void after_truncation(struct log *l)
 {
     int64_t leo = log_end_offset(l);
+    l->truncations++;
     if (l->recovery_point > leo)
         l->recovery_point = leo;
     if (l->log_start_offset > leo)
@@ -470,6 +501,7 @@ static void after_truncation(struct log *l)
         l->high_watermark = leo;
     if (log_epoch_truncate_from_end(&l->epochs, leo))
         log_write_epochs(l);
+    check_recovery_point(l);
 }
 
 int log_truncate_to(struct log *l, int64_t offset)
@@ -519,6 +551,7 @@ int log_truncate_fully(struct log *l, int64_t offset, int64_t now_ms)
     l->log_start_offset = offset;
     l->recovery_point = offset;
     l->high_watermark = offset;
+    l->truncations++;
     l->epochs.n = 0;
     log_write_epochs(l);
     return 0;
@@ -535,6 +568,7 @@ int log_advance_start(struct log *l, int64_t offset)
         log_write_epochs(l);
     while (l->nsegs > 1 && l->segs[1]->base_offset <= offset)
         log_drop_segment(l, 0);
+    check_recovery_point(l);
     return 0;
 }
 
@@ -572,6 +606,17 @@ int log_apply_retention(struct log *l, int64_t now_ms)
     return deleted;
 }
 
+/* A flush could not be prepared or completed for want of descriptors: not
+ * a reason to go offline. The tick retries it; say so once per episode. */
+static void flush_postponed(struct log *l, int rc)
+{
+    if (!l->flush_retry)
+        LOG_WARN("cannot flush %s-%d now: %s; retrying every tick (raise the open-file limit, "
+                 "ulimit -n, if this persists)",
+                 l->topic, l->partition, gr_strerror(rc));
+    l->flush_retry = true;
+}
+
 static void flush_done(struct log_bg_job *j, void *ctx)
 {
     struct log *l = ctx;
@@ -580,20 +625,39 @@ static void flush_done(struct log_bg_job *j, void *ctx)
         bg_done(l);
         return;
     }
-    if (j->rc) {
-        /* After a failed fsync the page cache may have dropped the data, so
-         * what was appended cannot be trusted to reach the disk (the lesson
-         * of PostgreSQL's fsyncgate). Stop taking writes. */
-        l->offline = true;
-        LOG_ERROR("fsync of %s-%d failed: %s; the log goes offline (restart the broker to "
-                  "recover it from disk)",
-                  l->topic, l->partition, strerror(j->err_no));
-    } else if (j->tag > l->recovery_point) {
-        l->recovery_point = j->tag;
-    }
     int64_t again = l->flush_target;
     l->flush_target = -1;
-    if (l->on_flushed && !j->rc)
+    if (j->rc == GR_E_NOFILES) {
+        /* Only opening a directory to sync it can fail so (the files'
+         * descriptors were taken before): nothing was lost, try again. */
+        l->dirs_dirty = true;
+        flush_postponed(l, j->rc);
+        again = -1; /* the tick retries; resubmitting now would spin */
+    } else if (j->rc) {
+        /* After a failed fsync the page cache may have dropped the data, so
+         * what was appended cannot be trusted to reach the disk (the lesson
+         * of PostgreSQL's fsyncgate). Like Kafka, which takes the whole log
+         * dir offline, the log stops serving: appends and reads get
+         * KAFKA_STORAGE_ERROR until a restart recovers it from what the
+         * disk really holds. */
+        l->offline = true;
+        LOG_ERROR("fsync of %s-%d failed: %s; the log goes offline: produce and fetch get "
+                  "KAFKA_STORAGE_ERROR until a restart recovers it from disk (data not yet "
+                  "acknowledged may be lost)",
+                  l->topic, l->partition, strerror(j->err_no));
+    } else if (l->flush_truncations != l->truncations) {
+        /* Truncated while the sync ran: the offsets it covered may now
+         * name other, unsynced records. The truncation already lowered the
+         * recovery point; sync again from there. */
+        again = log_end_offset(l);
+    } else if (j->tag > l->recovery_point) {
+        int64_t leo = log_end_offset(l);
+        l->recovery_point = j->tag < leo ? j->tag : leo;
+    }
+    check_recovery_point(l);
+    /* Waiters are told of failures too: an offline log answers them with
+     * KAFKA_STORAGE_ERROR instead of leaving them to their timeout. */
+    if (l->on_flushed)
         l->on_flushed(l, l->recovery_point, l->on_flushed_ctx);
     if (bg_done(l))
         return;
@@ -622,8 +686,10 @@ void log_flush(struct log *l, int64_t now_ms)
     int64_t target = log_end_offset(l);
     l->unflushed_records = 0;
     l->last_flush_ms = now_ms;
-    if (target <= l->recovery_point && !l->dirs_dirty && !l->parent_dirty)
+    if (target <= l->recovery_point && !l->dirs_dirty && !l->parent_dirty) {
+        l->flush_retry = false;
         return;
+    }
     if (l->flush_in_flight) {
         if (target > l->flush_target)
             l->flush_target = target;
@@ -657,13 +723,28 @@ void log_flush(struct log *l, int64_t now_ms)
     }
     if (rc) {
         /* Without a descriptor for every file the flush would claim
-         * durability it cannot give; refuse writes instead. */
+         * durability it cannot give. Out of descriptors (or memory) is
+         * passing: wait and retry, the recovery point stays. Anything else
+         * (the file is gone) means the log cannot be made durable. */
         log_bg_job_free(j);
+        if (log_error_is_temporary(rc)) {
+            if (target > l->flush_target)
+                l->flush_target = target;
+            flush_postponed(l, rc);
+            return;
+        }
         l->offline = true;
         LOG_ERROR("%s-%d goes offline: cannot prepare an fsync: %s", l->topic, l->partition,
-                  strerror(errno));
+                  gr_strerror(rc));
+        if (l->on_flushed)
+            l->on_flushed(l, l->recovery_point, l->on_flushed_ctx);
         return;
     }
+    if (l->flush_retry)
+        LOG_INFO("flushing %s-%d again after running out of descriptors", l->topic,
+                 l->partition);
+    l->flush_retry = false;
+    l->flush_truncations = l->truncations;
     l->dirs_dirty = l->parent_dirty = false;
     j->tag = target;
     j->done = flush_done;
@@ -676,6 +757,12 @@ void log_flush(struct log *l, int64_t now_ms)
 
 void log_flush_if_due(struct log *l, int64_t now_ms)
 {
+    if (l->epochs_unwritten && !l->offline && !l->closing)
+        log_write_epochs(l);
+    if (l->flush_retry) {
+        log_flush(l, now_ms);
+        return;
+    }
     if (l->config.flush_ms == INT64_MAX || log_end_offset(l) <= l->recovery_point)
         return;
     if (now_ms - l->last_flush_ms >= l->config.flush_ms)

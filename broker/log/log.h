@@ -57,6 +57,10 @@ struct log {
     bool dirs_dirty;              /* files created or removed since the last flush */
     bool parent_dirty;            /* the partition directory itself is new */
     bool offline;                 /* a write or fsync failed: no more appends */
+    bool flush_retry;             /* a flush could not be prepared (descriptors): tick retries */
+    bool epochs_unwritten;        /* leader-epoch-checkpoint failed to write: tick retries */
+    uint32_t truncations;         /* counts truncations, to spot one during a flush */
+    uint32_t flush_truncations;   /* truncations when the flush in flight was prepared */
     bool closing;                 /* freed when pending_bg drops to 0 */
     int pending_bg;               /* worker jobs whose callback refers to this log */
     struct log_epoch epochs;      /* leader epoch cache */
@@ -101,6 +105,11 @@ struct log_open_args {
     struct log_verifier *verifier; /* parallel verification of large appends (borrowed, may be NULL) */
     int64_t now_ms;               /* wall clock */
 };
+
+/* Whether a failure with gregor error rc is one that passes (a full disk,
+ * no descriptors, no memory): the operation is refused or retried later,
+ * and the log stays online. Any other I/O error takes the log offline. */
+bool log_error_is_temporary(int rc);
 
 /* Opens (or, if the directory is missing or empty, creates) a partition log,
  * recovering it if the shutdown was not clean: every batch from the segment
@@ -180,7 +189,9 @@ int log_apply_retention(struct log *l, int64_t now_ms);
 /* Asks the worker to fsync everything up to the current log end (coalescing
  * with a flush in flight). */
 void log_flush(struct log *l, int64_t now_ms);
-/* Flushes if flush.ms has passed since the last flush and data is unflushed. */
+/* Flushes if flush.ms has passed since the last flush and data is unflushed,
+ * and retries what failed for a passing reason (a flush that could not be
+ * prepared, the leader epoch checkpoint). */
 void log_flush_if_due(struct log *l, int64_t now_ms);
 
 /* Sets the stored high watermark (clamped to the log end). */

@@ -34,7 +34,7 @@ int log_dir_open(struct log_dir *d, const char *path, char *errstr, size_t errsz
         return GR_E_NOMEM;
     char p[PATH_MAX];
     snprintf(p, sizeof(p), "%s/%s", path, LOG_DIR_LOCK);
-    d->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    d->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (d->lock_fd < 0) {
         rc = gr_err_from_errno(errno);
         snprintf(errstr, errsz, "cannot open %s: %s", p, strerror(errno));

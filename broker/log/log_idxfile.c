@@ -13,29 +13,87 @@
 
 #include "common/err.h"
 
-/* Sets the file to len bytes and maps it; fd is the open file, or -1 to
- * open it by path for the call. */
-static int remap(struct log_idxfile *f, int fd, size_t len, bool writable)
+/* First allocation of a writable index, and the largest single growth
+ * step: small enough that thousands of active segments reserve little,
+ * large enough that growing (one open and fallocate) is rare. */
+#define IDX_FIRST_BYTES 4096
+#define IDX_STEP_MAX (1024 * 1024)
+
+/* Makes the file len bytes long. Growth is allocated for real
+ * (posix_fallocate), not left sparse: a store into a mapped hole on a full
+ * disk raises SIGBUS, while a failed allocation is an ordinary ENOSPC the
+ * caller can answer. On failure the file keeps its old size. */
+static int set_size(int fd, size_t len)
 {
-    if (f->map) {
-        munmap(f->map, f->map_len);
-        f->map = NULL;
-        f->map_len = 0;
+    struct stat st;
+    if (fstat(fd, &st))
+        return gr_err_from_errno(errno);
+    if ((off_t)len <= st.st_size)
+        return (off_t)len == st.st_size || !ftruncate(fd, (off_t)len) ? 0
+                                                                      : gr_err_from_errno(errno);
+    int e = posix_fallocate(fd, st.st_size, (off_t)len - st.st_size);
+    if (e == EOPNOTSUPP || e == EINVAL) {
+        /* The file system cannot allocate ahead (glibc emulates the call
+         * where the kernel lacks it, so this is rare): sparse it is. */
+        return ftruncate(fd, (off_t)len) ? gr_err_from_errno(errno) : 0;
     }
+    if (e) {
+        /* Some blocks may have been allocated before the disk filled up. */
+        (void)!ftruncate(fd, st.st_size);
+        return gr_err_from_errno(e);
+    }
+    return 0;
+}
+
+/* Whole entries in n bytes, as bytes. */
+static size_t whole(const struct log_idxfile *f, size_t n)
+{
+    return n - n % f->entry_size;
+}
+
+/* Maps the file: read-only at exactly len bytes, or writable with a
+ * mapping of len bytes over a file allocated only up to the entries in use
+ * plus a first block (the rest is allocated by log_idxfile_reserve as
+ * entries arrive; the mapping past the end of the file is never touched).
+ * fd is the open file, or -1 to open it by path for the call. A strict
+ * remap fails when that first block cannot be allocated; a lenient one
+ * keeps the file as it is (its entries are then skipped until space
+ * returns), so a log on a full disk still opens and serves reads. */
+static int remap(struct log_idxfile *f, int fd, size_t len, bool writable, bool strict)
+{
+    /* Open and size before unmapping: out of descriptors or of space, the
+     * old mapping stays as it was. */
     int own = -1;
     if (fd < 0 && (fd = own = open(f->path, O_RDWR | O_CLOEXEC)) < 0)
         return gr_err_from_errno(errno);
-    int rc = 0;
-    if (ftruncate(fd, (off_t)len))
-        rc = gr_err_from_errno(errno);
+    size_t used = (size_t)f->entries * f->entry_size;
+    size_t file_len = len;
+    if (writable) {
+        file_len = whole(f, IDX_FIRST_BYTES) < len ? whole(f, IDX_FIRST_BYTES) : len;
+        if (file_len < used)
+            file_len = used;
+    }
+    int rc = set_size(fd, file_len);
+    struct stat st;
+    if (rc && writable && !strict && !fstat(fd, &st)) {
+        file_len = whole(f, (size_t)st.st_size < len ? (size_t)st.st_size : len);
+        rc = file_len < used ? rc : 0;
+    }
+    if (!rc) {
+        if (f->map)
+            munmap(f->map, f->map_len);
+        f->map = NULL;
+        f->map_len = 0;
+        f->file_len = 0;
+    }
     if (!rc && len) {
         void *m = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
         if (m == MAP_FAILED) {
             rc = gr_err_from_errno(errno);
         } else {
             /* Index pages are touched one at a time (appends) or by binary
-             * search; readahead would zero-fill large folios of the sparse
-             * file on the first fault for nothing. */
+             * search; readahead would read large folios of the allocated
+             * but unwritten tail on the first fault for nothing. */
             madvise(m, len, MADV_RANDOM);
             f->map = m;
         }
@@ -45,8 +103,34 @@ static int remap(struct log_idxfile *f, int fd, size_t len, bool writable)
     if (rc)
         return rc;
     f->map_len = len;
+    f->file_len = file_len;
     f->writable = writable;
     return 0;
+}
+
+int log_idxfile_reserve(struct log_idxfile *f)
+{
+    size_t need = ((size_t)f->entries + 1) * f->entry_size;
+    if (need <= f->file_len)
+        return 0;
+    if (!f->writable || need > f->map_len)
+        return GR_E_FULL;
+    size_t step = f->file_len < IDX_FIRST_BYTES ? IDX_FIRST_BYTES : f->file_len;
+    if (step > IDX_STEP_MAX)
+        step = IDX_STEP_MAX;
+    size_t len = whole(f, f->file_len + step);
+    if (len > f->map_len)
+        len = f->map_len;
+    if (len < need)
+        len = need;
+    int fd = open(f->path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return gr_err_from_errno(errno);
+    int rc = set_size(fd, len);
+    close(fd);
+    if (!rc)
+        f->file_len = len;
+    return rc;
 }
 
 int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
@@ -57,7 +141,7 @@ int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
     f->path = strdup(path);
     if (!f->path)
         return GR_E_NOMEM;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
         int rc = gr_err_from_errno(errno);
         log_idxfile_close(f);
@@ -74,9 +158,9 @@ int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
         if (max_bytes) {
             size_t used = (size_t)f->entries * entry_size;
             size_t len = max_bytes - max_bytes % entry_size;
-            rc = remap(f, fd, len < used ? used : len, true);
+            rc = remap(f, fd, len < used ? used : len, true, true);
         } else {
-            rc = remap(f, fd, (size_t)st.st_size, false);
+            rc = remap(f, fd, (size_t)st.st_size, false, true);
         }
     }
     close(fd);
@@ -91,11 +175,11 @@ int log_idxfile_resize(struct log_idxfile *f, size_t max_bytes)
 {
     size_t used = (size_t)f->entries * f->entry_size;
     if (!max_bytes)
-        return remap(f, -1, used, false);
+        return remap(f, -1, used, false, true);
     size_t len = max_bytes - max_bytes % f->entry_size;
     if (len < used)
         len = used;
-    return remap(f, -1, len, true);
+    return remap(f, -1, len, true, false);
 }
 
 void log_idxfile_truncate(struct log_idxfile *f, int32_t n)

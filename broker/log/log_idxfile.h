@@ -2,11 +2,18 @@
  * A memory-mapped file of fixed-size entries: the storage under the offset
  * index (.index, 8-byte entries) and the time index (.timeindex, 12 bytes).
  *
- * Like Kafka's AbstractIndex: while its segment is active the file is grown
- * to the configured maximum (sparse) and mapped read-write, so an append is a
- * store into memory; when the segment becomes inactive, and on close, the
- * file is trimmed to exactly its entries so that a later open can count them
- * from the file size. It knows nothing about what the entries mean.
+ * Like Kafka's AbstractIndex: while its segment is active the file is mapped
+ * read-write at the configured maximum, so an append is a store into memory;
+ * when the segment becomes inactive, and on close, the file is trimmed to
+ * exactly its entries so that a later open can count them from the file
+ * size. It knows nothing about what the entries mean.
+ *
+ * Unlike Kafka's, the file under the mapping is never sparse: it is
+ * allocated (posix_fallocate) a block at a time, ahead of the entries
+ * written into it, so a full disk shows up as ENOSPC from
+ * log_idxfile_reserve (or from creating the file) and never as SIGBUS from
+ * a store into an unallocated page. Allocating the whole maximum up front
+ * would reserve 2 x segment.index.bytes (20 MiB by default) per partition.
  *
  * No descriptor stays open: like Kafka's, the file is opened only to resize
  * and map it. A partition then holds one descriptor per segment (its .log)
@@ -22,7 +29,8 @@
 
 struct log_idxfile {
     uint8_t *map;      /* mapping of map_len bytes, NULL if map_len is 0 */
-    size_t map_len;    /* bytes mapped (= file size) */
+    size_t map_len;    /* bytes mapped (the maximum when writable) */
+    size_t file_len;   /* bytes of the file, all allocated; <= map_len */
     size_t entry_size; /* 8 or 12 */
     int32_t entries;   /* valid entries at the start of the map */
     bool writable;     /* grown to max and mapped for writing */
@@ -33,7 +41,9 @@ struct log_idxfile {
 /* Opens (creating if absent) the file at path. Entries are counted from the
  * file size, which must be a multiple of entry_size (else GR_E_CORRUPT). If
  * max_bytes > 0 the file is grown to max_bytes (rounded down to whole
- * entries) and mapped for writing. Returns 0 or a negative gregor error. */
+ * entries) and mapped for writing; its first block is allocated now, so a
+ * full disk fails here with GR_E_NOSPACE. Returns 0 or a negative gregor
+ * error. */
 int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
                      size_t max_bytes);
 /* Unmaps, trims a writable file to its entries and closes. */
@@ -45,15 +55,23 @@ static inline uint8_t *log_idxfile_entry(const struct log_idxfile *f, int32_t i)
     return f->map + (size_t)i * f->entry_size;
 }
 
+/* Makes sure the file is allocated for one more entry (growing it by up to
+ * a megabyte). Returns 0, GR_E_FULL at the maximum or when read-only, or
+ * the error of the allocation (GR_E_NOSPACE on a full disk, GR_E_NOFILES):
+ * the caller then skips the entry, which only makes the index sparser. */
+int log_idxfile_reserve(struct log_idxfile *f);
+
 /* Entries the current mapping can hold. */
 static inline int32_t log_idxfile_capacity(const struct log_idxfile *f)
 {
     return (int32_t)(f->map_len / f->entry_size);
 }
 
-/* Makes the file hold exactly max_bytes (rounded down to entries, never
- * fewer than the valid entries) and maps it for writing (max_bytes > 0) or
- * trims to the valid entries and maps it read-only (max_bytes == 0). */
+/* Maps the file for writing with room for max_bytes (rounded down to
+ * entries, never fewer than the valid entries; max_bytes > 0), or trims it
+ * to the valid entries and maps it read-only (max_bytes == 0). Opening for
+ * writing does not fail on a full disk: entries are skipped until
+ * log_idxfile_reserve finds space again. */
 int log_idxfile_resize(struct log_idxfile *f, size_t max_bytes);
 
 /* Keeps only the first n entries (the bytes after them are not cleared). */

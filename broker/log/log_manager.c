@@ -39,10 +39,20 @@ struct lm_entry {
     int dir;         /* index of its log dir */
 };
 
+/* A partition whose log could not be loaded at start-up: kept out of use
+ * until a restart, with its checkpointed offsets, which are written back
+ * unchanged so that fixing the directory and restarting loses nothing. */
+struct lm_offline {
+    int dir;                        /* index of its log dir */
+    int64_t offsets[3];             /* recovery point, log start (-1: none), high watermark */
+};
+
 struct log_manager {
     struct log_dir *dirs;          /* owned array */
     int ndirs;                     /* entries in dirs */
     struct tpmap logs;             /* topic-partition -> struct lm_entry * (owned) */
+    struct tpmap offline;          /* topic-partition -> struct lm_offline * (owned) */
+    bool *ckpt_failed;             /* ndirs * NKINDS: the last write of that file failed */
     struct log_bg *bg;             /* the background worker; owned */
     struct log_verifier *verifier; /* verifies large appends in parallel; owned */
     int32_t broker_id;             /* configured or from meta.properties; -1 unknown */
@@ -110,6 +120,22 @@ static int add_log(struct log_manager *mgr, struct log *l, int dir)
     }
     l->on_flushed = flushed_hook;
     l->on_flushed_ctx = mgr;
+    mgr->dirs[dir].nlogs++;
+    return 0;
+}
+
+static int add_offline(struct log_manager *mgr, const char *topic, int32_t partition, int dir,
+                       const int64_t saved[3])
+{
+    struct lm_offline *o = malloc(sizeof(*o));
+    if (!o)
+        return GR_E_NOMEM;
+    o->dir = dir;
+    memcpy(o->offsets, saved, sizeof(o->offsets));
+    if (put_tp(&mgr->offline, topic, partition, o)) {
+        free(o);
+        return GR_E_NOMEM;
+    }
     mgr->dirs[dir].nlogs++;
     return 0;
 }
@@ -259,8 +285,31 @@ static int load_dir(struct log_manager *mgr, int di, int64_t now_ms, char *errst
                                   .verifier = mgr->verifier,
                                   .now_ms = now_ms};
         struct log *l;
-        if ((rc = log_open(&a, &l, errstr, errsz)))
-            break;
+        if ((rc = log_open(&a, &l, errstr, errsz))) {
+            /* Out of memory or descriptors says nothing about this log:
+             * taking it offline until the next restart would punish it for
+             * the process's limits. Stop the start-up and say why. */
+            if (rc == GR_E_NOFILES) {
+                size_t len = strlen(errstr);
+                snprintf(errstr + len, errsz - len,
+                         "; raise the open-file limit (ulimit -n): the broker holds one "
+                         "descriptor per segment");
+            }
+            if (rc == GR_E_NOMEM || rc == GR_E_NOFILES)
+                break;
+            /* As Kafka does for a failed log dir, but for this partition
+             * alone: the broker starts and serves the rest. */
+            LOG_ERROR("%s-%d is offline: %s; clients get KAFKA_STORAGE_ERROR for it. Fix or "
+                      "remove %s and restart the broker",
+                      topic, partition, errstr, path);
+            int64_t saved[3] = {a.recovery_point, a.log_start_offset, ckpt_get(&hw, tp, 0)};
+            if ((rc = add_offline(mgr, topic, partition, di, saved))) {
+                snprintf(errstr, errsz, "out of memory");
+                break;
+            }
+            errstr[0] = '\0';
+            continue;
+        }
         log_set_high_watermark(l, ckpt_get(&hw, tp, 0));
         if ((rc = add_log(mgr, l, di))) {
             log_release(l);
@@ -297,12 +346,14 @@ int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct lo
     mgr->defaults = *o->defaults;
     mgr->broker_id = o->broker_id;
     tpmap_init(&mgr->logs);
+    tpmap_init(&mgr->offline);
     mgr->dirs = calloc((size_t)o->ndirs, sizeof(*mgr->dirs));
+    mgr->ckpt_failed = calloc((size_t)o->ndirs * NKINDS + 1, sizeof(bool));
     mgr->last_ckpt = calloc((size_t)o->ndirs * NKINDS, sizeof(struct buf));
     mgr->bg = log_bg_new();
     mgr->verifier = log_verifier_new();
     int rc = 0;
-    if (!mgr->dirs || !mgr->last_ckpt || !mgr->bg || !mgr->verifier) {
+    if (!mgr->dirs || !mgr->last_ckpt || !mgr->ckpt_failed || !mgr->bg || !mgr->verifier) {
         snprintf(errstr, errsz, "cannot start the log manager: %s", strerror(errno));
         rc = GR_E_NOMEM;
         goto fail;
@@ -313,7 +364,17 @@ int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct lo
             buf_init(&mgr->last_ckpt[i * NKINDS + k]);
     }
     mgr->ndirs = o->ndirs;
+    /* Records are the clients' data: by default nobody else on the machine
+     * may read them. The umask is process-wide so that every file the
+     * broker creates (segments, indexes, checkpoints, meta.properties)
+     * gets it, whatever helper creates it. */
+    if (o->set_umask)
+        umask((mode_t)o->umask);
     for (int i = 0; i < o->ndirs; i++) {
+        if (!strncmp(o->dirs[i], "/tmp/", 5) || !strcmp(o->dirs[i], "/tmp"))
+            LOG_WARN("log dir %s is under /tmp, which many systems empty at boot: every record "
+                     "in it would be lost; set log.dirs to a lasting location",
+                     o->dirs[i]);
         if ((rc = log_dir_open(&mgr->dirs[i], o->dirs[i], errstr, errsz)))
             goto fail;
         struct log_dir_meta m;
@@ -411,6 +472,15 @@ int log_manager_create(struct log_manager *mgr, const char *topic, int32_t parti
         *out = l;
         return 0;
     }
+    const struct lm_offline *off = tpmap_get(&mgr->offline, find_tp(topic, partition));
+    if (off) {
+        /* Never start an empty log elsewhere: the data is still on disk. */
+        snprintf(errstr, errsz,
+                 "the log of %s-%d in %s could not be loaded at start-up (see the error then); "
+                 "it stays offline until the broker restarts",
+                 topic, partition, mgr->dirs[off->dir].path);
+        return GR_E_OFFLINE;
+    }
     int best = 0;
     for (int i = 1; i < mgr->ndirs; i++)
         if (mgr->dirs[i].nlogs < mgr->dirs[best].nlogs)
@@ -465,6 +535,11 @@ int log_manager_delete(struct log_manager *mgr, const char *topic, int32_t parti
     return 0;
 }
 
+bool log_manager_offline(const struct log_manager *mgr, const char *topic, int32_t partition)
+{
+    return tpmap_get(&mgr->offline, find_tp(topic, partition)) != NULL;
+}
+
 struct log *log_manager_next(const struct log_manager *mgr, size_t *iter)
 {
     void *v;
@@ -478,9 +553,20 @@ int log_manager_count(const struct log_manager *mgr)
 
 static void ckpt_written(struct log_bg_job *j, void *ctx)
 {
-    (void)ctx;
-    if (j->rc)
-        LOG_ERROR("cannot write checkpoint %s: %s", j->path, strerror(j->err_no));
+    struct log_manager *mgr = ctx;
+    size_t slot = (size_t)j->tag;
+    if (j->rc) {
+        /* Forget what was "last written" so the next interval writes it
+         * again even if nothing changed; until then the file on disk is
+         * older (recovery after a crash re-validates a little more). */
+        LOG_ERROR("cannot write checkpoint %s: %s; retrying at the next checkpoint interval",
+                  j->path, strerror(j->err_no));
+        buf_reset(&mgr->last_ckpt[slot]);
+        mgr->ckpt_failed[slot] = true;
+    } else if (mgr->ckpt_failed[slot]) {
+        LOG_INFO("wrote checkpoint %s after earlier failures", j->path);
+        mgr->ckpt_failed[slot] = false;
+    }
 }
 
 /* Writes one kind of checkpoint for every dir whose content changed. */
@@ -501,6 +587,11 @@ static void write_checkpoints(struct log_manager *mgr, int kind)
         if (kind != KIND_START || e->log->log_start_offset > e->log->segs[0]->base_offset)
             counts[e->dir]++;
     }
+    for (it = 0; tpmap_next(&mgr->offline, &it, NULL, &v);) {
+        struct lm_offline *o = v;
+        if (kind != KIND_START || o->offsets[KIND_START] >= 0)
+            counts[o->dir]++;
+    }
     for (int d = 0; d < mgr->ndirs; d++) {
         buf_init(&content[d]);
         log_checkpoint_header(&content[d], counts[d]);
@@ -514,6 +605,13 @@ static void write_checkpoints(struct log_manager *mgr, int kind)
         if (kind != KIND_START || l->log_start_offset > l->segs[0]->base_offset)
             log_checkpoint_topic_line(&content[e->dir], l->topic, l->partition, off);
     }
+    struct tp tp;
+    for (it = 0; tpmap_next(&mgr->offline, &it, &tp, &v);) {
+        struct lm_offline *o = v;
+        if (kind != KIND_START || o->offsets[KIND_START] >= 0)
+            log_checkpoint_topic_line(&content[o->dir], tp.topic->name, tp.partition,
+                                      o->offsets[kind]);
+    }
     for (int d = 0; d < mgr->ndirs; d++) {
         struct buf *last = &mgr->last_ckpt[d * NKINDS + kind];
         struct buf *now = &content[d];
@@ -526,6 +624,8 @@ static void write_checkpoints(struct log_manager *mgr, int kind)
                 memcpy(j->data, now->data, now->len);
                 j->len = now->len;
                 j->done = ckpt_written;
+                j->ctx = mgr;
+                j->tag = d * NKINDS + kind;
                 log_bg_submit(mgr->bg, j);
                 buf_reset(last);
                 buf_append(last, now->data, now->len);
@@ -613,12 +713,19 @@ void log_manager_close(struct log_manager *mgr, bool clean)
         }
         log_manager_checkpoint(mgr);
         log_bg_drain(mgr->bg);
+        /* A checkpoint that did not reach the disk (log-start-offset
+         * above all) must not be trusted as "clean". */
+        for (int k = 0; k < mgr->ndirs * NKINDS; k++)
+            all_ok &= !mgr->ckpt_failed[k];
     }
     for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);) {
         log_release(((struct lm_entry *)v)->log);
         free(v);
     }
     tpmap_destroy(&mgr->logs);
+    for (it = 0; tpmap_next(&mgr->offline, &it, NULL, &v);)
+        free(v);
+    tpmap_destroy(&mgr->offline);
     if (mgr->bg)
         log_bg_free(mgr->bg); /* runs the remaining jobs first */
     log_verifier_free(mgr->verifier);
@@ -634,5 +741,6 @@ void log_manager_close(struct log_manager *mgr, bool clean)
         LOG_WARN("some logs could not be flushed; the next start will recover them");
     free(mgr->dirs);
     free(mgr->last_ckpt);
+    free(mgr->ckpt_failed);
     free(mgr);
 }

@@ -28,13 +28,18 @@ struct log_manager_opts {
     int64_t start_checkpoint_interval_ms;    /* log.flush.start.offset.checkpoint.interval.ms */
     int64_t hw_checkpoint_interval_ms;       /* replica.high.watermark.checkpoint.interval.ms */
     const struct log_config *defaults;  /* settings for logs opened at start-up (copied) */
+    bool set_umask;                     /* apply umask to the process before creating anything */
+    int umask;                          /* gregor.log.umask, e.g. 077: data files 0600, dirs 0700 */
     log_flushed_fn on_flushed;          /* forwarded to every log; may be NULL */
     void *on_flushed_ctx;               /* passed to on_flushed */
 };
 
 /* Locks every dir, checks meta.properties against broker_id, and opens every
- * partition found (recovering if the last shutdown was not clean). Returns 0
- * or a negative error with errstr saying what is wrong and what to do. */
+ * partition found (recovering if the last shutdown was not clean). A
+ * partition whose log cannot be opened (unreadable, damaged beyond
+ * recovery, I/O errors) is logged and kept offline; the others load.
+ * Returns 0 or a negative error with errstr saying what is wrong and what
+ * to do. */
 int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct log_manager **out,
                      char *errstr, size_t errsz);
 
@@ -65,6 +70,10 @@ int log_manager_create(struct log_manager *mgr, const char *topic, int32_t parti
 /* Deletes the partition's log: its directory is renamed at once and removed
  * by the worker. Returns GR_E_NOENT if there is no such log. */
 int log_manager_delete(struct log_manager *mgr, const char *topic, int32_t partition);
+
+/* Whether the partition's log failed to load at start-up (it is then not
+ * in the map, and log_manager_create refuses it with GR_E_OFFLINE). */
+bool log_manager_offline(const struct log_manager *mgr, const char *topic, int32_t partition);
 
 /* Iterates logs: for (size_t it = 0; (l = log_manager_next(mgr, &it));) */
 struct log *log_manager_next(const struct log_manager *mgr, size_t *iter);

@@ -84,7 +84,7 @@ static int open_log_file(struct log_segment *s, bool create)
     int rc = file_path(p, sizeof(p), s, ".log");
     if (rc)
         return rc;
-    int fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    int fd = open(p, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
     if (fd < 0)
         return gr_err_from_errno(errno);
     struct stat st;
@@ -154,6 +154,13 @@ struct log_segment *log_segment_create(const char *dir, int64_t base_offset,
         rc = open_indexes(s, true, NULL);
     }
     if (rc) {
+        /* A half-created segment (an empty .log, say, when the disk filled
+         * up before its index) would be found at the next start inside the
+         * segment the log went on appending to: remove what was made. A
+         * .log that could not be opened, or already held data, is not ours
+         * to remove. */
+        if (s->file && s->size == 0)
+            (void)log_segment_unlink(s);
         log_segment_close(s);
         *err = rc;
         return NULL;
@@ -614,7 +621,8 @@ int log_segment_deactivate(struct log_segment *s)
     int rc = log_idxfile_resize(&s->index.file, 0);
     if (!rc)
         rc = log_idxfile_resize(&s->timeindex.file, 0);
-    s->active = false;
+    if (!rc)
+        s->active = false; /* else still active: log_segment_activate restores both maps */
     return rc;
 }
 

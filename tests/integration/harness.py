@@ -221,6 +221,29 @@ def kstr(s):
     return struct.pack(">h", len(b)) + b
 
 
+def record_batch(values, ts=1700000000000):
+    """A v2 batch of uncompressed records with timestamps ts, ts+1, ...,
+    CRC included (via kafka-python)."""
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False,
+                                  producer_id=-1, producer_epoch=-1, base_sequence=-1,
+                                  batch_size=1 << 30)
+    for i, v in enumerate(values):
+        b.append(i, timestamp=ts + i, key=None, value=v, headers=[])
+    return bytes(b.build())
+
+
+def metadata_ok(c):
+    """A second, well-behaved client: Metadata v1 over a fresh connection."""
+    s = socket.create_connection(c.broker_addr(0), timeout=5)
+    try:
+        s.sendall(frame(3, 1, 77, struct.pack(">i", -1)))
+        r = recv_frame(s)
+        return r is not None and struct.unpack(">i", r[:4])[0] == 77
+    finally:
+        s.close()
+
+
 # --- running -------------------------------------------------------------------
 
 TESTS = []

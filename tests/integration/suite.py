@@ -18,9 +18,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import suite_conn  # noqa: F401,E402
+import suite_disk  # noqa: F401,E402
 import suite_ident  # noqa: F401,E402
 import suite_req  # noqa: F401,E402
-from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for  # noqa: E402
+from harness import (Cluster, check, frame, kstr, metadata_ok, record_batch,  # noqa: E402
+                     recv_frame, test, wait_for)
 
 import socket  # noqa: E402
 
@@ -378,17 +380,6 @@ def topic_created_and_deleted_through_zookeeper():
 
 # --- bad input ----------------------------------------------------------------------
 
-def metadata_ok(c):
-    """A second, well-behaved client: Metadata v1 over a fresh connection."""
-    s = socket.create_connection(c.broker_addr(0), timeout=5)
-    try:
-        s.sendall(frame(3, 1, 77, struct.pack(">i", -1)))
-        r = recv_frame(s)
-        return r is not None and struct.unpack(">i", r[:4])[0] == 77
-    finally:
-        s.close()
-
-
 def closed_or_error(sock):
     """True if the broker closed the connection (the answer to garbage)."""
     try:
@@ -434,17 +425,6 @@ def produce_v3(topic, batch, corr=9):
     body = struct.pack(">hhi", -1, 1, 10000) + struct.pack(">i", 1) + kstr(topic) + \
         struct.pack(">ii", 1, 0) + struct.pack(">i", len(batch)) + batch
     return frame(0, 3, corr, body)
-
-
-def record_batch(values, ts=1700000000000):
-    """A v2 batch of uncompressed records, CRC included (via kafka-python)."""
-    from kafka.record.default_records import DefaultRecordBatchBuilder
-    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False,
-                                  producer_id=-1, producer_epoch=-1, base_sequence=-1,
-                                  batch_size=1 << 30)
-    for i, v in enumerate(values):
-        b.append(i, timestamp=ts + i, key=None, value=v, headers=[])
-    return bytes(b.build())
 
 
 def produce_error(c, batch):

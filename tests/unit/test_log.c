@@ -77,20 +77,6 @@ static void append(struct log *l, int n, int count, int64_t ts)
     }
 }
 
-static int count_files(const char *dir, const char *suffix)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        size_t a = strlen(de->d_name), b = strlen(suffix);
-        n += a > b && !strcmp(de->d_name + a - b, suffix);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 /* Reads every batch from offset 0 through log_read and checks offsets run
  * contiguously from start to end and every CRC holds. */
 static void check_readable(struct log *l)
@@ -133,7 +119,7 @@ static void test_roll_by_size_and_read_across(void)
     append(l, 50, 5, 1000);
     CU_ASSERT_EQUAL(log_end_offset(l), 250);
     CU_ASSERT_TRUE(l->nsegs >= 8);
-    CU_ASSERT_EQUAL(count_files(d, ".log"), l->nsegs);
+    CU_ASSERT_EQUAL(test_count_files(d, ".log"), l->nsegs);
     for (int i = 0; i < l->nsegs; i++)
         CU_ASSERT_TRUE(l->segs[i]->size <= 4000);
     for (int i = 1; i < l->nsegs; i++)
@@ -240,8 +226,8 @@ static void test_retention(void)
     CU_ASSERT_EQUAL(l->log_start_offset, log_active(l)->base_offset);
     check_readable(l);
     log_bg_drain(bg);
-    CU_ASSERT_EQUAL(count_files(d, ".log"), 1);
-    CU_ASSERT_EQUAL(count_files(d, ".index"), 1);
+    CU_ASSERT_EQUAL(test_count_files(d, ".log"), 1);
+    CU_ASSERT_EQUAL(test_count_files(d, ".index"), 1);
 
     /* By size: keep the newest segments within retention.bytes. */
     l->config.retention_ms = -1;
@@ -279,7 +265,7 @@ static void test_truncation(void)
     CU_ASSERT_EQUAL(l->high_watermark, 40);
     CU_ASSERT_TRUE(log_active(l)->active);
     log_bg_drain(bg);
-    CU_ASSERT_EQUAL(count_files(d, ".log"), l->nsegs);
+    CU_ASSERT_EQUAL(test_count_files(d, ".log"), l->nsegs);
     append(l, 5, 4, 2000);
     CU_ASSERT_EQUAL(log_end_offset(l), 60);
     check_readable(l);
@@ -290,7 +276,7 @@ static void test_truncation(void)
     append(l, 2, 4, 3000);
     CU_ASSERT_EQUAL(log_end_offset(l), 508);
     log_bg_drain(bg);
-    CU_ASSERT_EQUAL(count_files(d, ".log"), 1);
+    CU_ASSERT_EQUAL(test_count_files(d, ".log"), 1);
     check_readable(l);
     log_release(l);
     free(d);

@@ -4,6 +4,7 @@
 #include "tests/unit/testutil.h"
 
 #include <CUnit/Basic.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,4 +83,18 @@ uint64_t test_seed(const char *name)
         seed = 1;
     printf("%s: seed %" PRIu64 " (replay with GREGOR_TEST_SEED=%" PRIu64 ")\n", name, seed, seed);
     return seed;
+}
+
+int test_count_files(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        size_t a = strlen(de->d_name), b = strlen(suffix);
+        n += a > b && !strcmp(de->d_name + a - b, suffix);
+    }
+    if (d)
+        closedir(d);
+    return n;
 }

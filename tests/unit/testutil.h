@@ -22,6 +22,8 @@ int test_main(const char *name, CU_SuiteInfo *suites);
 char *test_tmpdir(const char *tag);
 /* Removes a directory tree made by test_tmpdir(). */
 void test_rmtree(const char *path);
+/* How many entries of dir have names ending in suffix (0 if dir is gone). */
+int test_count_files(const char *dir, const char *suffix);
 
 /* A small deterministic PRNG (xorshift64*) so randomized tests can print and
  * replay their seed. */
