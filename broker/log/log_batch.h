@@ -69,6 +69,15 @@ static inline int64_t log_batch_last_offset(const struct log_batch_hdr *h)
     return h->base_offset + h->last_offset_delta;
 }
 
+/* True when the batch's offsets can be computed with: BaseOffset >= 0,
+ * LastOffsetDelta >= 0, and the offset after the batch fits in int64_t.
+ * Headers read from disk are checked with it before any offset arithmetic. */
+static inline bool log_batch_offsets_ok(const struct log_batch_hdr *h)
+{
+    return h->base_offset >= 0 && h->last_offset_delta >= 0 &&
+           h->base_offset < INT64_MAX - h->last_offset_delta;
+}
+
 /* Checks one batch that claims to start at p with avail bytes available:
  * the header fits, Length is sane and fits, magic is 2, the CRC matches, and
  * for uncompressed batches every record's framing and offset delta. This is

@@ -422,6 +422,35 @@ static void test_reopen_unclean_recovers_from_recovery_point(void)
     free(d);
 }
 
+/* Found by fuzz_recovery: a batch on disk whose BaseOffset + LastOffsetDelta
+ * overflows int64_t (undefined; the UBSan build aborts). Recovery cuts it;
+ * after a clean shutdown the unchecked tail scan gave a negative log end. */
+static void test_batch_offsets_overflow_on_disk(void)
+{
+    struct log_config c = testbatch_log_config();
+    const int64_t base = INT64_MAX - 10;
+    for (int clean = 0; clean < 2; clean++) {
+        char *dir = new_dir();
+        CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
+        struct buf b;
+        buf_init(&b);
+        struct testbatch_opts o = {.count = 21, .value_size = 10, .timestamp = 1000,
+                                   .base_offset = base};
+        testbatch_build(&b, &o);
+        char p[4200];
+        snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)base);
+        CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, b.data, b.len, false), 0);
+        buf_destroy(&b);
+        struct log *l = open_log(&c, dir, 0, clean);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+        CU_ASSERT_EQUAL(log_end_offset(l), base);
+        CU_ASSERT_EQUAL(log_size(l), 0);
+        log_release(l);
+        log_bg_drain(bg);
+        free(dir);
+    }
+}
+
 static void test_bad_appends_leave_log_unchanged(void)
 {
     struct log_config c = testbatch_log_config();
@@ -541,6 +570,8 @@ int main(void)
         {"follower appends keep offsets; epochs persist", test_follower_append_and_epochs},
         {"flush.messages, coalesced and timed flushes", test_flush_policy_and_recovery_point},
         {"unclean reopen recovers from the recovery point", test_reopen_unclean_recovers_from_recovery_point},
+        {"batch offsets that overflow on disk are cut, not computed",
+         test_batch_offsets_overflow_on_disk},
         {"a rejected append writes nothing", test_bad_appends_leave_log_unchanged},
         {"LogAppendTime rewrites timestamps with a valid CRC", test_log_append_time},
         {"large appends verified in parallel commit or cut back", test_parallel_verification},
