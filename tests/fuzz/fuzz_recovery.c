@@ -126,7 +126,7 @@ static void write_dir(struct input *in)
     for (; s < in->nsec && in->nbases < MAX_SEGS; s += 3) {
         const uint8_t *log = in->sec[s];
         size_t n = in->seclen[s];
-        int64_t base = n >= 8 ? (int64_t)(be64_load(log) & INT64_MAX) : prev + 1;
+        int64_t base = n >= 8 ? (int64_t)(be64_load(log) & INT64_MAX) : prev < INT64_MAX ? prev + 1 : 0;
         prev = base;
         bool dup = false;
         for (int k = 0; k < in->nbases; k++)
