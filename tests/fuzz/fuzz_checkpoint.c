@@ -212,10 +212,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_tmpdir("checkpoint", dir, sizeof(dir));
     }
     size_t n = size - 1;
-    char *text = malloc(n ? n : 1);
+    char *text = fuzz_exact_copy(data + 1, n);
     if (!text)
         return 0;
-    memcpy(text, data + 1, n);
     switch (data[0] % 4) {
     case 0:
         topics(text, n);

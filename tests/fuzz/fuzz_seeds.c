@@ -255,14 +255,16 @@ static void recovery_seeds(const char *dir)
     log_bg_free(bg);
 }
 
-/* A request frame: size, header v1 for key/version, then body bytes. */
+/* A request frame: size, request header (v2 for ApiVersions v3, the one
+ * flexible request here; else v1), then body bytes. */
 static void add_frame(struct buf *b, int16_t key, int16_t version, int32_t corr,
                       const char *client_id, size_t body)
 {
     struct buf f;
     buf_init(&f);
+    int8_t hv = key == PROTO_API_API_VERSIONS && version >= 3 ? 2 : 1;
     struct proto_RequestHeader h = {.request_api_key = key, .request_api_version = version,
-                                    .correlation_id = corr, .header_version = 1};
+                                    .correlation_id = corr, .header_version = hv};
     if (client_id)
         h.client_id = (struct proto_str){client_id, (int32_t)strlen(client_id)};
     if (proto_header_encode_request(&f, &h))
@@ -284,6 +286,9 @@ static void frame_seeds(void)
     add_frame(&b, PROTO_API_METADATA, 4, 2, "rdkafka", 12);
     add_frame(&b, PROTO_API_PRODUCE, 7, 3, NULL, 100);
     seed("fuzz_frame", "three-frames", opt, sizeof(opt), b.data, b.len);
+    /* The same and a frame too short for a header, which closes the link
+     * from the frame callback. */
+    buf_append(&b, "\0\0\0\3abc", 7);
     uint8_t opt2[] = {9, 0x07, 2, 3, 200};
     seed("fuzz_frame", "pause-close", opt2, sizeof(opt2), b.data, b.len);
 

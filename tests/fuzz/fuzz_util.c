@@ -23,6 +23,14 @@ void fuzz_fail(const char *fmt, ...)
     abort();
 }
 
+void *fuzz_exact_copy(const void *p, size_t n)
+{
+    void *c = malloc(n ? n : 1);
+    if (c && n)
+        memcpy(c, p, n);
+    return c;
+}
+
 /* Up to a few scratch directories per process, removed at exit. */
 static char tmpdirs[4][512];
 static int ntmpdirs;

@@ -15,6 +15,11 @@
  * input as a crash). */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* A malloc'd copy of the n bytes at p, allocated to exactly their size (at
+ * least 1), so that ASan sees any read past the end; NULL when out of
+ * memory. The caller frees it. */
+void *fuzz_exact_copy(const void *p, size_t n);
+
 /* Creates a fresh directory for tag under $TMPDIR (else /dev/shm, else
  * /tmp) into out; it is removed with its contents when the process exits.
  * Aborts if it cannot. */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "tests/fuzz/fuzz_util.h"
 #include "zk/zk_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -259,7 +260,7 @@ static void endpoint(const char *d, size_t n)
         return;
     if (n)
         memcpy(s, d, n);
-    s[n] = '\0';
+    s[n] = '\0'; /* one byte more than the input: a string, not a znode */
     struct arena a;
     struct zk_endpoint ep;
     char err[256];
@@ -281,10 +282,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     size_t n = size - 1;
-    char *d = malloc(n ? n : 1);
+    char *d = fuzz_exact_copy(data + 1, n);
     if (!d)
         return 0;
-    memcpy(d, data + 1, n);
     decoders[data[0] % (sizeof(decoders) / sizeof(decoders[0]))](n ? d : NULL, n);
     free(d);
     return 0;

@@ -36,7 +36,7 @@ tests_fuzz_fuzz_checkpoint_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_checkpoint_LDADD = common/libgrcommon.a
 
-tests_fuzz_fuzz_zk_json_SOURCES = tests/fuzz/fuzz_zk_json.c zk/zk_json.c zk/zk_json.h
+tests_fuzz_fuzz_zk_json_SOURCES = tests/fuzz/fuzz_zk_json.c $(FUZZ_UTIL_SOURCES) zk/zk_json.c zk/zk_json.h
 tests_fuzz_fuzz_zk_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_zk_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_zk_json_LDADD = common/libgrcommon.a
