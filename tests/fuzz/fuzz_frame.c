@@ -1,7 +1,9 @@
 /*
  * libFuzzer target for the framing layer (broker/net/link.c) and the request
  * header that starts every frame (broker/proto/proto_header.c): what a
- * hostile client controls before any API code runs.
+ * hostile client controls before any API code runs. Each frame is also read
+ * as a response header, as the broker's client (net/client.c) reads frames
+ * from another broker over the same link code.
  *
  * The link runs over a fake transport (broker/net/transport.h) that hands
  * out the input's byte stream in chunks whose sizes come from the input too,
@@ -209,10 +211,25 @@ static void response_sent(struct link_msg *m)
     R.nsent++;
 }
 
+/* The same frame as a response header, as the broker's own client reads
+ * what another broker sends (v0: correlation id; v1: and tagged fields). */
+static void check_response_header(const uint8_t *frame, size_t len)
+{
+    for (int v = 0; v < 2; v++) {
+        struct proto_reader r;
+        int32_t corr = 0;
+        proto_reader_init(&r, frame, len);
+        if (proto_header_decode_response(&r, v, &corr) == 0 &&
+            (len < 4 || corr != (int32_t)be32_load(frame) || r.pos > len))
+            fuzz_fail("response header v%d: correlation id not the first 4 bytes", v);
+    }
+}
+
 static void check_header(struct link *l, const uint8_t *frame, size_t len)
 {
     struct proto_reader r;
     struct proto_RequestHeader h;
+    check_response_header(frame, len);
     memset(&h, 0, sizeof(h));
     proto_reader_init(&r, frame, len);
     int rc = proto_header_decode(&r, &h);
