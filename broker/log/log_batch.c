@@ -66,7 +66,17 @@ int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, cha
                     size_t whysz)
 {
     int rc = check_structure(p, avail, h, why, whysz);
-    return rc ? rc : log_batch_verify(p, h, NULL, why, whysz);
+    if (rc)
+        return rc;
+    /* Records take offsets base + 0, 1, ...: more records than the batch's
+     * offsets would give the last ones offsets past it (a leader's precheck
+     * demands equality; compaction may leave fewer). */
+    if ((int64_t)h->record_count - 1 > h->last_offset_delta) {
+        WHY("batch holds %" PRId32 " records but its last offset delta is %" PRId32,
+            h->record_count, h->last_offset_delta);
+        return GR_E_BAD_RECORD;
+    }
+    return log_batch_verify(p, h, NULL, why, whysz);
 }
 
 /* Reads a zig-zag varint at *q (below end) and advances *q. Written for

@@ -79,8 +79,9 @@ static inline bool log_batch_offsets_ok(const struct log_batch_hdr *h)
 }
 
 /* Checks one batch that claims to start at p with avail bytes available:
- * the header fits, Length is sane and fits, magic is 2, the CRC matches, and
- * for uncompressed batches every record's framing and offset delta. This is
+ * the header fits, Length is sane and fits, magic is 2, RecordCount does not
+ * exceed LastOffsetDelta + 1, the CRC matches, and for uncompressed batches
+ * every record's framing and offset delta. This is
  * what recovery and followers check. Returns 0, GR_E_CORRUPT,
  * GR_E_UNSUPPORTED (magic) or GR_E_BAD_RECORD (records), with a reason. */
 int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,

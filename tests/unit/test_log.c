@@ -451,6 +451,38 @@ static void test_batch_offsets_overflow_on_disk(void)
     }
 }
 
+/* Found by fuzz_recovery: a batch whose RecordCount (3) exceeds
+ * LastOffsetDelta + 1 (2), CRC intact. Recovery kept it, so its third record
+ * had the offset after the log end, and a timestamp search answered the log
+ * end itself. Recovery now cuts the log before it. */
+static void test_recovery_cuts_records_past_last_offset(void)
+{
+    struct log_config c = testbatch_log_config();
+    char *dir = new_dir();
+    CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
+    struct buf b;
+    buf_init(&b);
+    struct testbatch_opts o = {.count = 2, .value_size = 10, .timestamp = 1000};
+    testbatch_build(&b, &o);
+    o = (struct testbatch_opts){.count = 3, .value_size = 10, .timestamp = 2000, .base_offset = 2};
+    size_t second = testbatch_build(&b, &o);
+    be32_store(b.data + second + LOG_BATCH_OFF_LAST_OFFSET_DELTA, 1);
+    testbatch_fix_crc(b.data + second);
+    char p[4200];
+    snprintf(p, sizeof(p), "%s/%020d.log", dir, 0);
+    CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, b.data, b.len, false), 0);
+    struct log *l = open_log(&c, dir, 0, false);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    CU_ASSERT_EQUAL(log_end_offset(l), 2);
+    CU_ASSERT_EQUAL(log_size(l), (int64_t)second);
+    int64_t off = -1, ts;
+    CU_ASSERT_EQUAL(log_find_offset_by_timestamp(l, 2000, &off, &ts), 0);
+    log_release(l);
+    log_bg_drain(bg);
+    buf_destroy(&b);
+    free(dir);
+}
+
 static void test_bad_appends_leave_log_unchanged(void)
 {
     struct log_config c = testbatch_log_config();
@@ -572,6 +604,8 @@ int main(void)
         {"unclean reopen recovers from the recovery point", test_reopen_unclean_recovers_from_recovery_point},
         {"batch offsets that overflow on disk are cut, not computed",
          test_batch_offsets_overflow_on_disk},
+        {"recovery cuts a batch whose records pass its last offset",
+         test_recovery_cuts_records_past_last_offset},
         {"a rejected append writes nothing", test_bad_appends_leave_log_unchanged},
         {"LogAppendTime rewrites timestamps with a valid CRC", test_log_append_time},
         {"large appends verified in parallel commit or cut back", test_parallel_verification},
