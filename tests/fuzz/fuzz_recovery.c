@@ -21,14 +21,14 @@
  *   a repeated name drops the segment.
  *
  * Beyond what the sanitizers catch, it aborts when log_open() fails without
- * a reason, or when the opened log breaks its invariants: segments sorted and
- * not overlapping, each one's size that of its file, log start and recovery
- * point within [0, log end], leader epochs increasing and inside the log;
- * every re-validated segment must be whole valid batches with increasing
- * offsets inside the segment; reads from the log start walk forward; a
- * timestamp search answers inside the log; an append after opening
- * succeeds at the log end and reads back; and a log recovered entirely
- * recovers again to the same thing.
+ * a reason, or when the opened log breaks its invariants: segments sorted
+ * and not overlapping, each one's size that of its file and its indexes
+ * sane, log start and recovery point within [0, log end], leader epochs
+ * increasing and inside the log; every re-validated segment must be whole
+ * valid batches with increasing offsets inside the segment; reads from the
+ * log start walk forward; a timestamp search answers inside the log; an
+ * append after opening succeeds at the log end and reads back; and a log
+ * recovered entirely recovers again to the same thing.
  */
 #include <inttypes.h>
 #include <limits.h>
@@ -232,6 +232,9 @@ static void check_log(struct log *l, const struct input *in, bool clean, int64_t
         if (fstat(s->file->fd, &st) || st.st_size != s->size)
             fuzz_fail("%s: %" PRId64 " bytes, the file has %lld", s->path, s->size,
                       (long long)st.st_size);
+        if (!log_index_sane(&s->index, s->next_offset, s->size) ||
+            !log_timeindex_sane(&s->timeindex, s->next_offset))
+            fuzz_fail("%s: its indexes do not match it after opening", s->path);
         if (s->base_offset >= first_recovered)
             check_segment_batches(s);
     }
