@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,18 @@ static int load_segments(struct log *l, const struct log_open_args *a, const int
         for (int i = 0; i < nbases; i++)
             if (bases[i] <= a->recovery_point)
                 first_unflushed = i;
+    }
+    for (int i = 0; i < nbases; i++) {
+        /* Index entries hold offsets relative to the base in 32 bits: from
+         * a base this close to the end of the offset space they overflow,
+         * and no real log gets there. */
+        if (bases[i] > INT64_MAX - UINT32_MAX) {
+            snprintf(errstr, errsz,
+                     "segment %s/%020" PRId64 ".log is named past the largest offset a log "
+                     "can hold; move it out of the partition directory",
+                     l->dir, bases[i]);
+            return GR_E_CORRUPT;
+        }
     }
     for (int i = 0; i < nbases; i++) {
         bool rebuild;

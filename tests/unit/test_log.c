@@ -423,12 +423,14 @@ static void test_reopen_unclean_recovers_from_recovery_point(void)
 }
 
 /* Found by fuzz_recovery: a batch on disk whose BaseOffset + LastOffsetDelta
- * overflows int64_t (undefined; the UBSan build aborts). Recovery cuts it;
- * after a clean shutdown the unchecked tail scan gave a negative log end. */
+ * overflows int64_t: undefined behaviour, which the UBSan build (build-asan)
+ * aborts on. Recovery cuts it. (In a segment named at the batch's base,
+ * which the next test's check now refuses, the gcc build kept the batch and
+ * ended the log at a negative offset.) */
 static void test_batch_offsets_overflow_on_disk(void)
 {
     struct log_config c = testbatch_log_config();
-    const int64_t base = INT64_MAX - 10;
+    const int64_t base = INT64_MAX - 10, seg = INT64_MAX - UINT32_MAX;
     for (int clean = 0; clean < 2; clean++) {
         char *dir = new_dir();
         CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
@@ -438,12 +440,13 @@ static void test_batch_offsets_overflow_on_disk(void)
                                    .base_offset = base};
         testbatch_build(&b, &o);
         char p[4200];
-        snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)base);
+        /* In the highest segment name allowed (higher ones are refused). */
+        snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)seg);
         CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, b.data, b.len, false), 0);
         buf_destroy(&b);
         struct log *l = open_log(&c, dir, 0, clean);
         CU_ASSERT_PTR_NOT_NULL_FATAL(l);
-        CU_ASSERT_EQUAL(log_end_offset(l), base);
+        CU_ASSERT_EQUAL(log_end_offset(l), seg);
         CU_ASSERT_EQUAL(log_size(l), 0);
         log_release(l);
         log_bg_drain(bg);
@@ -480,6 +483,30 @@ static void test_recovery_cuts_records_past_last_offset(void)
     log_release(l);
     log_bg_drain(bg);
     buf_destroy(&b);
+    free(dir);
+}
+
+/* Found by fuzz_recovery: a segment named near INT64_MAX made the index
+ * lookups overflow (base + a 32-bit relative offset). Such a log is refused
+ * with a reason naming the file (the caller takes it offline). */
+static void test_segment_named_past_offset_space(void)
+{
+    struct log_config c = testbatch_log_config();
+    char *dir = new_dir();
+    CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
+    char p[4200];
+    snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)(INT64_MAX - 1000));
+    CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, "", 0, false), 0);
+    struct log_open_args a = {.dir = dir, .topic = "t", .partition = 0, .config = &c,
+                              .log_start_offset = -1, .clean_shutdown = true, .bg = bg,
+                              .now_ms = 1000};
+    struct log *l = NULL;
+    char err[512] = "";
+    CU_ASSERT_EQUAL(log_open(&a, &l, err, sizeof(err)), GR_E_CORRUPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "09223372036854774807.log"));
+    if (l)
+        log_release(l);
+    log_bg_drain(bg);
     free(dir);
 }
 
@@ -606,6 +633,7 @@ int main(void)
          test_batch_offsets_overflow_on_disk},
         {"recovery cuts a batch whose records pass its last offset",
          test_recovery_cuts_records_past_last_offset},
+        {"a segment named past the offset space is refused", test_segment_named_past_offset_space},
         {"a rejected append writes nothing", test_bad_appends_leave_log_unchanged},
         {"LogAppendTime rewrites timestamps with a valid CRC", test_log_append_time},
         {"large appends verified in parallel commit or cut back", test_parallel_verification},
