@@ -510,6 +510,27 @@ static void test_segment_named_past_offset_space(void)
     free(dir);
 }
 
+/* Found by fuzz_checkpoint: a log-start-offset-checkpoint entry near
+ * INT64_MAX started a new log there, and its first append overflowed the
+ * offsets. Such a start is ignored (with a warning). */
+static void test_checkpointed_start_past_offset_space(void)
+{
+    struct log_config c = testbatch_log_config();
+    char *dir = new_dir();
+    struct log_open_args a = {.dir = dir, .topic = "t", .partition = 0, .config = &c,
+                              .log_start_offset = INT64_MAX - 1, .bg = bg, .now_ms = 1000};
+    struct log *l = NULL;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(log_open(&a, &l, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(log_end_offset(l), 0);
+    CU_ASSERT_EQUAL(l->log_start_offset, 0);
+    append(l, 1, 3, 1000);
+    CU_ASSERT_EQUAL(log_end_offset(l), 3);
+    log_release(l);
+    log_bg_drain(bg);
+    free(dir);
+}
+
 static void test_bad_appends_leave_log_unchanged(void)
 {
     struct log_config c = testbatch_log_config();
@@ -634,6 +655,8 @@ int main(void)
         {"recovery cuts a batch whose records pass its last offset",
          test_recovery_cuts_records_past_last_offset},
         {"a segment named past the offset space is refused", test_segment_named_past_offset_space},
+        {"a checkpointed log start past the offset space is ignored",
+         test_checkpointed_start_past_offset_space},
         {"a rejected append writes nothing", test_bad_appends_leave_log_unchanged},
         {"LogAppendTime rewrites timestamps with a valid CRC", test_log_append_time},
         {"large appends verified in parallel commit or cut back", test_parallel_verification},
