@@ -17,7 +17,9 @@
  * delivered entries, when what parsed does not format and parse back to the
  * same entries, when the leader epoch cache breaks its ordering, or when an
  * opened log's offsets leave their bounds (log start and recovery point
- * within [0, log end], the high watermark within [log start, log end]).
+ * within [0, log end], the high watermark within [log start, log end]), or
+ * when an append to such a log fails without a reason or lands elsewhere
+ * than at its end.
  */
 #include <inttypes.h>
 #include <limits.h>
@@ -33,6 +35,7 @@
 #include "common/fsutil.h"
 #include "common/logger.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "tests/unit/testbatch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -194,6 +197,19 @@ static void manager(const char *file, bool clean, const char *text, size_t len)
                       ", high watermark %" PRId64 ", log end %" PRId64,
                       l->topic, l->partition, l->log_start_offset, l->recovery_point,
                       l->high_watermark, leo);
+        /* The log takes appends where the checkpoints left it, or refuses
+         * them with a reason. */
+        struct buf b;
+        buf_init(&b);
+        struct testbatch_opts to = {.count = 2, .value_size = 8, .timestamp = 1000};
+        testbatch_build(&b, &to);
+        struct log_append_info info;
+        char why[256] = "";
+        int rc = log_append_leader(l, b.data, b.len, 1, 1000, &info, why, sizeof(why));
+        if (rc ? !why[0] : info.first_offset != leo || log_end_offset(l) != leo + 2)
+            fuzz_fail("%s-%d: an append at %" PRId64 " gave %d (%s), log end %" PRId64,
+                      l->topic, l->partition, leo, rc, why, log_end_offset(l));
+        buf_destroy(&b);
     }
     if (n != 3)
         fuzz_fail("opened %d logs of 3", n);

@@ -31,7 +31,7 @@ tests_fuzz_fuzz_recovery_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_recovery_LDADD = common/libgrcommon.a
 
 tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c $(FUZZ_UTIL_SOURCES) \
-	$(broker_log_libgrlog_a_SOURCES)
+	tests/unit/testbatch.c tests/unit/testbatch.h $(broker_log_libgrlog_a_SOURCES)
 tests_fuzz_fuzz_checkpoint_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_checkpoint_LDADD = common/libgrcommon.a
