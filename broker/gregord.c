@@ -28,9 +28,12 @@ static int usage(FILE *f)
     return f == stderr ? 2 : 0;
 }
 
-/* A broker holds three descriptors per open segment plus one per client;
- * Debian's default soft limit of 1,024 would stop it at a few hundred
- * partitions, so it takes the hard limit as Kafka's start scripts advise. */
+/* A broker holds a descriptor per segment (its .log; the indexes are mapped
+ * and their descriptors closed) plus one per client; Debian's default soft
+ * limit of 1,024 would stop it at a few hundred partitions and clients, so
+ * it takes the hard limit as Kafka's start scripts advise. What the limit
+ * leaves after the logs is the default of max.connections
+ * (net/conn_quota.c). */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;

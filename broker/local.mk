@@ -9,6 +9,7 @@ noinst_LIBRARIES += broker/api/libgrapi.a
 broker_api_libgrapi_a_SOURCES = \
 	broker/api/admin_request.c broker/api/admin_request.h \
 	broker/api/api.c broker/api/api.h \
+	broker/api/dedupe.c broker/api/dedupe.h \
 	broker/api/errmap.c broker/api/errmap.h \
 	broker/api/handle_api_versions.c \
 	broker/api/handle_create_partitions.c \
@@ -27,6 +28,7 @@ noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \
 	broker/net/client.c broker/net/client.h \
 	broker/net/conn.c broker/net/conn.h \
+	broker/net/conn_quota.c broker/net/conn_quota.h \
 	broker/net/link.c broker/net/link.h \
 	broker/net/listener.c broker/net/listener.h \
 	broker/net/request.c broker/net/request.h \

@@ -3,8 +3,8 @@
  *
  * Start-up, in the order Kafka's KafkaServer uses where it matters: open the
  * logs (recovering them if needed, before any session exists that a long
- * recovery could starve), bind the listeners (so a stale registration of our
- * own endpoint can be recognised), then ZooKeeper: top-level paths, cluster
+ * recovery could starve), bind the listeners (a registration advertises the
+ * ports actually bound), then ZooKeeper: top-level paths, cluster
  * id (checked against meta.properties), broker id, registration, metadata.
  * Only when the metadata is loaded does the broker accept connections and
  * log "[gregord id=N] started". Every new ZooKeeper session after an expiry
@@ -29,6 +29,7 @@
 #include "broker/core/delay.h"
 #include "broker/cluster/admin.h"
 #include "broker/net/conn.h"
+#include "broker/net/conn_quota.h"
 #include "broker/net/listener.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/controller.h"
@@ -40,6 +41,7 @@
 #include "zk/zk_client.h"
 #include "zk/zk_json.h"
 #include "zk/zk_kafka.h"
+#include "zk/zk_owner.h"
 
 static void fatal(struct broker *b, const char *what)
 {
@@ -64,6 +66,7 @@ static void logs_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)loop;
     (void)revents;
     log_manager_tick(b->logs, clock_wall_ms());
+    logger_rate_flush(); /* the end of a flood of client-caused lines */
 }
 
 static int open_logs(struct broker *b)
@@ -131,6 +134,8 @@ static void do_register(struct broker *b)
     info.jmx_port = -1;
     info.timestamp_ms = clock_wall_ms();
     info.rack = b->cfg->broker_rack;
+    info.incarnation = b->owner->incarnation;
+    info.process = b->owner->process;
     info.endpoints = eps;
     for (int i = 0; i < b->cfg->n_advertised; i++) {
         const struct config_listener *a = &b->cfg->advertised[i];
@@ -362,8 +367,10 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     b->md = calloc(1, sizeof(*b->md));
     b->ctl = calloc(1, sizeof(*b->ctl));
     b->delay = calloc(1, sizeof(*b->delay));
-    if (!b->md || !b->ctl || !b->delay)
+    b->owner = calloc(1, sizeof(*b->owner));
+    if (!b->md || !b->ctl || !b->delay || !b->owner)
         return -1;
+    zk_owner_init(b->owner);
     delay_init(b->delay, loop);
     metadata_init(b->md, cfg, metadata_changed, b);
     controller_init(b->ctl, b);
@@ -378,6 +385,14 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
 
     if (open_logs(b) || listeners_bind(b))
         return -1;
+    /* After the logs and listeners are open: the default of max.connections
+     * is what the open-file limit leaves beside them. */
+    char err[512];
+    b->quota = conn_quota_new(cfg, log_manager_count(b->logs), err, sizeof(err));
+    if (!b->quota) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
     LOG_INFO("connecting to ZooKeeper at %s", cfg->zookeeper_connect);
     if (zk_kafka_make_chroot(loop, cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms,
                              chroot_cb, b))
@@ -422,6 +437,8 @@ void server_destroy(struct broker *b)
         server_stop(b, "exit");
     reaper_cb(b->loop, &b->reaper, 0);
     ev_check_stop(b->loop, &b->reaper);
+    conn_quota_free(b->quota);
+    b->quota = NULL;
     if (b->md) {
         metadata_destroy(b->md);
         free(b->md);
@@ -430,6 +447,7 @@ void server_destroy(struct broker *b)
         controller_destroy(b->ctl);
         free(b->ctl);
     }
+    free(b->owner);
     tpmap_destroy(&b->parts);
     strmap_destroy(&b->auto_creating);
     if (b->delay) {

@@ -56,6 +56,7 @@
     X(GR_E_BAD_ASSIGNMENT, -54, "invalid replica assignment")                                      \
     X(GR_E_DELETE_DISABLED, -55, "topic deletion is disabled (delete.topic.enable=false)")         \
     X(GR_E_NOT_CONTROLLER, -56, "not the controller (or the controller moved)")                    \
+    X(GR_E_POLICY, -58, "refused by a broker limit")                                               \
     X(GR_E_BROKER_ID_TAKEN, -57, "broker id is registered by another broker")                      \
     /* ZooKeeper results without a general equivalent (zk/zk_client.c maps them) */                \
     X(GR_E_ZK_CONNLOSS, -70, "ZooKeeper connection lost")                                          \

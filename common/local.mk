@@ -3,6 +3,9 @@ noinst_LIBRARIES += common/libgrcommon.a
 common_libgrcommon_a_SOURCES = \
 	common/arena.c common/arena.h \
 	common/buf.c common/buf.h \
+	common/compress.c common/compress.h common/compress_codec.h \
+	common/compress_gzip.c common/compress_lz4.c \
+	common/compress_snappy.c common/compress_zstd.c \
 	common/clock.h \
 	common/bytes.h \
 	common/config_table.c common/config_table.h \

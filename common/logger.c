@@ -76,3 +76,90 @@ void logger_write(enum logger_level level, const char *component, const char *fm
     ssize_t w = write(logger_fd, line, len);
     (void)w; /* nowhere to report a failed log write */
 }
+
+const char *logger_escape(const char *s, size_t len, char *out, size_t outsz)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!outsz)
+        return out;
+    if (!s) {
+        s = "(null)";
+        len = 6;
+    }
+    size_t full = 0;
+    for (size_t i = 0; i < len && full < outsz; i++) {
+        unsigned char c = (unsigned char)s[i];
+        full += c >= 0x20 && c < 0x7f && c != '\\' ? 1 : 4;
+    }
+    /* Cut short: leave room for "..." (or what of it fits). */
+    size_t dots = full < outsz ? 0 : outsz - 1 < 3 ? outsz - 1 : 3;
+    size_t room = outsz - 1 - dots, o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+        if (o + (plain ? 1 : 4) > room)
+            break;
+        if (plain) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    for (size_t k = 0; k < dots; k++)
+        out[o++] = '.';
+    out[o] = '\0';
+    return out;
+}
+
+static struct logger_rate *rate_list; /* every budget used so far */
+
+static int64_t mono_second(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static void rate_report(struct logger_rate *r)
+{
+    logger_write(r->level, r->component, "suppressed %u lines like \"%s\" (at most %d a second)",
+                 r->suppressed, r->format, LOGGER_RATE_LINES);
+    r->suppressed = 0;
+}
+
+bool logger_rate_admit(struct logger_rate *r, enum logger_level level, const char *component,
+                       const char *format)
+{
+    if (!r->listed) {
+        r->level = level;
+        r->component = component;
+        r->format = format;
+        r->next = rate_list;
+        rate_list = r;
+        r->listed = true;
+    }
+    int64_t now = mono_second();
+    if (now != r->second) {
+        r->second = now;
+        r->lines = 0;
+    }
+    if (r->lines >= LOGGER_RATE_LINES) {
+        r->suppressed++;
+        return false;
+    }
+    r->lines++;
+    if (r->suppressed)
+        rate_report(r);
+    return true;
+}
+
+void logger_rate_flush(void)
+{
+    int64_t now = mono_second();
+    for (struct logger_rate *r = rate_list; r; r = r->next)
+        if (r->suppressed && r->second != now)
+            rate_report(r);
+}

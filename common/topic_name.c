@@ -7,10 +7,13 @@
 
 bool topic_name_valid(const char *name)
 {
-    if (!name)
-        return false;
-    size_t n = strlen(name);
-    if (n == 0 || n > 249 || !strcmp(name, ".") || !strcmp(name, ".."))
+    return name && topic_name_valid_n(name, strlen(name));
+}
+
+bool topic_name_valid_n(const char *name, size_t n)
+{
+    if (!name || n == 0 || n > 249 || (n == 1 && name[0] == '.') ||
+        (n == 2 && name[0] == '.' && name[1] == '.'))
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];

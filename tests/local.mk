@@ -12,12 +12,18 @@ tests_unit_test_crc32c_SOURCES = tests/unit/test_crc32c.c
 tests_unit_test_crc32c_LDADD = $(TEST_COMMON_LDADD)
 tests_unit_test_buf_SOURCES = tests/unit/test_buf.c
 tests_unit_test_buf_LDADD = $(TEST_COMMON_LDADD)
+check_PROGRAMS += tests/unit/test_logger
+tests_unit_test_logger_SOURCES = tests/unit/test_logger.c
+tests_unit_test_logger_LDADD = $(TEST_COMMON_LDADD)
 
 # Link line for unit test programs of broker/log/.
 TEST_LOG_LDADD = tests/unit/libgrtest.a broker/log/libgrlog.a common/libgrcommon.a $(CUNIT_LIBS)
 check_PROGRAMS += tests/unit/test_batch
 tests_unit_test_batch_SOURCES = tests/unit/test_batch.c
 tests_unit_test_batch_LDADD = $(TEST_LOG_LDADD)
+check_PROGRAMS += tests/unit/test_compress
+tests_unit_test_compress_SOURCES = tests/unit/test_compress.c
+tests_unit_test_compress_LDADD = $(TEST_LOG_LDADD)
 check_PROGRAMS += tests/unit/test_index
 tests_unit_test_index_SOURCES = tests/unit/test_index.c
 tests_unit_test_index_LDADD = $(TEST_LOG_LDADD)
@@ -78,6 +84,12 @@ check_PROGRAMS += tests/unit/test_dispatch
 tests_unit_test_dispatch_SOURCES = tests/unit/test_dispatch.c tests/unit/testbroker.c \
 	tests/unit/testbroker.h
 tests_unit_test_dispatch_LDADD = tests/unit/libgrtest.a $(BROKER_LDADD) $(CUNIT_LIBS)
+
+# Request cost limits: repeated names, topic-creation limits (issue 9).
+check_PROGRAMS += tests/unit/test_req_limits
+tests_unit_test_req_limits_SOURCES = tests/unit/test_req_limits.c tests/unit/testbroker.c \
+	tests/unit/testbroker.h
+tests_unit_test_req_limits_LDADD = tests/unit/libgrtest.a $(BROKER_LDADD) $(CUNIT_LIBS)
 
 # Server connections and the broker's client connections, on a real loop
 # with real sockets.

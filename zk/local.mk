@@ -5,6 +5,7 @@ zk_libgrzk_a_SOURCES = \
 	zk/zk_controller.c zk/zk_controller.h \
 	zk/zk_json.c zk/zk_json.h \
 	zk/zk_kafka.c zk/zk_kafka.h \
+	zk/zk_owner.c zk/zk_owner.h \
 	zk/zk_step.c zk/zk_step.h \
 	zk/zk_topic.c zk/zk_topic.h
 

@@ -30,6 +30,7 @@ static int64_t wall_ms(void)
 struct elect {
     struct zk_step k;             /* retry state */
     int32_t id;                   /* candidate broker id */
+    uint64_t incarnation;         /* the candidate process's (zk_owner.h), 0 if none */
     char *json;                   /* /controller contents, owned */
     int32_t epoch;                /* /controller_epoch read */
     int32_t version;              /* its znode version */
@@ -102,10 +103,16 @@ static void elect_step_check_epoch(struct zk_step *k)
         elect_fail((struct elect *)k, rc, "cannot read /controller_epoch");
 }
 
+static uint64_t owner_incarnation(const char *data, size_t len)
+{
+    struct zk_owner o;
+    zk_json_owner_decode(data, len, &o);
+    return o.incarnation;
+}
+
 static void elect_controller_got(int rc, const char *data, size_t len, const struct zk_stat *st,
                                  void *ctx)
 {
-    (void)st;
     struct elect *op = ctx;
     if (zk_step_retry(&op->k, rc))
         return;
@@ -124,7 +131,12 @@ static void elect_controller_got(int rc, const char *data, size_t len, const str
                      zk_step_why(op->why, sizeof(op->why), "/controller: %s", err));
         return;
     }
-    if (id != op->id)
+    /* Our id alone does not make it ours: another process with the same
+     * broker.id (or an earlier one of ours) may hold it. Only our session or
+     * our incarnation does. */
+    bool ours = id == op->id && (st->ephemeral_owner == zk_client_session_id(op->k.zc) ||
+                                 (op->incarnation && owner_incarnation(data, len) == op->incarnation));
+    if (!ours)
         elect_finish(op, GR_OK, false, id, -1, -1, NULL);
     else
         zk_step_run(&op->k, elect_step_check_epoch);
@@ -222,8 +234,8 @@ static void elect_step_get_epoch(struct zk_step *k)
         elect_fail((struct elect *)k, rc, "cannot read /controller_epoch");
 }
 
-int zk_controller_elect(struct zk_client *zc, int32_t broker_id, zk_controller_election_cb cb,
-                        void *ctx)
+int zk_controller_elect(struct zk_client *zc, int32_t broker_id, const struct zk_owner *owner,
+                        zk_controller_election_cb cb, void *ctx)
 {
     if (!cb || broker_id < 0)
         return GR_E_INVALID;
@@ -231,13 +243,14 @@ int zk_controller_elect(struct zk_client *zc, int32_t broker_id, zk_controller_e
     if (!op)
         return GR_E_NOMEM;
     char err[256];
-    if (zk_json_controller_encode(broker_id, wall_ms(), &op->json, err, sizeof(err)) != 0) {
+    if (zk_json_controller_encode(broker_id, wall_ms(), owner, &op->json, err, sizeof(err)) != 0) {
         free(op);
         return GR_E_NOMEM;
     }
     op->k.zc = zc;
     op->k.step = elect_step_get_epoch;
     op->id = broker_id;
+    op->incarnation = owner ? owner->incarnation : 0;
     op->cb = cb;
     op->ctx = ctx;
     int rc = zk_client_get(zc, "/controller_epoch", NULL, elect_epoch_got, op);

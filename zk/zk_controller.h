@@ -26,6 +26,7 @@
 
 #include "zk/zk_client.h"
 #include "zk/zk_json.h"
+#include "zk/zk_owner.h"
 
 /* Pass as epoch_zk_version for an unfenced write (admin tools, tests). */
 #define ZK_CONTROLLER_UNFENCED ZK_ANY_VERSION
@@ -44,14 +45,16 @@ struct zk_controller_election {
 typedef void (*zk_controller_election_cb)(const struct zk_controller_election *e, void *ctx);
 
 /* Tries to become controller: reads /controller_epoch (creating it as "0"),
- * then one multi() creates the ephemeral /controller and sets
- * /controller_epoch to epoch+1 at the version read. If another broker won,
- * won is false and controller_id names it (-1 if it already went away; the
- * owner watches /controller and tries again). controller_id equal to our own
- * id with won false means /controller was ours before this call. A malformed
- * /controller_epoch or /controller gives GR_E_CORRUPT. */
-int zk_controller_elect(struct zk_client *zc, int32_t broker_id, zk_controller_election_cb cb,
-                        void *ctx);
+ * then one multi() creates the ephemeral /controller (carrying owner, this
+ * process's identity, zk_owner.h; may be NULL) and sets /controller_epoch to epoch+1 at the
+ * version read. If another broker won, won is false and controller_id names
+ * it (-1 if it already went away; the owner watches /controller and tries
+ * again). controller_id equal to our own id with won false means /controller
+ * was ours (our session or owner->incarnation) before this call, or is held by
+ * another process with the same broker id. A malformed /controller_epoch or
+ * /controller gives GR_E_CORRUPT. */
+int zk_controller_elect(struct zk_client *zc, int32_t broker_id, const struct zk_owner *owner,
+                        zk_controller_election_cb cb, void *ctx);
 
 typedef void (*zk_controller_id_cb)(int rc, int32_t controller_id, const char *why, void *ctx);
 /* Reads /controller: controller_id -1 when there is none (rc GR_OK). watch

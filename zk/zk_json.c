@@ -381,6 +381,36 @@ static char *endpoint_string(const struct zk_endpoint *ep)
     return s;
 }
 
+/* Writes the owner fields that are set. */
+static bool add_owner(cJSON *root, uint64_t inc, const char *process)
+{
+    char hex[17];
+    snprintf(hex, sizeof(hex), "%016" PRIx64, inc);
+    return (inc == 0 || add_str(root, ZK_JSON_OWNER_INCARNATION, hex)) &&
+           (!process || !*process || add_str(root, ZK_JSON_OWNER_PROCESS, process));
+}
+
+/* Reads the owner fields of a parsed object: 0 / "" unless well-formed.
+ * gregor's own fields, so a bad value only means "not proven". */
+static void read_owner(const cJSON *root, struct zk_owner *out)
+{
+    out->incarnation = 0;
+    out->process[0] = '\0';
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, ZK_JSON_OWNER_INCARNATION);
+    if (cJSON_IsString(it) && strlen(it->valuestring) == 16) {
+        uint64_t v = 0;
+        const char *c = it->valuestring;
+        for (; *c && isxdigit((unsigned char)*c); c++)
+            v = v << 4 | (uint64_t)(isdigit((unsigned char)*c) ? *c - '0'
+                                                               : tolower((unsigned char)*c) - 'a' + 10);
+        out->incarnation = *c ? 0 : v;
+    }
+    it = cJSON_GetObjectItemCaseSensitive(root, ZK_JSON_OWNER_PROCESS);
+    if (cJSON_IsString(it) && strlen(it->valuestring) < sizeof(out->process) &&
+        strspn(it->valuestring, "0123456789abcdef-/") == strlen(it->valuestring))
+        snprintf(out->process, sizeof(out->process), "%s", it->valuestring);
+}
+
 int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errstr, size_t errsz)
 {
     *out = NULL;
@@ -440,6 +470,7 @@ int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errs
     }
     if (b->rack)
         bad |= !add_str(root, "rack", b->rack);
+    bad |= !add_owner(root, b->incarnation, b->process);
     return finish_encode(root, bad, out, errstr, errsz);
 }
 
@@ -584,6 +615,13 @@ int zk_json_broker_decode(const char *data, size_t len, struct zk_broker_info *o
     }
     if ((rc = jr_string(&j, root, "rack", false, true, &out->rack)) < 0)
         goto fail;
+    struct zk_owner owner;
+    read_owner(root, &owner);
+    out->incarnation = owner.incarnation;
+    if (owner.process[0] && !(out->process = arena_strdup(&out->mem, owner.process))) {
+        rc = jr_nomem(&j);
+        goto fail;
+    }
     cJSON_Delete(root);
     return 0;
 fail:
@@ -839,8 +877,8 @@ void zk_json_partition_state_destroy(struct zk_partition_state *s)
 
 /* ---- controller, controller epoch, consumer offset ----------------------- */
 
-int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, char **out, char *errstr,
-                              size_t errsz)
+int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms,
+                              const struct zk_owner *owner, char **out, char *errstr, size_t errsz)
 {
     *out = NULL;
     bool bad = false;
@@ -852,6 +890,8 @@ int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, char **ou
     bad |= !add_num(root, "version", 1);
     bad |= !add_num(root, "brokerid", broker_id);
     bad |= !add_str(root, "timestamp", ts);
+    if (owner)
+        bad |= !add_owner(root, owner->incarnation, owner->process);
     return finish_encode(root, bad, out, errstr, errsz);
 }
 
@@ -950,6 +990,18 @@ int zk_json_cluster_id_decode(const char *data, size_t len, char *id, size_t ids
         memcpy(id, it->valuestring, strlen(it->valuestring) + 1);
     cJSON_Delete(root);
     return rc;
+}
+
+void zk_json_owner_decode(const char *data, size_t len, struct zk_owner *out)
+{
+    struct jr j = {"owner", NULL, 0, NULL};
+    cJSON *root;
+    out->incarnation = 0;
+    out->process[0] = '\0';
+    if (jr_parse_object(&j, data, len, &root))
+        return;
+    read_owner(root, out);
+    cJSON_Delete(root);
 }
 
 int zk_json_cluster_id_generate(char out[ZK_CLUSTER_ID_LEN + 1])

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "common/arena.h"
+#include "zk/zk_owner.h"
 
 /* Kafka's cluster id: 16 random bytes in URL-safe base64 without padding. */
 #define ZK_CLUSTER_ID_LEN 22
@@ -56,11 +57,14 @@ struct zk_broker_info {
     char *rack;                    /* broker.rack, NULL when unset */
     char *host;                    /* legacy "host": first PLAINTEXT endpoint, NULL if none */
     int32_t port;                  /* legacy "port", -1 if no PLAINTEXT endpoint */
+    uint64_t incarnation;          /* writer's incarnation (zk_owner.h); 0 = none (Kafka, old gregor) */
+    char *process;                 /* writer's process (zk_owner.h); NULL = none */
     struct arena mem;              /* owns the strings and arrays above after a decode */
 };
 
 /* Encodes version 4 (endpoints, listener_security_protocol_map, jmx_port,
- * timestamp as a string, rack if set). host/port are derived from the first
+ * timestamp as a string, rack if set, and the owner fields when
+ * b->incarnation / b->process are set). host/port are derived from the first
  * PLAINTEXT endpoint as Kafka does; b->host/b->port are ignored. Borrows b;
  * returns a new string in *out. */
 int zk_json_broker_encode(const struct zk_broker_info *b, char **out, char *errstr, size_t errsz);
@@ -124,9 +128,10 @@ int zk_json_partition_state_decode(const char *data, size_t len, struct zk_parti
                                    char *errstr, size_t errsz);
 void zk_json_partition_state_destroy(struct zk_partition_state *s);
 
-/* /controller: {"version":1,"brokerid":1,"timestamp":"..."} (ephemeral). */
-int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms, char **out, char *errstr,
-                              size_t errsz);
+/* /controller: {"version":1,"brokerid":1,"timestamp":"..."} (ephemeral), plus
+ * the owner fields when owner is not NULL. */
+int zk_json_controller_encode(int32_t broker_id, int64_t timestamp_ms,
+                              const struct zk_owner *owner, char **out, char *errstr, size_t errsz);
 int zk_json_controller_decode(const char *data, size_t len, int32_t *broker_id, char *errstr,
                               size_t errsz);
 
@@ -151,6 +156,16 @@ int zk_json_cluster_id_decode(const char *data, size_t len, char *id, size_t ids
  * never starts with '-', so it cannot be mistaken for a command-line option.
  * Returns 0 or GR_E_IO if the kernel has no randomness to give. */
 int zk_json_cluster_id_generate(char out[ZK_CLUSTER_ID_LEN + 1]);
+
+/* gregor's owner fields (zk_owner.h) in the ephemeral znodes it writes:
+ * "gregor_incarnation" as 16 hex digits (a string, so that JSON readers
+ * holding numbers as doubles cannot round it) and "gregor_process". Kafka's
+ * decoders and the tools read fields by name and ignore them. */
+#define ZK_JSON_OWNER_INCARNATION "gregor_incarnation"
+#define ZK_JSON_OWNER_PROCESS "gregor_process"
+/* The owner fields of a znode's JSON object: incarnation 0 and process ""
+ * where absent or malformed (nothing is proven then). Borrows data. */
+void zk_json_owner_decode(const char *data, size_t len, struct zk_owner *out);
 
 /* One key of a topic's dynamic configuration. */
 struct zk_config_entry {

@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define LOG_COMPONENT "zk"
 #include "common/err.h"
 #include "common/logger.h"
+#include "zk/zk_owner.h"
 #include "zk/zk_step.h"
 #include "zk/zk_topic.h"
 #include "common/topic_name.h"
@@ -459,7 +459,7 @@ struct reg {
     int32_t id;                  /* broker id */
     char path[ZK_STEP_PATH_MAX]; /* /brokers/ids/<id> */
     char *json;                  /* our registration, owned */
-    struct zk_broker_info ours;  /* our endpoints, for recognising a stale node */
+    uint64_t incarnation;        /* ours (zk_json.h), to recognise our own stale node */
     double foreign_since;        /* when another holder was first seen, 0 = not yet */
     int32_t stale_version;       /* version of the stale node to delete */
     zk_kafka_register_cb cb;     /* owner's callback */
@@ -474,27 +474,7 @@ static void reg_finish(struct reg *op, int rc, int64_t epoch, const char *why)
                  epoch);
     op->cb(rc, epoch, why, op->ctx);
     free(op->json);
-    zk_json_broker_destroy(&op->ours);
     free(op);
-}
-
-/* Same listeners on the same host:port, in any order. */
-static bool same_endpoints(const struct zk_broker_info *a, const struct zk_broker_info *b)
-{
-    if (a->n_endpoints != b->n_endpoints)
-        return false;
-    for (int i = 0; i < a->n_endpoints; i++) {
-        const struct zk_endpoint *x = &a->endpoints[i];
-        bool found = false;
-        for (int k = 0; k < b->n_endpoints && !found; k++) {
-            const struct zk_endpoint *y = &b->endpoints[k];
-            found = strcasecmp(x->listener, y->listener) == 0 && x->port == y->port &&
-                    strcmp(x->host ? x->host : "", y->host ? y->host : "") == 0;
-        }
-        if (!found)
-            return false;
-    }
-    return true;
 }
 
 static void reg_step_create(struct zk_step *k);
@@ -559,14 +539,18 @@ static void reg_got(int rc, const char *data, size_t len, const struct zk_stat *
     struct zk_broker_info theirs;
     char err[256];
     bool decoded = zk_json_broker_decode(data, len, &theirs, err, sizeof(err)) == 0;
-    if (decoded && same_endpoints(&op->ours, &theirs)) {
-        /* We hold these listening sockets, so no other live broker can serve
-         * them: this is our registration from a session that has not expired
-         * yet (a quick restart). Replace it. */
-        LOG_WARN(
-            "%s is a stale registration of this broker (same endpoints) from session 0x%" PRIx64
-            "; replacing it",
-            op->path, (uint64_t)st->ephemeral_owner);
+    bool own = decoded && op->incarnation && theirs.incarnation == op->incarnation;
+    bool gone = decoded && !own && zk_owner_process_gone(theirs.process);
+    if (own || gone) {
+        /* Our own incarnation: this process registered it from a session it
+         * has since given up. Or its process, on this host, no longer runs
+         * (a quick restart after a crash). Either way only the server's
+         * session timeout keeps it: replace it. Anything else -- even the
+         * same endpoints -- may be a live broker and is never deleted. */
+        LOG_WARN("%s is %s (session 0x%" PRIx64 "); replacing it", op->path,
+                 own ? "this process's registration from an earlier session"
+                     : "the registration of a process of this broker that no longer runs",
+                 (uint64_t)st->ephemeral_owner);
         zk_json_broker_destroy(&theirs);
         op->stale_version = st->version;
         zk_step_run(&op->k, reg_step_delete);
@@ -667,19 +651,13 @@ int zk_kafka_register_broker(struct zk_client *zc, int32_t broker_id,
     struct reg *op = calloc(1, sizeof(*op));
     if (!op)
         return GR_E_NOMEM;
-    arena_init(&op->ours.mem);
     char err[256];
     if (zk_json_broker_encode(info, &op->json, err, sizeof(err)) != 0) {
         LOG_ERROR("cannot register broker %d: %s", (int)broker_id, err);
         free(op);
         return GR_E_INVALID;
     }
-    /* Keep our endpoints in the form a decoder produces, for comparison. */
-    if (zk_json_broker_decode(op->json, strlen(op->json), &op->ours, err, sizeof(err)) != 0) {
-        free(op->json);
-        free(op);
-        return GR_E_NOMEM;
-    }
+    op->incarnation = info->incarnation;
     op->id = broker_id;
     snprintf(op->path, sizeof(op->path), "/brokers/ids/%d", (int)broker_id);
     op->k.zc = zc;
@@ -690,7 +668,6 @@ int zk_kafka_register_broker(struct zk_client *zc, int32_t broker_id,
         zk_client_create(zc, op->path, op->json, strlen(op->json), ZK_EPHEMERAL, reg_created, op);
     if (rc != GR_OK) {
         free(op->json);
-        zk_json_broker_destroy(&op->ours);
         free(op);
     }
     return rc;

@@ -77,13 +77,17 @@ typedef void (*zk_kafka_register_cb)(int rc, int64_t broker_epoch, const char *w
  * znode exists:
  *   - owned by this client's session (a retried create, or a second call):
  *     it is ours, success with its czxid (KAFKA-7165);
- *   - advertising exactly our endpoints: it is our own registration from an
- *     earlier session that has not expired yet (no other live broker can
- *     serve a listener whose socket we hold); it is deleted at its version
- *     and ours created;
- *   - otherwise another broker holds the id. Retried until the session
- *     timeout has passed (that session may be expiring), then
- *     GR_E_BROKER_ID_TAKEN with why naming the id and the holder's endpoint.
+ *   - carrying info->incarnation (zk_owner.h): it is this process's
+ *     registration from an earlier session the server has not expired yet;
+ *     or naming a process of this host that no longer runs
+ *     (zk_owner_process_gone(): a restart after a crash): it is deleted at
+ *     its version and ours created;
+ *   - otherwise another broker holds the id, or an earlier process of this
+ *     one on another host or that cannot be told dead (nothing else tells
+ *     them apart, not even equal endpoints: a second broker may advertise
+ *     the same address). It is never deleted: retried until the session timeout has passed (that
+ *     session may be expiring), then GR_E_BROKER_ID_TAKEN with why naming
+ *     the id and the holder's endpoint.
  * Call again from connected(new_session) after every expiry. */
 int zk_kafka_register_broker(struct zk_client *zc, int32_t broker_id,
                              const struct zk_broker_info *info, zk_kafka_register_cb cb, void *ctx);

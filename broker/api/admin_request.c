@@ -9,6 +9,7 @@
 #include "broker/core/broker.h"
 #include "broker/cluster/controller.h"
 #include "broker/core/delay.h"
+#include "broker/api/dedupe.h"
 #include "broker/api/errmap.h"
 #include "common/err.h"
 #include "broker/net/request.h"
@@ -32,8 +33,13 @@ struct admin_req *admin_req_new(struct request *req, int n, int32_t timeout_ms)
     ar->req = req;
     ar->n = n;
     ar->timeout_ms = timeout_ms;
-    for (int i = 0; i < n; i++)
+    ar->pending = 0;
+    ar->shown_upto = 0;
+    admin_budget_init(req->b, &ar->bud);
+    for (int i = 0; i < n; i++) {
         ar->items[i].ar = ar;
+        ar->items[i].same_as = -1;
+    }
     return ar;
 }
 
@@ -64,18 +70,24 @@ void admin_req_started(struct admin_req *ar, int i, int err, const char *msg)
         it->message = copy(ar->req, msg);
 }
 
+/* Every metadata change asks again, so the items already seen are not
+ * asked twice: a request of n topics costs O(n) checks over its whole wait,
+ * not O(n) per change (a result that shows stays counted as shown). */
 static bool all_shown(struct admin_req *ar)
 {
-    for (int i = 0; i < ar->n; i++)
-        if (ar->items[i].written && !ar->shown(ar, &ar->items[i]))
+    while (ar->shown_upto < ar->n) {
+        const struct admin_item *it = &ar->items[ar->shown_upto];
+        if (it->written && !ar->shown(ar, it))
             return false;
+        ar->shown_upto++;
+    }
     return true;
 }
 
 /* Marks the writes that did not show in time, then answers. */
 static void finish(struct admin_req *ar, bool timed_out)
 {
-    for (int i = 0; timed_out && i < ar->n; i++) {
+    for (int i = ar->shown_upto; timed_out && i < ar->n; i++) {
         struct admin_item *it = &ar->items[i];
         if (it->written && !ar->shown(ar, it)) {
             it->err = GR_E_TIMEOUT;
@@ -142,10 +154,44 @@ void admin_req_run(struct admin_req *ar)
 
 int16_t admin_req_code(const struct admin_item *it)
 {
+    if (it->same_as >= 0)
+        it = &it->ar->items[it->same_as];
     return errmap_kafka(it->err);
+}
+
+struct names_ctx {
+    struct proto_str (*name)(const void *ctx, int32_t i);
+    const void *ctx;
+};
+
+static void name_key(const void *ctx, int32_t i, struct proto_str *name, int32_t *num)
+{
+    const struct names_ctx *nc = ctx;
+    *name = nc->name(nc->ctx, i);
+    *num = 0;
+}
+
+int32_t *admin_req_repeats(struct admin_req *ar, struct proto_str (*name)(const void *ctx, int32_t i),
+                           const void *ctx)
+{
+    struct names_ctx nc = {name, ctx};
+    return dedupe_first(&ar->req->arena, ar->n, name_key, &nc);
 }
 
 struct proto_str admin_req_message(const struct admin_item *it)
 {
     return it->message ? proto_str_cstr(it->message) : PROTO_STR_NULL;
+}
+
+bool *admin_req_repeated(struct admin_req *ar, struct proto_str (*name)(const void *ctx, int32_t i),
+                         const void *ctx)
+{
+    const int32_t *first = admin_req_repeats(ar, name, ctx);
+    bool *rep = arena_calloc(&ar->req->arena, (size_t)ar->n + 1, sizeof(bool));
+    if (!first || !rep)
+        return NULL;
+    for (int32_t i = 0; i < ar->n; i++)
+        if (first[i] != i)
+            rep[i] = rep[first[i]] = true;
+    return rep;
 }

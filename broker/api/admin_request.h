@@ -27,6 +27,7 @@ struct admin_item {
     int err;                    /* the result: GR_OK or a gregor error */
     char *message;              /* the error message, arena-owned or NULL */
     bool written;               /* the ZooKeeper write succeeded: wait for it to show */
+    int same_as;                /* DeleteTopics: the earlier item naming the same topic, or -1 */
 };
 
 struct admin_req {
@@ -35,6 +36,8 @@ struct admin_req {
     int n;                                /* entries in items */
     int pending;                          /* ZooKeeper writes outstanding */
     int32_t timeout_ms;                   /* the request's timeout */
+    int shown_upto;                       /* items before it have shown their result */
+    struct admin_budget bud;              /* what the request may still create */
     bool (*shown)(struct admin_req *ar, const struct admin_item *it); /* result visible? */
     void (*respond)(struct admin_req *ar); /* encode the response from items */
     struct req_wait wait;                 /* waiting for the metadata to show the results */
@@ -53,9 +56,20 @@ void admin_req_started(struct admin_req *ar, int i, int err, const char *msg);
 void admin_req_write_done(int err, const char *message, void *item);
 /* All items are started: wait for the writes and the metadata, then respond. */
 void admin_req_run(struct admin_req *ar);
-/* Item it's result as a Kafka ErrorCode. */
+/* Item it's result as a Kafka ErrorCode (an item with same_as >= 0 answers
+ * as that item). */
 int16_t admin_req_code(const struct admin_item *it);
 /* An arena copy of a message for a response (NULL stays NULL). */
 struct proto_str admin_req_message(const struct admin_item *it);
+/* For n topic names of a request (name(ctx, i) gives name i), first[i] is
+ * the first index naming the same topic; arena-owned, NULL when out of
+ * memory. */
+int32_t *admin_req_repeats(struct admin_req *ar, struct proto_str (*name)(const void *ctx, int32_t i),
+                           const void *ctx);
+/* The same as flags: true for every entry whose name appears more than once
+ * (Kafka answers all of them INVALID_REQUEST). Arena-owned, NULL when out
+ * of memory. */
+bool *admin_req_repeated(struct admin_req *ar, struct proto_str (*name)(const void *ctx, int32_t i),
+                         const void *ctx);
 
 #endif

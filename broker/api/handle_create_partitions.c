@@ -1,8 +1,12 @@
 /*
  * CreatePartitions: grow each topic to the requested count (with the
  * client's assignment or Kafka's), and answer once the new partitions have
- * leaders or timeout_ms passes.
+ * leaders or timeout_ms passes. A topic named twice is INVALID_REQUEST
+ * ("Duplicate topic in request.", as in Kafka); the new partitions count
+ * against the same limits as CreateTopics (POLICY_VIOLATION beyond them).
  */
+#include <stdbool.h>
+
 #include "broker/cluster/admin.h"
 #include "broker/api/admin_request.h"
 #include "broker/core/broker.h"
@@ -37,6 +41,11 @@ static void respond(struct admin_req *ar)
         req_respond(req, CreatePartitions, &resp);
 }
 
+static struct proto_str topic_name(const void *ctx, int32_t i)
+{
+    return ((const struct proto_CreatePartitionsTopic *)ctx)[i].name;
+}
+
 void handle_CreatePartitions(struct request *req)
 {
     const struct proto_CreatePartitionsRequest *r = req->body;
@@ -51,15 +60,28 @@ void handle_CreatePartitions(struct request *req)
         respond(ar);
         return;
     }
+    const bool *repeated = admin_req_repeated(ar, topic_name, r->topics);
+    if (!repeated) {
+        request_fail(req, "out of memory");
+        return;
+    }
     for (int32_t i = 0; i < r->topics_count; i++) {
         const struct proto_CreatePartitionsTopic *ct = &r->topics[i];
         struct admin_item *it = &ar->items[i];
         char msg[512] = "";
-        it->name = req_cstr(req, ct->name);
+        if (repeated[i]) {
+            admin_req_started(ar, i, GR_E_INVALID, "Duplicate topic in request.");
+            continue;
+        }
+        it->name = req_topic_name(req, ct->name);
         it->count = ct->count;
+        if (!it->name) {
+            admin_req_started(ar, i, GR_E_NOENT, "The topic does not exist.");
+            continue;
+        }
         int32_t n = ct->assignments_count > 0 ? ct->assignments_count : 0;
         struct admin_replicas *manual = arena_calloc(&req->arena, (size_t)n + 1, sizeof(*manual));
-        if (!it->name || !manual) {
+        if (!manual) {
             request_fail(req, "out of memory");
             return;
         }
@@ -69,7 +91,7 @@ void handle_CreatePartitions(struct request *req)
                                                 ct->assignments[k].broker_ids,
                                                 ct->assignments[k].broker_ids_count};
         int code = admin_create_partitions(req->b, it->name, ct->count, n ? manual : NULL, n,
-                                           r->validate_only, admin_req_write_done, it, msg,
+                                           r->validate_only, &ar->bud, admin_req_write_done, it, msg,
                                            sizeof(msg));
         admin_req_started(ar, i, code, msg);
     }

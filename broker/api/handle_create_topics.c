@@ -3,8 +3,13 @@
  * manual assignment, configs), write it to ZooKeeper, and answer once every
  * partition of the new topics has a leader or timeout_ms passes.
  * validate_only checks without writing. Duplicate names in one request are
- * INVALID_REQUEST, as in Kafka.
+ * INVALID_REQUEST, as in Kafka (found in linear time). The partitions one
+ * request creates are capped (gregor.create.partitions.max), and so are
+ * the replicas per broker (gregor.broker.partitions.max): a topic beyond
+ * either gets POLICY_VIOLATION with a message naming the key, which
+ * kafka-topics and admin clients print as they are.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,14 +45,9 @@ static void respond(struct admin_req *ar)
         req_respond(req, CreateTopics, &resp);
 }
 
-static bool duplicate(const struct proto_CreateTopicsRequest *r, int32_t i)
+static struct proto_str topic_name(const void *ctx, int32_t i)
 {
-    for (int32_t k = 0; k < r->topics_count; k++)
-        if (k != i && r->topics[k].name.len == r->topics[i].name.len && r->topics[k].name.ptr &&
-            r->topics[i].name.ptr &&
-            !memcmp(r->topics[k].name.ptr, r->topics[i].name.ptr, (size_t)r->topics[i].name.len))
-            return true;
-    return false;
+    return ((const struct proto_CreatableTopic *)ctx)[i].name;
 }
 
 void handle_CreateTopics(struct request *req)
@@ -64,17 +64,27 @@ void handle_CreateTopics(struct request *req)
         respond(ar);
         return;
     }
+    /* Every entry of a repeated name is INVALID_REQUEST, as in Kafka. */
+    const bool *repeated = admin_req_repeated(ar, topic_name, r->topics);
+    if (!repeated) {
+        request_fail(req, "out of memory");
+        return;
+    }
     for (int32_t i = 0; i < r->topics_count; i++) {
         const struct proto_CreatableTopic *ct = &r->topics[i];
         char msg[512] = "";
-        ar->items[i].name = req_cstr(req, ct->name);
-        if (!ar->items[i].name) {
-            request_fail(req, "out of memory");
-            return;
-        }
-        if (duplicate(r, i)) {
+        if (repeated[i]) {
             admin_req_started(ar, i, GR_E_INVALID,
                               "Create topics request from client with duplicate topics");
+            continue;
+        }
+        ar->items[i].name = req_topic_name(req, ct->name);
+        if (!ar->items[i].name) {
+            /* Not a legal name (an embedded NUL included): never cut it to
+             * the C string it starts with. */
+            admin_req_started(ar, i, GR_E_BAD_TOPIC,
+                              "Topic name is illegal: it must be 1 to 249 characters of ASCII "
+                              "alphanumerics, '.', '_' and '-', and not \".\" or \"..\"");
             continue;
         }
         struct admin_replicas *manual =
@@ -88,12 +98,21 @@ void handle_CreateTopics(struct request *req)
         }
         int code = 0;
         for (int32_t k = 0; k < ct->configs_count; k++) {
-            keys[k] = req_cstr(req, ct->configs[k].name);
-            values[k] = req_cstr(req, ct->configs[k].value);
-            if (!ct->configs[k].value.ptr) {
+            struct proto_str key = ct->configs[k].name, value = ct->configs[k].value;
+            keys[k] = req_cstr(req, key);
+            values[k] = req_cstr(req, value);
+            if (!keys[k] || !values[k]) {
+                request_fail(req, "out of memory");
+                return;
+            }
+            if (!value.ptr) {
                 code = GR_E_CONFIG;
-                snprintf(msg, sizeof(msg), "Null value not supported for topic config %s",
-                         keys[k] ? keys[k] : "");
+                snprintf(msg, sizeof(msg), "Null value not supported for topic config %s", keys[k]);
+            } else if ((key.len && memchr(key.ptr, 0, (size_t)key.len)) ||
+                       (value.len && memchr(value.ptr, 0, (size_t)value.len))) {
+                code = GR_E_CONFIG;
+                snprintf(msg, sizeof(msg), "Topic config %s has a NUL byte in its name or value",
+                         keys[k]);
             }
         }
         for (int32_t k = 0; k < ct->assignments_count; k++)
@@ -104,7 +123,7 @@ void handle_CreateTopics(struct request *req)
                                         ct->replication_factor, manual, ct->assignments_count,
                                         keys, values, ct->configs_count};
         if (!code)
-            code = admin_create_topic(req->b, &spec, r->validate_only, admin_req_write_done,
+            code = admin_create_topic(req->b, &spec, r->validate_only, &ar->bud, admin_req_write_done,
                                       &ar->items[i], msg, sizeof(msg));
         admin_req_started(ar, i, code, msg);
     }

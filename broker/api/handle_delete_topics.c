@@ -1,7 +1,8 @@
 /*
  * DeleteTopics: mark each topic in /admin/delete_topics (the controller
  * deletes it) and answer once it is gone from the metadata or timeout_ms
- * passes. TOPIC_DELETION_DISABLED when delete.topic.enable is false.
+ * passes. TOPIC_DELETION_DISABLED when delete.topic.enable is false. A
+ * topic named more than once is deleted once.
  */
 #include "broker/cluster/admin.h"
 #include "broker/api/admin_request.h"
@@ -35,6 +36,11 @@ static void respond(struct admin_req *ar)
         req_respond(req, DeleteTopics, &resp);
 }
 
+static struct proto_str topic_name(const void *ctx, int32_t i)
+{
+    return ((const struct proto_str *)ctx)[i];
+}
+
 void handle_DeleteTopics(struct request *req)
 {
     const struct proto_DeleteTopicsRequest *r = req->body;
@@ -49,14 +55,26 @@ void handle_DeleteTopics(struct request *req)
         respond(ar);
         return;
     }
+    const int32_t *first = admin_req_repeats(ar, topic_name, r->topic_names);
+    if (!first) {
+        request_fail(req, "out of memory");
+        return;
+    }
     for (int32_t i = 0; i < r->topic_names_count; i++) {
         char msg[512] = "";
-        if (!(ar->items[i].name = req_cstr(req, r->topic_names[i]))) {
-            request_fail(req, "out of memory");
-            return;
+        if (first[i] != i) {
+            /* One deletion per topic, however often it is named (as Kafka's
+             * set of topics to delete); the repeat answers as the first. */
+            ar->items[i].same_as = first[i];
+            continue;
         }
-        int code = admin_delete_topic(req->b, ar->items[i].name, admin_req_write_done,
-                                      &ar->items[i], msg, sizeof(msg));
+        /* A name that is not legal (e.g. "t\0x") names no topic: it must
+         * never be read as the "t" it starts with. */
+        ar->items[i].name = req_topic_name(req, r->topic_names[i]);
+        int code = ar->items[i].name
+                       ? admin_delete_topic(req->b, ar->items[i].name, admin_req_write_done,
+                                            &ar->items[i], msg, sizeof(msg))
+                       : GR_E_NOENT;
         admin_req_started(ar, i, code, msg);
     }
     admin_req_run(ar);

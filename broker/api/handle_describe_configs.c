@@ -5,12 +5,18 @@
  * for overrides, STATIC_BROKER_CONFIG for keys set in the file or by
  * --override, DEFAULT_CONFIG for defaults. Requested keys gregor does not
  * know are left out, as Kafka leaves them out.
+ *
+ * Cost: requested keys are looked up by hash, and a resource named again in
+ * one request gets INVALID_REQUEST ("Duplicate resource in request") rather
+ * than a second full description, so the answer grows with the request.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/api/dedupe.h"
 #include "broker/core/broker.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
@@ -36,15 +42,48 @@ static char *dup_arena(struct request *req, const char *s)
     return o;
 }
 
-/* Was the key asked for (all keys when the list is null)? */
-static bool wanted(const struct proto_DescribeConfigsResource *res, const char *key)
+/* Which of a table's n keys (name(i) gives key i) resource asks for: all
+ * when its list is null. One hash lookup per requested key, so a list of a
+ * million keys costs a million lookups, not a million times the table.
+ * Returns an arena array of n flags, or NULL when out of memory. */
+static bool *wanted_keys(struct request *req, const struct proto_DescribeConfigsResource *res,
+                         size_t n, const char *(*name)(size_t i))
 {
-    if (res->configuration_keys_count < 0)
-        return true;
-    for (int32_t i = 0; i < res->configuration_keys_count; i++)
-        if (proto_str_eq(res->configuration_keys[i], key))
-            return true;
-    return false;
+    bool *want = arena_calloc(&req->arena, n + 1, sizeof(bool));
+    if (!want)
+        return NULL;
+    if (res->configuration_keys_count < 0) {
+        memset(want, 1, n * sizeof(bool));
+        return want;
+    }
+    struct strmap index;
+    strmap_init(&index);
+    for (size_t i = 0; i < n; i++)
+        if (strmap_put(&index, name(i), (void *)(i + 1))) {
+            strmap_destroy(&index);
+            return NULL;
+        }
+    for (int32_t k = 0; k < res->configuration_keys_count; k++) {
+        struct proto_str key = res->configuration_keys[k];
+        if (!key.ptr || memchr(key.ptr, 0, (size_t)key.len))
+            continue; /* names no key */
+        char *c = req_cstr(req, key);
+        void *v = c ? strmap_get(&index, c) : NULL;
+        if (v)
+            want[(size_t)v - 1] = true;
+    }
+    strmap_destroy(&index);
+    return want;
+}
+
+static const char *log_key(size_t i)
+{
+    return log_config_defs[i].name;
+}
+
+static const char *broker_key(size_t i)
+{
+    return broker_config_table.defs[i].name;
 }
 
 static int8_t broker_source(const struct broker *b, const struct config_def *d)
@@ -67,8 +106,15 @@ static void describe_topic(struct request *req, const struct proto_DescribeConfi
                            struct proto_DescribeConfigsResult *out, bool synonyms)
 {
     struct broker *b = req->b;
-    char *name = req_cstr(req, res->resource_name);
-    const struct metadata_topic *t = name ? metadata_topic(b->md, name) : NULL;
+    /* NULL for an illegal name (an embedded NUL included: "t\0x" must not
+     * describe "t"), answered as Kafka's Topic.validate() does. */
+    char *name = req_topic_name(req, res->resource_name);
+    if (!name) {
+        out->error_code = PROTO_ERR_INVALID_TOPIC_EXCEPTION;
+        out->error_message = proto_str_cstr("Topic name is illegal");
+        return;
+    }
+    const struct metadata_topic *t = metadata_topic(b->md, name);
     if (!metadata_topic_ready(t)) {
         out->error_code = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         out->error_message = proto_str_cstr("Topic does not exist");
@@ -76,11 +122,12 @@ static void describe_topic(struct request *req, const struct proto_DescribeConfi
     }
     struct proto_DescribeConfigsResourceResult *cfgs =
         arena_calloc(&req->arena, log_config_ndefs + 1, sizeof(*cfgs));
-    if (!cfgs)
+    bool *want = wanted_keys(req, res, log_config_ndefs, log_key);
+    if (!cfgs || !want)
         return;
     for (size_t i = 0; i < log_config_ndefs; i++) {
         const struct log_config_def *d = &log_config_defs[i];
-        if (!wanted(res, d->name))
+        if (!want[i])
             continue;
         struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
         const char *override = NULL;
@@ -140,11 +187,12 @@ static void describe_broker(struct request *req, const struct proto_DescribeConf
     }
     struct proto_DescribeConfigsResourceResult *cfgs =
         arena_calloc(&req->arena, broker_config_table.n + 1, sizeof(*cfgs));
-    if (!cfgs)
+    bool *want = wanted_keys(req, res, broker_config_table.n, broker_key);
+    if (!cfgs || !want)
         return;
     for (size_t i = 0; i < broker_config_table.n; i++) {
         const struct config_def *d = &broker_config_table.defs[i];
-        if (!wanted(res, d->name))
+        if (!want[i])
             continue;
         struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
         char value[1024];
@@ -167,6 +215,13 @@ static void describe_broker(struct request *req, const struct proto_DescribeConf
     out->configs = cfgs;
 }
 
+static void resource_key(const void *ctx, int32_t i, struct proto_str *name, int32_t *num)
+{
+    const struct proto_DescribeConfigsResource *res = ctx;
+    *name = res[i].resource_name;
+    *num = res[i].resource_type;
+}
+
 void handle_DescribeConfigs(struct request *req)
 {
     const struct proto_DescribeConfigsRequest *r = req->body;
@@ -176,12 +231,22 @@ void handle_DescribeConfigs(struct request *req)
         request_fail(req, "out of memory");
         return;
     }
+    const int32_t *first = dedupe_first(&req->arena, r->resources_count, resource_key, r->resources);
+    if (!first) {
+        request_fail(req, "out of memory");
+        return;
+    }
     for (int32_t i = 0; i < r->resources_count; i++) {
         const struct proto_DescribeConfigsResource *res = &r->resources[i];
         struct proto_DescribeConfigsResult *o = &results[i];
         o->resource_type = res->resource_type;
         o->resource_name = res->resource_name;
-        if (res->resource_type == RESOURCE_TOPIC)
+        if (first[i] != i) {
+            /* Each description is dozens of entries: a repeat would make a
+             * 10-byte entry cost kilobytes of answer. */
+            o->error_code = PROTO_ERR_INVALID_REQUEST;
+            o->error_message = proto_str_cstr("Duplicate resource in request");
+        } else if (res->resource_type == RESOURCE_TOPIC)
             describe_topic(req, res, o, r->include_synonyms);
         else if (res->resource_type == RESOURCE_BROKER)
             describe_broker(req, res, o, r->include_synonyms);

@@ -13,16 +13,32 @@
  * KIP-74: the first batch of the first partition with data is returned whole
  * even if larger than the limits, so a consumer can always make progress.
  *
+ * A partition named more than once is fetched once, as Kafka 2.8 does (its
+ * sessionless fetch puts the entries in a LinkedHashMap): the answer holds
+ * one entry per distinct partition, in the order each was first named, read
+ * with the fields of the last entry naming it; consecutive entries of one
+ * topic share a topic in the answer. So a request repeating one partition
+ * 100,000 times costs one read and one watch, not 100,000.
+ *
+ * What one fetch can cost while it waits is bounded: min_bytes above the
+ * response limit counts as the limit (no wait for more than could be sent),
+ * a wake re-reads the one partition that changed and keeps a running total
+ * (O(1) per wake), and the broker parks at most gregor.fetch.parked.max
+ * fetches watching gregor.fetch.parked.partitions.max partition entries
+ * together; a fetch beyond either is answered at once with what there is.
+ *
  * Fetch sessions (KIP-227) are not offered: every answer carries session id
  * 0, which tells clients to keep sending full requests.
  */
 #define LOG_COMPONENT "fetch"
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker/core/broker.h"
 #include "broker/core/delay.h"
+#include "broker/api/dedupe.h"
 #include "broker/api/errmap.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
@@ -33,100 +49,119 @@
 #include "broker/net/request.h"
 #include "common/err.h"
 #include "common/logger.h"
+#include "common/topic_name.h"
 
-/* One requested partition, for the delayed fetch. */
+/* One distinct requested partition. */
 struct fetch_part {
-    int32_t t, i;            /* where it is in the request: topics[t].partitions[i] */
-    int64_t avail;           /* bytes it had for us at the last look */
-    struct delay_watch watch; /* on its DELAY_DATA key, when hosted */
+    struct proto_str topic;                     /* as named on the wire */
+    const struct proto_FetchPartition *fp;      /* the last entry naming it (Kafka keeps the last) */
+    struct proto_FetchablePartitionResponse *o; /* its answer, arena-owned */
+    int64_t avail;                              /* bytes it had for us at the last look */
+    struct delay_watch watch;                   /* on its DELAY_DATA key, when parked and hosted */
 };
 
 struct fetch_state {
-    struct request *req;                             /* the request */
-    struct proto_FetchableTopicResponse *topics;     /* response, arena-owned */
-    struct proto_FetchablePartitionResponse **parts; /* per topic, arena-owned */
-    struct fetch_part *fp;                           /* per requested partition, while parked */
-    int64_t avail;                                   /* sum of fp[].avail */
-    struct req_wait wait;                            /* parked as a delayed operation */
+    struct request *req;                         /* the request */
+    struct fetch_part *fp;                       /* distinct partitions, in first-named order */
+    int32_t n;                                   /* entries in fp */
+    struct proto_FetchableTopicResponse *topics; /* response, arena-owned */
+    int32_t ntopics;                             /* entries in topics */
+    int64_t limit;                               /* the response's byte limit */
+    int64_t min_bytes;                           /* the request's, at most limit */
+    int64_t avail;                               /* sum of fp[].avail while parked */
+    struct req_wait wait;                        /* parked as a delayed operation */
 };
+
+static struct fetch_state *state_of(struct delay_op *op)
+{
+    return (struct fetch_state *)((char *)op - offsetof(struct fetch_state, wait.op));
+}
 
 /* Drops the file references of an attempt that will not be sent. */
 static void release_reads(struct fetch_state *st)
 {
-    const struct proto_FetchRequest *r = st->req->body;
-    for (int32_t t = 0; t < r->topics_count; t++)
-        for (int32_t i = 0; i < r->topics[t].partitions_count; i++) {
-            struct proto_records *rs = &st->parts[t][i].record_set;
-            if (rs->kind == PROTO_RECORDS_FILE && rs->file.release)
-                rs->file.release(rs->file.owner);
-            rs->kind = PROTO_RECORDS_MEM;
-            rs->file.owner = NULL;
-        }
+    for (int32_t k = 0; k < st->n; k++) {
+        struct proto_records *rs = &st->fp[k].o->record_set;
+        if (rs->kind == PROTO_RECORDS_FILE && rs->file.release)
+            rs->file.release(rs->file.owner);
+        rs->kind = PROTO_RECORDS_MEM;
+        rs->file.owner = NULL;
+    }
 }
 
-/* Reads every partition once. Returns the bytes found; *errors counts
- * partitions answered with an error. */
+/* The response limit is the client's, capped by fetch.max.bytes and, for
+ * consumers, by gregor.fetch.response.max.bytes. A consumer that asks for
+ * 50 MB across many partitions otherwise waits for all of it before it
+ * parses any, and librdkafka stops fetching while its queue holds that
+ * much: receiving and consuming take turns instead of overlapping (W2 in
+ * docs/BENCHMARKS.md: 1 MiB responses read 2 M records about 2.5x faster
+ * than 55 MB ones). Returning less than asked is always allowed: the client
+ * fetches again from where the data stopped, and the first batch is
+ * returned whatever its size. */
+static int64_t response_limit(const struct request *req)
+{
+    const struct proto_FetchRequest *r = req->body;
+    int64_t limit = r->max_bytes > 0 ? r->max_bytes : 0;
+    if (limit > req->b->cfg->fetch_max_bytes)
+        limit = req->b->cfg->fetch_max_bytes;
+    if (r->replica_id < 0 && limit > req->b->cfg->fetch_response_max_bytes)
+        limit = req->b->cfg->fetch_response_max_bytes;
+    return limit;
+}
+
+/* Reads every distinct partition once. Returns the bytes found; *errors
+ * counts partitions answered with an error. */
 static int64_t read_all(struct fetch_state *st, int *errors)
 {
     struct request *req = st->req;
     const struct proto_FetchRequest *r = req->body;
     bool follower = r->replica_id >= 0;
-    /* The response limit is the client's, capped by fetch.max.bytes and,
-     * for consumers, by gregor.fetch.response.max.bytes. A consumer that
-     * asks for 50 MB across many partitions otherwise waits for all of it
-     * before it parses any, and librdkafka stops fetching while its queue
-     * holds that much: receiving and consuming take turns instead of
-     * overlapping (W2 in docs/BENCHMARKS.md: 1 MiB responses read 2 M
-     * records about 2.5x faster than 55 MB ones). Returning less than
-     * asked is always allowed: the client fetches again from where the
-     * data stopped, and the first batch is returned whatever its size. */
-    int64_t total = 0, limit = r->max_bytes > 0 ? r->max_bytes : 0;
-    if (limit > req->b->cfg->fetch_max_bytes)
-        limit = req->b->cfg->fetch_max_bytes;
-    if (!follower && limit > req->b->cfg->fetch_response_max_bytes)
-        limit = req->b->cfg->fetch_response_max_bytes;
+    int64_t total = 0;
     *errors = 0;
-    for (int32_t t = 0; t < r->topics_count; t++) {
-        const struct proto_FetchTopic *ft = &r->topics[t];
-        for (int32_t i = 0; i < ft->partitions_count; i++) {
-            const struct proto_FetchPartition *fp = &ft->partitions[i];
-            struct proto_FetchablePartitionResponse *o = &st->parts[t][i];
-            memset(o, 0, sizeof(*o));
-            o->partition = fp->partition;
-            o->high_watermark = o->last_stable_offset = o->log_start_offset = -1;
-            o->preferred_read_replica = -1;
-            int16_t err;
-            struct partition *p = req_leader(req, req_tp(ft->topic, fp->partition),
-                                             fp->current_leader_epoch, &err);
-            if (!p) {
-                o->error_code = err;
-                (*errors)++;
-                continue;
-            }
-            struct log *l = p->log;
-            int64_t hw = partition_high_watermark(p);
-            o->high_watermark = hw;
-            o->last_stable_offset = hw;
-            o->log_start_offset = l->log_start_offset;
-            int64_t room = limit - total;
-            int32_t max = fp->partition_max_bytes;
-            if (room < max)
-                max = room > 0 ? (int32_t)room : 0;
-            struct log_read_result res;
-            int rc = log_read(l, fp->fetch_offset, max, follower ? log_end_offset(l) : hw,
-                              total == 0, &res);
-            if (rc) {
-                o->error_code = errmap_kafka(rc);
-                (*errors)++;
-                continue;
-            }
-            if (res.length > 0) {
-                o->record_set.kind = PROTO_RECORDS_FILE;
-                o->record_set.file = (struct proto_out_file){res.file->fd, res.position,
-                                                             res.length, res.file,
-                                                             log_file_unref};
-                total += res.length;
-            }
+    for (int32_t k = 0; k < st->n; k++) {
+        const struct proto_FetchPartition *fp = st->fp[k].fp;
+        struct proto_FetchablePartitionResponse *o = st->fp[k].o;
+        memset(o, 0, sizeof(*o));
+        o->partition = fp->partition;
+        o->high_watermark = o->last_stable_offset = o->log_start_offset = -1;
+        o->preferred_read_replica = -1;
+        int16_t err;
+        struct proto_str topic = st->fp[k].topic;
+        /* An illegal name ("t\0x" included) names no topic, whatever the
+         * C string it starts with: UNKNOWN_TOPIC_OR_PARTITION, as Kafka
+         * answers a name its metadata lacks. */
+        struct partition *p = NULL;
+        if (!topic.ptr || !topic_name_valid_n(topic.ptr, (size_t)topic.len))
+            err = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        else
+            p = req_leader(req, req_tp(topic, fp->partition), fp->current_leader_epoch, &err);
+        if (!p) {
+            o->error_code = err;
+            (*errors)++;
+            continue;
+        }
+        struct log *l = p->log;
+        int64_t hw = partition_high_watermark(p);
+        o->high_watermark = hw;
+        o->last_stable_offset = hw;
+        o->log_start_offset = l->log_start_offset;
+        int64_t room = st->limit - total;
+        int32_t max = fp->partition_max_bytes;
+        if (room < max)
+            max = room > 0 ? (int32_t)room : 0;
+        struct log_read_result res;
+        int rc = log_read(l, fp->fetch_offset, max, follower ? log_end_offset(l) : hw,
+                          total == 0, &res);
+        if (rc) {
+            o->error_code = errmap_kafka(rc);
+            (*errors)++;
+            continue;
+        }
+        if (res.length > 0) {
+            o->record_set.kind = PROTO_RECORDS_FILE;
+            o->record_set.file = (struct proto_out_file){res.file->fd, res.position, res.length,
+                                                         res.file, log_file_unref};
+            total += res.length;
         }
     }
     return total;
@@ -134,22 +169,19 @@ static int64_t read_all(struct fetch_state *st, int *errors)
 
 static void respond(struct fetch_state *st)
 {
-    struct request *req = st->req;
-    const struct proto_FetchRequest *r = req->body;
     struct proto_FetchResponse resp = {
-        .error_code = PROTO_ERR_NONE, .responses_count = r->topics_count, .responses = st->topics};
-    req_respond(req, Fetch, &resp);
+        .error_code = PROTO_ERR_NONE, .responses_count = st->ntopics, .responses = st->topics};
+    req_respond(st->req, Fetch, &resp);
 }
 
-/* How many bytes p has for requested partition k now (0 on any error:
+/* How many bytes p has for distinct partition k now (0 on any error:
  * ready() then answers, and the answer carries the error). */
 static int64_t available(struct fetch_state *st, const struct fetch_part *k, struct partition *p)
 {
     const struct proto_FetchRequest *r = st->req->body;
-    const struct proto_FetchPartition *fp = &r->topics[k->t].partitions[k->i];
     struct log_read_result res;
     int64_t hw = partition_high_watermark(p);
-    if (log_read(p->log, fp->fetch_offset, fp->partition_max_bytes,
+    if (log_read(p->log, k->fp->fetch_offset, k->fp->partition_max_bytes,
                  r->replica_id >= 0 ? log_end_offset(p->log) : hw, true, &res))
         return 0;
     if (res.file)
@@ -158,95 +190,173 @@ static int64_t available(struct fetch_state *st, const struct fetch_part *k, str
 }
 
 /* An append or a role change on one watched partition: look at that
- * partition only. */
+ * partition only, and keep the running total. */
 static bool data_ready(struct delay_op *op, struct delay_watch *w, void *arg)
 {
-    struct fetch_state *st = (struct fetch_state *)((char *)op - offsetof(struct fetch_state, wait.op));
-    const struct proto_FetchRequest *r = st->req->body;
+    struct fetch_state *st = state_of(op);
     struct partition *p = arg;
     struct fetch_part *k = &st->fp[w->tag];
-    const struct proto_FetchPartition *fp = &r->topics[k->t].partitions[k->i];
     if (p->going || !p->leader ||
-        (fp->current_leader_epoch >= 0 && fp->current_leader_epoch != p->leader_epoch))
+        (k->fp->current_leader_epoch >= 0 && k->fp->current_leader_epoch != p->leader_epoch))
         return true; /* the answer says why */
     int64_t now = available(st, k, p);
     st->avail += now - k->avail;
     k->avail = now;
-    return st->avail >= r->min_bytes;
+    return st->avail >= st->min_bytes;
+}
+
+static void unpark(struct fetch_state *st)
+{
+    struct broker *b = st->req->b;
+    b->fetch_parked--;
+    b->fetch_parked_parts -= st->n;
 }
 
 static void data_complete(struct delay_op *op, bool timed_out)
 {
-    struct fetch_state *st = (struct fetch_state *)((char *)op - offsetof(struct fetch_state, wait.op));
+    struct fetch_state *st = state_of(op);
     struct request *req = st->req;
     int errors;
     (void)timed_out;
     req_wait_end(&st->wait);
+    unpark(st);
     read_all(st, &errors);
     respond(st);
     request_unref(req);
 }
 
-/* Parks the request until min_bytes are there or max_wait_ms passes.
- * Returns 0 or GR_E_NOMEM. */
-static int park(struct fetch_state *st, int32_t nparts)
+static void park_cancelled(struct req_wait *w)
+{
+    unpark((struct fetch_state *)((char *)w - offsetof(struct fetch_state, wait)));
+}
+
+/* May one more fetch of n partitions wait? Says so, at most every 10 s,
+ * when the limits answer fetches early. */
+static bool may_park(struct broker *b, int32_t n)
+{
+    const struct broker_config *cfg = b->cfg;
+    if (b->fetch_parked < cfg->fetch_parked_max &&
+        b->fetch_parked_parts + n <= cfg->fetch_parked_partitions_max)
+        return true;
+    b->fetch_unparked++;
+    int64_t now = broker_now_us(b);
+    if (!b->fetch_unparked_logged_us || now - b->fetch_unparked_logged_us >= 10 * 1000000) {
+        LOG_WARN("%" PRId64 " Fetch request(s) answered without waiting for min_bytes: %d "
+                 "fetches wait already, watching %" PRId64 " partition entries (limits "
+                 "gregor.fetch.parked.max=%d, gregor.fetch.parked.partitions.max=%d); raise them "
+                 "if consumers see more empty fetches",
+                 b->fetch_unparked, b->fetch_parked, b->fetch_parked_parts, cfg->fetch_parked_max,
+                 cfg->fetch_parked_partitions_max);
+        b->fetch_unparked = 0;
+        b->fetch_unparked_logged_us = now;
+    }
+    return false;
+}
+
+/* Parks the request until min_bytes are there or max_wait_ms passes, or
+ * answers it now when what each partition has already adds up (the first
+ * read stops at the response limit and at batch boundaries). Returns 0 or
+ * GR_E_NOMEM. */
+static int park(struct fetch_state *st)
 {
     struct request *req = st->req;
     const struct proto_FetchRequest *r = req->body;
-    st->fp = arena_calloc(&req->arena, (size_t)nparts, sizeof(*st->fp));
-    if (!st->fp)
-        return GR_E_NOMEM;
     delay_op_init(&st->wait.op, data_ready, data_complete);
-    size_t n = 0;
-    for (int32_t t = 0; t < r->topics_count; t++) {
-        const struct proto_FetchTopic *ft = &r->topics[t];
-        for (int32_t i = 0; i < ft->partitions_count; i++, n++) {
-            struct fetch_part *k = &st->fp[n];
-            k->t = t;
-            k->i = i;
-            struct partition *p = partition_get(req->b, req_tp(ft->topic, ft->partitions[i].partition));
-            if (!p)
-                continue;
-            k->avail = available(st, k, p);
-            st->avail += k->avail;
-            if (delay_watch(req->b->delay, &st->wait.op, &k->watch,
-                            partition_key(p, DELAY_DATA), n)) {
-                delay_cancel(req->b->delay, &st->wait.op);
-                return GR_E_NOMEM;
-            }
+    for (int32_t k = 0; k < st->n; k++) {
+        struct fetch_part *fk = &st->fp[k];
+        struct partition *p = partition_get(req->b, req_tp(fk->topic, fk->fp->partition));
+        if (!p)
+            continue;
+        fk->avail = available(st, fk, p);
+        st->avail += fk->avail;
+        if (delay_watch(req->b->delay, &st->wait.op, &fk->watch, partition_key(p, DELAY_DATA),
+                        (size_t)k)) {
+            delay_cancel(req->b->delay, &st->wait.op);
+            return GR_E_NOMEM;
         }
     }
-    req_wait_start(req, &st->wait, r->max_wait_ms);
+    if (st->avail >= st->min_bytes) {
+        int errors;
+        delay_cancel(req->b->delay, &st->wait.op);
+        read_all(st, &errors);
+        respond(st);
+        return 0;
+    }
+    req->b->fetch_parked++;
+    req->b->fetch_parked_parts += st->n;
+    req_wait_start_cb(req, &st->wait, r->max_wait_ms, park_cancelled);
+    return 0;
+}
+
+static void entry_key(const void *ctx, int32_t i, struct proto_str *name, int32_t *num)
+{
+    const struct fetch_part *all = ctx;
+    *name = all[i].topic;
+    *num = all[i].fp->partition;
+}
+
+static bool same_name(struct proto_str a, struct proto_str b)
+{
+    return a.len == b.len && (a.ptr == NULL) == (b.ptr == NULL) &&
+           (!a.len || !memcmp(a.ptr, b.ptr, (size_t)a.len));
+}
+
+/* Merges repeated partitions and lays out the response (see the top of the
+ * file). Returns 0 or GR_E_NOMEM. */
+static int plan(struct fetch_state *st)
+{
+    struct request *req = st->req;
+    const struct proto_FetchRequest *r = req->body;
+    int32_t total = 0;
+    for (int32_t t = 0; t < r->topics_count; t++)
+        total += r->topics[t].partitions_count;
+    struct fetch_part *all = arena_calloc(&req->arena, (size_t)total + 1, sizeof(*all));
+    int32_t *slot = arena_alloc(&req->arena, ((size_t)total + 1) * sizeof(int32_t));
+    if (!all || !slot)
+        return GR_E_NOMEM;
+    int32_t i = 0;
+    for (int32_t t = 0; t < r->topics_count; t++)
+        for (int32_t k = 0; k < r->topics[t].partitions_count; k++, i++) {
+            all[i].topic = r->topics[t].topic;
+            all[i].fp = &r->topics[t].partitions[k];
+        }
+    const int32_t *first = dedupe_first(&req->arena, total, entry_key, all);
+    if (!first)
+        return GR_E_NOMEM;
+    /* Distinct entries move to the front, in first-named order; a repeat
+     * overwrites the fields of the entry it repeats. */
+    st->n = 0;
+    for (i = 0; i < total; i++) {
+        if (first[i] == i) {
+            slot[i] = st->n;
+            all[st->n++] = all[i];
+        } else {
+            all[slot[first[i]]].fp = all[i].fp;
+        }
+    }
+    st->fp = all;
+    struct proto_FetchablePartitionResponse *out =
+        arena_calloc(&req->arena, (size_t)st->n + 1, sizeof(*out));
+    st->topics = arena_calloc(&req->arena, (size_t)st->n + 1, sizeof(*st->topics));
+    if (!out || !st->topics)
+        return GR_E_NOMEM;
+    st->ntopics = 0;
+    for (i = 0; i < st->n; i++) {
+        st->fp[i].o = &out[i];
+        struct proto_FetchableTopicResponse *tr = st->ntopics ? &st->topics[st->ntopics - 1] : NULL;
+        if (!tr || !same_name(tr->topic, st->fp[i].topic)) {
+            tr = &st->topics[st->ntopics++];
+            tr->topic = st->fp[i].topic;
+            tr->partition_responses = &out[i];
+        }
+        tr->partition_responses_count++;
+    }
     return 0;
 }
 
 void handle_Fetch(struct request *req)
 {
     const struct proto_FetchRequest *r = req->body;
-    struct fetch_state *st = arena_alloc(&req->arena, sizeof(*st));
-    int32_t nparts = 0;
-    if (st) {
-        st->req = req;
-        st->topics = arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(*st->topics));
-        st->parts = arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(*st->parts));
-    }
-    if (!st || !st->topics || !st->parts) {
-        request_fail(req, "out of memory");
-        return;
-    }
-    for (int32_t t = 0; t < r->topics_count; t++) {
-        const struct proto_FetchTopic *ft = &r->topics[t];
-        st->parts[t] = arena_calloc(&req->arena, (size_t)ft->partitions_count + 1,
-                                    sizeof(*st->parts[t]));
-        if (!st->parts[t]) {
-            request_fail(req, "out of memory");
-            return;
-        }
-        st->topics[t].topic = ft->topic;
-        st->topics[t].partition_responses = st->parts[t];
-        st->topics[t].partition_responses_count = ft->partitions_count;
-        nparts += ft->partitions_count;
-    }
     if (r->session_id != 0) {
         /* gregor hands out no session ids, so a client naming one is
          * asking for a session we do not have. */
@@ -254,14 +364,27 @@ void handle_Fetch(struct request *req)
         req_respond(req, Fetch, &resp);
         return;
     }
+    struct fetch_state *st = arena_calloc(&req->arena, 1, sizeof(*st));
+    if (!st) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    st->req = req;
+    if (plan(st)) {
+        request_fail(req, "out of memory");
+        return;
+    }
+    st->limit = response_limit(req);
+    st->min_bytes = r->min_bytes < st->limit ? r->min_bytes : st->limit;
     int errors;
     int64_t bytes = read_all(st, &errors);
-    if (bytes >= r->min_bytes || r->max_wait_ms <= 0 || errors || nparts == 0) {
+    if (bytes >= st->min_bytes || r->max_wait_ms <= 0 || errors || st->n == 0 ||
+        !may_park(req->b, st->n)) {
         respond(st);
         return;
     }
     /* Park until data arrives or max_wait_ms passes. */
     release_reads(st);
-    if (park(st, nparts))
+    if (park(st))
         request_fail(req, "out of memory");
 }

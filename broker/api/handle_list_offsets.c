@@ -4,10 +4,16 @@
  * offset whose record timestamp is at or after a given time. v0 answers with
  * an offsets array (latest first); a time with no record after it gives
  * offset -1, as Kafka does.
+ *
+ * A partition named more than once gets INVALID_REQUEST in every entry, as
+ * Kafka answers v1+ (gregor also for v0): each timestamp lookup reads the
+ * time index, and repeats would let one small request read it without end.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "broker/core/broker.h"
+#include "broker/api/dedupe.h"
 #include "broker/api/errmap.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
@@ -72,16 +78,54 @@ static void one(struct request *req, struct proto_str topic, const struct proto_
     }
 }
 
+struct flat {
+    const struct proto_ListOffsetsTopic *t; /* the topic of entry i */
+    int32_t k;                              /* and its partition's index there */
+};
+
+static void entry_key(const void *ctx, int32_t i, struct proto_str *name, int32_t *num)
+{
+    const struct flat *f = &((const struct flat *)ctx)[i];
+    *name = f->t->name;
+    *num = f->t->partitions[f->k].partition_index;
+}
+
+/* For each entry (in request order), whether its partition is named more
+ * than once: arena array, NULL when out of memory. */
+static bool *repeated(struct request *req, const struct proto_ListOffsetsRequest *r)
+{
+    int32_t n = 0;
+    for (int32_t t = 0; t < r->topics_count; t++)
+        n += r->topics[t].partitions_count;
+    struct flat *all = arena_alloc(&req->arena, ((size_t)n + 1) * sizeof(*all));
+    bool *rep = arena_calloc(&req->arena, (size_t)n + 1, sizeof(bool));
+    if (!all || !rep)
+        return NULL;
+    int32_t i = 0;
+    for (int32_t t = 0; t < r->topics_count; t++)
+        for (int32_t k = 0; k < r->topics[t].partitions_count; k++)
+            all[i++] = (struct flat){&r->topics[t], k};
+    const int32_t *first = dedupe_first(&req->arena, n, entry_key, all);
+    if (!first)
+        return NULL;
+    for (i = 0; i < n; i++)
+        if (first[i] != i)
+            rep[i] = rep[first[i]] = true;
+    return rep;
+}
+
 void handle_ListOffsets(struct request *req)
 {
     const struct proto_ListOffsetsRequest *r = req->body;
     bool v0 = req->hdr.request_api_version == 0;
     struct proto_ListOffsetsTopicResponse *topics =
         arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(*topics));
-    if (!topics) {
+    const bool *rep = repeated(req, r);
+    if (!topics || !rep) {
         request_fail(req, "out of memory");
         return;
     }
+    int32_t e = 0;
     for (int32_t t = 0; t < r->topics_count; t++) {
         const struct proto_ListOffsetsTopic *lt = &r->topics[t];
         struct proto_ListOffsetsPartitionResponse *parts =
@@ -93,8 +137,17 @@ void handle_ListOffsets(struct request *req)
         topics[t].name = lt->name;
         topics[t].partitions = parts;
         topics[t].partitions_count = lt->partitions_count;
-        for (int32_t i = 0; i < lt->partitions_count; i++)
+        for (int32_t i = 0; i < lt->partitions_count; i++, e++) {
+            if (rep[e]) {
+                /* Kafka answers every entry of a repeated partition so. */
+                parts[i] = (struct proto_ListOffsetsPartitionResponse){
+                    .partition_index = lt->partitions[i].partition_index,
+                    .error_code = PROTO_ERR_INVALID_REQUEST, .timestamp = -1, .offset = -1,
+                    .leader_epoch = -1};
+                continue;
+            }
             one(req, lt->name, &lt->partitions[i], &parts[i], v0);
+        }
     }
     struct proto_ListOffsetsResponse resp = {.topics_count = r->topics_count, .topics = topics};
     req_respond(req, ListOffsets, &resp);

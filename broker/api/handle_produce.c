@@ -29,6 +29,7 @@
 #include "broker/net/request.h"
 #include "common/clock.h"
 #include "common/logger.h"
+#include "common/topic_name.h"
 
 /* One partition whose answer waits for an fsync. */
 struct produce_wait {
@@ -45,6 +46,7 @@ struct produce_state {
     struct produce_wait *waits;                  /* arena-owned */
     int nwaits, pending;                         /* waits in use, not yet settled */
     struct req_wait wait;                        /* parked as a delayed operation */
+    struct admin_budget bud;                     /* what auto-creation may still create */
 };
 
 static void respond(struct produce_state *st)
@@ -92,16 +94,20 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
                       struct proto_str topic, const struct proto_PartitionProduceData *pd,
                       struct proto_PartitionProduceResponse *out, struct produce_state *st)
 {
-    struct partition *p;
-    int rc = partition_lead(req->b, req_tp(topic, pd->index), -1, &p);
+    struct partition *p = NULL;
+    /* An illegal name ("t\0x" included) names no topic: GR_E_NOENT, which
+     * answers UNKNOWN_TOPIC_OR_PARTITION as Kafka does, before any lookup. */
+    bool legal = topic.ptr && topic_name_valid_n(topic.ptr, (size_t)topic.len);
+    int rc = legal ? partition_lead(req->b, req_tp(topic, pd->index), -1, &p) : GR_E_NOENT;
     out->index = pd->index;
     out->base_offset = -1;
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
     if (rc) {
-        char *name = rc == GR_E_NOENT ? req_cstr(req, topic) : NULL;
+        /* Only a legal name is auto-created: "t\0x" must never create "t". */
+        char *name = rc == GR_E_NOENT && legal ? req_topic_name(req, topic) : NULL;
         if (name && !metadata_topic(req->b->md, name))
-            admin_auto_create(req->b, name);
+            admin_auto_create(req->b, name, &st->bud);
         return rc;
     }
     /* A decoded records field is a view of the frame, or null. */
@@ -126,7 +132,7 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
                            p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
     if (rc) {
         char desc[256];
-        LOG_WARN("rejected batch for %s-%d in %s: %s", p->tp.topic->name, pd->index,
+        LOG_RATE(LOGGER_WARN, "rejected batch for %s-%d in %s: %s", p->tp.topic->name, pd->index,
                  request_describe(req, desc, sizeof(desc)), why);
         return rc;
     }
@@ -165,6 +171,7 @@ void handle_Produce(struct request *req)
     }
     st->req = req;
     st->ntopics = r->topic_data_count;
+    admin_budget_init(req->b, &st->bud);
     delay_op_init(&st->wait.op, flush_ready, flush_complete);
     bool acks_ok = r->acks == 0 || r->acks == 1 || r->acks == -1;
     int errors = 0;

@@ -10,6 +10,7 @@
 #include "broker/core/broker.h"
 #include "broker/cluster/partition.h"
 #include "broker/net/request.h"
+#include "common/topic_name.h"
 
 void req_respond_encoded(struct request *req, const char *api, int rc)
 {
@@ -31,6 +32,13 @@ char *req_cstr(struct request *req, struct proto_str s)
     return out;
 }
 
+char *req_topic_name(struct request *req, struct proto_str s)
+{
+    if (!s.ptr || !topic_name_valid_n(s.ptr, (size_t)s.len))
+        return NULL;
+    return req_cstr(req, s);
+}
+
 struct partition *req_leader(struct request *req, struct tp tp, int32_t current_epoch,
                              int16_t *error)
 {
@@ -43,11 +51,20 @@ static void wait_cancelled(struct request *req)
 {
     struct req_wait *w = req->hstate;
     delay_cancel(req->b->delay, &w->op);
+    if (w->cancelled)
+        w->cancelled(w);
     request_unref(req);
 }
 
 void req_wait_start(struct request *req, struct req_wait *w, int64_t timeout_ms)
 {
+    req_wait_start_cb(req, w, timeout_ms, NULL);
+}
+
+void req_wait_start_cb(struct request *req, struct req_wait *w, int64_t timeout_ms,
+                       void (*cancelled)(struct req_wait *w))
+{
+    w->cancelled = cancelled;
     w->req = request_ref(req);
     req->hstate = w;
     req->cancel = wait_cancelled;

@@ -32,6 +32,13 @@ void req_respond_encoded(struct request *req, const char *api, int rc);
  * when out of memory). */
 char *req_cstr(struct request *req, struct proto_str s);
 
+/* A topic name from the wire as a NUL-terminated copy in the request's
+ * arena, or NULL when it is null, not a legal topic name (which also
+ * refuses an embedded NUL: "t\0x" must never be read as "t"), or out of
+ * memory. Every handler that turns a wire name into a C string for the
+ * metadata cache or ZooKeeper goes through this. */
+char *req_topic_name(struct request *req, struct proto_str s);
+
 /* The identity of a topic-partition named on the wire. Its topic is NULL
  * when no hosted partition or cached topic has that name (a lookup then
  * finds nothing); borrowed, valid for the duration of the handler call. */
@@ -49,6 +56,7 @@ struct partition *req_leader(struct request *req, struct tp tp, int32_t current_
 struct req_wait {
     struct delay_op op;   /* in the broker's delay facility */
     struct request *req;  /* referenced while parked */
+    void (*cancelled)(struct req_wait *w); /* the client went away: undo what parking counted; or NULL */
 };
 
 /* Parks req: w->op must be initialised (delay_op_init) and watching its
@@ -56,6 +64,10 @@ struct req_wait {
  * none). If the client disconnects first, the operation is cancelled and
  * the reference dropped; complete() is then never called. */
 void req_wait_start(struct request *req, struct req_wait *w, int64_t timeout_ms);
+/* req_wait_start() with a hook run (before the reference is dropped) when
+ * the operation is cancelled because the client disconnected. */
+void req_wait_start_cb(struct request *req, struct req_wait *w, int64_t timeout_ms,
+                       void (*cancelled)(struct req_wait *w));
 /* Called first thing in the operation's complete(): the request is no
  * longer cancellable. The caller then answers and drops the reference with
  * request_unref(w->req). */

@@ -44,6 +44,7 @@ struct admin_op {
     int32_t count;       /* CreatePartitions: the new partition count */
     int32_t *replicas;   /* CreatePartitions: new rows, count - old partitions, rf each */
     int32_t rf;          /* CreatePartitions: replicas per row */
+    int64_t reserved;    /* replicas counted in b->admin_pending_replicas until done */
 };
 
 static struct admin_op *op_new(admin_done_fn done, void *ctx, const char *topic)
@@ -62,6 +63,8 @@ static struct admin_op *op_new(admin_done_fn done, void *ctx, const char *topic)
 
 static void op_free(struct admin_op *op)
 {
+    if (op->b)
+        op->b->admin_pending_replicas -= op->reserved;
     free(op->topic);
     free(op->replicas);
     free(op);
@@ -113,22 +116,51 @@ static int check_topic_name(struct broker *b, const char *name, char *msg, size_
         return fail(msg, msgsz, GR_E_TOPIC_EXISTS, "Topic '%s' already exists.",
                     name);
     /* Kafka's metric names turn '.' into '_', so such pairs collide. */
-    size_t it = 0;
-    const char *other;
-    while (strmap_next(&b->md->topics, &it, &other, NULL)) {
-        size_t n = strlen(name);
-        if (strlen(other) != n)
-            continue;
-        bool same = true;
-        for (size_t i = 0; same && i < n; i++) {
-            char x = name[i] == '.' ? '_' : name[i], y = other[i] == '.' ? '_' : other[i];
-            same = x == y;
-        }
-        if (same)
-            return fail(msg, msgsz, GR_E_BAD_TOPIC,
-                        "Topic '%s' collides with existing topic: %s", name, other);
-    }
+    const struct metadata_topic *other = metadata_topic_colliding(b->md, name);
+    if (other)
+        return fail(msg, msgsz, GR_E_BAD_TOPIC,
+                    "Topic '%s' collides with existing topic: %s", name, other->name);
     return GR_OK;
+}
+
+void admin_budget_init(const struct broker *b, struct admin_budget *bud)
+{
+    bud->partitions_left = b->cfg->create_partitions_max;
+}
+
+/* The limits on creating nparts partitions of rf replicas, checked before
+ * anything is allocated for them: the request's budget, and the replicas
+ * per live broker (the cache's count plus writes still under way; Kafka's
+ * assignment spreads them evenly). What passes is taken from the budget. */
+static int check_limits(struct broker *b, struct admin_budget *bud, int64_t nparts, int64_t rf,
+                        char *msg, size_t msgsz)
+{
+    const struct broker_config *cfg = b->cfg;
+    if (bud && nparts > bud->partitions_left)
+        return fail(msg, msgsz, GR_E_POLICY,
+                    "Creating %" PRId64 " partitions would exceed the %d new partitions one "
+                    "request may create (gregor.create.partitions.max); %" PRId64 " are left "
+                    "for this request. Create them over several requests.",
+                    nparts, cfg->create_partitions_max, bud->partitions_left);
+    int64_t have = b->md->nreplicas + b->admin_pending_replicas;
+    int64_t cap = (int64_t)cfg->broker_partitions_max * (b->md->nbrokers > 0 ? b->md->nbrokers : 1);
+    if (have + nparts * rf > cap)
+        return fail(msg, msgsz, GR_E_POLICY,
+                    "The cluster holds %" PRId64 " partition replicas on %d live broker(s); %" PRId64
+                    " more would exceed gregor.broker.partitions.max=%d per broker. Delete "
+                    "topics, add brokers or raise the limit.",
+                    have, b->md->nbrokers, nparts * rf, cfg->broker_partitions_max);
+    if (bud)
+        bud->partitions_left -= nparts;
+    return GR_OK;
+}
+
+/* Reserves the replicas of a write under way (released when op ends). */
+static void reserve(struct broker *b, struct admin_op *op, int64_t replicas)
+{
+    op->b = b;
+    op->reserved = replicas;
+    b->admin_pending_replicas += replicas;
 }
 
 /* Checks a manual assignment: rows for partitions first..first+n-1 in any
@@ -143,6 +175,10 @@ static int check_manual(struct broker *b, const struct admin_replicas *m, int32_
         if (m[i].n <= 0)
             return fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                         "Partition %d has an empty replica list", m[i].partition);
+        if (m[i].n > b->md->nbrokers)
+            return fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
+                        "Partition %d lists %d replicas but only %d broker(s) are alive",
+                        m[i].partition, m[i].n, b->md->nbrokers);
         if (*rf < 0)
             *rf = m[i].n;
         if (m[i].n != *rf)
@@ -205,7 +241,8 @@ static int build_assignment(struct zk_topic_assignment *za, struct arena *a, int
 }
 
 int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bool validate_only,
-                       admin_done_fn done, void *ctx, char *msg, size_t msgsz)
+                       struct admin_budget *bud, admin_done_fn done, void *ctx, char *msg,
+                       size_t msgsz)
 {
     const struct broker_config *cfg = b->cfg;
     int code = check_topic_name(b, spec->name, msg, msgsz);
@@ -226,13 +263,19 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
     int32_t *rows;
     if (spec->nmanual > 0) {
         nparts = spec->nmanual;
-        rows = calloc((size_t)nparts * 64 + 1, sizeof(int32_t));
-        for (int32_t i = 0; i < spec->nmanual && rows; i++)
-            if (spec->manual[i].n > 64) {
-                free(rows);
+        for (int32_t i = 0; i < spec->nmanual; i++)
+            if (spec->manual[i].n > 64)
                 return fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
                             "Partition %d lists more than 64 replicas", spec->manual[i].partition);
-            }
+        if (nparts > 1000000)
+            return fail(msg, msgsz, GR_E_BAD_PARTITIONS,
+                        "Number of partitions %d is larger than gregor's limit of 1000000.",
+                        nparts);
+        code = check_limits(b, bud, nparts, spec->manual[0].n > 0 ? spec->manual[0].n : 1, msg,
+                            msgsz);
+        if (code)
+            return code;
+        rows = calloc((size_t)nparts * 64 + 1, sizeof(int32_t));
         if (!rows)
             return fail(msg, msgsz, GR_E_NOMEM, "out of memory");
         code = check_manual(b, spec->manual, nparts, 0, -1, rows, &rf, msg, msgsz);
@@ -253,6 +296,9 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
             return fail(msg, msgsz, GR_E_BAD_PARTITIONS,
                         "Number of partitions %d is larger than gregor's limit of 1000000.",
                         nparts);
+        code = check_limits(b, bud, nparts, rf, msg, msgsz);
+        if (code)
+            return code;
         rows = calloc((size_t)nparts * (size_t)rf, sizeof(int32_t));
         if (!rows)
             return fail(msg, msgsz, GR_E_NOMEM, "out of memory");
@@ -274,8 +320,10 @@ int admin_create_topic(struct broker *b, const struct admin_topic_spec *spec, bo
     }
     struct admin_op *op = op_new(done, ctx, spec->name);
     int rc = -1;
-    if (op && zc.entries && !build_assignment(&za, &a, nparts, rf, rows))
+    if (op && zc.entries && !build_assignment(&za, &a, nparts, rf, rows)) {
+        reserve(b, op, (int64_t)nparts * rf);
         rc = zk_topic_create(b->zk, spec->name, &za, &zc, op_finished, op);
+    }
     free(rows);
     arena_destroy(&a);
     if (rc) {
@@ -345,8 +393,8 @@ static void assignment_read(int rc, const char *data, size_t len, const struct z
 
 int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
                             const struct admin_replicas *manual, int32_t nmanual,
-                            bool validate_only, admin_done_fn done, void *ctx, char *msg,
-                            size_t msgsz)
+                            bool validate_only, struct admin_budget *bud, admin_done_fn done,
+                            void *ctx, char *msg, size_t msgsz)
 {
     struct metadata_topic *t = metadata_topic(b->md, topic);
     if (!metadata_topic_ready(t))
@@ -362,10 +410,12 @@ int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
         return fail(msg, msgsz, GR_E_BAD_PARTITIONS,
                     "Number of partitions %d is larger than gregor's limit of 1000000.", count);
     int32_t rf = t->nparts ? t->parts[0].nreplicas : 1, add = count - t->nparts;
+    int code = check_limits(b, bud, add, rf, msg, msgsz);
+    if (code)
+        return code;
     int32_t *rows = calloc((size_t)add * (size_t)(rf > 64 ? rf : 64), sizeof(int32_t));
     if (!rows)
         return fail(msg, msgsz, GR_E_NOMEM, "out of memory");
-    int code = GR_OK;
     if (manual && nmanual) {
         if (nmanual != add)
             code = fail(msg, msgsz, GR_E_BAD_ASSIGNMENT,
@@ -395,7 +445,7 @@ int admin_create_partitions(struct broker *b, const char *topic, int32_t count,
     snprintf(path, sizeof(path), "/brokers/topics/%s", topic);
     int rc = -1;
     if (op) {
-        op->b = b;
+        reserve(b, op, (int64_t)add * rf);
         op->count = count;
         op->replicas = rows;
         op->rf = rf;
@@ -448,35 +498,50 @@ static void auto_created(int error, const char *message, void *ctx)
 {
     struct broker *b = ((void **)ctx)[0];
     char *name = ((void **)ctx)[1];
+    char esc[LOGGER_ESCAPED_SIZE(64)];
     if (error && error != GR_E_TOPIC_EXISTS && error != GR_E_EXISTS)
-        LOG_WARN("auto-creation of topic %s failed: %s", name, message ? message : "");
+        LOG_RATE(LOGGER_WARN, "auto-creation of topic %s failed: %s",
+                 logger_escape(name, strlen(name), esc, sizeof(esc)), message ? message : "");
     strmap_del(&b->auto_creating, name);
     free(name);
     free(ctx);
 }
 
-void admin_auto_create(struct broker *b, const char *topic)
+int admin_auto_create(struct broker *b, const char *topic, struct admin_budget *bud)
 {
-    if (!b->cfg->auto_create_topics_enable || metadata_topic(b->md, topic) ||
-        strmap_get(&b->auto_creating, topic))
-        return;
+    if (!b->cfg->auto_create_topics_enable)
+        return GR_E_UNSUPPORTED;
+    if (metadata_topic(b->md, topic))
+        return GR_E_TOPIC_EXISTS;
+    if (strmap_get(&b->auto_creating, topic))
+        return GR_PENDING;
+    /* Past this request's share: a later request (the client retries)
+     * creates it, so naming thousands of topics creates them in steps. */
+    if (bud && bud->partitions_left < b->cfg->num_partitions)
+        return GR_E_AGAIN;
     struct admin_topic_spec spec = {.name = topic, .num_partitions = -1,
                                     .replication_factor = -1};
     void **ctx = calloc(2, sizeof(void *));
     char msg[512];
     if (!ctx || !(ctx[1] = strdup(topic))) {
         free(ctx);
-        return;
+        return GR_E_NOMEM;
     }
     ctx[0] = b;
-    int code = admin_create_topic(b, &spec, false, auto_created, ctx, msg, sizeof(msg));
+    int code = admin_create_topic(b, &spec, false, bud, auto_created, ctx, msg, sizeof(msg));
     if (code == GR_PENDING) {
         strmap_put(&b->auto_creating, topic, (void *)1);
         LOG_INFO("auto-creating topic %s (auto.create.topics.enable)", topic);
-        return;
+        return code;
     }
+    /* The name is a client's (a Produce or Metadata request), and so is the
+     * refusal that quotes it. */
+    char esc[LOGGER_ESCAPED_SIZE(64)], escmsg[LOGGER_ESCAPED_SIZE(128)];
     if (code && code != GR_E_TOPIC_EXISTS)
-        LOG_WARN("cannot auto-create topic %s: %s", topic, msg);
+        LOG_RATE(LOGGER_WARN, "cannot auto-create topic %s: %s",
+                 logger_escape(topic, strlen(topic), esc, sizeof(esc)),
+                 logger_escape(msg, strlen(msg), escmsg, sizeof(escmsg)));
     free(ctx[1]);
     free(ctx);
+    return code;
 }

@@ -15,6 +15,7 @@
 #include "zk/zk_client.h"
 #include "zk/zk_controller.h"
 #include "zk/zk_json.h"
+#include "zk/zk_owner.h"
 #include "zk/zk_topic.h"
 #include "common/topic_name.h"
 
@@ -82,11 +83,15 @@ static void stale_removed(int rc, void *arg)
         LOG_WARN("cannot remove the stale /controller: %s", gr_strerror(rc));
 }
 
-/* /controller names this broker but belongs to another session: an earlier
- * incarnation of this broker that was killed. We hold /brokers/ids/<id>, so
- * that incarnation is gone; waiting for its session to expire (Kafka's
- * behaviour) would leave the cluster without a controller for
- * zookeeper.session.timeout.ms. Remove it (at the version read) instead. */
+/* /controller names this broker's id but belongs to another session. If it
+ * carries our incarnation it is ours, from a session this process gave up
+ * and the server has not expired yet; if it names a process of this host
+ * that no longer runs, its session is merely waiting to expire. Waiting for
+ * that (Kafka's behaviour) would leave the cluster without a controller for
+ * zookeeper.session.timeout.ms, so remove it (at the version read). Anything
+ * else may belong to another live process configured with the same
+ * broker.id: it is left alone, and the /controller watch brings a new
+ * election when its session ends. */
 static void controller_read(int rc, const char *data, size_t len, const struct zk_stat *st,
                             void *arg)
 {
@@ -99,8 +104,21 @@ static void controller_read(int rc, const char *data, size_t len, const struct z
         c->reclaiming = false;
         return;
     }
-    LOG_INFO("/controller is held by an earlier session of this broker; removing it so an "
-             "election can run");
+    struct zk_owner holder;
+    zk_json_owner_decode(data, len, &holder);
+    bool gone = zk_owner_process_gone(holder.process);
+    if (holder.incarnation != b->owner->incarnation && !gone) {
+        if (c->foreign_czxid != st->czxid)
+            LOG_WARN("/controller names broker %d but was written by another process (session 0x%" PRIx64
+                 "); leaving it until that session ends",
+                     b->id, (uint64_t)st->ephemeral_owner);
+        c->foreign_czxid = st->czxid;
+        c->reclaiming = false;
+        return;
+    }
+    LOG_INFO("/controller is held by %s; removing it so an election can run",
+             gone ? "a process of this broker that no longer runs (same host)"
+                  : "an earlier session of this process");
     if (zk_client_delete(b->zk, "/controller", st->version, stale_removed, c))
         c->reclaiming = false;
 }
@@ -117,7 +135,7 @@ static void maybe_elect(struct controller *c)
     }
     if (b->md->controller_id != -1)
         return;
-    if (zk_controller_elect(b->zk, b->id, elected, c) == 0)
+    if (zk_controller_elect(b->zk, b->id, b->owner, elected, c) == 0)
         c->electing = true;
 }
 

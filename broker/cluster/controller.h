@@ -35,6 +35,7 @@ struct controller {
     bool active;             /* this broker is the controller */
     bool electing;           /* an election is in flight */
     bool reclaiming;         /* checking a /controller that names us from an old session */
+    int64_t foreign_czxid;   /* a /controller with our id but not ours, warned about once */
     int32_t epoch;           /* our controller epoch (when active) */
     int32_t epoch_zk_version; /* /controller_epoch's version: the fence */
     bool deletes_watch;      /* a watch on /admin/delete_topics is armed */

@@ -86,6 +86,7 @@ void metadata_init(struct metadata *md, const struct broker_config *cfg, metadat
     md->ctx = ctx;
     md->controller_id = -1;
     strmap_init(&md->topics);
+    strmap_init(&md->collide);
 }
 
 void metadata_destroy(struct metadata *md)
@@ -95,6 +96,7 @@ void metadata_destroy(struct metadata *md)
     while (strmap_next(&md->topics, &it, NULL, &v))
         free_topic(v);
     strmap_destroy(&md->topics);
+    strmap_destroy(&md->collide);
     for (int i = 0; i < md->nbrokers; i++)
         free_broker(&md->brokers[i]);
     free(md->brokers);
@@ -105,6 +107,31 @@ void metadata_destroy(struct metadata *md)
 struct metadata_topic *metadata_topic(const struct metadata *md, const char *name)
 {
     return strmap_get(&md->topics, name);
+}
+
+/* name with '.' as '_' into out (size 256); false if it does not fit. */
+static bool collision_key(const char *name, char *out)
+{
+    size_t n = strlen(name);
+    if (n > 255)
+        return false;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = name[i] == '.' ? '_' : name[i];
+    return true;
+}
+
+const struct metadata_topic *metadata_topic_colliding(const struct metadata *md, const char *name)
+{
+    char key[256];
+    return collision_key(name, key) ? strmap_get(&md->collide, key) : NULL;
+}
+
+static int64_t topic_replicas(const struct metadata_topic *t)
+{
+    int64_t n = 0;
+    for (int i = 0; i < t->nparts; i++)
+        n += t->parts[i].nreplicas;
+    return n;
 }
 
 struct metadata_partition *metadata_partition(const struct metadata *md, const char *topic,
@@ -292,6 +319,10 @@ static void remove_topic(struct metadata *md, const char *name)
     if (!t)
         return;
     LOG_INFO("topic %s was deleted", name);
+    char key[256];
+    if (collision_key(name, key) && strmap_get(&md->collide, key) == t)
+        strmap_del(&md->collide, key);
+    md->nreplicas -= topic_replicas(t);
     free_topic(t);
     changed(md, name, -1);
 }
@@ -312,6 +343,9 @@ static void add_topic(struct metadata *md, const char *name)
         free(t);
         return;
     }
+    char key[256];
+    if (collision_key(name, key) && !strmap_get(&md->collide, key))
+        strmap_put(&md->collide, key, t); /* out of memory: only the collision check is weaker */
     broker_config_log_defaults(md->cfg, &t->log_config);
     start_read(md, MD_CONFIG, name, -1, false);
     start_read(md, MD_ASSIGN, name, -1, false);
@@ -469,6 +503,7 @@ static void assign_cb(int rc, const struct zk_topic_assignment *a, const char *w
         if (np) {
             int oldn = t->nparts;
             bool first = !t->have_assignment;
+            md->nreplicas -= topic_replicas(t);
             for (int i = 0; i < t->nparts; i++) {
                 free(t->parts[i].replicas);
                 free(t->parts[i].isr);
@@ -476,6 +511,7 @@ static void assign_cb(int rc, const struct zk_topic_assignment *a, const char *w
             free(t->parts);
             t->parts = np;
             t->nparts = n;
+            md->nreplicas += topic_replicas(t);
             t->have_assignment = true;
             if (n != oldn && !first)
                 LOG_INFO("topic %s now has %d partitions", t->name, n);

@@ -78,6 +78,8 @@ struct metadata {
     metadata_changed_fn on_change;     /* called after every change */
     void *ctx;                         /* its argument */
     struct strmap topics;              /* name -> struct metadata_topic */
+    struct strmap collide;             /* name with '.' as '_' -> a struct metadata_topic */
+    int64_t nreplicas;                 /* replicas of every cached partition, summed */
     struct metadata_broker *brokers;   /* live brokers sorted by id; owned */
     int nbrokers;                      /* entries in brokers */
     int32_t controller_id;             /* -1 if none */
@@ -102,6 +104,10 @@ void metadata_detach(struct metadata *md);
 void metadata_session_lost(struct metadata *md);
 
 struct metadata_topic *metadata_topic(const struct metadata *md, const char *name);
+/* A cached topic whose name equals name once every '.' is read as '_'
+ * (Kafka's metric names do that, so such names collide), or NULL. One
+ * lookup, whatever the number of topics. */
+const struct metadata_topic *metadata_topic_colliding(const struct metadata *md, const char *name);
 /* A topic is usable once its assignment and its config are known. */
 static inline bool metadata_topic_ready(const struct metadata_topic *t)
 {

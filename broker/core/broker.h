@@ -20,6 +20,7 @@
 #include "common/tp.h"
 
 struct conn;
+struct conn_quota;
 struct controller;
 struct delay;
 struct listener;
@@ -27,11 +28,21 @@ struct log_manager;
 struct request;
 struct metadata;
 struct zk_client;
+struct zk_owner;
 
 enum broker_phase {
     PHASE_STARTING,   /* logs open, waiting for ZooKeeper and metadata */
     PHASE_RUNNING,    /* serving */
     PHASE_STOPPING,   /* shutdown has begun */
+};
+
+/* queued.max.request.bytes across every connection, kept by net/conn.c. */
+struct conn_budget {
+    int64_t bytes;                    /* bytes of requests read and not yet answered */
+    int holders;                      /* connections with at least one request queued */
+    struct conn *paused;              /* connections the budget stopped reading (linked by conn) */
+    double log_next;                  /* loop time before which the budget is not logged again */
+    uint64_t log_skipped;             /* pauses not logged since the last line */
 };
 
 struct broker {
@@ -40,6 +51,7 @@ struct broker {
     enum broker_phase phase;          /* lifecycle */
     int32_t id;                       /* broker.id in force (-1 until known) */
     int64_t epoch;                    /* czxid of our /brokers/ids znode; -1 unregistered */
+    struct zk_owner *owner;           /* this process, in its ephemeral znodes (zk_owner.h); owned */
     char cluster_id[64];              /* from /cluster/id; "" until known */
     int exit_status;                  /* what main returns */
 
@@ -54,6 +66,8 @@ struct broker {
     int nconns;                       /* live connections */
     uint64_t next_conn_id;            /* for log lines */
     ev_check reaper;                  /* frees dead connections after each loop iteration */
+    struct conn_quota *quota;         /* connection limits (net/conn_quota.c); owned; NULL: none */
+    struct conn_budget budget;        /* queued.max.request.bytes */
     void (*dispatch)(struct request *req); /* runs each request read from a client (api_dispatch) */
 
     struct zk_client *zk;             /* the ZooKeeper session; owned */
@@ -64,6 +78,11 @@ struct broker {
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
     struct delay *delay;              /* every delayed operation (waits with deadlines); owned */
     struct strmap auto_creating;      /* topics with an auto-creation in flight (no values) */
+    int fetch_parked;                 /* Fetch requests waiting for min_bytes */
+    int64_t fetch_parked_parts;       /* the partition entries they watch, together */
+    int64_t fetch_unparked;           /* fetches answered early (limits) since the last log line */
+    int64_t fetch_unparked_logged_us; /* when that line was last written */
+    int64_t admin_pending_replicas;   /* replicas of topic writes not yet answered by ZooKeeper */
 
     ev_signal sigterm, sigint;        /* start a clean shutdown */
 };

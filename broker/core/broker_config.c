@@ -72,11 +72,22 @@ static const struct config_def defs[] = {
     LONG("connections.max.idle.ms", connections_max_idle_ms, "600000", -1, I64MAX,
          "idle connections are closed after this long"),
     INT("max.connections", max_connections, "2147483647", 0, I32MAX,
-        "connections accepted at once"),
+        "connections accepted at once; unset: what the open-file limit leaves after the logs"),
     IGN_INT("num.network.threads", num_network_threads, "3", 1, I32MAX),
     IGN_INT("num.io.threads", num_io_threads, "8", 1, I32MAX),
     INT("queued.max.requests", queued_max_requests, "500", 1, I32MAX,
         "requests read ahead per connection before reading pauses"),
+    /* connections and memory: who may connect, and what a connection may hold */
+    INT("max.connections.per.ip", max_connections_per_ip, "2147483647", 0, I32MAX,
+        "connections from one address; more are closed at once"),
+    LIST("max.connections.per.ip.overrides", max_connections_per_ip_overrides, "",
+         "host:count,host:count exceptions to max.connections.per.ip"),
+    LONG("queued.max.request.bytes", queued_max_request_bytes, "268435456", -1, I64MAX,
+         "bytes of requests read and not yet answered, broker-wide, before the connections "
+         "holding the most stop reading; -1 = no limit (not Kafka's -1 default: see "
+         "docs/ARCHITECTURE.md)"),
+    INT("gregor.queued.max.response.bytes", queued_max_response_bytes, "8388608", 1, I32MAX,
+        "bytes of answers waiting to be sent on one connection before it stops reading"),
     /* zookeeper */
     STR("zookeeper.connect", zookeeper_connect, NULL, "host:port[,host:port...][/chroot]"),
     INT("zookeeper.session.timeout.ms", zookeeper_session_timeout_ms, "18000", 1, I32MAX,
@@ -103,6 +114,17 @@ static const struct config_def defs[] = {
         "largest Fetch response"),
     INT("gregor.fetch.response.max.bytes", fetch_response_max_bytes, "1048576", 1024, I32MAX,
         "largest Fetch response to a consumer (not Kafka's: see docs/BENCHMARKS.md, W2)"),
+    /* request cost limits (issue 9): what one request may make the broker do */
+    INT("gregor.fetch.parked.max", fetch_parked_max, "10000", 0, I32MAX,
+        "Fetch requests waiting for min_bytes at once; more are answered at once"),
+    INT("gregor.fetch.parked.partitions.max", fetch_parked_partitions_max, "200000", 0, I32MAX,
+        "partition entries of all waiting Fetch requests together; more are answered at once"),
+    INT("gregor.metadata.response.max.bytes", metadata_response_max_bytes, "100000000", 1024,
+        I32MAX, "largest Metadata response; a larger one closes the connection"),
+    INT("gregor.create.partitions.max", create_partitions_max, "10000", 1, I32MAX,
+        "partitions one CreateTopics, CreatePartitions or Metadata request may create"),
+    INT("gregor.broker.partitions.max", broker_partitions_max, "20000", 1, I32MAX,
+        "partition replicas per live broker, on average, beyond which creation is refused"),
     /* log */
     STR("log.dir", log_dir, "/tmp/kafka-logs", "log directory, used when log.dirs is absent"),
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),
@@ -227,6 +249,7 @@ void broker_config_destroy(struct broker_config *c)
         return;
     for (int i = 0; i < c->n_log_dirs; i++)
         free(c->log_dir_list[i]);
+    free(c->ip_overrides);
     config_table_destroy(&broker_config_table, c, &c->source);
     memset(c, 0, sizeof(*c));
 }
@@ -415,6 +438,75 @@ static int split_log_dirs(struct broker_config *c, char *errstr, size_t errsz)
     return 0;
 }
 
+/* Parses max.connections.per.ip.overrides ("host:count,host:count") into
+ * c->ip_overrides. The count follows the last ':', so an IPv6 address may be
+ * written as it is (Kafka splits on every ':' and cannot take one). */
+static int parse_ip_overrides(struct broker_config *c, char *errstr, size_t errsz)
+{
+    const char *key = "max.connections.per.ip.overrides";
+    const char *p = c->max_connections_per_ip_overrides ? c->max_connections_per_ip_overrides : "";
+    free(c->ip_overrides);
+    c->ip_overrides = NULL;
+    c->n_ip_overrides = 0;
+    size_t n = 1;
+    for (const char *q = p; *q; q++)
+        n += *q == ',';
+    c->ip_overrides = calloc(n, sizeof(*c->ip_overrides));
+    if (!c->ip_overrides)
+        return GR_E_NOMEM;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        char item[300];
+        const char *start = p;
+        p += len + (p[len] == ',');
+        while (len && *start == ' ')
+            start++, len--;
+        while (len && start[len - 1] == ' ')
+            len--;
+        if (!len)
+            continue;
+        snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : sizeof(item) - 1),
+                 start);
+        char *colon = strrchr(item, ':'), *end = NULL;
+        long count = colon ? strtol(colon + 1, &end, 10) : -1;
+        struct config_ip_override *o = &c->ip_overrides[c->n_ip_overrides];
+        if (len >= sizeof(item) || !colon || colon == item || !colon[1] || *end || count < 0 ||
+            count > INT32_MAX || (size_t)(colon - item) >= sizeof(o->host)) {
+            snprintf(errstr, errsz,
+                     "invalid entry \"%s\" in %s: each entry must be host:count with a count of "
+                     "0 or more, e.g. 10.0.0.5:200,client.example.com:50",
+                     item, key);
+            return GR_E_CONFIG;
+        }
+        *colon = '\0';
+        memcpy(o->host, item, (size_t)(colon - item) + 1);
+        o->count = (int32_t)count;
+        c->n_ip_overrides++;
+    }
+    return 0;
+}
+
+/* The connection and memory limits (see the keys' block in the table). */
+static int check_connection_limits(struct broker_config *c, char *errstr, size_t errsz)
+{
+    int rc = parse_ip_overrides(c, errstr, errsz);
+    if (rc)
+        return rc;
+    if (c->max_connections_per_ip == 0 && !c->n_ip_overrides) {
+        snprintf(errstr, errsz,
+                 "max.connections.per.ip is 0 and max.connections.per.ip.overrides is empty, so "
+                 "no client could connect: raise max.connections.per.ip or name the allowed "
+                 "hosts in the overrides");
+        return GR_E_CONFIG;
+    }
+    if (c->queued_max_request_bytes == 0) {
+        snprintf(errstr, errsz,
+                 "queued.max.request.bytes must be -1 (no limit) or at least 1, not 0");
+        return GR_E_CONFIG;
+    }
+    return 0;
+}
+
 int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
 {
     const int64_t hour = 3600000, minute = 60000;
@@ -499,6 +591,8 @@ int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
         }
     }
 
+    if ((rc = check_connection_limits(c, errstr, errsz)))
+        return rc;
     if (c->zookeeper_set_acl) {
         snprintf(errstr, errsz, "zookeeper.set.acl=true is not supported by gregor; set it to false");
         return GR_E_CONFIG;

@@ -28,6 +28,12 @@ struct config_listener {
     int port;       /* 0 lets the kernel pick */
 };
 
+/* One entry of max.connections.per.ip.overrides ("host:count"). */
+struct config_ip_override {
+    char host[256]; /* a host name or address, resolved when the listeners are bound */
+    int32_t count;  /* connections allowed from it */
+};
+
 #define CONFIG_MAX_LISTENERS 8
 #define CONFIG_MAX_LOG_DIRS 64
 
@@ -51,6 +57,10 @@ struct broker_config {
     int32_t num_network_threads;              /* num.network.threads (ignored) */
     int32_t num_io_threads;                   /* num.io.threads (ignored) */
     int32_t queued_max_requests;              /* queued.max.requests: in flight per connection */
+    int32_t max_connections_per_ip;           /* max.connections.per.ip */
+    char *max_connections_per_ip_overrides;   /* max.connections.per.ip.overrides, as given */
+    int64_t queued_max_request_bytes;         /* queued.max.request.bytes: broker-wide; -1 = none */
+    int32_t queued_max_response_bytes;        /* gregor.queued.max.response.bytes: per connection */
     /* zookeeper */
     char *zookeeper_connect;                  /* zookeeper.connect host:port[,..][/chroot] */
     int32_t zookeeper_session_timeout_ms;     /* zookeeper.session.timeout.ms */
@@ -67,6 +77,11 @@ struct broker_config {
     int32_t message_max_bytes;                /* message.max.bytes: largest batch */
     int32_t fetch_max_bytes;                  /* fetch.max.bytes: cap on a Fetch response */
     int32_t fetch_response_max_bytes;         /* gregor.fetch.response.max.bytes: consumers' cap */
+    int32_t fetch_parked_max;                 /* gregor.fetch.parked.max: waiting Fetch requests */
+    int32_t fetch_parked_partitions_max;      /* gregor.fetch.parked.partitions.max: their entries */
+    int32_t metadata_response_max_bytes;      /* gregor.metadata.response.max.bytes */
+    int32_t create_partitions_max;            /* gregor.create.partitions.max: per request */
+    int32_t broker_partitions_max;            /* gregor.broker.partitions.max: replicas per broker */
     /* log */
     char *log_dir;                            /* log.dir, used when log.dirs is absent */
     char *log_dirs;                           /* log.dirs */
@@ -138,6 +153,8 @@ struct broker_config {
     struct config_listener listener[CONFIG_MAX_LISTENERS];
     int n_advertised;                         /* entries in advertised */
     struct config_listener advertised[CONFIG_MAX_LISTENERS];
+    int n_ip_overrides;                       /* entries in ip_overrides */
+    struct config_ip_override *ip_overrides;  /* max.connections.per.ip.overrides parsed; owned */
 
     uint8_t *source;                          /* enum config_source per table entry; owned */
 };

@@ -3,6 +3,7 @@ noinst_LIBRARIES += broker/log/libgrlog.a
 broker_log_libgrlog_a_SOURCES = \
 	broker/log/log.c broker/log/log.h \
 	broker/log/log_batch.c broker/log/log_batch.h \
+	broker/log/log_batch_inner.c broker/log/log_batch_inner.h \
 	broker/log/log_bg.c broker/log/log_bg.h \
 	broker/log/log_checkpoint.c broker/log/log_checkpoint.h \
 	broker/log/log_config.c broker/log/log_config.h \

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broker/log/log_batch_inner.h"
 #include "common/bytes.h"
 #include "common/crc32c.h"
 #include "common/err.h"
@@ -232,8 +233,24 @@ int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
         WHY("batch CRC mismatch: stored %08" PRIx32 ", computed %08" PRIx32, h->crc, crc);
         return GR_E_CORRUPT;
     }
-    if (h->attributes & LOG_BATCH_COMPRESSION_MASK)
-        return 0;
+    /* A leader inflates and walks the records of a compressed batch, as
+     * Kafka's LogValidator does; recovery (lim NULL) trusts the CRC, as
+     * Kafka's does. */
+    if (h->attributes & LOG_BATCH_COMPRESSION_MASK) {
+        if (!lim)
+            return 0;
+        struct log_batch_inner in = {
+            .payload = p + LOG_BATCH_HEADER_SIZE,
+            .len = size - LOG_BATCH_HEADER_SIZE,
+            .codec = h->attributes & LOG_BATCH_COMPRESSION_MASK,
+            .record_count = h->record_count,
+            .base_timestamp = h->base_timestamp,
+            .now_ms = lim->now_ms,
+            .max_ts_diff_ms = lim->log_append_time ? INT64_MAX : lim->max_ts_diff_ms,
+            .max_inflated = log_batch_inflate_max(lim->max_bytes),
+        };
+        return log_batch_inner_verify(&in, why, whysz);
+    }
     bool check_ts = lim && !lim->log_append_time && lim->max_ts_diff_ms != INT64_MAX;
     struct skew_ctx s = {lim ? lim->now_ms : 0, lim ? lim->max_ts_diff_ms : 0};
     int rc = walk_records(p, size, h, check_ts ? check_skew : NULL, &s, why, whysz);

@@ -6,8 +6,8 @@
  * magic, CRC, record count against LastOffsetDelta, record framing of
  * uncompressed batches, no control batches from clients) and the in-place
  * rewrite of BaseOffset and PartitionLeaderEpoch, which lie outside the CRC so
- * the CRC stays valid. It does not decompress: compressed batches are checked
- * at the batch level and stored as they came.
+ * the CRC stays valid. A leader's check of a compressed batch inflates and
+ * walks its records (log_batch_inner.h); the batch is stored as it came.
  */
 #ifndef GREGOR_LOG_BATCH_H
 #define GREGOR_LOG_BATCH_H
@@ -104,9 +104,11 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
                        struct log_batch_hdr *h, size_t *size, char *why, size_t whysz);
 
 /* The expensive checks of a batch whose header h passed the precheck: the
- * CRC, and for uncompressed batches each record's framing, consecutive
- * offset deltas and (CreateTime, when lim limits it; lim may be NULL)
- * timestamps. Reads only from the Length field on, skipping BaseOffset and
+ * CRC, and each record's framing, consecutive offset deltas and (CreateTime,
+ * when lim limits it) timestamps. lim may be NULL (recovery): then the
+ * records of a compressed batch are not inflated; with lim they are
+ * (log_batch_inner_verify(), which adds GR_E_CORRUPT for a payload that does
+ * not inflate). Reads only from the Length field on, skipping BaseOffset and
  * PartitionLeaderEpoch (which a leader may rewrite meanwhile), so it can run
  * on another thread while the batch is being written. */
 int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,

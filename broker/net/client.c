@@ -76,7 +76,7 @@ struct client {
 
 static void link_frame(struct link *l, uint8_t *frame, size_t len);
 static void link_failed(struct link *l, int err, const char *why);
-static const struct link_ops client_link_ops = {link_frame, link_failed};
+static const struct link_ops client_link_ops = {link_frame, link_failed, NULL};
 
 static struct client *client_of(struct link *l)
 {

@@ -15,14 +15,20 @@
 #include <unistd.h>
 
 #include "broker/core/broker.h"
+#include "broker/net/conn_quota.h"
 #include "broker/net/request.h"
 #include "common/logger.h"
+
+/* The budget's log line comes at most this often (seconds). */
+#define BUDGET_LOG_INTERVAL 10.0
 
 static void idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void on_frame(struct link *l, uint8_t *frame, size_t len);
 static void on_failed(struct link *l, int err, const char *why);
+static void on_held(struct link *l, ptrdiff_t delta);
+static void update_reading(struct conn *c);
 
-static const struct link_ops conn_link_ops = {on_frame, on_failed};
+static const struct link_ops conn_link_ops = {on_frame, on_failed, on_held};
 
 static const char *conn_peer(const struct conn *c)
 {
@@ -36,20 +42,109 @@ static struct conn *conn_of(struct link *l)
     return (struct conn *)((char *)l - offsetof(struct conn, link));
 }
 
-/* Traffic: the connection is not idle. */
+/* Traffic: the connection is not idle, and its output made progress. */
 static void touch(struct conn *c)
 {
+    c->sent_mark = c->link.bytes_sent;
     if (c->idle.repeat > 0)
         ev_timer_again(c->b->loop, &c->idle);
 }
 
-struct conn *conn_new(struct broker *b, int fd, const struct config_listener *l, const char *peer)
+/* ---- queued.max.request.bytes ------------------------------------------ */
+
+/* Whether the budget holds c back: the broker is at or over it and c holds
+ * at least an equal share (the budget over the connections holding any). A
+ * connection with no request queued is never held back, so every connection
+ * can always get one request answered. */
+static bool over_budget(const struct conn *c)
+{
+    const struct conn_budget *bu = &c->b->budget;
+    int64_t limit = c->b->cfg->queued_max_request_bytes;
+    if (limit < 0 || c->nreq == 0 || bu->bytes < limit)
+        return false;
+    return c->held >= limit / (bu->holders > 0 ? bu->holders : 1);
+}
+
+static void budget_log(struct conn *c)
+{
+    struct conn_budget *bu = &c->b->budget;
+    double now = ev_now(c->b->loop);
+    if (now < bu->log_next) {
+        bu->log_skipped++;
+        return;
+    }
+    LOG_WARN("queued.max.request.bytes (%lld) reached: %lld bytes of requests wait for answers "
+             "on %d connection(s); reading pauses on the ones holding the most, e.g. %s with %lld "
+             "bytes (%llu more pauses since the last such line)",
+             (long long)c->b->cfg->queued_max_request_bytes, (long long)bu->bytes, bu->holders,
+             c->peer, (long long)c->held, (unsigned long long)bu->log_skipped);
+    bu->log_next = now + BUDGET_LOG_INTERVAL;
+    bu->log_skipped = 0;
+}
+
+/* Puts c on or takes it off the list of connections the budget paused. */
+static void set_budget_paused(struct conn *c, bool on)
+{
+    struct conn_budget *bu = &c->b->budget;
+    if (on == c->budget_paused)
+        return;
+    c->budget_paused = on;
+    if (on) {
+        budget_log(c);
+        c->bprev = NULL;
+        c->bnext = bu->paused;
+        if (bu->paused)
+            bu->paused->bprev = c;
+        bu->paused = c;
+        return;
+    }
+    if (c->bprev)
+        c->bprev->bnext = c->bnext;
+    else
+        bu->paused = c->bnext;
+    if (c->bnext)
+        c->bnext->bprev = c->bprev;
+    c->bprev = c->bnext = NULL;
+}
+
+/* Counts delta bytes more (or fewer) held by c. When the broker drops back
+ * under the budget, the connections it paused read again. */
+static void charge(struct conn *c, int64_t delta)
+{
+    struct conn_budget *bu = &c->b->budget;
+    int64_t limit = c->b->cfg->queued_max_request_bytes;
+    bool was_over = limit >= 0 && bu->bytes >= limit;
+    c->held += delta;
+    bu->bytes += delta;
+    if (!was_over || bu->bytes >= limit)
+        return;
+    for (struct conn *p = bu->paused, *next; p; p = next) {
+        next = p->bnext;
+        update_reading(p);
+    }
+}
+
+static void on_held(struct link *l, ptrdiff_t delta)
+{
+    struct conn *c = conn_of(l);
+    if (!c->closed)
+        charge(c, delta);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+struct conn *conn_new(struct broker *b, int fd, const struct config_listener *l, const char *peer,
+                      const char *ip)
 {
     struct conn *c = calloc(1, sizeof(*c));
     if (!c) {
+        if (ip && b->quota)
+            conn_quota_release(b->quota, ip);
         close(fd);
         return NULL;
     }
+    if (ip && b->quota)
+        snprintf(c->ip, sizeof(c->ip), "%s", ip);
     /* Every listener is PLAINTEXT today; an SSL listener will pick its
      * transport here. */
     struct transport tr;
@@ -57,6 +152,8 @@ struct conn *conn_new(struct broker *b, int fd, const struct config_listener *l,
     if (link_init(&c->link, b->loop, &tr, &conn_link_ops, b->cfg->socket_request_max_bytes,
                   "socket.request.max.bytes")) {
         link_destroy(&c->link);
+        if (c->ip[0])
+            conn_quota_release(b->quota, c->ip);
         free(c);
         return NULL;
     }
@@ -85,7 +182,7 @@ void conn_close(struct conn *c, const char *reason)
     struct broker *b = c->b;
     c->closed = true;
     if (reason)
-        LOG_INFO("closing connection from %s: %s", c->peer, reason);
+        LOG_RATE(LOGGER_INFO, "closing connection from %s: %s", c->peer, reason);
     link_close(&c->link);
     ev_timer_stop(b->loop, &c->idle);
     while (c->head) {
@@ -100,7 +197,15 @@ void conn_close(struct conn *c, const char *reason)
         request_unref(req);
     }
     c->tail = c->unsent = NULL;
+    if (c->nreq)
+        b->budget.holders--;
     c->nreq = 0;
+    c->out_bytes = 0;
+    set_budget_paused(c, false);
+    charge(c, -c->held);
+    if (c->ip[0] && b->quota)
+        conn_quota_release(b->quota, c->ip);
+    c->ip[0] = '\0';
     /* Unlink from the live list; the safe point frees it. */
     if (c->prev)
         c->prev->next = c->next;
@@ -120,23 +225,45 @@ void conn_free(struct conn *c)
     free(c);
 }
 
+/* Runs after connections.max.idle.ms without a sign of life (touch). With
+ * answers waiting to be sent, only their progress counts: a client that
+ * sends and never reads stops being served, and its answers, with the
+ * buffers and segment files they hold, are released. Otherwise a frame still
+ * arriving counts as traffic, as a request being answered does. */
 static void idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct conn *c = w->data;
     (void)loop;
     (void)revents;
-    /* A frame still arriving counts as traffic, as a request being
-     * answered does. */
-    if (c->nreq == 0 && !link_mid_frame(&c->link))
+    if (link_output_waiting(&c->link)) {
+        if (c->link.bytes_sent == c->sent_mark) {
+            char why[200];
+            snprintf(why, sizeof(why),
+                     "its answers (%zu bytes waiting) made no progress for "
+                     "connections.max.idle.ms (%lld ms): the client is not reading them",
+                     c->out_bytes, (long long)c->b->cfg->connections_max_idle_ms);
+            conn_close(c, why);
+            return;
+        }
+    } else if (c->nreq == 0 && !link_mid_frame(&c->link)) {
         conn_close(c, "idle for longer than connections.max.idle.ms");
-    else
-        ev_timer_again(c->b->loop, &c->idle);
+        return;
+    }
+    c->sent_mark = c->link.bytes_sent;
+    ev_timer_again(c->b->loop, &c->idle);
 }
 
-/* Reading stays on while fewer than queued.max.requests wait for answers. */
+/* Reading stays on while fewer than queued.max.requests wait for answers,
+ * fewer than gregor.queued.max.response.bytes of answers wait to be sent,
+ * and queued.max.request.bytes does not hold this connection back. */
 static void update_reading(struct conn *c)
 {
-    bool want = c->nreq < c->b->cfg->queued_max_requests && c->b->phase != PHASE_STOPPING;
+    const struct broker_config *cfg = c->b->cfg;
+    bool budget = !c->closed && over_budget(c);
+    set_budget_paused(c, budget);
+    bool want = c->nreq < cfg->queued_max_requests &&
+                c->out_bytes < (size_t)cfg->queued_max_response_bytes && !budget &&
+                c->b->phase != PHASE_STOPPING;
     if (want != c->link.reading)
         link_set_reading(&c->link, want);
 }
@@ -149,7 +276,9 @@ static void release_answered(struct conn *c)
         c->head = req->next;
         if (!c->head)
             c->tail = NULL;
-        c->nreq--;
+        if (--c->nreq == 0)
+            c->b->budget.holders--;
+        charge(c, -(int64_t)req->len);
         request_unref(req);
     }
     if (!c->closed)
@@ -161,6 +290,7 @@ static void response_sent(struct link_msg *m)
     struct request *req = (struct request *)((char *)m - offsetof(struct request, msg));
     struct conn *c = req->conn;
     req->sending = false;
+    c->out_bytes -= req->out_bytes;
     touch(c);
     release_answered(c);
 }
@@ -180,10 +310,14 @@ static void queue_finished(struct conn *c)
     }
 }
 
-void conn_kick(struct conn *c)
+void conn_kick(struct conn *c, struct request *req)
 {
     if (c->closed)
         return;
+    if (req->state == REQ_DONE) {
+        req->out_bytes = req->out.buf.len + (size_t)req->out.file_bytes;
+        c->out_bytes += req->out_bytes;
+    }
     queue_finished(c);
     release_answered(c);
     link_flush(&c->link);
@@ -197,7 +331,10 @@ static void on_frame(struct link *l, uint8_t *frame, size_t len)
         conn_close(c, "out of memory for a request");
         return;
     }
-    touch(c);
+    /* While answers wait to be sent, only their progress is a sign of life
+     * (see idle_cb): a client that writes and never reads is not alive. */
+    if (!link_output_waiting(&c->link))
+        touch(c);
     if (c->tail)
         c->tail->next = req;
     else
@@ -205,7 +342,9 @@ static void on_frame(struct link *l, uint8_t *frame, size_t len)
     c->tail = req;
     if (!c->unsent)
         c->unsent = req;
-    c->nreq++;
+    if (c->nreq++ == 0)
+        c->b->budget.holders++;
+    charge(c, (int64_t)len);
     update_reading(c);
     c->b->dispatch(req);
 }

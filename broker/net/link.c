@@ -44,6 +44,11 @@ static void update_io(struct link *l)
         ev_io_set(&l->io, l->tr.fd, want);
         ev_io_start(l->loop, &l->io);
     }
+    /* Frames staged while reading was off are handed out from the loop,
+     * never from inside the owner's call, and without waiting for the
+     * peer to send more: it may be waiting for their answers. */
+    if ((want & EV_READ) && l->staged)
+        ev_feed_event(l->loop, &l->io, EV_READ);
 }
 
 int link_init(struct link *l, struct ev_loop *loop, const struct transport *tr,
@@ -78,9 +83,18 @@ void link_close(struct link *l)
     l->seg = l->seg_off = 0;
 }
 
+/* Tells the owner the memory of the frame in progress changed. */
+static void held(struct link *l, ptrdiff_t delta)
+{
+    if (delta && l->ops->held)
+        l->ops->held(l, delta);
+}
+
 void link_destroy(struct link *l)
 {
     link_close(l);
+    if (l->frame)
+        held(l, -(ptrdiff_t)l->frame_cap);
     free(l->rbuf);
     free(l->frame);
     l->rbuf = l->frame = NULL;
@@ -97,6 +111,11 @@ static void fail(struct link *l, int err, const char *why)
 bool link_mid_frame(const struct link *l)
 {
     return l->rlen > 0 || l->frame != NULL;
+}
+
+bool link_output_waiting(const struct link *l)
+{
+    return l->head != NULL;
 }
 
 void link_set_reading(struct link *l, bool on)
@@ -134,14 +153,17 @@ static bool start_big_frame(struct link *l, const uint8_t *p, size_t have, size_
     l->frame_len = size;
     l->frame_have = have;
     l->frame_cap = cap;
+    held(l, (ptrdiff_t)cap);
     return true;
 }
 
-/* Hands out every whole frame in the staging buffer. */
+/* Hands out the whole frames in the staging buffer while the owner wants
+ * them: one that turns reading off (backpressure) gets no more until it
+ * turns it on again. */
 static void parse_staged(struct link *l)
 {
     size_t pos = 0;
-    while (!l->closed && l->rlen - pos >= 4) {
+    while (!l->closed && l->reading && l->rlen - pos >= 4) {
         int32_t size = (int32_t)be32_load(l->rbuf + pos);
         if (!size_ok(l, size))
             return;
@@ -168,6 +190,7 @@ static void parse_staged(struct link *l)
         return;
     memmove(l->rbuf, l->rbuf + pos, l->rlen - pos);
     l->rlen -= pos;
+    l->staged = !l->reading && l->rlen >= 4;
 }
 
 /* Reads into the large frame; returns the transport's result. */
@@ -181,6 +204,7 @@ static ssize_t read_big_frame(struct link *l)
         if (!nf)
             return GR_E_NOMEM;
         l->frame = nf;
+        held(l, (ptrdiff_t)(cap - l->frame_cap));
         l->frame_cap = cap;
     }
     ssize_t n = l->tr.ops->read(&l->tr, l->frame + l->frame_have, l->frame_cap - l->frame_have);
@@ -189,6 +213,7 @@ static ssize_t read_big_frame(struct link *l)
         if (l->frame_have == l->frame_len) {
             uint8_t *frame = l->frame;
             size_t len = l->frame_len;
+            held(l, -(ptrdiff_t)l->frame_cap);
             l->frame = NULL;
             l->frame_len = l->frame_have = l->frame_cap = 0;
             l->ops->frame(l, frame, len);
@@ -199,6 +224,10 @@ static ssize_t read_big_frame(struct link *l)
 
 static void do_read(struct link *l)
 {
+    if (l->staged) {
+        l->staged = false;
+        parse_staged(l);
+    }
     for (int i = 0; i < READS_PER_EVENT && l->reading && !l->closed; i++) {
         ssize_t n;
         if (l->frame) {
@@ -327,6 +356,7 @@ void link_flush(struct link *l)
     while (l->head && !l->closed) {
         ssize_t n = write_once(l);
         if (n > 0) {
+            l->bytes_sent += (uint64_t)n;
             advance(l, (size_t)n);
             continue;
         }

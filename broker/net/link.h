@@ -54,6 +54,12 @@ struct link_ops {
      * while sent); why (borrowed, for the log) is NULL when the peer simply
      * closed between frames. Called at most once. */
     void (*failed)(struct link *l, int err, const char *why);
+    /* May be NULL. The memory held for a frame still arriving changed by
+     * delta bytes: it grows with the bytes that arrive, and is given back
+     * (a negative delta) just before the whole frame goes to frame(), or
+     * when the link is destroyed mid-frame. Lets the owner count frames in
+     * progress against a memory budget. */
+    void (*held)(struct link *l, ptrdiff_t delta);
 };
 
 struct link {
@@ -72,8 +78,10 @@ struct link {
     struct link_msg *head, *tail; /* output queue */
     size_t seg;                   /* send progress: segment index in head */
     size_t seg_off;               /* send progress: bytes of that segment sent */
+    uint64_t bytes_sent;          /* every byte written so far: progress, for idle checks */
     bool reading;                 /* EV_READ is wanted */
     bool writing;                 /* EV_WRITE is wanted (the socket was full) */
+    bool staged;                  /* rbuf may hold whole frames held back while not reading */
     bool closed;                  /* link_close ran; no more I/O or callbacks */
 };
 
@@ -94,6 +102,8 @@ void link_flush(struct link *l);
 void link_set_reading(struct link *l, bool on);
 /* True while a frame is partly read. */
 bool link_mid_frame(const struct link *l);
+/* True while messages wait in the output queue. */
+bool link_output_waiting(const struct link *l);
 /* Stops all I/O and closes the socket. Queued messages are dropped without
  * sent(): they are the owner's again. Safe to call twice and from callbacks. */
 void link_close(struct link *l);

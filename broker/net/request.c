@@ -52,14 +52,14 @@ void request_respond(struct request *req)
 {
     req->state = REQ_DONE;
     if (req->conn)
-        req->conn_ops->kick(req->conn);
+        req->conn_ops->kick(req->conn, req);
 }
 
 void request_no_response(struct request *req)
 {
     req->state = REQ_NO_RESPONSE;
     if (req->conn)
-        req->conn_ops->kick(req->conn);
+        req->conn_ops->kick(req->conn, req);
 }
 
 void request_fail(struct request *req, const char *why)
@@ -75,9 +75,13 @@ const char *request_describe(const struct request *req, char *buf, size_t bufsz)
 {
     const char *name = proto_api_name(req->hdr.request_api_key);
     struct proto_str cid = req->hdr.client_id;
-    snprintf(buf, bufsz, "%s v%d (correlation id %d) from client \"%.*s\" at %s",
+    /* client.id is the client's text: escaped, and cut (with "...") where
+     * 64 bytes of it would need more room escaped. */
+    char esc[LOGGER_ESCAPED_SIZE(64)];
+    logger_escape(cid.ptr ? cid.ptr : "", cid.ptr && cid.len > 0 ? (size_t)cid.len : 0, esc,
+                  sizeof(esc));
+    snprintf(buf, bufsz, "%s v%d (correlation id %d) from client \"%s\" at %s",
              name ? name : "unknown API", req->hdr.request_api_version, req->hdr.correlation_id,
-             cid.ptr ? (int)(cid.len > 64 ? 64 : cid.len) : 0, cid.ptr ? cid.ptr : "",
-             req->conn ? req->conn_ops->peer(req->conn) : "(closed)");
+             esc, req->conn ? req->conn_ops->peer(req->conn) : "(closed)");
     return buf;
 }

@@ -26,11 +26,12 @@
 
 struct broker;
 struct conn;
+struct request;
 
 /* What a request may ask of the connection it came from, given by the
  * connection to request_new(), so that this file needs nothing of conn.c. */
 struct request_conn_ops {
-    void (*kick)(struct conn *c);                   /* a request finished: send */
+    void (*kick)(struct conn *c, struct request *req); /* req finished: send */
     void (*close)(struct conn *c, const char *why); /* give up on the connection */
     const char *(*peer)(const struct conn *c);      /* "host:port", borrowed */
 };
@@ -60,6 +61,7 @@ struct request {
     struct request *next;           /* the connection's queue, in arrival order */
     struct link_msg msg;            /* the response in the link's output queue */
     bool sending;                   /* msg is queued on the link, not sent yet */
+    size_t out_bytes;               /* response bytes its connection counts until sent */
 };
 
 /* Takes ownership of frame; borrows b, c and ops (which must outlive the

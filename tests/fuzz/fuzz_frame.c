@@ -33,8 +33,10 @@
  * calls for (a size over the limit or negative: GR_E_TOO_LARGE; the end of
  * the stream: GR_E_NETWORK, with a reason only inside a frame); it reports
  * being mid-frame exactly when bytes of an undelivered frame were read; a
- * frame's correlation id is decoded whenever its first 8 bytes are there;
- * and the responses leave whole and in order.
+ * frame's correlation id is decoded whenever its first 8 bytes are there; no
+ * frame arrives while reading is off; held() accounts for exactly the memory
+ * of the frame in progress, and for nothing after link_destroy(); and the
+ * responses leave whole and in order.
  */
 #include <ev.h>
 #include <stdbool.h>
@@ -89,6 +91,7 @@ struct run {
     struct buf expect_out; /* the responses queued, in order */
     struct buf out;        /* what the link wrote */
     int nsent;             /* sent() callbacks */
+    int64_t held;          /* the link's running total of held() deltas */
     struct link_msg *msgs[4096];
     int nmsgs;
 };
@@ -271,6 +274,8 @@ static void on_frame(struct link *l, uint8_t *frame, size_t len)
 {
     if (R.owner_closed)
         fuzz_fail("a frame arrived after the owner closed the link");
+    if (!l->reading)
+        fuzz_fail("a frame arrived while reading was off");
     if (R.ndelivered >= R.nref)
         fuzz_fail("frame %zu delivered, but the stream holds %zu", R.ndelivered + 1, R.nref);
     size_t off = R.ref_off[R.ndelivered];
@@ -299,7 +304,15 @@ static void on_failed(struct link *l, int err, const char *why)
     R.had_why = why != NULL;
 }
 
-static const struct link_ops ops = {on_frame, on_failed};
+static void on_held(struct link *l, ptrdiff_t delta)
+{
+    (void)l;
+    R.held += delta;
+    if (R.held < 0)
+        fuzz_fail("held() gave back more than it took (%lld)", (long long)R.held);
+}
+
+static const struct link_ops ops = {on_frame, on_failed, on_held};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -351,6 +364,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!l.closed && link_mid_frame(&l) != (R.consumed > R.delivered_end))
             fuzz_fail("mid-frame is %d with %zu bytes read and frames delivered up to %zu",
                       link_mid_frame(&l), R.consumed, R.delivered_end);
+        if (R.held != (l.frame ? (int64_t)l.frame_cap : 0))
+            fuzz_fail("held() says %lld bytes, the frame in progress has %zu",
+                      (long long)R.held, l.frame ? l.frame_cap : 0);
     }
 
     if (R.owner_closed) {
@@ -375,6 +391,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (R.out.len && memcmp(R.out.data, R.expect_out.data, R.out.len)))
         fuzz_fail("the link wrote bytes that were not queued, or out of order");
     link_destroy(&l);
+    if (R.held != 0)
+        fuzz_fail("%lld bytes still held after link_destroy", (long long)R.held);
     for (int i = 0; i < R.nmsgs; i++)
         free(R.msgs[i]);
     buf_destroy(&R.out);

@@ -70,7 +70,9 @@ static void zk_seeds(void)
     struct zk_endpoint eps[] = {{"PLAINTEXT", "PLAINTEXT", "broker1.example", 9092},
                                 {"INTERNAL", "SASL_SSL", "::1", 9093}};
     struct zk_broker_info b = {.jmx_port = -1, .timestamp_ms = 1700000000000, .endpoints = eps,
-                               .n_endpoints = 2, .rack = "r1"};
+                               .n_endpoints = 2, .rack = "r1",
+                               .incarnation = 0x0123456789abcdefull,
+                               .process = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/4026531836/42/7"};
     rc = zk_json_broker_encode(&b, &j, err, sizeof(err));
     zk_seed(0, "broker", rc, j);
 
@@ -90,8 +92,12 @@ static void zk_seeds(void)
                                    .isr = r0, .n_isr = 3};
     rc = zk_json_partition_state_encode(&s, &j, err, sizeof(err));
     zk_seed(2, "partition-state", rc, j);
-    rc = zk_json_controller_encode(1, 1700000000000, &j, err, sizeof(err));
+    struct zk_owner own = {.incarnation = 0x0123456789abcdefull,
+                           .process = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/4026531836/42/7"};
+    rc = zk_json_controller_encode(1, 1700000000000, &own, &j, err, sizeof(err));
     zk_seed(3, "controller", rc, j);
+    rc = zk_json_controller_encode(2, 1700000000000, &own, &j, err, sizeof(err));
+    zk_seed(12, "owner", rc, j);
 
     char num[32];
     zk_json_controller_epoch_encode(7, num, sizeof(num));

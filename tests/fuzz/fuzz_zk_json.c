@@ -4,7 +4,8 @@
  * in /brokers/ids/<id>, /brokers/topics/<t>, .../partitions/<p>/state,
  * /controller, /controller_epoch, /consumers/..., /cluster/id,
  * /config/topics/<t>, /config/changes/..., /isr_change_notification/...,
- * /admin/preferred_replica_election and /admin/reassign_partitions.
+ * /admin/preferred_replica_election and /admin/reassign_partitions, and the
+ * owner fields gregor adds to its ephemeral znodes.
  *
  * Input: one byte choosing the decoder (modulo the table below), then the
  * znode's data, copied to a buffer of exactly its size (znode data is not
@@ -59,7 +60,8 @@ static void broker(const char *d, size_t n)
     if (zk_json_broker_decode(enc, strlen(enc), &b, err, sizeof(err)))
         mismatch("broker", err, enc);
     if (a.n_endpoints != b.n_endpoints || a.jmx_port != b.jmx_port || !str_eq(a.rack, b.rack) ||
-        a.timestamp_ms != b.timestamp_ms)
+        a.timestamp_ms != b.timestamp_ms || a.incarnation != b.incarnation ||
+        strcmp(a.process ? a.process : "", b.process ? b.process : ""))
         mismatch("broker", "fields differ", enc);
     for (int i = 0; i < a.n_endpoints; i++) {
         const struct zk_endpoint *x = &a.endpoints[i], *y = &b.endpoints[i];
@@ -121,16 +123,42 @@ static void partition_state(const char *d, size_t n)
     zk_json_partition_state_destroy(&b);
 }
 
+static bool owner_eq(const struct zk_owner *a, const struct zk_owner *b)
+{
+    return a->incarnation == b->incarnation && strcmp(a->process, b->process) == 0;
+}
+
 static void controller(const char *d, size_t n)
 {
     int32_t id, id2;
+    struct zk_owner o, o2;
     char err[256], *enc = NULL;
     if (zk_json_controller_decode(d, n, &id, err, sizeof(err)))
         return;
-    if (zk_json_controller_encode(id, 1, &enc, err, sizeof(err)))
+    zk_json_owner_decode(d, n, &o);
+    if (zk_json_controller_encode(id, 1, &o, &enc, err, sizeof(err)))
         mismatch("controller", err, NULL);
-    if (zk_json_controller_decode(enc, strlen(enc), &id2, err, sizeof(err)) || id != id2)
-        mismatch("controller", "broker id differs", enc);
+    zk_json_owner_decode(enc, strlen(enc), &o2);
+    if (zk_json_controller_decode(enc, strlen(enc), &id2, err, sizeof(err)) || id != id2 ||
+        !owner_eq(&o, &o2))
+        mismatch("controller", "broker id or owner differs", enc);
+    free(enc);
+}
+
+/* The owner fields any of gregor's ephemeral znodes may carry: never an
+ * error, at worst "not proven" (0 / ""). */
+static void owner(const char *d, size_t n)
+{
+    struct zk_owner o, o2;
+    char err[256], *enc = NULL;
+    zk_json_owner_decode(d, n, &o);
+    if (strnlen(o.process, sizeof(o.process)) == sizeof(o.process))
+        mismatch("owner", "process not terminated", NULL);
+    if (zk_json_controller_encode(1, 1, &o, &enc, err, sizeof(err)))
+        mismatch("owner", err, NULL);
+    zk_json_owner_decode(enc, strlen(enc), &o2);
+    if (!owner_eq(&o, &o2))
+        mismatch("owner", "owner fields differ", enc);
     free(enc);
 }
 
@@ -275,6 +303,7 @@ static void endpoint(const char *d, size_t n)
 static void (*const decoders[])(const char *d, size_t n) = {
     broker,          topic,      partition_state, controller,     controller_epoch, consumer_offset,
     cluster_id,      config,     config_change,   partition_list, reassignment,     endpoint,
+    owner,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -67,7 +67,12 @@ class Cluster:
         self.port = free_ports(brokers)
         self.zk_port = free_ports(1)
         self.overrides = list(overrides)
-        self.up()
+        try:
+            self.up()
+        except BaseException:
+            # A broker that failed the readiness check may still run.
+            self.close(failed=True)
+            raise
 
     # --- gregor-cluster -----------------------------------------------------
     def cmd(self, *args, check_rc=True, timeout=120):
@@ -102,6 +107,19 @@ class Cluster:
         os.kill(pid, signal.SIGTERM)
         wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
                  open("/proc/%d/stat" % pid).read().split()[2] == "Z", 30, "broker %d to exit" % i)
+
+    def expire_session(self, i, freeze_s):
+        """Freezes broker i (SIGSTOP) for freeze_s, past its ZooKeeper session
+        timeout, and waits until it has registered again in a new session."""
+        pid = self.pid(i)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(freeze_s)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        wait_for(lambda: "session expired" in self.log(i) and
+                 "registered broker %d" % i in self.log(i).split("session expired")[-1], 30,
+                 "broker %d to register again after its session expired" % i)
 
     def pid(self, i):
         with open(os.path.join(self.dir, "broker-%d" % i, "gregord.pid")) as f:

@@ -9,7 +9,6 @@ operator would notice.
 import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -18,6 +17,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import suite_conn  # noqa: F401,E402
+import suite_ident  # noqa: F401,E402
+import suite_req  # noqa: F401,E402
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for  # noqa: E402
 
 import socket  # noqa: E402
@@ -627,15 +629,7 @@ def zookeeper_outage_and_session_expiry():
         check(out == b"before\nduring\n", "while ZooKeeper was down: %r" % out)
         c.zk_start()
         wait_for(lambda: "the session survived" in c.log(0), 20, "the broker to resume its session")
-        pid = c.pid(0)
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            time.sleep(7)  # past the 4 s session timeout
-        finally:
-            os.kill(pid, signal.SIGCONT)
-        wait_for(lambda: "session expired" in c.log(0) and
-                 "registered broker 0" in c.log(0).split("session expired")[-1], 30,
-                 "the broker to register again after its session expired")
+        c.expire_session(0, 7)  # past the 4 s session timeout
         zk = kazoo(c)
         try:
             st = zk.get("/brokers/ids/0")[1]

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/integration/zk_harness.h"
 #include "tests/integration/zk_testlib.h"
@@ -17,6 +19,7 @@
 #include "zk/zk_json.h"
 #include "zk/zk_controller.h"
 #include "zk/zk_kafka.h"
+#include "zk/zk_owner.h"
 #include "zk/zk_topic.h"
 
 static struct zk_harness zk;
@@ -327,8 +330,14 @@ static void test_register_broker(void)
     CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_register_broker(a, 1, &info, register_cb, &r)), GR_OK);
     CU_ASSERT_EQUAL(r.epoch, epoch_a);
 
-    /* Case 2: a new process of the same broker (same endpoints) while the
-     * old session lives on: the stale node is replaced. */
+    /* Case 2: the same process (same incarnation) on a new session while the
+     * old one lives on: the stale node is its own and is replaced. */
+    info.incarnation = 0x1234;
+    CU_ASSERT_EQUAL(zkt_delete(a, "/brokers/ids/1", -1), GR_OK);
+    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_register_broker(a, 1, &info, register_cb, &r)), GR_OK);
+    CU_ASSERT_EQUAL(zkt_get(a, "/brokers/ids/1", NULL, &g), GR_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g.data, "\"gregor_incarnation\":\"0000000000001234\""));
+    epoch_a = r.epoch;
     struct zk_client *b = open_in("register", 6000, &sb, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_register_broker(b, 1, &info, register_cb, &r)), GR_OK);
@@ -338,10 +347,21 @@ static void test_register_broker(void)
     CU_ASSERT_EQUAL(g.stat.czxid, r.epoch);
     int64_t epoch_b = r.epoch;
 
-    /* Case 3: a different broker claims id 1: retried for the session
-     * timeout, then refused with a message naming id and holder. */
+    /* Case 3: another process with the same endpoints but another
+     * incarnation (a second broker advertising the same address): equal
+     * endpoints prove nothing, so it is refused and the live node stays. */
     struct zk_client *c = open_in("register", 1500, &sc, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    struct zk_broker_info twin = info;
+    twin.incarnation = 0x5678;
+    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_register_broker(c, 1, &twin, register_cb, &r)),
+                    GR_E_BROKER_ID_TAKEN);
+    CU_ASSERT_EQUAL(zkt_get(c, "/brokers/ids/1", NULL, &g), GR_OK);
+    CU_ASSERT_EQUAL(g.stat.czxid, epoch_b);
+    CU_ASSERT_EQUAL(g.stat.ephemeral_owner, zk_client_session_id(b));
+
+    /* Case 4: a different broker claims id 1: retried for the session
+     * timeout, then refused with a message naming id and holder. */
     struct zk_endpoint ep2;
     struct zk_broker_info other = broker_info(&ep2, "127.0.0.1", 19093);
     double t0 = zkh_now();
@@ -371,6 +391,61 @@ static void test_register_broker(void)
     CU_ASSERT_EQUAL(zkt_get(root, "/register/brokers/ids/1", NULL, &g), GR_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(g.data, "127.0.0.1:19093"));
     zk_client_free(root);
+    zk_client_free(c);
+}
+
+/* A restart after a crash: the registration names a process of this host
+ * that no longer runs, so it is replaced at once instead of after the old
+ * session's timeout. One naming a live process (ours, another incarnation)
+ * is not. */
+static void test_register_replaces_a_dead_process(void)
+{
+    struct zkt_session sa, sb, sc;
+    struct zk_client *a = open_in("deadproc", 20000, &sa, NULL);
+    struct zk_client *b = open_in("deadproc", 20000, &sb, NULL);
+    struct zk_client *c = open_in("deadproc", 1500, &sc, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    struct zk_owner me;
+    zk_owner_init(&me);
+    CU_ASSERT_FATAL(me.process[0] != '\0');
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    CU_ASSERT_FATAL(pid > 0);
+    waitpid(pid, NULL, 0);
+    char dead[ZK_OWNER_PROCESS_MAX];
+    int here = (int)(strchr(me.process + 37, '/') - me.process); /* "<boot id>/<pid ns>" */
+    snprintf(dead, sizeof(dead), "%.*s/%ld/12345", here, me.process, (long)pid);
+
+    struct zk_endpoint ep;
+    struct zk_broker_info crashed = broker_info(&ep, "127.0.0.1", 19096);
+    crashed.incarnation = 0x1111;
+    crashed.process = dead;
+    struct kres r;
+    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_register_broker(a, 3, &crashed, register_cb, &r)), GR_OK);
+    int64_t old_epoch = r.epoch;
+    struct zk_broker_info restarted = crashed;
+    restarted.incarnation = me.incarnation;
+    restarted.process = me.process;
+    double t0 = zkh_now();
+    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_register_broker(b, 3, &restarted, register_cb, &r)), GR_OK);
+    CU_ASSERT_TRUE(zkh_now() - t0 < 2.0); /* not the 20 s session timeout */
+    CU_ASSERT_TRUE(r.epoch > old_epoch);
+    struct zkt_res g;
+    CU_ASSERT_EQUAL(zkt_get(b, "/brokers/ids/3", NULL, &g), GR_OK);
+    CU_ASSERT_EQUAL(g.stat.ephemeral_owner, zk_client_session_id(b));
+
+    /* b's registration names this live process: a twin is refused. */
+    struct zk_broker_info twin = restarted;
+    twin.incarnation = 0x2222;
+    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_register_broker(c, 3, &twin, register_cb, &r)),
+                    GR_E_BROKER_ID_TAKEN);
+    CU_ASSERT_EQUAL(zkt_get(b, "/brokers/ids/3", NULL, &g), GR_OK);
+    CU_ASSERT_EQUAL(g.stat.ephemeral_owner, zk_client_session_id(b));
+    zk_client_free(a);
+    zk_client_free(b);
     zk_client_free(c);
 }
 
@@ -425,8 +500,8 @@ static void test_controller_election_and_fencing(void)
 
     /* Two brokers race. */
     struct kres ra = {0}, rb = {0};
-    CU_ASSERT_EQUAL(zk_controller_elect(a, 1, election_cb, &ra), GR_OK);
-    CU_ASSERT_EQUAL(zk_controller_elect(b, 2, election_cb, &rb), GR_OK);
+    CU_ASSERT_EQUAL(zk_controller_elect(a, 1, NULL, election_cb, &ra), GR_OK);
+    CU_ASSERT_EQUAL(zk_controller_elect(b, 2, NULL, election_cb, &rb), GR_OK);
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &ra.done, ZKT_TIMEOUT));
     CU_ASSERT_TRUE(zkh_wait(zkt_loop, &rb.done, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(ra.rc, GR_OK);
@@ -454,7 +529,7 @@ static void test_controller_election_and_fencing(void)
 
     /* Electing again while holding /controller: not a new win. */
     struct kres again;
-    CU_ASSERT_EQUAL(KWAIT(again, zk_controller_elect(winner, winner_id, election_cb, &again)),
+    CU_ASSERT_EQUAL(KWAIT(again, zk_controller_elect(winner, winner_id, NULL, election_cb, &again)),
                     GR_OK);
     CU_ASSERT_FALSE(again.e.won);
     CU_ASSERT_EQUAL(again.e.controller_id, winner_id);
@@ -481,7 +556,7 @@ static void test_controller_election_and_fencing(void)
     CU_ASSERT_TRUE(zkh_wait_count(zkt_loop, &gone.fired, 1, ZKT_TIMEOUT));
     CU_ASSERT_EQUAL(gone.event, ZK_EVENT_DELETED);
     struct kres r2;
-    CU_ASSERT_EQUAL(KWAIT(r2, zk_controller_elect(loser, loser_id, election_cb, &r2)), GR_OK);
+    CU_ASSERT_EQUAL(KWAIT(r2, zk_controller_elect(loser, loser_id, NULL, election_cb, &r2)), GR_OK);
     CU_ASSERT_TRUE(r2.e.won);
     CU_ASSERT_EQUAL(r2.e.epoch, 2);
     CU_ASSERT_NOT_EQUAL(r2.e.epoch_zk_version, old_fence);
@@ -525,7 +600,7 @@ static void test_partition_state_compare_and_set(void)
     struct zk_client *zc = open_in("pstate", 6000, &s, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
     struct kres e, r;
-    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 7, election_cb, &e)), GR_OK);
+    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 7, NULL, election_cb, &e)), GR_OK);
     CU_ASSERT_TRUE(e.e.won);
     struct kres ge;
     CU_ASSERT_EQUAL(KWAIT(ge, zk_controller_get_epoch(zc, epoch_cb, &ge)), GR_OK);
@@ -665,7 +740,7 @@ static void test_topic_deletion(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
     struct kres r, e;
     CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_top_level_paths(zc, done_cb, &r)), GR_OK);
-    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 1, election_cb, &e)), GR_OK);
+    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 1, NULL, election_cb, &e)), GR_OK);
     int32_t fence = e.e.epoch_zk_version;
 
     int32_t reps[] = {1};
@@ -786,7 +861,7 @@ static void test_bad_controller_epoch_znode(void)
     /* Someone "fixed" the epoch with zkCli.sh. */
     CU_ASSERT_EQUAL(zkt_create(zc, "/controller_epoch", "three", ZK_PERSISTENT, NULL), GR_OK);
     struct kres e;
-    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 1, election_cb, &e)), GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(KWAIT(e, zk_controller_elect(zc, 1, NULL, election_cb, &e)), GR_E_CORRUPT);
     CU_ASSERT_FALSE(e.e.won);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.why, "/controller_epoch"));
     CU_ASSERT_EQUAL(zkt_exists(zc, "/controller", NULL, NULL), GR_E_NOENT);
@@ -803,7 +878,7 @@ static void test_operations_end_on_free(void)
     struct zk_endpoint ep;
     struct zk_broker_info info = broker_info(&ep, "127.0.0.1", 1);
     CU_ASSERT_EQUAL(zk_kafka_register_broker(zc, 1, &info, register_cb, &r1), GR_OK);
-    CU_ASSERT_EQUAL(zk_controller_elect(zc, 1, election_cb, &r2), GR_OK);
+    CU_ASSERT_EQUAL(zk_controller_elect(zc, 1, NULL, election_cb, &r2), GR_OK);
     CU_ASSERT_EQUAL(zk_kafka_create_top_level_paths(zc, done_cb, &r3), GR_OK);
     zk_client_free(zc);
     CU_ASSERT_EQUAL(r1.calls, 1);
@@ -822,7 +897,9 @@ int main(void)
         {"chroot creation and Kafka's top-level paths", test_chroot_and_top_level_paths},
         {"cluster id: first writer wins", test_cluster_id_first_writer_wins},
         {"broker id generation from /brokers/seqid", test_generate_broker_id},
-        {"broker registration and its three NODEEXISTS cases", test_register_broker},
+        {"broker registration and its four NODEEXISTS cases", test_register_broker},
+        {"a registration of a process that no longer runs is replaced at once",
+         test_register_replaces_a_dead_process},
         {"re-registration on a new session after expiry", test_reregister_after_expiry},
         {"controller election, epoch, fencing a deposed controller",
          test_controller_election_and_fencing},

@@ -146,17 +146,20 @@ static void test_record_framing(void)
     buf_destroy(&b);
 }
 
-static void test_compressed_is_opaque(void)
+/* Recovery (log_batch_check) trusts a compressed payload's CRC, as Kafka's
+ * does; a leader inflates it (test_compress.c has the codecs). */
+static void test_compressed_inflated_only_by_leader(void)
 {
     struct buf b;
     char why[200];
     struct testbatch_opts o = {.count = 5, .value_size = 10, .timestamp = 1, .attributes = 2};
     buf_init(&b);
     testbatch_build(&b, &o);
-    /* The payload is not parsed, so scribbling on it (with a fixed CRC) passes. */
     memset(b.data + LOG_BATCH_HEADER_SIZE, 0xee, b.len - LOG_BATCH_HEADER_SIZE);
     testbatch_fix_crc(b.data);
-    CU_ASSERT_EQUAL(validate(&b, &lim, why), 0);
+    struct log_batch_hdr h;
+    CU_ASSERT_EQUAL(log_batch_check(b.data, b.len, &h, why, sizeof(why)), 0);
+    CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_CORRUPT);
     be16_store(b.data + LOG_BATCH_OFF_ATTRIBUTES, 7);
     testbatch_fix_crc(b.data);
     CU_ASSERT_EQUAL(validate(&b, &lim, why), GR_E_BAD_RECORD);
@@ -221,7 +224,8 @@ int main(void)
         {"record count must match LastOffsetDelta and the records", test_count_mismatch_is_invalid},
         {"control batches and magic != 2 are refused", test_control_and_magic},
         {"record framing and offset deltas are checked", test_record_framing},
-        {"compressed payloads are kept opaque", test_compressed_is_opaque},
+        {"compressed payloads: recovery trusts the CRC, a leader inflates",
+         test_compressed_inflated_only_by_leader},
         {"timestamps beyond the allowed skew are refused", test_timestamp_skew},
         {"offset assignment and LogAppendTime keep the CRC valid", test_assign_keeps_crc},
         {"finding a timestamp inside a batch", test_find_timestamp},

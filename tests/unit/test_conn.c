@@ -3,9 +3,9 @@
  * transport) on a real libev loop with real loopback sockets. The far end is
  * the test: it writes frames with a plain socket and reads what comes back.
  * The near end's dispatch is a fake API layer that understands one tiny
- * request, {i32 correlation id, i32 command, i32 argument}, and answers it
- * at once, after a wait on the delay facility, with a large body, or with a
- * file range.
+ * request, {i32 correlation id, i32 command, i32 argument, any padding},
+ * and answers it at once, after a wait on the delay facility, with a large
+ * body, or with a file range.
  */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
@@ -16,12 +16,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "broker/core/broker.h"
 #include "broker/core/delay.h"
 #include "broker/net/conn.h"
+#include "broker/net/conn_quota.h"
 #include "broker/net/request.h"
 #include "broker/net/transport.h"
 #include "common/bytes.h"
@@ -42,6 +44,7 @@ static int file_fd = -1; /* CMD_FILE's data */
 static int dispatched;   /* requests the fake API layer saw */
 static int cancelled;    /* waits cancelled by a closing connection */
 static int waits_live;   /* wait states not freed yet */
+static int file_refs;    /* CMD_FILE answers whose file reference is not released yet */
 
 /* A request waiting on the delay facility. */
 struct wait {
@@ -95,10 +98,16 @@ static void wait_cancel(struct request *req)
     request_unref(req);
 }
 
+static void release_file(void *owner)
+{
+    (void)owner;
+    file_refs--;
+}
+
 static void fake_dispatch(struct request *req)
 {
     dispatched++;
-    CU_ASSERT_EQUAL_FATAL(req->len, 12);
+    CU_ASSERT_FATAL(req->len >= 12);
     int32_t corr = (int32_t)be32_load(req->frame);
     int32_t cmd = (int32_t)be32_load(req->frame + 4), arg = (int32_t)be32_load(req->frame + 8);
     req->hdr.correlation_id = corr;
@@ -115,7 +124,8 @@ static void fake_dispatch(struct request *req)
         delay_start(&D, &w->op, arg);
     } else {
         proto_out_begin_response(&req->out, corr);
-        struct proto_out_file f = {.fd = file_fd, .pos = 0, .len = arg};
+        struct proto_out_file f = {.fd = file_fd, .pos = 0, .len = arg, .release = release_file};
+        file_refs++;
         proto_out_add_file(&req->out, &f);
         CU_ASSERT_EQUAL(proto_out_end_response(&req->out), 0);
         request_respond(req);
@@ -132,7 +142,7 @@ static int setup(void)
     B.dispatch = fake_dispatch;
     delay_init(&D, B.loop);
     B.delay = &D;
-    dispatched = cancelled = 0;
+    dispatched = cancelled = file_refs = 0;
     char *dir = test_tmpdir("conn");
     char path[512];
     snprintf(path, sizeof(path), "%s/records", dir);
@@ -165,6 +175,10 @@ static void teardown(void)
     reap();
     CU_ASSERT_EQUAL(waits_live, 0);
     CU_ASSERT_EQUAL(D.nwaiting, 0);
+    CU_ASSERT_EQUAL(file_refs, 0);
+    CU_ASSERT_EQUAL(B.budget.bytes, 0);
+    CU_ASSERT_EQUAL(B.budget.holders, 0);
+    CU_ASSERT_PTR_NULL(B.budget.paused);
     delay_destroy(&D);
     ev_loop_destroy(B.loop);
     broker_config_destroy(&cfg);
@@ -191,7 +205,7 @@ static int open_conn(int sndbuf, struct conn **out)
     if (sndbuf > 0)
         setsockopt(ss, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     fcntl(cs, F_SETFL, O_NONBLOCK);
-    struct conn *c = conn_new(&B, ss, &lcfg, "127.0.0.1:test");
+    struct conn *c = conn_new(&B, ss, &lcfg, "127.0.0.1:test", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     if (out)
         *out = c;
@@ -458,6 +472,225 @@ static void test_copy_fallback(void)
     teardown();
 }
 
+/* Runs the loop for about s seconds. */
+static void run_for(double s)
+{
+    double end = ev_time() + s;
+    while (ev_time() < end) {
+        ev_run(B.loop, EVRUN_NOWAIT);
+        struct pollfd p = {.fd = -1};
+        poll(&p, 0, 1);
+    }
+}
+
+/* Writes as much of p[0..n) as the socket takes now, running the loop in
+ * between, for at most s seconds; returns the bytes written. A client that
+ * never reads stops being able to write once the broker stops reading. */
+static size_t send_some(int fd, const uint8_t *p, size_t n, double s)
+{
+    size_t done = 0;
+    double end = ev_time() + s;
+    while (done < n && ev_time() < end) {
+        ssize_t w = write(fd, p + done, n - done);
+        if (w > 0)
+            done += (size_t)w;
+        ev_run(B.loop, EVRUN_NOWAIT);
+        if (w <= 0) {
+            struct pollfd pf = {.fd = -1};
+            poll(&pf, 0, 1);
+        }
+    }
+    return done;
+}
+
+/* A client that sends and does not read: once gregor.queued.max.response.bytes
+ * of answers wait, the connection stops reading; when the client reads
+ * again every answer arrives, in order. */
+static void test_output_cap_pauses_reading(void)
+{
+    setup();
+    cfg.queued_max_response_bytes = 64 * 1024;
+    struct conn *c;
+    int fd = open_conn(4096, &c);
+    enum { N = 400, ANSWER = 16 * 1024 };
+    uint8_t *req = malloc(16 * N);
+    size_t n = 0;
+    for (int i = 0; i < N; i++)
+        n += put_request(req + n, i, CMD_NOW, ANSWER);
+    size_t sent = send_some(fd, req, n, 0.5);
+    CU_ASSERT(dispatched < 40);
+    CU_ASSERT(c->out_bytes <= (size_t)cfg.queued_max_response_bytes + ANSWER);
+    CU_ASSERT(!c->link.reading);
+    /* The client reads again: everything comes back in order. */
+    int in_order = 0;
+    for (int i = 0; i < N; i++) {
+        ssize_t w = sent < n ? write(fd, req + sent, n - sent) : 0;
+        sent += w > 0 ? (size_t)w : 0;
+        in_order += read_response(fd, ANSWER, 65536) == i;
+    }
+    CU_ASSERT_EQUAL(in_order, N);
+    free(req);
+    close(fd);
+    teardown();
+}
+
+/* A client that sends and never reads is closed after
+ * connections.max.idle.ms without write progress, and the file references
+ * its answers held (deleted segments stay open through them) are released.
+ * A slow reader that keeps making progress is not closed. */
+static void test_not_reading_client_closed(void)
+{
+    setup();
+    cfg.connections_max_idle_ms = 300;
+    struct conn *slow_conn;
+    int stuck = open_conn(4096, NULL);
+    int slow = open_conn(4096, &slow_conn);
+    uint8_t req[16 * 20];
+    size_t n = 0;
+    for (int i = 0; i < 20; i++)
+        n += put_request(req + n, i, CMD_FILE, 256 * 1024);
+    send_all(stuck, req, n);
+    send_all(slow, req, put_request(req, 1, CMD_FILE, 1 << 20));
+    /* The slow one reads 256 bytes every 10 ms: about 25 KB/s. */
+    uint8_t sink[256];
+    size_t got = 0;
+    double end = ev_time() + 3;
+    while (ev_time() < end && B.nconns == 2) {
+        ssize_t r = read(slow, sink, sizeof(sink));
+        got += r > 0 ? (size_t)r : 0;
+        run_for(0.01);
+    }
+    CU_ASSERT_EQUAL(B.nconns, 1);
+    CU_ASSERT_PTR_EQUAL(B.conns, slow_conn);
+    CU_ASSERT(file_refs <= 1); /* only the slow reader's answer */
+    CU_ASSERT(got > 0);
+    close(stuck);
+    close(slow);
+    teardown();
+}
+
+/* Pads a request to size bytes of frame (size >= 12). */
+static size_t put_padded(uint8_t *p, int32_t corr, int32_t cmd, int32_t arg, size_t size)
+{
+    put_request(p, corr, cmd, arg);
+    be32_store(p, (uint32_t)size);
+    memset(p + 16, 0, size - 12);
+    return 4 + size;
+}
+
+/* queued.max.request.bytes: the connection holding most of the budget
+ * stops reading; another one is still served at once; when the first one's
+ * answers go out it reads again and everything is answered in order. */
+static void test_budget_pauses_the_heaviest(void)
+{
+    setup();
+    cfg.queued_max_request_bytes = 64 * 1024;
+    struct conn *heavy_conn;
+    int heavy = open_conn(0, &heavy_conn);
+    int light = open_conn(0, NULL);
+    enum { N = 40, SIZE = 8 * 1024 };
+    uint8_t *req = malloc((size_t)N * (SIZE + 4));
+    size_t n = 0;
+    for (int i = 0; i < N; i++)
+        n += put_padded(req + n, i, CMD_WAIT, 100, SIZE);
+    send_all(heavy, req, n);
+    run_for(0.05);
+    CU_ASSERT(heavy_conn->nreq <= 9);
+    CU_ASSERT(heavy_conn->budget_paused);
+    CU_ASSERT(B.budget.bytes <= cfg.queued_max_request_bytes + SIZE);
+    uint8_t small[16];
+    send_all(light, small, put_request(small, 77, CMD_NOW, 8));
+    CU_ASSERT_EQUAL(read_response(light, 8, 64), 77);
+    int in_order = 0;
+    for (int i = 0; i < N; i++)
+        in_order += read_response(heavy, 16, 64) == i;
+    CU_ASSERT_EQUAL(in_order, N);
+    free(req);
+    close(heavy);
+    close(light);
+    teardown();
+}
+
+/* A connection holding nothing always gets one request answered, even one
+ * larger than the whole budget, and even while another connection holds
+ * the budget with requests that wait. */
+static void test_budget_never_deadlocks(void)
+{
+    setup();
+    cfg.queued_max_request_bytes = 1000;
+    int holder = open_conn(0, NULL);
+    uint8_t *req = malloc(200 * 1024);
+    size_t n = 0;
+    for (int i = 0; i < 3; i++)
+        n += put_padded(req + n, i, CMD_WAIT, 400, 2000);
+    send_all(holder, req, n);
+    run_for(0.05);
+    CU_ASSERT(B.budget.bytes >= 1000);
+    int fd = open_conn(0, NULL);
+    send_all(fd, req, put_padded(req, 5, CMD_NOW, 10, 100 * 1024));
+    CU_ASSERT_EQUAL(read_response(fd, 10, 64), 5);
+    send_all(fd, req, put_padded(req, 6, CMD_NOW, 10, 300));
+    CU_ASSERT_EQUAL(read_response(fd, 10, 64), 6);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(read_response(holder, 16, 64), i);
+    free(req);
+    close(fd);
+    close(holder);
+    teardown();
+}
+
+/* max.connections.per.ip with an override, max.connections, and slots
+ * given back; the derived default leaves the reserve below the open-file
+ * limit. */
+static void test_quota(void)
+{
+    struct broker_config qc;
+    char err[256];
+    broker_config_init(&qc);
+    CU_ASSERT_EQUAL(broker_config_set(&qc, "max.connections.per.ip", "2", CONFIG_SRC_FILE, err,
+                                      sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&qc, "max.connections.per.ip.overrides",
+                                      "127.0.0.2:3, localhost:0", CONFIG_SRC_FILE, err,
+                                      sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_set(&qc, "max.connections", "6", CONFIG_SRC_FILE, err,
+                                      sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(broker_config_finalize(&qc, err, sizeof(err)), 0);
+    struct conn_quota *q = conn_quota_new(&qc, 0, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    CU_ASSERT_EQUAL(conn_quota_max(q), 6);
+    CU_ASSERT_EQUAL(conn_quota_ip_limit(q, "127.0.0.1"), 0); /* localhost:0 */
+    CU_ASSERT_EQUAL(conn_quota_ip_limit(q, "10.1.1.1"), 2);
+    int live = 0;
+    CU_ASSERT_EQUAL(conn_quota_admit(q, "127.0.0.1", live), CONN_QUOTA_PER_IP);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL(conn_quota_admit(q, "10.1.1.1", live++), CONN_QUOTA_OK);
+    CU_ASSERT_EQUAL(conn_quota_admit(q, "10.1.1.1", live), CONN_QUOTA_PER_IP);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(conn_quota_admit(q, "127.0.0.2", live++), CONN_QUOTA_OK);
+    CU_ASSERT_EQUAL(conn_quota_admit(q, "127.0.0.2", live), CONN_QUOTA_PER_IP);
+    CU_ASSERT_EQUAL(conn_quota_admit(q, "10.2.2.2", live++), CONN_QUOTA_OK);
+    CU_ASSERT_EQUAL(conn_quota_admit(q, "10.3.3.3", live), CONN_QUOTA_TOTAL);
+    conn_quota_release(q, "10.1.1.1");
+    live--;
+    CU_ASSERT_EQUAL(conn_quota_admit(q, "10.1.1.1", live++), CONN_QUOTA_OK);
+    conn_quota_free(q);
+    /* Not set: what the open-file limit leaves. */
+    CU_ASSERT_EQUAL(broker_config_set(&qc, "max.connections", "2147483647", CONFIG_SRC_DEFAULT,
+                                      err, sizeof(err)), 0);
+    q = conn_quota_new(&qc, 10, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    CU_ASSERT(conn_quota_max(q) <= (int64_t)rl.rlim_cur - conn_quota_reserve(3, 10));
+    conn_quota_free(q);
+    /* A bad override is refused with the key named. */
+    CU_ASSERT_EQUAL(broker_config_set(&qc, "max.connections.per.ip.overrides", "hostonly",
+                                      CONFIG_SRC_FILE, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&qc, err, sizeof(err)), GR_E_CONFIG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "max.connections.per.ip.overrides"));
+    broker_config_destroy(&qc);
+}
+
 int main(void)
 {
     CU_TestInfo tests[] = {
@@ -470,6 +703,15 @@ int main(void)
         {"a half-sent frame then close dispatches nothing", test_half_frame_then_close},
         {"an idle connection closes, a busy one does not", test_idle_close},
         {"the sendfile fallback copies the same bytes", test_copy_fallback},
+        {"gregor.queued.max.response.bytes pauses reading until output drains",
+         test_output_cap_pauses_reading},
+        {"a client that never reads is closed and its file references released",
+         test_not_reading_client_closed},
+        {"queued.max.request.bytes pauses the heaviest connection only",
+         test_budget_pauses_the_heaviest},
+        {"a connection holding nothing always gets one request answered",
+         test_budget_never_deadlocks},
+        {"max.connections, max.connections.per.ip and overrides", test_quota},
         CU_TEST_INFO_NULL,
     };
     CU_SuiteInfo suites[] = {{"conn", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};

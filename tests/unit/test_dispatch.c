@@ -21,6 +21,7 @@
 #include <ev.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -90,8 +91,10 @@ static void add_topic(struct fixture *f, const char *name)
 
 static void fx_init(struct fixture *f)
 {
+    /* One waiting fetch at most, so test_fetch_waits_are_bounded reaches it. */
     static const char *const config[] = {"listeners", "PLAINTEXT://127.0.0.1:0",
-                                         "auto.create.topics.enable", "false", NULL};
+                                         "auto.create.topics.enable", "false",
+                                         "gregor.fetch.parked.max", "1", NULL};
     testbroker_init(&f->t, "dispatch", ME, config);
     struct broker *b = &f->t.b;
     b->dispatch = api_dispatch;
@@ -332,8 +335,8 @@ static void test_metadata(void)
 
 /* Produce v3 of one batch to orders-<partition>; returns the error code and
  * the base offset in *base. */
-static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t partition,
-                       int32_t corr, int64_t *base)
+static int16_t produce_n(struct fixture *f, int fd, const char *topic, size_t topic_len,
+                         int32_t partition, int32_t corr, int64_t *base)
 {
     struct buf b, batch;
     uint8_t *frame;
@@ -347,7 +350,8 @@ static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t par
     pb_i16(&b, 1);    /* acks */
     pb_i32(&b, 5000);
     pb_i32(&b, 1);
-    pb_str(&b, topic);
+    pb_i16(&b, (int16_t)topic_len); /* by hand: a name may hold a NUL */
+    buf_append(&b, topic, topic_len);
     pb_i32(&b, 1);
     pb_i32(&b, partition);
     pb_bytes(&b, batch.data, (int32_t)batch.len);
@@ -365,6 +369,12 @@ static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t par
     CU_ASSERT_FALSE(proto_reader_failed(&r));
     free(frame);
     return err;
+}
+
+static int16_t produce(struct fixture *f, int fd, const char *topic, int32_t partition,
+                       int32_t corr, int64_t *base)
+{
+    return produce_n(f, fd, topic, strlen(topic), partition, corr, base);
 }
 
 static void test_produce_then_fetch(void)
@@ -430,6 +440,181 @@ static void test_produce_then_fetch(void)
     CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
     CU_ASSERT_FALSE(proto_reader_failed(&r));
     free(frame);
+    close(fd);
+    fx_destroy(&f);
+}
+
+/* ---- repeated names and illegal names ------------------------------------ */
+
+/* Fetch v4 of orders-0 named n times (the last entry from offset 3), and
+ * one of "orders\0x": one merged entry each, as Kafka 2.8 answers. */
+static void test_repeats_are_merged(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    int64_t base;
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 31, &base), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 32, &base), PROTO_ERR_NONE);
+    /* An embedded NUL is its own (illegal) name: nothing lands in orders. */
+    CU_ASSERT_EQUAL(produce_n(&f, fd, "orders\0x", 8, 0, 33, &base),
+                    PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+
+    enum { N = 5000 };
+    struct buf b;
+    uint8_t *frame;
+    struct proto_reader r;
+    req_begin(&b, 1, 4, 34);
+    pb_i32(&b, -1);
+    pb_i32(&b, 0);
+    pb_i32(&b, 1);
+    pb_i32(&b, 1 << 20);
+    pb_i8(&b, 0);
+    pb_i32(&b, 2);
+    pb_str(&b, "orders");
+    pb_i32(&b, N);
+    for (int i = 0; i < N; i++) {
+        pb_i32(&b, 0);
+        pb_i64(&b, i == N - 1 ? 3 : 0); /* Kafka keeps the last entry's fields */
+        pb_i32(&b, 1 << 20);
+    }
+    pb_i16(&b, 8); /* "orders\0x" by hand: pb_str would stop at the NUL */
+    buf_append(&b, "orders\0x", 8);
+    pb_i32(&b, 1);
+    pb_i32(&b, 0);
+    pb_i64(&b, 0);
+    pb_i32(&b, 1 << 20);
+    roundtrip(&f, fd, &b, 34, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    struct proto_str name = proto_reader_string(&r);
+    CU_ASSERT(name.len == 6 && !memcmp(name.ptr, "orders", 6));
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(proto_reader_i64(&r), 6);
+    proto_reader_i64(&r);
+    proto_reader_nullable_array(&r, 16);
+    struct proto_bytes rec = proto_reader_nullable_bytes(&r);
+    CU_ASSERT_FATAL(rec.len > 61);
+    struct proto_reader br;
+    proto_reader_init(&br, rec.ptr, (size_t)rec.len);
+    CU_ASSERT_EQUAL(proto_reader_i64(&br), 3); /* from the last entry's offset */
+    name = proto_reader_string(&r);
+    CU_ASSERT(name.len == 8 && !memcmp(name.ptr, "orders\0x", 8));
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    free(frame);
+
+    /* Metadata v1 naming orders N times: one entry. */
+    req_begin(&b, 3, 1, 35);
+    pb_i32(&b, N);
+    for (int i = 0; i < N; i++)
+        pb_str(&b, "orders");
+    roundtrip(&f, fd, &b, 35, &frame, &r);
+    int32_t nb = proto_reader_array(&r, 1);
+    for (int i = 0; i < nb; i++) {
+        proto_reader_i32(&r);
+        proto_reader_string(&r);
+        proto_reader_i32(&r);
+        proto_reader_nullable_string(&r);
+    }
+    proto_reader_i32(&r); /* controller */
+    CU_ASSERT_EQUAL(proto_reader_array(&r, 1), 1);
+    free(frame);
+
+    /* ListOffsets v1 naming orders-0 twice: INVALID_REQUEST in both. */
+    req_begin(&b, 2, 1, 36);
+    pb_i32(&b, -1);
+    pb_i32(&b, 1);
+    pb_str(&b, "orders");
+    pb_i32(&b, 2);
+    for (int i = 0; i < 2; i++) {
+        pb_i32(&b, 0);
+        pb_i64(&b, -1);
+    }
+    roundtrip(&f, fd, &b, 36, &frame, &r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    proto_reader_string(&r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+        CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_INVALID_REQUEST);
+        proto_reader_i64(&r);
+        proto_reader_i64(&r);
+    }
+    free(frame);
+    close(fd);
+    fx_destroy(&f);
+}
+
+/* Sends Fetch v4 of orders-0 from offset with the given limits. */
+static void send_fetch(int fd, int32_t corr, int64_t offset, int32_t min_bytes, int32_t max_bytes,
+                       int32_t max_wait)
+{
+    struct buf b;
+    req_begin(&b, 1, 4, corr);
+    pb_i32(&b, -1);
+    pb_i32(&b, max_wait);
+    pb_i32(&b, min_bytes);
+    pb_i32(&b, max_bytes);
+    pb_i8(&b, 0);
+    pb_i32(&b, 1);
+    pb_str(&b, "orders");
+    pb_i32(&b, 1);
+    pb_i32(&b, 0);
+    pb_i64(&b, offset);
+    pb_i32(&b, 1 << 20);
+    req_send(fd, &b);
+}
+
+/* Runs the loop for about ms milliseconds. */
+static void spin(struct fixture *f, int ms)
+{
+    int64_t until = clock_mono_us() / 1000 + ms;
+    while (clock_mono_us() / 1000 < until) {
+        ev_run(f->t.loop, EVRUN_NOWAIT);
+        testbroker_reap(&f->t);
+        usleep(1000);
+    }
+}
+
+/* min_bytes above the response limit counts as the limit; past
+ * gregor.fetch.parked.max (1 here) a fetch is answered at once; a waiting
+ * fetch whose client leaves is no longer counted. */
+static void test_fetch_waits_are_bounded(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    int64_t base;
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 41, &base), PROTO_ERR_NONE);
+    uint8_t *frame;
+    size_t len;
+
+    /* max_bytes 100, min_bytes INT32_MAX, 10 s max_wait: the batch is there. */
+    send_fetch(fd, 42, 0, INT32_MAX, 100, 10000);
+    CU_ASSERT_EQUAL(await(&f, fd, &frame, &len), GOT_FRAME);
+    free(frame);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 0);
+
+    /* One fetch at the log end waits... */
+    int waiter = dial(&f);
+    send_fetch(waiter, 43, 3, 1, 1 << 20, 10000);
+    spin(&f, 100);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 1);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked_parts, 1);
+    /* ...a second is answered at once, empty. */
+    send_fetch(fd, 44, 3, 1, 1 << 20, 10000);
+    CU_ASSERT_EQUAL(await(&f, fd, &frame, &len), GOT_FRAME);
+    free(frame);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 1);
+    /* The waiter leaves: its wait is cancelled and uncounted. */
+    close(waiter);
+    spin(&f, 100);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked, 0);
+    CU_ASSERT_EQUAL(f.t.b.fetch_parked_parts, 0);
     close(fd);
     fx_destroy(&f);
 }
@@ -504,6 +689,9 @@ int main(void)
         {"ApiVersions advertises the table and falls back", test_api_versions},
         {"Metadata describes the cluster", test_metadata},
         {"Produce appends to a led partition and Fetch reads it back", test_produce_then_fetch},
+        {"repeated and illegal names are merged or refused as Kafka does",
+         test_repeats_are_merged},
+        {"fetch waits are bounded", test_fetch_waits_are_bounded},
         {"bad requests close only their own connection",
          test_bad_requests_close_only_their_connection},
         CU_TEST_INFO_NULL,

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "tests/unit/testutil.h"
@@ -398,10 +400,120 @@ static void test_partition_state(void)
     }
 }
 
+/* gregor's owner fields: written as Kafka ignores them, read back, ignored
+ * when absent or malformed (they then prove nothing), and they do not stop a
+ * Kafka-style decode of the rest. */
+static void test_owner_fields(void)
+{
+    struct zk_endpoint eps[] = {{"PLAINTEXT", "PLAINTEXT", "h", 9092}};
+    struct zk_broker_info b = {.jmx_port = -1, .timestamp_ms = 1, .endpoints = eps,
+                               .n_endpoints = 1, .incarnation = 0xfedcba9876543210u,
+                               .process = "0a1b-2c/4026531836/42/77"};
+    char *json;
+    CU_ASSERT_EQUAL_FATAL(zk_json_broker_encode(&b, &json, err, sizeof(err)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, ",\"gregor_incarnation\":\"fedcba9876543210\","
+                                        "\"gregor_process\":\"0a1b-2c/4026531836/42/77\"}"));
+    struct zk_broker_info d;
+    CU_ASSERT_EQUAL_FATAL(zk_json_broker_decode(json, strlen(json), &d, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(d.incarnation, 0xfedcba9876543210u);
+    CU_ASSERT_STRING_EQUAL(d.process, "0a1b-2c/4026531836/42/77");
+    struct zk_owner o;
+    zk_json_owner_decode(json, strlen(json), &o);
+    CU_ASSERT_EQUAL(o.incarnation, 0xfedcba9876543210u);
+    CU_ASSERT_STRING_EQUAL(o.process, "0a1b-2c/4026531836/42/77");
+    zk_json_broker_destroy(&d);
+    free(json);
+
+    const char *odd[] = {
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1}",
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1,\"gregor_incarnation\":7,"
+        "\"gregor_process\":7}",
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1,\"gregor_incarnation\":\"12\","
+        "\"gregor_process\":\"a b\"}",
+        "{\"version\":1,\"host\":\"h\",\"port\":1,\"jmx_port\":-1,"
+        "\"gregor_incarnation\":\"00000000000000zz\",\"gregor_process\":\"\\n\"}",
+    };
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        CU_ASSERT_EQUAL(zk_json_broker_decode(odd[i], strlen(odd[i]), &d, err, sizeof(err)), 0);
+        CU_ASSERT_EQUAL(d.incarnation, 0);
+        CU_ASSERT_PTR_NULL(d.process);
+        zk_json_broker_destroy(&d);
+        zk_json_owner_decode(odd[i], strlen(odd[i]), &o);
+        CU_ASSERT_EQUAL(o.incarnation, 0);
+        CU_ASSERT_STRING_EQUAL(o.process, "");
+    }
+    zk_json_owner_decode(S("not json"), &o);
+    CU_ASSERT_EQUAL(o.incarnation, 0);
+
+    int32_t id;
+    struct zk_owner me = {.incarnation = 0xab, .process = ""};
+    CU_ASSERT_EQUAL_FATAL(zk_json_controller_encode(3, 5, &me, &json, err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(json, "{\"version\":1,\"brokerid\":3,\"timestamp\":\"5\","
+                                 "\"gregor_incarnation\":\"00000000000000ab\"}");
+    CU_ASSERT_EQUAL(zk_json_controller_decode(json, strlen(json), &id, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(id, 3);
+    zk_json_owner_decode(json, strlen(json), &o);
+    CU_ASSERT_EQUAL(o.incarnation, 0xab);
+    free(json);
+}
+
+/* The owner of this process, and the only test that may call another
+ * writer dead: same boot, same pid namespace, and its pid gone or reused. */
+static void test_owner_process(void)
+{
+    struct zk_owner a, b;
+    zk_owner_init(&a);
+    zk_owner_init(&b);
+    CU_ASSERT_NOT_EQUAL(a.incarnation, 0);
+    CU_ASSERT_NOT_EQUAL(a.incarnation, b.incarnation);
+    CU_ASSERT_STRING_EQUAL(a.process, b.process);
+    CU_ASSERT_FATAL(a.process[0] != '\0'); /* /proc is there on Linux */
+    CU_ASSERT_FALSE(zk_owner_process_gone(a.process)); /* this very process */
+
+    /* A child that exits: its pid is gone, then its description says so. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct zk_owner c;
+        zk_owner_init(&c);
+        FILE *f = fopen("/tmp/gregor-test-owner", "w");
+        if (f) {
+            fputs(c.process, f);
+            fclose(f);
+        }
+        _exit(0);
+    }
+    CU_ASSERT_FATAL(pid > 0);
+    int status;
+    waitpid(pid, &status, 0);
+    char child[ZK_OWNER_PROCESS_MAX] = "";
+    FILE *f = fopen("/tmp/gregor-test-owner", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NOT_NULL(fgets(child, sizeof(child), f));
+    fclose(f);
+    unlink("/tmp/gregor-test-owner");
+    CU_ASSERT_TRUE(zk_owner_process_gone(child));
+
+    /* A live process (our parent) named with another start time: its pid
+     * was reused. Named with its own, it is alive. */
+    char reused[ZK_OWNER_PROCESS_MAX];
+    snprintf(reused, sizeof(reused), "%.*s/%ld/1", (int)(strchr(a.process + 37, '/') - a.process),
+             a.process, (long)getppid());
+    CU_ASSERT_TRUE(zk_owner_process_gone(reused));
+
+    /* Unknown or elsewhere proves nothing. */
+    CU_ASSERT_FALSE(zk_owner_process_gone(""));
+    CU_ASSERT_FALSE(zk_owner_process_gone(NULL));
+    CU_ASSERT_FALSE(zk_owner_process_gone("00000000-0000-0000-0000-000000000000/1/2/3"));
+    char other_ns[ZK_OWNER_PROCESS_MAX];
+    snprintf(other_ns, sizeof(other_ns), "%.36s/1/999999/5", a.process);
+    CU_ASSERT_FALSE(zk_owner_process_gone(other_ns));
+    CU_ASSERT_FALSE(zk_owner_process_gone("garbage"));
+}
+
 static void test_controller(void)
 {
     char *json;
-    CU_ASSERT_EQUAL_FATAL(zk_json_controller_encode(3, 1626891234567, &json, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL_FATAL(zk_json_controller_encode(3, 1626891234567, NULL, &json, err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(json, "{\"version\":1,\"brokerid\":3,\"timestamp\":\"1626891234567\"}");
     free(json);
     int32_t id = -1;
@@ -713,6 +825,8 @@ int main(void)
         {"malformed topic assignments are refused", test_topic_rejects},
         {"partition state", test_partition_state},
         {"controller, controller epoch, consumer offset", test_controller},
+        {"gregor's owner fields in broker and controller znodes", test_owner_fields},
+        {"the owner of this process; a writer proven gone", test_owner_process},
         {"cluster id znode and generator", test_cluster_id},
         {"topic config", test_config},
         {"config change notification v1/v2", test_config_change},
