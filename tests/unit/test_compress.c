@@ -120,6 +120,36 @@ static void bomb(struct buf *b, int codec, int32_t vsize)
     buf_destroy(&rec);
 }
 
+/* Found by fuzz_batch: with message.timestamp.difference.max.ms set, a
+ * record timestamp near INT64_MIN made "now - timestamp" overflow (undefined;
+ * in the gcc build it wrapped negative and the batch was accepted), and so
+ * did BaseTimestamp + TimestampDelta and a compressed batch's MaxTimestamp.
+ * Every such batch is now BAD_TIMESTAMP. */
+static void test_extreme_timestamps_refused(void)
+{
+    static const struct log_batch_limits hour = {1048588, 1700000000000LL, 3600000, false};
+    struct log_batch_hdr h;
+    size_t size;
+    char why[200];
+    struct buf b;
+    buf_init(&b);
+    struct testbatch_opts o = {.count = 2, .value_size = 10, .timestamp = INT64_MIN + 5};
+    testbatch_build(&b, &o);
+    CU_ASSERT_EQUAL(log_batch_validate(b.data, b.len, &hour, &h, &size, why, sizeof(why)),
+                    GR_E_BAD_TIMESTAMP);
+    buf_destroy(&b);
+    /* Compressed: the header's MaxTimestamp, then a record's timestamp. */
+    for (int k = 0; k < 2; k++) {
+        testcompress_batch(&b, COMPRESS_ZSTD, 3, 10);
+        be64_store(b.data + (k ? LOG_BATCH_OFF_BASE_TIMESTAMP : LOG_BATCH_OFF_MAX_TIMESTAMP),
+                   (uint64_t)(INT64_MIN + 5));
+        testbatch_fix_crc(b.data);
+        CU_ASSERT_EQUAL(log_batch_validate(b.data, b.len, &hour, &h, &size, why, sizeof(why)),
+                        GR_E_BAD_TIMESTAMP);
+        buf_destroy(&b);
+    }
+}
+
 static void test_zip_bomb_stops_at_the_bound(void)
 {
     char why[200];
@@ -247,6 +277,7 @@ int main(void)
          test_each_codec_validates},
         {"a wrong inner record count is INVALID_RECORD", test_wrong_inner_count},
         {"a truncated or garbled payload is CORRUPT_MESSAGE", test_truncated_and_garbled},
+        {"timestamps near INT64_MIN are refused, not overflowed", test_extreme_timestamps_refused},
         {"a zip bomb stops at the inflate bound", test_zip_bomb_stops_at_the_bound},
         {"recovery does not inflate", test_recovery_does_not_inflate},
         {"the verifier thread inflates large batches", test_on_the_verifier_thread},
