@@ -92,20 +92,6 @@ static void write_file(const char *name, const void *p, size_t n)
         fuzz_fail("cannot write %s", path);
 }
 
-/* Recomputes the CRC of every batch whose Length fits in the bytes. */
-static void fix_crcs(uint8_t *p, size_t n)
-{
-    size_t pos = 0;
-    while (n - pos >= LOG_BATCH_HEADER_SIZE) {
-        int32_t length = (int32_t)be32_load(p + pos + LOG_BATCH_OFF_LENGTH);
-        if (length < LOG_BATCH_HEADER_SIZE - LOG_BATCH_LOG_OVERHEAD ||
-            (size_t)length + LOG_BATCH_LOG_OVERHEAD > n - pos)
-            return;
-        testbatch_fix_crc(p + pos);
-        pos += (size_t)length + LOG_BATCH_LOG_OVERHEAD;
-    }
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -140,7 +126,7 @@ static void write_dir(struct input *in)
             abort();
         memcpy(copy, log, n);
         if (in->fix_crc)
-            fix_crcs(copy, n);
+            testbatch_fix_crcs(copy, n);
         snprintf(name, sizeof(name), "%020" PRId64 ".log", base);
         write_file(name, copy, n);
         free(copy);

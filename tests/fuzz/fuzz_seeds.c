@@ -1,9 +1,10 @@
 /*
- * Writes the seed corpora of the framing, recovery, checkpoint and ZooKeeper
- * JSON fuzz targets, from gregor's own code: znodes from the zk_json
- * encoders, checkpoint files from the checkpoint writers, segments and their
- * indexes from a real log the log layer wrote, and frames from the request
- * header encoder. Run by tests/fuzz/make-seeds, which commits the result to
+ * Writes the seed corpora of the framing, recovery, checkpoint, ZooKeeper
+ * JSON and batch fuzz targets, from gregor's own code and the codec
+ * libraries: znodes from the zk_json encoders, checkpoint files from the
+ * checkpoint writers, segments and their indexes from a real log the log
+ * layer wrote, frames from the request header encoder, and batches from the
+ * test batch builders (tests/unit/testbatch.h, testcompress.h). Run by tests/fuzz/make-seeds, which commits the result to
  * tests/fuzz/seeds/<target>/.
  *
  *   tests/fuzz/fuzz_seeds OUT_DIR
@@ -27,11 +28,13 @@
 #include "broker/proto/proto_api.h"
 #include "broker/proto/proto_header.h"
 #include "common/buf.h"
+#include "common/compress.h"
 #include "common/bytes.h"
 #include "common/fsutil.h"
 #include "common/logger.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "tests/unit/testbatch.h"
+#include "tests/unit/testcompress.h"
 #include "zk/zk_json.h"
 
 static const char *out_dir;
@@ -315,6 +318,36 @@ static void frame_seeds(void)
     buf_destroy(&b);
 }
 
+/* Produced batches: uncompressed ones as librdkafka sends them, and one per
+ * codec (and snappy in xerial framing). */
+static void batch_seeds(void)
+{
+    struct buf b;
+    buf_init(&b);
+    for (int i = 0; i < 3; i++) {
+        struct testbatch_opts o = {.count = 1 + 2 * i, .key_size = (size_t)i, .value_size = 20,
+                                   .timestamp = 1700000000000LL, .ts_step = 5,
+                                   .seed = (uint64_t)i};
+        testbatch_build(&b, &o);
+    }
+    seed("fuzz_batch", "plain", (uint8_t[]){0}, 1, b.data, b.len);
+    seed("fuzz_batch", "plain-limits", (uint8_t[]){0x0e}, 1, b.data, b.len);
+    buf_destroy(&b);
+    static const struct {
+        int codec;
+        const char *name;
+    } codecs[] = {{COMPRESS_GZIP, "gzip"},
+                  {COMPRESS_SNAPPY, "snappy"},
+                  {TESTCOMPRESS_XERIAL, "snappy-xerial"},
+                  {COMPRESS_LZ4, "lz4"},
+                  {COMPRESS_ZSTD, "zstd"}};
+    for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+        testcompress_batch(&b, codecs[i].codec, 4, 30);
+        seed("fuzz_batch", codecs[i].name, (uint8_t[]){0}, 1, b.data, b.len);
+        buf_destroy(&b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -331,5 +364,6 @@ int main(int argc, char **argv)
     snprintf(p, sizeof(p), "%s/t-0", scratch);
     recovery_seeds(p);
     frame_seeds();
+    batch_seeds();
     return 0;
 }
