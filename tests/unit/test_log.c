@@ -422,6 +422,15 @@ static void test_reopen_unclean_recovers_from_recovery_point(void)
     free(d);
 }
 
+/* Writes len bytes as the segment file <dir>/<base>.log, as a crash or a
+ * damaged disk could have left it. */
+static void write_segment(const char *dir, int64_t base, const void *data, size_t len)
+{
+    char p[4200];
+    snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)base);
+    CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, data, len, false), 0);
+}
+
 /* Found by fuzz_recovery: a batch on disk whose BaseOffset + LastOffsetDelta
  * overflows int64_t: undefined behaviour, which the UBSan build (build-asan)
  * aborts on. Recovery cuts it. (In a segment named at the batch's base,
@@ -439,10 +448,8 @@ static void test_batch_offsets_overflow_on_disk(void)
         struct testbatch_opts o = {.count = 21, .value_size = 10, .timestamp = 1000,
                                    .base_offset = base};
         testbatch_build(&b, &o);
-        char p[4200];
         /* In the highest segment name allowed (higher ones are refused). */
-        snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)seg);
-        CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, b.data, b.len, false), 0);
+        write_segment(dir, seg, b.data, b.len);
         buf_destroy(&b);
         struct log *l = open_log(&c, dir, 0, clean);
         CU_ASSERT_PTR_NOT_NULL_FATAL(l);
@@ -471,9 +478,7 @@ static void test_recovery_cuts_records_past_last_offset(void)
     size_t second = testbatch_build(&b, &o);
     be32_store(b.data + second + LOG_BATCH_OFF_LAST_OFFSET_DELTA, 1);
     testbatch_fix_crc(b.data + second);
-    char p[4200];
-    snprintf(p, sizeof(p), "%s/%020d.log", dir, 0);
-    CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, b.data, b.len, false), 0);
+    write_segment(dir, 0, b.data, b.len);
     struct log *l = open_log(&c, dir, 0, false);
     CU_ASSERT_PTR_NOT_NULL_FATAL(l);
     CU_ASSERT_EQUAL(log_end_offset(l), 2);
@@ -494,9 +499,7 @@ static void test_segment_named_past_offset_space(void)
     struct log_config c = testbatch_log_config();
     char *dir = new_dir();
     CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
-    char p[4200];
-    snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)(INT64_MAX - 1000));
-    CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, "", 0, false), 0);
+    write_segment(dir, INT64_MAX - 1000, "", 0);
     struct log_open_args a = {.dir = dir, .topic = "t", .partition = 0, .config = &c,
                               .log_start_offset = -1, .clean_shutdown = true, .bg = bg,
                               .now_ms = 1000};
