@@ -1,7 +1,8 @@
 # tests/: CUnit suites (one program per module) and fault tests.
 noinst_LIBRARIES += tests/unit/libgrtest.a
 tests_unit_libgrtest_a_SOURCES = tests/unit/testutil.c tests/unit/testutil.h \
-	tests/unit/testbatch.c tests/unit/testbatch.h
+	tests/unit/testbatch.c tests/unit/testbatch.h \
+	tests/unit/testcompress.c tests/unit/testcompress.h
 
 # Link line for unit test programs of common/.
 

@@ -86,8 +86,9 @@ static bool num_in_range(const cJSON *it, int64_t min, int64_t max, int64_t *out
     if (!cJSON_IsNumber(it))
         return false;
     double d = it->valuedouble;
-    /* Written so that NaN fails too; the range check comes before the cast. */
-    if (!(d >= (double)min && d <= (double)max))
+    /* Written so that NaN fails too; the range check comes before the cast.
+     * (double)INT64_MAX rounds up to 2^63, which no int64_t holds. */
+    if (!(d >= (double)min && d <= (double)max) || d >= 9223372036854775808.0)
         return false;
     int64_t v = (int64_t)d;
     if ((double)v != d)
@@ -303,6 +304,18 @@ static bool add_int_array(cJSON *obj, const char *key, const int32_t *v, int n)
 
 /* ---- broker registration ------------------------------------------------- */
 
+/* Host names and addresses (IPv6 without brackets, with a zone): what an
+ * endpoint's host may hold, wherever it comes from. */
+static bool host_ok(const char *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!isalnum(c) && !strchr("-%._:", c))
+            return false;
+    }
+    return true;
+}
+
 int zk_json_endpoint_parse(const char *s, struct zk_endpoint *ep, struct arena *a, char *errstr,
                            size_t errsz)
 {
@@ -331,12 +344,9 @@ int zk_json_endpoint_parse(const char *s, struct zk_endpoint *ep, struct arena *
         h++;
         hlen -= 2;
     }
-    for (size_t i = 0; i < hlen; i++) {
-        unsigned char c = (unsigned char)h[i];
-        if (!isalnum(c) && !strchr("-%._:", c)) {
-            set_err(errstr, errsz, "endpoint \"%s\" has an invalid host", s);
-            return GR_E_CORRUPT;
-        }
+    if (!host_ok(h, hlen)) {
+        set_err(errstr, errsz, "endpoint \"%s\" has an invalid host", s);
+        return GR_E_CORRUPT;
     }
     int64_t port;
     if (!parse_decimal(colon + 1, strlen(colon + 1), 0, 65535, &port)) {
@@ -502,8 +512,10 @@ int zk_json_broker_decode(const char *data, size_t len, struct zk_broker_info *o
 
     if (out->version == 1) {
         /* Version 1 had only host and port, implicitly PLAINTEXT. */
-        if (!out->host || out->port < 0 || out->port > 65535) {
-            rc = jr_fail(&j, "version 1 needs \"host\" and a valid \"port\"");
+        /* The host is checked as an endpoint's is: it is served as one. */
+        if (!out->host || !host_ok(out->host, strlen(out->host)) || out->port < 0 ||
+            out->port > 65535) {
+            rc = jr_fail(&j, "version 1 needs a valid \"host\" and \"port\"");
             goto fail;
         }
         out->endpoints = arena_calloc(&out->mem, 1, sizeof(*out->endpoints));

@@ -771,8 +771,10 @@ void log_flush_if_due(struct log *l, int64_t now_ms)
 
 void log_set_high_watermark(struct log *l, int64_t hw)
 {
+    /* Kafka's updateHighWatermark bounds: a damaged
+     * replication-offset-checkpoint must not hand out a negative one. */
     int64_t leo = log_end_offset(l);
-    l->high_watermark = hw > leo ? leo : hw;
+    l->high_watermark = hw > leo ? leo : hw < l->log_start_offset ? l->log_start_offset : hw;
 }
 
 int log_delete(struct log *l, const char *new_dir)

@@ -194,7 +194,7 @@ void log_flush(struct log *l, int64_t now_ms);
  * prepared, the leader epoch checkpoint). */
 void log_flush_if_due(struct log *l, int64_t now_ms);
 
-/* Sets the stored high watermark (clamped to the log end). */
+/* Sets the stored high watermark (clamped to [log start, log end]). */
 void log_set_high_watermark(struct log *l, int64_t hw);
 
 /* Renames the partition directory (to "<topic>-<p>.<id>-delete"), closes

@@ -67,7 +67,17 @@ int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, cha
                     size_t whysz)
 {
     int rc = check_structure(p, avail, h, why, whysz);
-    return rc ? rc : log_batch_verify(p, h, NULL, why, whysz);
+    if (rc)
+        return rc;
+    /* Records take offsets base + 0, 1, ...: more records than the batch's
+     * offsets would give the last ones offsets past it (a leader's precheck
+     * demands equality; compaction may leave fewer). */
+    if ((int64_t)h->record_count - 1 > h->last_offset_delta) {
+        WHY("batch holds %" PRId32 " records but its last offset delta is %" PRId32,
+            h->record_count, h->last_offset_delta);
+        return GR_E_BAD_RECORD;
+    }
+    return log_batch_verify(p, h, NULL, why, whysz);
 }
 
 /* Reads a zig-zag varint at *q (below end) and advances *q. Written for
@@ -145,7 +155,10 @@ static int walk_records(const uint8_t *p, size_t size, const struct log_batch_hd
         if (q != rend)
             goto bad;
         if (cb) {
-            int rc = cb(delta, h->base_timestamp + ts_delta, ctx);
+            /* Both come from the client: the sum wraps, as in Kafka's Java,
+             * instead of overflowing. */
+            int64_t ts = (int64_t)((uint64_t)h->base_timestamp + (uint64_t)ts_delta);
+            int rc = cb(delta, ts, ctx);
             if (rc)
                 return rc;
         }
@@ -166,8 +179,9 @@ static int check_skew(int32_t delta, int64_t ts, void *arg)
 {
     struct skew_ctx *s = arg;
     (void)delta;
-    int64_t diff = ts > s->now ? ts - s->now : s->now - ts;
-    return diff > s->max_diff ? 1 : 0;
+    /* Unsigned: a timestamp near either end of int64_t is any distance away. */
+    uint64_t diff = ts > s->now ? (uint64_t)ts - (uint64_t)s->now : (uint64_t)s->now - (uint64_t)ts;
+    return diff > (uint64_t)s->max_diff ? 1 : 0;
 }
 
 int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,
@@ -202,10 +216,9 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
      * stands for them. */
     bool check_ts = !lim->log_append_time && lim->max_ts_diff_ms != INT64_MAX;
     if ((h->attributes & LOG_BATCH_COMPRESSION_MASK) && check_ts) {
-        int64_t diff = h->max_timestamp - lim->now_ms;
-        if (diff < 0)
-            diff = -diff;
-        if (diff > lim->max_ts_diff_ms) {
+        int64_t ts = h->max_timestamp, now = lim->now_ms;
+        uint64_t diff = ts > now ? (uint64_t)ts - (uint64_t)now : (uint64_t)now - (uint64_t)ts;
+        if (diff > (uint64_t)lim->max_ts_diff_ms) {
             WHY("batch max timestamp is more than message.timestamp.difference.max.ms from the "
                 "broker's clock");
             return GR_E_BAD_TIMESTAMP;

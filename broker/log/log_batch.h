@@ -69,9 +69,19 @@ static inline int64_t log_batch_last_offset(const struct log_batch_hdr *h)
     return h->base_offset + h->last_offset_delta;
 }
 
+/* True when the batch's offsets can be computed with: BaseOffset >= 0,
+ * LastOffsetDelta >= 0, and the offset after the batch fits in int64_t.
+ * Headers read from disk are checked with it before any offset arithmetic. */
+static inline bool log_batch_offsets_ok(const struct log_batch_hdr *h)
+{
+    return h->base_offset >= 0 && h->last_offset_delta >= 0 &&
+           h->base_offset < INT64_MAX - h->last_offset_delta;
+}
+
 /* Checks one batch that claims to start at p with avail bytes available:
- * the header fits, Length is sane and fits, magic is 2, the CRC matches, and
- * for uncompressed batches every record's framing and offset delta. This is
+ * the header fits, Length is sane and fits, magic is 2, RecordCount does not
+ * exceed LastOffsetDelta + 1, the CRC matches, and for uncompressed batches
+ * every record's framing and offset delta. This is
  * what recovery and followers check. Returns 0, GR_E_CORRUPT,
  * GR_E_UNSUPPORTED (magic) or GR_E_BAD_RECORD (records), with a reason. */
 int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, char *why,

@@ -148,8 +148,12 @@ static int walk(struct src *s, const struct log_batch_inner *b, char *why, size_
             WHY("compressed record %" PRId32 " has offset delta %" PRId32, i, delta);
             return GR_E_BAD_RECORD;
         }
-        int64_t diff = b->base_timestamp + ts_delta - b->now_ms;
-        if (check_ts && (diff > b->max_ts_diff_ms || -diff > b->max_ts_diff_ms)) {
+        /* Client values: the timestamp wraps as in Kafka's Java, and its
+         * distance from the clock is taken unsigned, so neither overflows. */
+        int64_t ts = (int64_t)((uint64_t)b->base_timestamp + (uint64_t)ts_delta);
+        uint64_t diff = ts > b->now_ms ? (uint64_t)ts - (uint64_t)b->now_ms
+                                       : (uint64_t)b->now_ms - (uint64_t)ts;
+        if (check_ts && diff > (uint64_t)b->max_ts_diff_ms) {
             WHY("compressed record %" PRId32 "'s timestamp is more than "
                 "message.timestamp.difference.max.ms (%" PRId64 ") from the broker's clock",
                 i, b->max_ts_diff_ms);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,11 @@
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "common/logger.h"
+
+/* The largest base offset a segment may have: index entries hold offsets
+ * relative to the base in 32 bits, and from a base closer to the end of the
+ * offset space they (and appends) overflow. No real log gets there. */
+#define MAX_BASE_OFFSET (INT64_MAX - UINT32_MAX)
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -172,6 +178,15 @@ static int load_segments(struct log *l, const struct log_open_args *a, const int
                 first_unflushed = i;
     }
     for (int i = 0; i < nbases; i++) {
+        if (bases[i] > MAX_BASE_OFFSET) {
+            snprintf(errstr, errsz,
+                     "segment %s/%020" PRId64 ".log is named past the largest offset a log "
+                     "can hold; move it out of the partition directory",
+                     l->dir, bases[i]);
+            return GR_E_CORRUPT;
+        }
+    }
+    for (int i = 0; i < nbases; i++) {
         bool rebuild;
         int rc;
         struct log_segment *s =
@@ -269,6 +284,12 @@ int log_open(const struct log_open_args *a, struct log **out, char *errstr, size
     free(bases);
     if (!rc && l->nsegs == 0) {
         int64_t base = a->log_start_offset > 0 ? a->log_start_offset : 0;
+        if (base > MAX_BASE_OFFSET) {
+            LOG_WARN("log start offset %" PRId64 " of %s-%d (log-start-offset-checkpoint) is past "
+                     "the largest offset a log can hold; starting the log at 0",
+                     base, l->topic, l->partition);
+            base = 0;
+        }
         struct log_segment *s =
             log_segment_create(l->dir, base, l->config.index_interval_bytes,
                                (size_t)l->config.segment_index_bytes, a->now_ms, &rc);

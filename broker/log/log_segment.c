@@ -210,7 +210,8 @@ static int walk_headers(struct log_segment *s, int64_t pos, header_fn fn, void *
             log_batch_parse(buf + i, &h);
             int64_t size = log_batch_size(&h);
             if (h.length < LOG_BATCH_HEADER_SIZE - LOG_BATCH_LOG_OVERHEAD ||
-                h.magic != LOG_BATCH_MAGIC || pos + i + size > s->size) {
+                h.magic != LOG_BATCH_MAGIC || pos + i + size > s->size ||
+                !log_batch_offsets_ok(&h)) {
                 *end_pos = pos + i;
                 return GR_E_CORRUPT;
             }
@@ -373,8 +374,12 @@ int log_segment_recover(struct log_segment *s, log_segment_batch_cb cb, void *ct
         const uint8_t *p = buf + (valid - win_pos);
         if (log_batch_check(p, (size_t)(win_pos + win_len - valid), &h, why, sizeof(why)))
             break;
-        if (h.base_offset < next || log_batch_last_offset(&h) < h.base_offset ||
-            log_batch_last_offset(&h) - s->base_offset > INT32_MAX) {
+        if (!log_batch_offsets_ok(&h)) {
+            snprintf(why, sizeof(why), "batch offsets %" PRId64 " + %" PRId32 " are impossible",
+                     h.base_offset, h.last_offset_delta);
+            break;
+        }
+        if (h.base_offset < next || log_batch_last_offset(&h) - s->base_offset > INT32_MAX) {
             snprintf(why, sizeof(why), "batch offsets %" PRId64 "..%" PRId64 " do not follow %" PRId64,
                      h.base_offset, log_batch_last_offset(&h), next);
             break;
@@ -557,7 +562,8 @@ int log_segment_find_timestamp(struct log_segment *s, int64_t ts, int64_t min_of
         struct log_batch_hdr h;
         log_batch_parse(hdr, &h);
         int64_t size = log_batch_size(&h);
-        if (h.length < LOG_BATCH_HEADER_SIZE - LOG_BATCH_LOG_OVERHEAD || pos + size > s->size) {
+        if (h.length < LOG_BATCH_HEADER_SIZE - LOG_BATCH_LOG_OVERHEAD || pos + size > s->size ||
+            !log_batch_offsets_ok(&h)) {
             rc = GR_E_CORRUPT;
             break;
         }

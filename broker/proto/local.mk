@@ -59,7 +59,7 @@ tests_fuzz_fuzz_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_request_LDADD = common/libgrcommon.a
 noinst_PROGRAMS += tests/fuzz/fuzz_response
 tests_fuzz_fuzz_response_SOURCES = tests/fuzz/fuzz_response.c tests/fuzz/fuzz_response_gen.h \
-	$(PROTO_SOURCES)
+	$(FUZZ_UTIL_SOURCES) $(PROTO_SOURCES)
 tests_fuzz_fuzz_response_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_response_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_response_LDADD = common/libgrcommon.a

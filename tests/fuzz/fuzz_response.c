@@ -18,6 +18,7 @@
 #include "broker/proto/proto_reader.h"
 #include "common/arena.h"
 #include "common/buf.h"
+#include "tests/fuzz/fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,10 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The body is copied to its exact size so that ASan sees any read
      * past its end. */
     size_t n = size - 2;
-    uint8_t *body = malloc(n ? n : 1);
+    uint8_t *body = fuzz_exact_copy(data + 2, n);
     if (!body)
         return 0;
-    memcpy(body, data + 2, n);
     apis[data[0] % (sizeof(apis) / sizeof(apis[0]))](data[1], body, n);
     free(body);
     return 0;

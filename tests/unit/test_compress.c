@@ -5,12 +5,8 @@
  * what does not inflate, INVALID_RECORD for records that do not match the
  * header); recovery never inflates.
  */
-#include <lz4frame.h>
-#include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "broker/log/log_batch.h"
 #include "broker/log/log_batch_inner.h"
@@ -20,109 +16,12 @@
 #include "common/compress.h"
 #include "common/err.h"
 #include "tests/unit/testbatch.h"
+#include "tests/unit/testcompress.h"
 #include "tests/unit/testutil.h"
 
 static const struct log_batch_limits lim = {1048588, 1700000000000LL, INT64_MAX, false};
 static const int codecs[] = {COMPRESS_GZIP, COMPRESS_SNAPPY, COMPRESS_LZ4, COMPRESS_ZSTD};
-#define XERIAL 5 /* a test-only "codec": snappy in the Java client's xerial framing */
-
-static void gzip_into(struct buf *out, const uint8_t *p, size_t n)
-{
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    CU_ASSERT_EQUAL_FATAL(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    size_t cap = deflateBound(&z, n);
-    uint8_t *o = buf_grow(out, cap);
-    z.next_in = (Bytef *)p;
-    z.avail_in = (uInt)n;
-    z.next_out = o;
-    z.avail_out = (uInt)cap;
-    CU_ASSERT_EQUAL(deflate(&z, Z_FINISH), Z_STREAM_END);
-    out->len -= z.avail_out;
-    deflateEnd(&z);
-}
-
-static void snappy_raw_into(struct buf *out, const uint8_t *p, size_t n)
-{
-    size_t cap = snappy_max_compressed_length(n);
-    char *o = (char *)buf_grow(out, cap);
-    CU_ASSERT_EQUAL(snappy_compress((const char *)p, n, o, &cap), SNAPPY_OK);
-    out->len -= snappy_max_compressed_length(n) - cap;
-}
-
-/* snappy-java's SnappyOutputStream: magic, version 1, compatible 1, then
- * blocks (small ones here, so a batch spans several). */
-static void snappy_xerial_into(struct buf *out, const uint8_t *p, size_t n)
-{
-    static const uint8_t hdr[16] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1};
-    buf_append(out, hdr, sizeof(hdr));
-    for (size_t off = 0; off < n; off += 100) {
-        size_t k = n - off < 100 ? n - off : 100;
-        size_t at = buf_put_i32(out, 0);
-        size_t before = out->len;
-        snappy_raw_into(out, p + off, k);
-        buf_patch_i32(out, at, (int32_t)(out->len - before));
-    }
-}
-
-static void lz4_into(struct buf *out, const uint8_t *p, size_t n)
-{
-    size_t cap = LZ4F_compressFrameBound(n, NULL);
-    uint8_t *o = buf_grow(out, cap);
-    size_t k = LZ4F_compressFrame(o, cap, p, n, NULL);
-    CU_ASSERT_FALSE_FATAL(LZ4F_isError(k));
-    out->len -= cap - k;
-}
-
-static void zstd_into(struct buf *out, const uint8_t *p, size_t n)
-{
-    size_t cap = ZSTD_compressBound(n);
-    uint8_t *o = buf_grow(out, cap);
-    size_t k = ZSTD_compress(o, cap, p, n, 3);
-    CU_ASSERT_FALSE_FATAL(ZSTD_isError(k));
-    out->len -= cap - k;
-}
-
-static void compress_into(int codec, struct buf *out, const uint8_t *p, size_t n)
-{
-    switch (codec) {
-    case COMPRESS_GZIP: gzip_into(out, p, n); break;
-    case COMPRESS_SNAPPY: snappy_raw_into(out, p, n); break;
-    case XERIAL: snappy_xerial_into(out, p, n); break;
-    case COMPRESS_LZ4: lz4_into(out, p, n); break;
-    case COMPRESS_ZSTD: zstd_into(out, p, n); break;
-    }
-}
-
-/* Wraps records (the bytes after a batch header) compressed with codec into
- * a batch of count records, as a producer would. */
-static void wrap(struct buf *b, int codec, const uint8_t *records, size_t n, int count)
-{
-    struct testbatch_opts o = {.count = count, .value_size = 0, .timestamp = 1700000000000LL};
-    buf_init(b);
-    testbatch_build(b, &o);
-    b->len = LOG_BATCH_HEADER_SIZE;
-    compress_into(codec, b, records, n);
-    be32_store(b->data + LOG_BATCH_OFF_LENGTH, (uint32_t)(b->len - LOG_BATCH_LOG_OVERHEAD));
-    be16_store(b->data + LOG_BATCH_OFF_ATTRIBUTES, (uint16_t)(codec == XERIAL ? 2 : codec));
-    testbatch_fix_crc(b->data);
-}
-
-/* A batch of count records (values of vsize bytes) compressed with codec. */
-static void build(struct buf *b, int codec, int count, size_t vsize)
-{
-    struct buf plain;
-    struct testbatch_opts o = {.count = count,
-                               .value_size = vsize,
-                               .key_size = 4,
-                               .timestamp = 1700000000000LL,
-                               .ts_step = 1,
-                               .seed = 3};
-    buf_init(&plain);
-    testbatch_build(&plain, &o);
-    wrap(b, codec, plain.data + LOG_BATCH_HEADER_SIZE, plain.len - LOG_BATCH_HEADER_SIZE, count);
-    buf_destroy(&plain);
-}
+#define XERIAL TESTCOMPRESS_XERIAL
 
 static int validate(struct buf *b, char *why)
 {
@@ -144,7 +43,7 @@ static void test_each_codec_validates(void)
     char why[200] = "";
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         struct buf b;
-        build(&b, all[i], 50, 300);
+        testcompress_batch(&b, all[i], 50, 300);
         int rc = validate(&b, why);
         CU_ASSERT_EQUAL(rc, 0);
         if (rc)
@@ -158,7 +57,7 @@ static void test_wrong_inner_count(void)
     char why[200];
     for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
         struct buf b;
-        build(&b, codecs[i], 10, 50);
+        testcompress_batch(&b, codecs[i], 10, 50);
         set_count(&b, 11); /* claims one more than there are */
         CU_ASSERT_EQUAL(validate(&b, why), GR_E_BAD_RECORD);
         CU_ASSERT_PTR_NOT_NULL(strstr(why, "end after 10 of 11"));
@@ -175,7 +74,7 @@ static void test_truncated_and_garbled(void)
     int all[] = {COMPRESS_GZIP, COMPRESS_SNAPPY, XERIAL, COMPRESS_LZ4, COMPRESS_ZSTD};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         struct buf b;
-        build(&b, all[i], 10, 50);
+        testcompress_batch(&b, all[i], 10, 50);
         /* The compressed stream cut short by 5 bytes. */
         b.len -= 5;
         be32_store(b.data + LOG_BATCH_OFF_LENGTH, (uint32_t)(b.len - LOG_BATCH_LOG_OVERHEAD));
@@ -183,7 +82,7 @@ static void test_truncated_and_garbled(void)
         CU_ASSERT_EQUAL(validate(&b, why), GR_E_CORRUPT);
         buf_destroy(&b);
         /* Its body overwritten (the CRC fixed, as an attacker would). */
-        build(&b, all[i], 10, 50);
+        testcompress_batch(&b, all[i], 10, 50);
         /* Kept: gzip's and lz4's magic, zstd's frame header, snappy's
          * length (a garbled snappy literal is still snappy; a garbled tag
          * is not). */
@@ -216,9 +115,39 @@ static void bomb(struct buf *b, int codec, int32_t vsize)
     buf_put_varint(&rec, 0); /* headers */
     buf_put_varint(&r, (int32_t)rec.len);
     buf_append(&r, rec.data, rec.len);
-    wrap(b, codec, r.data, r.len, 1);
+    testcompress_wrap(b, codec, r.data, r.len, 1);
     buf_destroy(&r);
     buf_destroy(&rec);
+}
+
+/* Found by fuzz_batch: with message.timestamp.difference.max.ms set, a
+ * record timestamp near INT64_MIN made "now - timestamp" overflow (undefined;
+ * in the gcc build it wrapped negative and the batch was accepted), and so
+ * did BaseTimestamp + TimestampDelta and a compressed batch's MaxTimestamp.
+ * Every such batch is now BAD_TIMESTAMP. */
+static void test_extreme_timestamps_refused(void)
+{
+    static const struct log_batch_limits hour = {1048588, 1700000000000LL, 3600000, false};
+    struct log_batch_hdr h;
+    size_t size;
+    char why[200];
+    struct buf b;
+    buf_init(&b);
+    struct testbatch_opts o = {.count = 2, .value_size = 10, .timestamp = INT64_MIN + 5};
+    testbatch_build(&b, &o);
+    CU_ASSERT_EQUAL(log_batch_validate(b.data, b.len, &hour, &h, &size, why, sizeof(why)),
+                    GR_E_BAD_TIMESTAMP);
+    buf_destroy(&b);
+    /* Compressed: the header's MaxTimestamp, then a record's timestamp. */
+    for (int k = 0; k < 2; k++) {
+        testcompress_batch(&b, COMPRESS_ZSTD, 3, 10);
+        be64_store(b.data + (k ? LOG_BATCH_OFF_BASE_TIMESTAMP : LOG_BATCH_OFF_MAX_TIMESTAMP),
+                   (uint64_t)(INT64_MIN + 5));
+        testbatch_fix_crc(b.data);
+        CU_ASSERT_EQUAL(log_batch_validate(b.data, b.len, &hour, &h, &size, why, sizeof(why)),
+                        GR_E_BAD_TIMESTAMP);
+        buf_destroy(&b);
+    }
 }
 
 static void test_zip_bomb_stops_at_the_bound(void)
@@ -264,7 +193,7 @@ static void test_on_the_verifier_thread(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     struct buf b;
     char why[256];
-    build(&b, COMPRESS_ZSTD, 2000, 100); /* random values: barely shrinks */
+    testcompress_batch(&b, COMPRESS_ZSTD, 2000, 100); /* random values: barely shrinks */
     CU_ASSERT_TRUE_FATAL(b.len >= LOG_VERIFY_PARALLEL_MIN);
     struct log_batch_hdr h;
     size_t size;
@@ -286,7 +215,7 @@ static void test_recovery_does_not_inflate(void)
     struct buf b;
     char why[200];
     struct log_batch_hdr h;
-    build(&b, COMPRESS_ZSTD, 5, 10);
+    testcompress_batch(&b, COMPRESS_ZSTD, 5, 10);
     set_count(&b, 6);
     CU_ASSERT_EQUAL(log_batch_check(b.data, b.len, &h, why, sizeof(why)), 0);
     buf_destroy(&b);
@@ -299,8 +228,8 @@ static void test_reader(void)
     const char text[] = "hello, hello, hello";
     struct buf g;
     buf_init(&g);
-    gzip_into(&g, (const uint8_t *)text, 7);
-    gzip_into(&g, (const uint8_t *)text + 7, sizeof(text) - 7);
+    testcompress_into(COMPRESS_GZIP, &g, (const uint8_t *)text, 7);
+    testcompress_into(COMPRESS_GZIP, &g, (const uint8_t *)text + 7, sizeof(text) - 7);
     struct compress_reader *r;
     CU_ASSERT_EQUAL_FATAL(compress_reader_open(COMPRESS_GZIP, g.data, g.len, 1000, &r), 0);
     uint8_t out[64];
@@ -328,7 +257,7 @@ static void test_reader(void)
 
     struct buf z;
     buf_init(&z);
-    zstd_into(&z, (const uint8_t *)text, sizeof(text));
+    testcompress_into(COMPRESS_ZSTD, &z, (const uint8_t *)text, sizeof(text));
     buf_put_i32(&z, 0x01020304);
     CU_ASSERT_EQUAL_FATAL(compress_reader_open(COMPRESS_ZSTD, z.data, z.len, 1000, &r), 0);
     while ((k = compress_reader_read(r, out, sizeof(out), why, sizeof(why))) > 0)
@@ -348,6 +277,7 @@ int main(void)
          test_each_codec_validates},
         {"a wrong inner record count is INVALID_RECORD", test_wrong_inner_count},
         {"a truncated or garbled payload is CORRUPT_MESSAGE", test_truncated_and_garbled},
+        {"timestamps near INT64_MIN are refused, not overflowed", test_extreme_timestamps_refused},
         {"a zip bomb stops at the inflate bound", test_zip_bomb_stops_at_the_bound},
         {"recovery does not inflate", test_recovery_does_not_inflate},
         {"the verifier thread inflates large batches", test_on_the_verifier_thread},

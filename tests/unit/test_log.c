@@ -408,6 +408,118 @@ static void test_reopen_unclean_recovers_from_recovery_point(void)
     free(d);
 }
 
+/* Writes len bytes as the segment file <dir>/<base>.log, as a crash or a
+ * damaged disk could have left it. */
+static void write_segment(const char *dir, int64_t base, const void *data, size_t len)
+{
+    char p[4200];
+    snprintf(p, sizeof(p), "%s/%020lld.log", dir, (long long)base);
+    CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, data, len, false), 0);
+}
+
+/* Found by fuzz_recovery: a batch on disk whose BaseOffset + LastOffsetDelta
+ * overflows int64_t: undefined behaviour, which the UBSan build (build-asan)
+ * aborts on. Recovery cuts it. (In a segment named at the batch's base,
+ * which the next test's check now refuses, the gcc build kept the batch and
+ * ended the log at a negative offset.) */
+static void test_batch_offsets_overflow_on_disk(void)
+{
+    struct log_config c = testbatch_log_config();
+    const int64_t base = INT64_MAX - 10, seg = INT64_MAX - UINT32_MAX;
+    for (int clean = 0; clean < 2; clean++) {
+        char *dir = new_dir();
+        CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
+        struct buf b;
+        buf_init(&b);
+        struct testbatch_opts o = {.count = 21, .value_size = 10, .timestamp = 1000,
+                                   .base_offset = base};
+        testbatch_build(&b, &o);
+        /* In the highest segment name allowed (higher ones are refused). */
+        write_segment(dir, seg, b.data, b.len);
+        buf_destroy(&b);
+        struct log *l = open_log(&c, dir, 0, clean);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+        CU_ASSERT_EQUAL(log_end_offset(l), seg);
+        CU_ASSERT_EQUAL(log_size(l), 0);
+        log_release(l);
+        log_bg_drain(bg);
+        free(dir);
+    }
+}
+
+/* Found by fuzz_recovery: a batch whose RecordCount (3) exceeds
+ * LastOffsetDelta + 1 (2), CRC intact. Recovery kept it, so its third record
+ * had the offset after the log end, and a timestamp search answered the log
+ * end itself. Recovery now cuts the log before it. */
+static void test_recovery_cuts_records_past_last_offset(void)
+{
+    struct log_config c = testbatch_log_config();
+    char *dir = new_dir();
+    CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
+    struct buf b;
+    buf_init(&b);
+    struct testbatch_opts o = {.count = 2, .value_size = 10, .timestamp = 1000};
+    testbatch_build(&b, &o);
+    o = (struct testbatch_opts){.count = 3, .value_size = 10, .timestamp = 2000, .base_offset = 2};
+    size_t second = testbatch_build(&b, &o);
+    be32_store(b.data + second + LOG_BATCH_OFF_LAST_OFFSET_DELTA, 1);
+    testbatch_fix_crc(b.data + second);
+    write_segment(dir, 0, b.data, b.len);
+    struct log *l = open_log(&c, dir, 0, false);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    CU_ASSERT_EQUAL(log_end_offset(l), 2);
+    CU_ASSERT_EQUAL(log_size(l), (int64_t)second);
+    int64_t off = -1, ts;
+    CU_ASSERT_EQUAL(log_find_offset_by_timestamp(l, 2000, &off, &ts), 0);
+    log_release(l);
+    log_bg_drain(bg);
+    buf_destroy(&b);
+    free(dir);
+}
+
+/* Found by fuzz_recovery: a segment named near INT64_MAX made the index
+ * lookups overflow (base + a 32-bit relative offset). Such a log is refused
+ * with a reason naming the file (the caller takes it offline). */
+static void test_segment_named_past_offset_space(void)
+{
+    struct log_config c = testbatch_log_config();
+    char *dir = new_dir();
+    CU_ASSERT_EQUAL_FATAL(fs_mkdirs(dir), 0);
+    write_segment(dir, INT64_MAX - 1000, "", 0);
+    struct log_open_args a = {.dir = dir, .topic = "t", .partition = 0, .config = &c,
+                              .log_start_offset = -1, .clean_shutdown = true, .bg = bg,
+                              .now_ms = 1000};
+    struct log *l = NULL;
+    char err[512] = "";
+    CU_ASSERT_EQUAL(log_open(&a, &l, err, sizeof(err)), GR_E_CORRUPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "09223372036854774807.log"));
+    if (l)
+        log_release(l);
+    log_bg_drain(bg);
+    free(dir);
+}
+
+/* Found by fuzz_checkpoint: a log-start-offset-checkpoint entry near
+ * INT64_MAX started a new log there, and its first append overflowed the
+ * offsets. Such a start is ignored (with a warning). */
+static void test_checkpointed_start_past_offset_space(void)
+{
+    struct log_config c = testbatch_log_config();
+    char *dir = new_dir();
+    struct log_open_args a = {.dir = dir, .topic = "t", .partition = 0, .config = &c,
+                              .log_start_offset = INT64_MAX - 1, .bg = bg, .now_ms = 1000};
+    struct log *l = NULL;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(log_open(&a, &l, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(log_end_offset(l), 0);
+    CU_ASSERT_EQUAL(l->log_start_offset, 0);
+    append(l, 1, 3, 1000);
+    CU_ASSERT_EQUAL(log_end_offset(l), 3);
+    log_release(l);
+    log_bg_drain(bg);
+    free(dir);
+}
+
 static void test_bad_appends_leave_log_unchanged(void)
 {
     struct log_config c = testbatch_log_config();
@@ -527,6 +639,13 @@ int main(void)
         {"follower appends keep offsets; epochs persist", test_follower_append_and_epochs},
         {"flush.messages, coalesced and timed flushes", test_flush_policy_and_recovery_point},
         {"unclean reopen recovers from the recovery point", test_reopen_unclean_recovers_from_recovery_point},
+        {"batch offsets that overflow on disk are cut, not computed",
+         test_batch_offsets_overflow_on_disk},
+        {"recovery cuts a batch whose records pass its last offset",
+         test_recovery_cuts_records_past_last_offset},
+        {"a segment named past the offset space is refused", test_segment_named_past_offset_space},
+        {"a checkpointed log start past the offset space is ignored",
+         test_checkpointed_start_past_offset_space},
         {"a rejected append writes nothing", test_bad_appends_leave_log_unchanged},
         {"LogAppendTime rewrites timestamps with a valid CRC", test_log_append_time},
         {"large appends verified in parallel commit or cut back", test_parallel_verification},

@@ -213,6 +213,33 @@ static void test_unclean_restart_and_duplicates(void)
     fs_remove_tree(p);
 }
 
+/* Found by fuzz_checkpoint: a damaged replication-offset-checkpoint set a
+ * negative high watermark, which Fetch would then serve. It is bounded by
+ * the log start and the log end, as Kafka bounds it. */
+static void test_high_watermark_checkpoint_bounded(void)
+{
+    struct log_manager *m;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(open_mgr(&m, 1, err, sizeof(err)), 0);
+    struct log_config c = testbatch_log_config();
+    struct log *l;
+    CU_ASSERT_EQUAL_FATAL(log_manager_create(m, "hw", 0, &c, 1000, &l, err, sizeof(err)), 0);
+    append(l, 2);
+    bool in_a = file_exists(dir_a, "hw-0");
+    log_manager_close(m, true);
+    static const char *const files[] = {"0\n1\nhw 0 -7\n", "0\n1\nhw 0 1000\n"};
+    for (int i = 0; i < 2; i++) {
+        char p[4096];
+        snprintf(p, sizeof(p), "%s/replication-offset-checkpoint", in_a ? dir_a : dir_b);
+        CU_ASSERT_EQUAL_FATAL(fs_write_file_atomic(p, files[i], strlen(files[i]), false), 0);
+        CU_ASSERT_EQUAL_FATAL(open_mgr(&m, 1, err, sizeof(err)), 0);
+        l = log_manager_get(m, "hw", 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+        CU_ASSERT_EQUAL(l->high_watermark, i == 0 ? l->log_start_offset : log_end_offset(l));
+        log_manager_close(m, false);
+    }
+}
+
 static void test_tick_runs_retention_and_checkpoints(void)
 {
     struct log_manager *m;
@@ -260,6 +287,7 @@ int main(void)
         {"deletes partitions; cleans leftovers at start", test_delete_and_leftovers},
         {"unclean restart; duplicate partitions refused", test_unclean_restart_and_duplicates},
         {"tick runs retention and writes checkpoints", test_tick_runs_retention_and_checkpoints},
+        {"a checkpointed high watermark stays within the log", test_high_watermark_checkpoint_bounded},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"log_manager", setup, teardown, NULL, NULL, tests},
                                     CU_SUITE_INFO_NULL};

@@ -213,10 +213,26 @@ static void test_broker_rejects(void)
          "\"rack\""},
         {"{\"version\":1,\"jmx_port\":-1,\"port\":9092}", "\"host\""},
         {"{\"version\":1,\"jmx_port\":-1,\"host\":\"h\"}", "\"port\""},
+        /* Found by fuzz_zk_json: a version 1 host was served unchecked. */
+        {"{\"version\":1,\"jmx_port\":-1,\"host\":\"a*b\",\"port\":9092}", "\"host\""},
     };
     struct zk_broker_info d;
     expect_rejected(broker_decode_v, broker_destroy_v, &d, cases, sizeof(cases) / sizeof(cases[0]));
     CU_ASSERT_STRING_EQUAL(strstr(err, "broker registration") ? "ok" : err, "ok");
+}
+
+/* Found by fuzz_zk_json: 9223372036854775807 arrives as the double 2^63,
+ * which passed the range check and overflowed the cast to int64_t: undefined
+ * behaviour, which the UBSan build (build-asan) aborts on. An unreadable
+ * timestamp is reported as unknown. */
+static void test_broker_timestamp_2p63(void)
+{
+    static const char json[] = "{\"version\":4,\"jmx_port\":-1,\"timestamp\":"
+                               "9223372036854775807,\"endpoints\":[\"PLAINTEXT://h:1\"]}";
+    struct zk_broker_info d;
+    CU_ASSERT_EQUAL_FATAL(zk_json_broker_decode(json, strlen(json), &d, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(d.timestamp_ms, -1);
+    zk_json_broker_destroy(&d);
 }
 
 /* ---- topic assignment ---------------------------------------------------- */
@@ -803,6 +819,7 @@ int main(void)
         {"broker registration v4 encodes as Kafka's and round-trips", test_broker_encode_v4},
         {"broker registrations written by Kafka 0.8 to 2.8 decode", test_broker_decode_kafka},
         {"malformed broker registrations are refused with a reason", test_broker_rejects},
+        {"a timestamp of 2^63 is unknown, not overflowed", test_broker_timestamp_2p63},
         {"topic assignment round-trips (v1, v2 with reassignment)", test_topic_roundtrip},
         {"topic assignments written by Kafka decode (v1, v2, v3)", test_topic_decode_kafka},
         {"malformed topic assignments are refused", test_topic_rejects},

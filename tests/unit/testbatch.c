@@ -75,3 +75,16 @@ struct log_config testbatch_log_config(void)
                            .timestamp_difference_max_ms = INT64_MAX, .min_insync_replicas = 1};
     return c;
 }
+
+void testbatch_fix_crcs(uint8_t *p, size_t n)
+{
+    size_t pos = 0;
+    while (n - pos >= LOG_BATCH_HEADER_SIZE) {
+        int32_t length = (int32_t)be32_load(p + pos + LOG_BATCH_OFF_LENGTH);
+        if (length < LOG_BATCH_HEADER_SIZE - LOG_BATCH_LOG_OVERHEAD ||
+            (size_t)length + LOG_BATCH_LOG_OVERHEAD > n - pos)
+            return;
+        testbatch_fix_crc(p + pos);
+        pos += (size_t)length + LOG_BATCH_LOG_OVERHEAD;
+    }
+}

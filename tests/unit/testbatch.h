@@ -32,5 +32,8 @@ struct log_config testbatch_log_config(void);
 
 /* Recomputes the CRC of the batch at p (after a test edited it). */
 void testbatch_fix_crc(uint8_t *p);
+/* Recomputes the CRC of each batch in the n bytes at p, in order, while
+ * their Length fields make whole batches (for fuzzing past the CRC). */
+void testbatch_fix_crcs(uint8_t *p, size_t n);
 
 #endif
