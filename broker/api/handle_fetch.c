@@ -36,8 +36,9 @@
  * once; a cold one stays unanswered (later requests on the connection queue
  * behind it, as always) while the log manager's reader thread reads the cold
  * ranges, then goes out. It keeps the file references of its ranges, so a
- * segment deleted meanwhile is still sent whole; a range the reader finds
- * truncated is read again from the log and sent as it is then.
+ * segment deleted meanwhile is still sent whole; if a range's file was
+ * truncated below its end meanwhile, the answer is read again from the log
+ * and sent as it is then.
  *
  * Fetch sessions (KIP-227) are not offered: every answer carries session id
  * 0, which tells clients to keep sending full requests.
@@ -47,6 +48,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "broker/core/broker.h"
 #include "broker/core/delay.h"
@@ -201,6 +203,15 @@ static void respond(struct fetch_state *st)
 
 static void warm_start(struct fetch_state *st);
 
+/* Whether the log was truncated below the end of a range while it was
+ * read: sendfile would then come up short, and the connection be closed. */
+static bool truncated(const struct proto_records *rs)
+{
+    struct stat sb;
+    return rs->kind == PROTO_RECORDS_FILE && !fstat(rs->file.fd, &sb) &&
+           sb.st_size < rs->file.pos + rs->file.len;
+}
+
 /* One read of st's finished (or never started): the last one answers, and
  * lets the next fetches in line start. */
 static void warm_finish(struct fetch_state *st)
@@ -213,6 +224,8 @@ static void warm_finish(struct fetch_state *st)
     if (!req->conn) {
         release_reads(st); /* the client left: nothing to send */
     } else {
+        for (int32_t k = 0; k < st->n && !st->stale; k++)
+            st->stale = st->fp[k].cold && truncated(&st->fp[k].o->record_set);
         if (st->stale) {
             /* Truncated meanwhile: answer with what the log has now (sent
              * as it is, hot or not; truncation is rare). */
