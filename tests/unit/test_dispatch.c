@@ -761,6 +761,40 @@ static void test_cold_fetch_after_truncation(void)
     cold_fetch(cut_to_3, 0, false, 3);
 }
 
+/* More cold fetches than may wait for the reader (16): the rest wait in
+ * line, none is sent cold, and one whose client leaves while in line is
+ * dropped. */
+static void test_cold_fetches_wait_in_line(void)
+{
+    enum { N = 18 };
+    struct fixture f;
+    fx_init(&f);
+    int fds[N];
+    int64_t base;
+    for (int i = 0; i < N; i++)
+        fds[i] = dial(&f);
+    CU_ASSERT_EQUAL(produce(&f, fds[0], "orders", 0, 61, &base), PROTO_ERR_NONE);
+    log_warm_resident = always_cold;
+    for (int i = 0; i < N; i++)
+        send_fetch(fds[i], 100 + i, 0, 1, 1 << 20, 0);
+    spin(&f, 100);
+    CU_ASSERT_EQUAL(f.t.b.fetch_warming, 16);
+    for (int i = 0; i < N; i++)
+        CU_ASSERT_FALSE(answered(&f, fds[i]));
+    close(fds[N - 1]); /* leaves while in line */
+    spin(&f, 50);
+    log_bg_drain(log_manager_reader(f.t.b.logs));
+    for (int i = 0; i < N - 1; i++) {
+        fetched(&f, fds[i], 100 + i, &base);
+        CU_ASSERT_EQUAL(base, 0);
+        close(fds[i]);
+    }
+    CU_ASSERT_EQUAL(f.t.b.fetch_warming, 0);
+    CU_ASSERT_PTR_NULL(f.t.b.fetch_warm_line);
+    log_warm_resident = log_warm_cached;
+    fx_destroy(&f);
+}
+
 /* ---- requests that close their connection, and only that one ------------ */
 
 /* Sends b on a fresh connection and expects the broker to close it without
@@ -839,6 +873,7 @@ int main(void)
          test_cold_fetch_survives_deletion},
         {"a cold fetch is read again when its log is truncated meanwhile",
          test_cold_fetch_after_truncation},
+        {"cold fetches beyond the reader's limit wait in line", test_cold_fetches_wait_in_line},
         {"bad requests close only their own connection",
          test_bad_requests_close_only_their_connection},
         CU_TEST_INFO_NULL,
