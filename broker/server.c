@@ -97,6 +97,9 @@ static int open_logs(struct broker *b)
     ev_io_init(&b->logs_io, logs_io_cb, log_manager_fd(b->logs), EV_READ);
     b->logs_io.data = b;
     ev_io_start(b->loop, &b->logs_io);
+    ev_io_init(&b->logs_read_io, logs_io_cb, log_manager_read_fd(b->logs), EV_READ);
+    b->logs_read_io.data = b;
+    ev_io_start(b->loop, &b->logs_read_io);
     double tick = log_manager_tick_interval_ms(b->logs) / 1000.0;
     ev_timer_init(&b->logs_tick, logs_tick_cb, tick, tick);
     b->logs_tick.data = b;
@@ -423,6 +426,7 @@ void server_stop(struct broker *b, const char *why)
     }
     if (b->logs) {
         ev_io_stop(b->loop, &b->logs_io);
+        ev_io_stop(b->loop, &b->logs_read_io);
         ev_timer_stop(b->loop, &b->logs_tick);
         log_manager_close(b->logs, true);
         b->logs = NULL;

@@ -27,6 +27,19 @@
  * fetches watching gregor.fetch.parked.partitions.max partition entries
  * together; a fetch beyond either is answered at once with what there is.
  *
+ * Cold data is read off the loop. The answer is a list of segment file
+ * ranges that the loop sends with sendfile; a range that is not in the page
+ * cache would make sendfile wait for the disk on the loop thread, and every
+ * client and the ZooKeeper session with it (docs/BENCHMARKS.md §5). So
+ * before an answer is queued, each range is checked (log_warm_resident: one
+ * cachestat(2) per partition with data, no copy). A hot answer goes out at
+ * once; a cold one stays unanswered (later requests on the connection queue
+ * behind it, as always) while the log manager's reader thread reads the cold
+ * ranges, then goes out. It keeps the file references of its ranges, so a
+ * segment deleted meanwhile is still sent whole; if a range's file was
+ * truncated below its end meanwhile, the answer is read again from the log
+ * and sent as it is then.
+ *
  * Fetch sessions (KIP-227) are not offered: every answer carries session id
  * 0, which tells clients to keep sending full requests.
  */
@@ -35,6 +48,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "broker/core/broker.h"
 #include "broker/core/delay.h"
@@ -43,6 +57,8 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/log/log.h"
+#include "broker/log/log_manager.h"
+#include "broker/log/log_warm.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
@@ -57,6 +73,7 @@ struct fetch_part {
     const struct proto_FetchPartition *fp;      /* the last entry naming it (Kafka keeps the last) */
     struct proto_FetchablePartitionResponse *o; /* its answer, arena-owned */
     int64_t avail;                              /* bytes it had for us at the last look */
+    bool cold;                                  /* its range is not all in the page cache */
     struct delay_watch watch;                   /* on its DELAY_DATA key, when parked and hosted */
 };
 
@@ -70,7 +87,17 @@ struct fetch_state {
     int64_t min_bytes;                           /* the request's, at most limit */
     int64_t avail;                               /* sum of fp[].avail while parked */
     struct req_wait wait;                        /* parked as a delayed operation */
+    int32_t warming;                             /* reads of cold ranges not finished */
+    bool stale;                                  /* one found its file truncated */
+    struct fetch_state *next_warm;               /* in the broker's line for the reader */
 };
+
+/* At most this many answers wait for the log reader at once; more wait in
+ * a line on the loop and start as those finish (never sent cold from the
+ * loop, which is the stall this avoids). The reader runs a few reads at
+ * once; queuing more of them in it gains nothing on a disk that is already
+ * behind, and an answer whose client leaves while in line costs no reads. */
+#define FETCH_WARM_MAX 16
 
 static struct fetch_state *state_of(struct delay_op *op)
 {
@@ -174,6 +201,111 @@ static void respond(struct fetch_state *st)
     req_respond(st->req, Fetch, &resp);
 }
 
+static void warm_start(struct fetch_state *st);
+
+/* Whether the log was truncated below the end of a range while it was
+ * read: sendfile would then come up short, and the connection be closed. */
+static bool truncated(const struct proto_records *rs)
+{
+    struct stat sb;
+    return rs->kind == PROTO_RECORDS_FILE && !fstat(rs->file.fd, &sb) &&
+           sb.st_size < rs->file.pos + rs->file.len;
+}
+
+/* One read of st's finished (or never started): the last one answers, and
+ * lets the next fetches in line start. */
+static void warm_finish(struct fetch_state *st)
+{
+    if (--st->warming > 0)
+        return;
+    struct request *req = st->req;
+    struct broker *b = req->b;
+    b->fetch_warming--;
+    if (!req->conn) {
+        release_reads(st); /* the client left: nothing to send */
+    } else {
+        for (int32_t k = 0; k < st->n && !st->stale; k++)
+            st->stale = st->fp[k].cold && truncated(&st->fp[k].o->record_set);
+        if (st->stale) {
+            /* Truncated meanwhile: answer with what the log has now (sent
+             * as it is, hot or not; truncation is rare). */
+            int errors;
+            release_reads(st);
+            read_all(st, &errors);
+        }
+        respond(st);
+    }
+    request_unref(req);
+    while (b->fetch_warm_line && b->fetch_warming < FETCH_WARM_MAX) {
+        struct fetch_state *next = b->fetch_warm_line;
+        b->fetch_warm_line = next->next_warm;
+        if (!b->fetch_warm_line)
+            b->fetch_warm_tail = NULL;
+        if (!next->req->conn) { /* left while in line: no reads for it */
+            release_reads(next);
+            request_unref(next->req);
+            continue;
+        }
+        warm_start(next);
+    }
+}
+
+static void warm_done(struct log_bg_job *j, void *ctx)
+{
+    struct fetch_state *st = ctx;
+    if (j->rc == GR_E_CORRUPT)
+        st->stale = true;
+    /* Another failure (EIO, ENOMEM) leaves the range cold: sendfile then
+     * reads it on the loop, and reports EIO as before. */
+    warm_finish(st);
+}
+
+/* Has the reader read st's cold ranges; warm_finish answers. */
+static void warm_start(struct fetch_state *st)
+{
+    struct request *req = st->req;
+    struct log_bg *reader = log_manager_reader(req->b->logs);
+    req->b->fetch_warming++;
+    st->warming = 1; /* held while submitting: a job cannot finish before the loop polls */
+    for (int32_t k = 0; k < st->n && req->conn; k++) {
+        const struct proto_records *rs = &st->fp[k].o->record_set;
+        if (!st->fp[k].cold || rs->kind != PROTO_RECORDS_FILE)
+            continue;
+        if (!log_warm_submit(reader, rs->file.fd, rs->file.pos, rs->file.len, warm_done, st))
+            st->warming++; /* else out of memory: this range is sent cold */
+    }
+    warm_finish(st);
+}
+
+/* Answers now if every range is in the page cache, else once the log
+ * reader has read the cold ones (see the top of the file). */
+static void answer(struct fetch_state *st)
+{
+    int32_t cold = 0;
+    for (int32_t k = 0; k < st->n; k++) {
+        const struct proto_records *rs = &st->fp[k].o->record_set;
+        st->fp[k].cold = rs->kind == PROTO_RECORDS_FILE && rs->file.len > 0 &&
+                         !log_warm_resident(rs->file.fd, rs->file.pos, rs->file.len);
+        cold += st->fp[k].cold;
+    }
+    if (!cold) {
+        respond(st);
+        return;
+    }
+    struct broker *b = st->req->b;
+    request_ref(st->req);
+    if (b->fetch_warming < FETCH_WARM_MAX) {
+        warm_start(st);
+        return;
+    }
+    st->next_warm = NULL;
+    if (b->fetch_warm_tail)
+        *b->fetch_warm_tail = st;
+    else
+        b->fetch_warm_line = st;
+    b->fetch_warm_tail = &st->next_warm;
+}
+
 /* How many bytes p has for distinct partition k now (0 on any error:
  * ready() then answers, and the answer carries the error). */
 static int64_t available(struct fetch_state *st, const struct fetch_part *k, struct partition *p)
@@ -221,7 +353,7 @@ static void data_complete(struct delay_op *op, bool timed_out)
     req_wait_end(&st->wait);
     unpark(st);
     read_all(st, &errors);
-    respond(st);
+    answer(st);
     request_unref(req);
 }
 
@@ -279,7 +411,7 @@ static int park(struct fetch_state *st)
         int errors;
         delay_cancel(req->b->delay, &st->wait.op);
         read_all(st, &errors);
-        respond(st);
+        answer(st);
         return 0;
     }
     req->b->fetch_parked++;
@@ -380,7 +512,7 @@ void handle_Fetch(struct request *req)
     int64_t bytes = read_all(st, &errors);
     if (bytes >= st->min_bytes || r->max_wait_ms <= 0 || errors || st->n == 0 ||
         !may_park(req->b, st->n)) {
-        respond(st);
+        answer(st);
         return;
     }
     /* Park until data arrives or max_wait_ms passes. */

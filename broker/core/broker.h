@@ -25,6 +25,7 @@ struct controller;
 struct delay;
 struct listener;
 struct log_manager;
+struct fetch_state;
 struct request;
 struct metadata;
 struct zk_client;
@@ -57,6 +58,7 @@ struct broker {
 
     struct log_manager *logs;         /* every partition log; owned */
     ev_io logs_io;                    /* the log workers' completion eventfd */
+    ev_io logs_read_io;               /* the log reader's (cold Fetch ranges) */
     ev_timer logs_tick;               /* retention, timed flushes, checkpoints */
 
     struct listener *listeners;       /* bound sockets; owned (net/listener.c) */
@@ -82,6 +84,9 @@ struct broker {
     int64_t fetch_parked_parts;       /* the partition entries they watch, together */
     int64_t fetch_unparked;           /* fetches answered early (limits) since the last log line */
     int64_t fetch_unparked_logged_us; /* when that line was last written */
+    int fetch_warming;                /* Fetch answers waiting for the log reader (cold data) */
+    struct fetch_state *fetch_warm_line; /* fetches in line for the reader beyond its limit */
+    struct fetch_state **fetch_warm_tail; /* where the next one goes (NULL: line empty) */
     int64_t admin_pending_replicas;   /* replicas of topic writes not yet answered by ZooKeeper */
 
     ev_signal sigterm, sigint;        /* start a clean shutdown */

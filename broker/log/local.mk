@@ -17,4 +17,5 @@ broker_log_libgrlog_a_SOURCES = \
 	broker/log/log_manager.c broker/log/log_manager.h \
 	broker/log/log_segment.c broker/log/log_segment.h \
 	broker/log/log_timeindex.c broker/log/log_timeindex.h \
-	broker/log/log_verify.c broker/log/log_verify.h
+	broker/log/log_verify.c broker/log/log_verify.h \
+	broker/log/log_warm.c broker/log/log_warm.h

@@ -10,6 +10,7 @@
  * for 64 partitions submits 64 syncs, which one thread would run end to end
  * (W4 in docs/BENCHMARKS.md). Syncs of different logs are independent (a log
  * has at most one in flight), so they may run in any order and overlap.
+ * Reads (for Fetch, on the reader instance) are independent in the same way.
  * Every other job is a barrier: it starts when everything submitted before
  * it has finished and nothing submitted after it starts before it finishes,
  * so checkpoint writes and removals keep the submission order they had with
@@ -110,6 +111,39 @@ static void fail(struct log_bg_job *j, int rc)
     }
 }
 
+/* Chunk of one pread of LOG_BG_READ: bounded, so a 50 MB warm-up does not
+ * need 50 MB of memory; large enough that a disk sees few requests. */
+#define READ_CHUNK (256 * 1024)
+
+/* Reads [off, off+len) of fd into a scratch buffer: a plain pread, not
+ * posix_fadvise(WILLNEED), which returns before the data is there on some
+ * file systems and is only a hint on others. */
+static void read_range(struct log_bg_job *j, int fd)
+{
+    uint8_t *scratch = malloc(READ_CHUNK);
+    if (!scratch) {
+        fail(j, GR_E_NOMEM);
+        return;
+    }
+    int64_t pos = j->off, end = j->off + (int64_t)j->len;
+    while (pos < end) {
+        size_t want = end - pos < READ_CHUNK ? (size_t)(end - pos) : READ_CHUNK;
+        ssize_t n = pread(fd, scratch, want, (off_t)pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fail(j, gr_err_from_errno(errno));
+            break;
+        }
+        if (n == 0) {
+            fail(j, GR_E_CORRUPT); /* truncated under us: the range is gone */
+            break;
+        }
+        pos += n;
+    }
+    free(scratch);
+}
+
 static void run_job(struct log_bg_job *j)
 {
     switch (j->kind) {
@@ -145,6 +179,9 @@ static void run_job(struct log_bg_job *j)
     }
     case LOG_BG_CLOSE:
         break; /* the descriptors are closed below, like every job's */
+    case LOG_BG_READ:
+        read_range(j, j->rfd);
+        break;
     }
     for (int i = 0; i < j->nfds; i++) {
         close(j->fds[i]);
@@ -158,7 +195,7 @@ static bool can_start(const struct log_bg *bg)
     const struct log_bg_job *j = bg->todo;
     if (!j || bg->barrier)
         return false;
-    return j->kind == LOG_BG_SYNC || bg->running == 0;
+    return j->kind == LOG_BG_SYNC || j->kind == LOG_BG_READ || bg->running == 0;
 }
 
 static void *worker(void *arg)
@@ -174,7 +211,7 @@ static void *worker(void *arg)
         bg->todo = j->next;
         if (!bg->todo)
             bg->todo_tail = &bg->todo;
-        bool barrier = j->kind != LOG_BG_SYNC;
+        bool barrier = j->kind != LOG_BG_SYNC && j->kind != LOG_BG_READ;
         bg->running++;
         bg->barrier = barrier;
         /* Workers are woken one at a time (a broadcast per job would wake

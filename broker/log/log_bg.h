@@ -8,9 +8,14 @@
  * dup()ed, data copied) and come back to the owner's thread through
  * log_bg_poll(), which the loop calls when the eventfd from log_bg_fd()
  * becomes readable. Every submitted job's callback runs exactly once, on the
- * owner's thread. Syncs (LOG_BG_SYNC) may run concurrently and complete in
- * any order; every other job runs alone, after everything submitted before
- * it and before everything submitted after it.
+ * owner's thread. Syncs (LOG_BG_SYNC) and reads (LOG_BG_READ) may run
+ * concurrently and complete in any order; every other job runs alone, after
+ * everything submitted before it and before everything submitted after it.
+ *
+ * The log manager runs two of them: one for writes (the kinds above but
+ * LOG_BG_READ) and one that only reads, so a read of cold data for a Fetch
+ * never waits behind fsyncs on the same device, and an fsync never waits
+ * behind a slow read.
  */
 #ifndef GREGOR_LOG_BG_H
 #define GREGOR_LOG_BG_H
@@ -23,7 +28,9 @@ enum log_bg_kind {
     LOG_BG_SYNC,       /* fdatasync fds[], then fsync the dirs in dirs[] */
     LOG_BG_WRITE_FILE, /* atomically replace path with data (write, fsync, rename, fsync dir) */
     LOG_BG_REMOVE,     /* remove the tree at path, then fsync its parent */
-    LOG_BG_CLOSE       /* close fds[] (last references to deleted files) */
+    LOG_BG_CLOSE,      /* close fds[] (last references to deleted files) */
+    LOG_BG_READ        /* read [off, off+len) of rfd and drop the bytes: brings the range
+                        * into the page cache; rc GR_E_CORRUPT if the file ends first */
 };
 
 struct log_bg_job;
@@ -37,7 +44,9 @@ struct log_bg_job {
     int ndirs;                /* entries in dirs */
     char *path;               /* owned: file to write or tree to remove */
     uint8_t *data;            /* owned: bytes to write */
-    size_t len;               /* bytes in data */
+    size_t len;               /* bytes in data; for LOG_BG_READ, bytes to read */
+    int64_t off;              /* LOG_BG_READ: where in rfd the range starts */
+    int rfd;                  /* LOG_BG_READ: borrowed; the submitter keeps it open until done */
     int64_t tag;              /* for the submitter (e.g. the offset a flush covers) */
     int rc;                   /* result, set by the worker: 0 or a negative gregor error */
     int err_no;               /* errno of the failure */

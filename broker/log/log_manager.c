@@ -54,6 +54,7 @@ struct log_manager {
     struct tpmap offline;          /* topic-partition -> struct lm_offline * (owned) */
     bool *ckpt_failed;             /* ndirs * NKINDS: the last write of that file failed */
     struct log_bg *bg;             /* the background worker; owned */
+    struct log_bg *reader;         /* reads cold ranges for Fetch; owned */
     struct log_verifier *verifier; /* verifies large appends in parallel; owned */
     int32_t broker_id;             /* configured or from meta.properties; -1 unknown */
     struct log_manager_opts o;     /* intervals and the flush hook (dirs not kept) */
@@ -351,9 +352,11 @@ int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct lo
     mgr->ckpt_failed = calloc((size_t)o->ndirs * NKINDS + 1, sizeof(bool));
     mgr->last_ckpt = calloc((size_t)o->ndirs * NKINDS, sizeof(struct buf));
     mgr->bg = log_bg_new();
+    mgr->reader = log_bg_new();
     mgr->verifier = log_verifier_new();
     int rc = 0;
-    if (!mgr->dirs || !mgr->last_ckpt || !mgr->ckpt_failed || !mgr->bg || !mgr->verifier) {
+    if (!mgr->dirs || !mgr->last_ckpt || !mgr->ckpt_failed || !mgr->bg || !mgr->reader ||
+        !mgr->verifier) {
         snprintf(errstr, errsz, "cannot start the log manager: %s", strerror(errno));
         rc = GR_E_NOMEM;
         goto fail;
@@ -685,9 +688,20 @@ int log_manager_fd(const struct log_manager *mgr)
     return log_bg_fd(mgr->bg);
 }
 
+int log_manager_read_fd(const struct log_manager *mgr)
+{
+    return log_bg_fd(mgr->reader);
+}
+
+struct log_bg *log_manager_reader(struct log_manager *mgr)
+{
+    return mgr->reader;
+}
+
 void log_manager_poll(struct log_manager *mgr)
 {
     log_bg_poll(mgr->bg);
+    log_bg_poll(mgr->reader);
 }
 
 void log_manager_drain(struct log_manager *mgr)
@@ -702,6 +716,11 @@ void log_manager_close(struct log_manager *mgr, bool clean)
     size_t it = 0;
     void *v;
     bool all_ok = true;
+    /* First, while the logs still exist: the reads' callbacks answer (or
+     * drop) the fetches that waited for them. */
+    if (mgr->reader)
+        log_bg_free(mgr->reader);
+    mgr->reader = NULL;
     if (clean && mgr->bg) {
         int64_t now = clock_wall_ms();
         while (tpmap_next(&mgr->logs, &it, NULL, &v))

@@ -5,8 +5,9 @@
  * every partition at start-up (recovering after a crash, with progress
  * lines), creates and deletes partition logs, runs retention and time-based
  * flushing from tick(), and checkpoints recovery points, log start offsets
- * and high watermarks. It owns the background worker and exposes its eventfd
- * so the broker's loop can deliver completions (log_manager_poll).
+ * and high watermarks. It owns the background workers (one writing, one
+ * reading for Fetch) and exposes their eventfds so the broker's loop can
+ * deliver completions (log_manager_poll).
  */
 #ifndef GREGOR_LOG_MANAGER_H
 #define GREGOR_LOG_MANAGER_H
@@ -84,9 +85,14 @@ void log_manager_tick(struct log_manager *mgr, int64_t now_ms);
 /* How often tick() should run, in ms. */
 int64_t log_manager_tick_interval_ms(const struct log_manager *mgr);
 
-/* The worker's completion eventfd, and the call that handles completions. */
+/* The workers' completion eventfds (the writer's, the reader's), and the
+ * call that handles completions of both. */
 int log_manager_fd(const struct log_manager *mgr);
+int log_manager_read_fd(const struct log_manager *mgr);
 void log_manager_poll(struct log_manager *mgr);
+/* The worker that reads cold file ranges for Fetch (LOG_BG_READ jobs only;
+ * see log_bg.h); borrowed, lives as long as mgr. */
+struct log_bg *log_manager_reader(struct log_manager *mgr);
 /* Blocks until all worker jobs finished (tests, shutdown). */
 void log_manager_drain(struct log_manager *mgr);
 

@@ -33,6 +33,8 @@
 #include "broker/core/broker.h"
 #include "broker/core/broker_config.h"
 #include "broker/log/log.h"
+#include "broker/log/log_manager.h"
+#include "broker/log/log_warm.h"
 #include "broker/net/listener.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_reader.h"
@@ -619,6 +621,180 @@ static void test_fetch_waits_are_bounded(void)
     fx_destroy(&f);
 }
 
+/* ---- cold data is read off the loop --------------------------------------- */
+
+/* The probe for tests: every range is cold, as on a disk nobody read yet. */
+static bool always_cold(int fd, int64_t pos, int64_t len)
+{
+    (void)fd;
+    (void)pos;
+    (void)len;
+    return false;
+}
+
+/* Whether the broker has sent anything on fd (after running the loop a
+ * little): a waiting fetch must not have. */
+static bool answered(struct fixture *f, int fd)
+{
+    spin(f, 50);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Reads the Fetch v4 answer of one partition (orders-0) and returns the
+ * bytes of its record set; *base is the first batch's base offset (-1 if
+ * none). Fails the test unless the answer has no error. */
+static int32_t fetched(struct fixture *f, int fd, int32_t corr, int64_t *base)
+{
+    uint8_t *frame;
+    size_t len;
+    struct proto_reader r;
+    *base = -1;
+    CU_ASSERT_EQUAL_FATAL(await(f, fd, &frame, &len), GOT_FRAME);
+    proto_reader_init(&r, frame, len);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), corr);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    proto_reader_string(&r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    proto_reader_i64(&r);
+    proto_reader_i64(&r);
+    proto_reader_nullable_array(&r, 16);
+    struct proto_bytes rec = proto_reader_nullable_bytes(&r);
+    CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
+    CU_ASSERT_FALSE(proto_reader_failed(&r));
+    if (rec.len >= 8) {
+        struct proto_reader br;
+        proto_reader_init(&br, rec.ptr, (size_t)rec.len);
+        *base = proto_reader_i64(&br);
+    }
+    free(frame);
+    return rec.len > 0 ? rec.len : 0;
+}
+
+/* A fetch whose range is cold is answered only once the reader has read
+ * it, while other connections are served meanwhile; with what happens to
+ * the log in between given by change (NULL: nothing). */
+static void cold_fetch(void (*change)(struct fixture *f), int64_t want_base, bool want_all,
+                       int64_t log_end)
+{
+    struct fixture f;
+    fx_init(&f);
+    int fd = dial(&f);
+    int other = dial(&f);
+    int64_t base;
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 51, &base), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(produce(&f, fd, "orders", 0, 52, &base), PROTO_ERR_NONE);
+    /* What a hot fetch from 0 sends: both batches. */
+    send_fetch(fd, 53, 0, 1, 1 << 20, 0);
+    int32_t all = fetched(&f, fd, 53, &base);
+    CU_ASSERT_EQUAL(base, 0);
+
+    log_warm_resident = always_cold;
+    send_fetch(fd, 54, 0, 1, 1 << 20, 0);
+    CU_ASSERT_FALSE(answered(&f, fd)); /* waits for the reader */
+    CU_ASSERT_EQUAL(f.t.b.fetch_warming, 1);
+    struct buf b;
+    uint8_t *frame;
+    struct proto_reader r;
+    req_begin(&b, 18, 0, 55); /* another client is served meanwhile */
+    roundtrip(&f, other, &b, 55, &frame, &r);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    free(frame);
+    if (change)
+        change(&f);
+    CU_ASSERT_FALSE(answered(&f, fd));
+    log_bg_drain(log_manager_reader(f.t.b.logs)); /* the reader is done: answer */
+    int32_t got = fetched(&f, fd, 54, &base);
+    CU_ASSERT_EQUAL(base, want_base);
+    if (want_all)
+        CU_ASSERT_EQUAL(got, all);
+    CU_ASSERT(got > 0 && got <= all);
+    CU_ASSERT_EQUAL(f.t.b.fetch_warming, 0);
+    log_warm_resident = log_warm_cached;
+
+    /* The connection still works: nothing after the log end. */
+    send_fetch(fd, 56, log_end, 1, 1 << 20, 0);
+    fetched(&f, fd, 56, &base);
+    CU_ASSERT_EQUAL(base, -1);
+    close(other);
+    close(fd);
+    fx_destroy(&f);
+}
+
+static struct log *orders0(struct fixture *f)
+{
+    struct partition *p = partition_get(&f->t.b, (struct tp){tp_topic_find("orders", 6), 0});
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    return p->log;
+}
+
+static void test_cold_fetch_waits_for_reader(void)
+{
+    cold_fetch(NULL, 0, true, 6);
+}
+
+/* Every segment deleted while the range is read: the answer still sends
+ * the bytes it promised, from the deleted file it holds. */
+static void delete_all(struct fixture *f)
+{
+    CU_ASSERT_EQUAL(log_truncate_fully(orders0(f), 6, clock_wall_ms()), 0);
+}
+
+static void test_cold_fetch_survives_deletion(void)
+{
+    cold_fetch(delete_all, 0, true, 6);
+}
+
+/* The log cut back to offset 3 while the range is read: the file no longer
+ * holds what was promised, so the answer is read again (the first batch
+ * only) instead of a short sendfile closing the connection. */
+static void cut_to_3(struct fixture *f)
+{
+    CU_ASSERT_EQUAL(log_truncate_to(orders0(f), 3), 0);
+}
+
+static void test_cold_fetch_after_truncation(void)
+{
+    cold_fetch(cut_to_3, 0, false, 3);
+}
+
+/* More cold fetches than may wait for the reader (16): the rest wait in
+ * line, none is sent cold, and one whose client leaves while in line is
+ * dropped. */
+static void test_cold_fetches_wait_in_line(void)
+{
+    enum { N = 18 };
+    struct fixture f;
+    fx_init(&f);
+    int fds[N];
+    int64_t base;
+    for (int i = 0; i < N; i++)
+        fds[i] = dial(&f);
+    CU_ASSERT_EQUAL(produce(&f, fds[0], "orders", 0, 61, &base), PROTO_ERR_NONE);
+    log_warm_resident = always_cold;
+    for (int i = 0; i < N; i++)
+        send_fetch(fds[i], 100 + i, 0, 1, 1 << 20, 0);
+    spin(&f, 100);
+    CU_ASSERT_EQUAL(f.t.b.fetch_warming, 16);
+    for (int i = 0; i < N; i++)
+        CU_ASSERT_FALSE(answered(&f, fds[i]));
+    close(fds[N - 1]); /* leaves while in line */
+    spin(&f, 50);
+    log_bg_drain(log_manager_reader(f.t.b.logs));
+    for (int i = 0; i < N - 1; i++) {
+        fetched(&f, fds[i], 100 + i, &base);
+        CU_ASSERT_EQUAL(base, 0);
+        close(fds[i]);
+    }
+    CU_ASSERT_EQUAL(f.t.b.fetch_warming, 0);
+    CU_ASSERT_PTR_NULL(f.t.b.fetch_warm_line);
+    log_warm_resident = log_warm_cached;
+    fx_destroy(&f);
+}
+
 /* ---- requests that close their connection, and only that one ------------ */
 
 /* Sends b on a fresh connection and expects the broker to close it without
@@ -692,6 +868,12 @@ int main(void)
         {"repeated and illegal names are merged or refused as Kafka does",
          test_repeats_are_merged},
         {"fetch waits are bounded", test_fetch_waits_are_bounded},
+        {"a cold fetch is answered after the reader read it", test_cold_fetch_waits_for_reader},
+        {"a cold fetch sends its bytes when its segment is deleted meanwhile",
+         test_cold_fetch_survives_deletion},
+        {"a cold fetch is read again when its log is truncated meanwhile",
+         test_cold_fetch_after_truncation},
+        {"cold fetches beyond the reader's limit wait in line", test_cold_fetches_wait_in_line},
         {"bad requests close only their own connection",
          test_bad_requests_close_only_their_connection},
         CU_TEST_INFO_NULL,

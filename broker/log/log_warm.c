@@ -1,0 +1,76 @@
+/*
+ * Page-cache residency and warm-up jobs (see log_warm.h).
+ */
+#define LOG_COMPONENT "log"
+#include "broker/log/log_warm.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/logger.h"
+
+/* cachestat(2), by hand: glibc 2.36 has no wrapper and the installed
+ * kernel headers predate it. The number is the same on every
+ * architecture (the unified syscall table). */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+
+struct warm_cachestat_range {
+    uint64_t off;
+    uint64_t len;
+};
+
+struct warm_cachestat {
+    uint64_t nr_cache;
+    uint64_t nr_dirty;
+    uint64_t nr_writeback;
+    uint64_t nr_evicted;
+    uint64_t nr_recently_evicted;
+};
+
+/* Set once cachestat proved missing (ENOSYS, or a seccomp filter's EPERM):
+ * every range counts as cached from then on, which is the old behaviour. */
+static bool no_cachestat;
+
+bool log_warm_cached(int fd, int64_t pos, int64_t len)
+{
+    if (no_cachestat || len <= 0 || pos < 0)
+        return true;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        page = 4096;
+    int64_t first = pos / page, last = (pos + len - 1) / page;
+    struct warm_cachestat_range r = {(uint64_t)pos, (uint64_t)len};
+    struct warm_cachestat cs = {0};
+    if (syscall(__NR_cachestat, fd, &r, &cs, 0) != 0) {
+        if (errno == ENOSYS || errno == EPERM) {
+            no_cachestat = true;
+            LOG_INFO("cachestat(2) is not available (%s): Fetch sends cold segment data from the "
+                     "event loop, as before",
+                     strerror(errno));
+        }
+        return true;
+    }
+    return cs.nr_cache >= (uint64_t)(last - first + 1);
+}
+
+bool (*log_warm_resident)(int fd, int64_t pos, int64_t len) = log_warm_cached;
+
+int log_warm_submit(struct log_bg *reader, int fd, int64_t pos, int64_t len, log_bg_done_fn done,
+                    void *ctx)
+{
+    struct log_bg_job *j = log_bg_job_new(LOG_BG_READ);
+    if (!j)
+        return GR_E_NOMEM;
+    j->rfd = fd;
+    j->off = pos;
+    j->len = (size_t)len;
+    j->done = done;
+    j->ctx = ctx;
+    log_bg_submit(reader, j);
+    return 0;
+}
