@@ -83,3 +83,27 @@ def make_topics_n(c, name, partitions):
         check(all(e[1] == 0 for e in r.topic_errors), "creating %s: %s" % (name, r))
     finally:
         a.close()
+
+
+@test
+def describe_configs_shows_max_connections_in_force():
+    """max.connections left at its default is derived from the open-file
+    limit at start-up; DescribeConfigs shows that number (the start-up
+    line's), as DEFAULT_CONFIG. Before, it showed the table's 2147483647."""
+    import re
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+    c = Cluster(brokers=1, name="maxconn")
+    try:
+        m = re.search(r"max\.connections=(\d+) \(from open-file limit", c.log(0))
+        check(m is not None, "no start-up line deriving max.connections")
+        a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+        try:
+            r = a.describe_configs([ConfigResource(ConfigResourceType.BROKER, "0")])
+        finally:
+            a.close()
+        e = {x[0]: x for x in r[0].resources[0][4]}["max.connections"]
+        check(e[1] == m.group(1), "max.connections described as %s, in force %s" % (e[1], m.group(1)))
+        check(e[3] == 5, "max.connections source %s, expected DEFAULT_CONFIG (5)" % (e,))
+        check(metadata_ok(c), "a second client is not served")
+    finally:
+        c.close()
