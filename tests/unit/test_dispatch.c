@@ -263,6 +263,21 @@ static void test_api_versions(void)
 
 /* ---- Metadata ---------------------------------------------------------- */
 
+/* Metadata v3+: reads throttle_time_ms (must be 0) and the brokers;
+ * returns their number. */
+static int32_t skip_throttle_and_brokers(struct proto_reader *r)
+{
+    CU_ASSERT_EQUAL(proto_reader_i32(r), 0);
+    int32_t nb = proto_reader_array(r, 1);
+    for (int i = 0; i < nb; i++) {
+        proto_reader_i32(r);
+        proto_reader_string(r);
+        proto_reader_i32(r);
+        proto_reader_nullable_string(r);
+    }
+    return nb;
+}
+
 static void test_metadata(void)
 {
     struct fixture f;
@@ -312,15 +327,7 @@ static void test_metadata(void)
     pb_str(&b, "nope");
     pb_i8(&b, 1);
     roundtrip(&f, fd, &b, 12, &frame, &r);
-    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
-    int32_t nb = proto_reader_array(&r, 1);
-    CU_ASSERT_EQUAL(nb, 2);
-    for (int i = 0; i < nb; i++) {
-        proto_reader_i32(&r);
-        proto_reader_string(&r);
-        proto_reader_i32(&r);
-        proto_reader_nullable_string(&r);
-    }
+    CU_ASSERT_EQUAL(skip_throttle_and_brokers(&r), 2);
     struct proto_str cid = proto_reader_nullable_string(&r);
     CU_ASSERT(cid.len == 21 && !memcmp(cid.ptr, "dispatch-test-cluster", 21));
     CU_ASSERT_EQUAL(proto_reader_i32(&r), OTHER);
@@ -350,14 +357,7 @@ static void test_metadata_offline_replica(void)
     pb_str(&b, "orders");
     pb_i8(&b, 0);
     roundtrip(&f, fd, &b, 21, &frame, &r);
-    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
-    int32_t nb = proto_reader_array(&r, 1);
-    for (int i = 0; i < nb; i++) {
-        proto_reader_i32(&r);
-        proto_reader_string(&r);
-        proto_reader_i32(&r);
-        proto_reader_nullable_string(&r);
-    }
+    CU_ASSERT_EQUAL(skip_throttle_and_brokers(&r), 2);
     proto_reader_nullable_string(&r); /* cluster id */
     proto_reader_i32(&r);             /* controller */
     CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
