@@ -107,3 +107,72 @@ def describe_configs_shows_max_connections_in_force():
         check(metadata_ok(c), "a second client is not served")
     finally:
         c.close()
+
+
+def metadata_v5(c, topic):
+    """Metadata v5 for one topic -> [(error, partition, leader, offline_replicas)]."""
+    body = struct.pack(">i", 1) + kstr(topic) + b"\x00"
+    s = socket.create_connection(c.broker_addr(0), timeout=5)
+    try:
+        s.sendall(frame(3, 5, 31, body))
+        r = recv_frame(s, timeout=5)
+    finally:
+        s.close()
+    check(r is not None, "no Metadata response")
+    at = 8  # correlation id, throttle
+
+    def i32():
+        nonlocal at
+        at += 4
+        return struct.unpack(">i", r[at - 4:at])[0]
+
+    def i16():
+        nonlocal at
+        at += 2
+        return struct.unpack(">h", r[at - 2:at])[0]
+
+    def string():
+        nonlocal at
+        n = i16()
+        at += max(n, 0)
+
+    for _ in range(i32()):  # brokers: id, host, port, rack
+        i32(), string(), i32(), string()
+    string(), i32()  # cluster id, controller
+    check(i32() == 1, "one topic expected")
+    i16(), string()
+    at += 1  # is_internal
+    out = []
+    for _ in range(i32()):
+        err, index, leader = i16(), i32(), i32()
+        [i32() for _ in range(i32())]  # replicas
+        [i32() for _ in range(i32())]  # isr
+        off = [i32() for _ in range(i32())]
+        out.append((err, index, leader, off))
+    return out
+
+
+@test
+def metadata_lists_an_unloadable_partition_offline():
+    """A partition whose log cannot be opened at start-up (its .log is a
+    directory) is this broker's offline replica: Metadata v5 lists the broker
+    in offline_replicas with leader -1 and LEADER_NOT_AVAILABLE (5); the
+    healthy topic is unchanged. Before: leader 0, NONE, no offline replica."""
+    from suite_disk import create, produce
+    c = Cluster(brokers=1, name="mdoff")
+    try:
+        create(c, "mgood")
+        create(c, "mbad")
+        c.stop(0)
+        seg = os.path.join(c.log_dir(0), "mbad-0", "%020d.log" % 0)
+        os.rename(seg, seg + ".saved")
+        os.mkdir(seg)
+        c.start(0)
+        got = metadata_v5(c, "mbad")
+        check(got == [(5, 0, -1, [0])], "mbad: %s, expected [(5, 0, -1, [0])]" % got)
+        got = metadata_v5(c, "mgood")
+        check(got == [(0, 0, 0, [])], "mgood: %s, expected [(0, 0, 0, [])]" % got)
+        check(produce(c, "mgood", [b"g"]) == (0, 1), "the healthy topic takes no produce")
+        check(metadata_ok(c), "a second client is not served")
+    finally:
+        c.close()
