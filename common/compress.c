@@ -67,7 +67,7 @@ int compress_reader_open(int codec, const uint8_t *in, size_t len, uint64_t max_
         return GR_E_NOMEM;
     r->ops = ops;
     r->max_out = max_out;
-    r->src = (struct compress_src){in, len, 0, max_out, r->why, sizeof(r->why)};
+    r->src = (struct compress_src){in, len, 0, max_out, r->why, sizeof(r->why), false};
     /* A codec that cannot even start (a bad header) fails on the first read,
      * so callers see every error in one place. */
     int rc = ops->open(&r->src, &r->state);
@@ -94,6 +94,7 @@ ssize_t compress_reader_read(struct compress_reader *r, uint8_t *buf, size_t n, 
         if (k < 0) {
             r->err = (int)k;
         } else if ((uint64_t)k > room) {
+            r->src.over = true;
             r->err = compress_fail(&r->src, "inflates to more than %llu bytes",
                                    (unsigned long long)r->max_out);
         } else {
@@ -109,6 +110,11 @@ ssize_t compress_reader_read(struct compress_reader *r, uint8_t *buf, size_t n, 
 uint64_t compress_reader_produced(const struct compress_reader *r)
 {
     return r->produced;
+}
+
+bool compress_reader_over_bound(const struct compress_reader *r)
+{
+    return r->src.over;
 }
 
 void compress_reader_free(struct compress_reader *r)

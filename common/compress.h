@@ -17,6 +17,7 @@
 #ifndef GREGOR_COMMON_COMPRESS_H
 #define GREGOR_COMMON_COMPRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,6 +53,11 @@ ssize_t compress_reader_read(struct compress_reader *r, uint8_t *buf, size_t n, 
 
 /* Total bytes produced so far. */
 uint64_t compress_reader_produced(const struct compress_reader *r);
+
+/* Whether the reader failed because the stream goes past max_out (not
+ * because it is malformed): a caller with a smaller bound than the data's
+ * own may tell "too much for now" from "corrupt". */
+bool compress_reader_over_bound(const struct compress_reader *r);
 
 /* Frees r (NULL allowed). */
 void compress_reader_free(struct compress_reader *r);

@@ -7,6 +7,7 @@
 #define GREGOR_COMMON_COMPRESS_CODEC_H
 
 #include <stdbool.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@ struct compress_src {
     uint64_t room;     /* output still allowed before the bound */
     char *why;         /* where a failure is described */
     size_t whysz;      /* its size */
+    bool over;         /* the failure was the bound (set by the codec or reader) */
 };
 
 struct compress_codec_ops {

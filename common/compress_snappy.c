@@ -61,7 +61,8 @@ static int next_block(struct compress_src *s, struct sn *z, bool *none)
     size_t ulen;
     if (snappy_uncompressed_length((const char *)p, clen, &ulen) != SNAPPY_OK)
         return compress_fail(s, "snappy block is corrupt (bad length header)");
-    if ((uint64_t)ulen > s->room)
+    s->over = (uint64_t)ulen > s->room;
+    if (s->over)
         return compress_fail(s, "snappy block claims %zu bytes, more than the %llu allowed", ulen,
                              (unsigned long long)s->room);
     if (ulen > z->cap) {

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@
 #include "broker/cluster/metadata.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
+#include "broker/net/conn_quota.h"
 #include "broker/net/request.h"
 #include "broker/core/broker_config.h"
 
@@ -171,6 +173,16 @@ static void describe_topic(struct request *req, const struct proto_DescribeConfi
     out->configs = cfgs;
 }
 
+/* A value the broker decided at start-up instead of taking the table's:
+ * max.connections left at its default follows the open-file limit
+ * (net/conn_quota.c). Its source stays what the table says. */
+static void value_in_force(const struct broker *b, const struct config_def *d, char *value,
+                           size_t size)
+{
+    if (d->offset == offsetof(struct broker_config, max_connections) && b->quota)
+        snprintf(value, size, "%" PRId32, conn_quota_max(b->quota));
+}
+
 static void describe_broker(struct request *req, const struct proto_DescribeConfigsResource *res,
                             struct proto_DescribeConfigsResult *out, bool synonyms)
 {
@@ -197,6 +209,7 @@ static void describe_broker(struct request *req, const struct proto_DescribeConf
         struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
         char value[1024];
         broker_config_format(b->cfg, d, value, sizeof(value));
+        value_in_force(b, d, value, sizeof(value));
         c->name = proto_str_cstr(d->name);
         c->value = value[0] || d->dflt ? proto_str_cstr(dup_arena(req, value)) : PROTO_STR_NULL;
         c->read_only = true; /* static configuration: changed by restarting */

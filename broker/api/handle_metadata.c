@@ -2,7 +2,8 @@
  * Metadata: brokers (the endpoints of the listener the request came in on),
  * the controller, the cluster id, and per topic its partitions with leader,
  * leader epoch, replicas, ISR and offline replicas, all from the metadata
- * cache. Unknown topics are created when auto-creation is on and answered
+ * cache, except that this broker's own replicas whose log is offline are
+ * listed offline and do not lead. Unknown topics are created when auto-creation is on and answered
  * with LEADER_NOT_AVAILABLE, which clients retry, as Kafka does.
  *
  * Cost: a topic named more than once is answered once (Kafka makes a set of
@@ -26,6 +27,7 @@
 #include "broker/api/handlers.h"
 #include "broker/api/handler_util.h"
 #include "broker/cluster/metadata.h"
+#include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
@@ -58,12 +60,24 @@ static void describe_topic(struct request *req, const struct metadata_topic *t,
         p->isr_nodes = mp->isr;
         p->isr_nodes_count = mp->has_state ? mp->nisr : 0;
         p->leader_epoch = mp->has_state ? mp->leader_epoch : -1;
+        /* A replica is offline when its broker is gone, or when it is this
+         * broker's and its log is offline (this broker alone knows: Kafka's
+         * controller learns it from a log-dir event gregor does not write). */
+        bool here_offline = false;
         int32_t *offline = arena_calloc(&req->arena, (size_t)mp->nreplicas + 1, sizeof(int32_t));
-        for (int k = 0; offline && k < mp->nreplicas; k++)
-            if (!metadata_broker_alive(b->md, mp->replicas[k]))
+        for (int k = 0; offline && k < mp->nreplicas; k++) {
+            bool off = !metadata_broker_alive(b->md, mp->replicas[k]);
+            if (!off && mp->replicas[k] == b->id)
+                off = here_offline = partition_offline_here(b, (struct tp){t->id, mp->id});
+            if (off)
                 offline[p->offline_replicas_count++] = mp->replicas[k];
+        }
         p->offline_replicas = offline;
-        bool leader_up = mp->has_state && metadata_broker_alive(b->md, mp->leader);
+        /* A leader whose replica is offline leads nothing: Kafka 2.8's
+         * controller then sets the leader to -1 (no other in-sync replica)
+         * and Metadata answers LEADER_NOT_AVAILABLE, which clients retry. */
+        bool leader_up = mp->has_state && metadata_broker_alive(b->md, mp->leader) &&
+                         !(here_offline && mp->leader == b->id);
         p->leader_id = leader_up ? mp->leader : -1;
         p->error_code = leader_up ? PROTO_ERR_NONE : PROTO_ERR_LEADER_NOT_AVAILABLE;
     }

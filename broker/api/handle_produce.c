@@ -49,6 +49,7 @@ struct produce_state {
     int nwaits, pending;                         /* waits in use, not yet settled */
     struct req_wait wait;                        /* parked as a delayed operation */
     struct admin_budget bud;                     /* what auto-creation may still create */
+    int64_t inflate_left;                        /* gregor.produce.inflate.max.bytes unspent */
 };
 
 static void respond(struct produce_state *st)
@@ -141,8 +142,8 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     char why[256];
     /* The batch is rewritten in place (offsets) in the request's own frame
      * buffer, which the reader owns: the view is const only to decoders. */
-    rc = log_append_leader(p->log, (uint8_t *)batch.ptr, (size_t)batch.len,
-                           p->leader_epoch, clock_wall_ms(), &info, why, sizeof(why));
+    rc = log_append_leader_budget(p->log, (uint8_t *)batch.ptr, (size_t)batch.len, p->leader_epoch,
+                                  clock_wall_ms(), &st->inflate_left, &info, why, sizeof(why));
     if (rc) {
         char desc[256];
         LOG_RATE(LOGGER_WARN, "rejected batch for %s-%d in %s: %s", p->tp.topic->name, pd->index,
@@ -185,6 +186,9 @@ void handle_Produce(struct request *req)
     st->req = req;
     st->ntopics = r->topic_data_count;
     admin_budget_init(req->b, &st->bud);
+    /* One compressed batch may inflate to 32 x max.message.bytes, and a
+     * request carries one per partition: the request shares one budget. */
+    st->inflate_left = req->b->cfg->produce_inflate_max_bytes;
     delay_op_init(&st->wait.op, flush_ready, flush_complete);
     bool acks_ok = r->acks == 0 || r->acks == 1 || r->acks == -1;
     int errors = 0;

@@ -22,6 +22,14 @@ struct partition *partition_get(const struct broker *b, struct tp tp)
     return tpmap_get(&b->parts, tp);
 }
 
+bool partition_offline_here(const struct broker *b, struct tp tp)
+{
+    if (!tp.topic)
+        return false;
+    const struct partition *p = partition_get(b, tp);
+    return p ? p->log->offline : log_manager_offline(b->logs, tp.topic->name, tp.partition);
+}
+
 int partition_lead(struct broker *b, struct tp tp, int32_t current_epoch, struct partition **out)
 {
     struct partition *p = partition_get(b, tp);

@@ -56,6 +56,10 @@ int partition_lead(struct broker *b, struct tp tp, int32_t current_epoch, struct
 /* The hosted partition, or NULL. */
 struct partition *partition_get(const struct broker *b, struct tp tp);
 
+/* Whether this broker's replica of tp is offline: its log failed (write or
+ * fsync) or did not load at start-up. False for tp.topic NULL. */
+bool partition_offline_here(const struct broker *b, struct tp tp);
+
 /* The keys of a partition's events, for delay_watch(). */
 static inline struct keymap_key partition_key(const struct partition *p, enum delay_event ev)
 {

@@ -125,6 +125,8 @@ static const struct config_def defs[] = {
         "partitions one CreateTopics, CreatePartitions or Metadata request may create"),
     INT("gregor.broker.partitions.max", broker_partitions_max, "20000", 1, I32MAX,
         "partition replicas per live broker, on average, beyond which creation is refused"),
+    LONG("gregor.produce.inflate.max.bytes", produce_inflate_max_bytes, "134217728", 1, I64MAX,
+         "bytes all compressed batches of one Produce request may inflate to when validated"),
     /* log */
     STR("log.dir", log_dir, "/tmp/kafka-logs", "log directory, used when log.dirs is absent"),
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),

@@ -82,6 +82,7 @@ struct broker_config {
     int32_t metadata_response_max_bytes;      /* gregor.metadata.response.max.bytes */
     int32_t create_partitions_max;            /* gregor.create.partitions.max: per request */
     int32_t broker_partitions_max;            /* gregor.broker.partitions.max: replicas per broker */
+    int64_t produce_inflate_max_bytes;        /* gregor.produce.inflate.max.bytes: per request */
     /* log */
     char *log_dir;                            /* log.dir, used when log.dirs is absent */
     char *log_dirs;                           /* log.dirs */

@@ -269,12 +269,20 @@ static int appendable(const struct log *l, size_t len, char *why, size_t whysz)
 int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
                       int64_t now_ms, struct log_append_info *info, char *why, size_t whysz)
 {
+    return log_append_leader_budget(l, data, len, leader_epoch, now_ms, NULL, info, why, whysz);
+}
+
+int log_append_leader_budget(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
+                             int64_t now_ms, int64_t *inflate_left, struct log_append_info *info,
+                             char *why, size_t whysz)
+{
     int rc = appendable(l, len, why, whysz);
     if (rc)
         return rc;
     struct log_batch_limits lim = {l->config.max_message_bytes, now_ms,
                                    l->config.timestamp_difference_max_ms,
-                                   l->config.log_append_time};
+                                   l->config.log_append_time, inflate_left != NULL,
+                                   inflate_left ? *inflate_left : 0};
     struct log_batch_hdr hdrs[PARALLEL_MAX_BATCHES];
     memset(info, 0, sizeof(*info));
     info->max_timestamp = -1;
@@ -302,8 +310,12 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
     } else {
         for (size_t off = 0; off < len;) {
             struct log_batch_hdr h;
+            int64_t k;
             log_batch_parse(data + off, &h);
-            rc = log_batch_verify(data + off, &h, &lim, why, whysz);
+            rc = log_batch_verify(data + off, &h, &lim, &k, why, whysz);
+            lim.inflate_left -= k;
+            if (inflate_left)
+                *inflate_left -= k;
             if (rc)
                 return rc;
             off += (size_t)log_batch_size(&h);
@@ -333,7 +345,10 @@ int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_e
         int wrc = rc ? rc : log_segment_write(s, data, len);
         /* Always collect the verdict: the verifier reads the request's bytes. */
         char vwhy[256];
-        int vrc = log_verifier_wait(l->verifier, vwhy, sizeof(vwhy));
+        int64_t k;
+        int vrc = log_verifier_wait(l->verifier, &k, vwhy, sizeof(vwhy));
+        if (inflate_left)
+            *inflate_left -= k;
         if (!rc && wrc) {
             rc = write_failed(l, wrc, why, whysz);
         } else if (!rc && vrc) {

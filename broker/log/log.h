@@ -149,6 +149,15 @@ int64_t log_size(const struct log *l);
 int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
                       int64_t now_ms, struct log_append_info *info, char *why, size_t whysz);
 
+/* The same, for one batch of a Produce request whose compressed batches
+ * share an inflation budget: *inflate_left (borrowed) is what the request
+ * may still inflate and is reduced by what this append inflated, even when
+ * it fails; a batch that would pass it gets GR_E_POLICY and is not written.
+ * Without a budget (inflate_left NULL) each batch has only its own bound. */
+int log_append_leader_budget(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
+                             int64_t now_ms, int64_t *inflate_left, struct log_append_info *info,
+                             char *why, size_t whysz);
+
 /* Follower append: batches already carry their offsets, which must start at
  * or after the log end and increase. CRCs are checked. Same returns. */
 int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t now_ms,

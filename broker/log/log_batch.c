@@ -77,7 +77,7 @@ int log_batch_check(const uint8_t *p, size_t avail, struct log_batch_hdr *h, cha
             h->record_count, h->last_offset_delta);
         return GR_E_BAD_RECORD;
     }
-    return log_batch_verify(p, h, NULL, why, whysz);
+    return log_batch_verify(p, h, NULL, NULL, why, whysz);
 }
 
 /* Reads a zig-zag varint at *q (below end) and advances *q. Written for
@@ -227,9 +227,48 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
     return 0;
 }
 
-int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
-                     const struct log_batch_limits *lim, char *why, size_t whysz)
+/* Inflates and walks a compressed batch's records within the smaller of
+ * its own bound and what the request has left. */
+static int verify_compressed(const uint8_t *p, size_t size, const struct log_batch_hdr *h,
+                             const struct log_batch_limits *lim, int64_t *inflated, char *why,
+                             size_t whysz)
 {
+    int64_t max = log_batch_inflate_max(lim->max_bytes);
+    bool by_request = lim->request_bound && lim->inflate_left < max;
+    if (by_request && lim->inflate_left <= 0) {
+        WHY("the request's compressed batches already inflated to "
+            "gregor.produce.inflate.max.bytes; send fewer partitions per request");
+        return GR_E_POLICY;
+    }
+    struct log_batch_inner in = {
+        .payload = p + LOG_BATCH_HEADER_SIZE,
+        .len = size - LOG_BATCH_HEADER_SIZE,
+        .codec = h->attributes & LOG_BATCH_COMPRESSION_MASK,
+        .record_count = h->record_count,
+        .base_timestamp = h->base_timestamp,
+        .now_ms = lim->now_ms,
+        .max_ts_diff_ms = lim->log_append_time ? INT64_MAX : lim->max_ts_diff_ms,
+        .max_inflated = by_request ? lim->inflate_left : max,
+    };
+    int rc = log_batch_inner_verify(&in, inflated, why, whysz);
+    /* The reader stops at the bound with GR_E_CORRUPT; at the request's
+     * bound the batch itself may be fine, so it is refused as a policy. */
+    if (rc == GR_E_CORRUPT && by_request && *inflated > in.max_inflated) {
+        WHY("the request's compressed batches inflate to more than "
+            "gregor.produce.inflate.max.bytes; send fewer partitions per request");
+        return GR_E_POLICY;
+    }
+    return rc;
+}
+
+int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
+                     const struct log_batch_limits *lim, int64_t *inflated, char *why,
+                     size_t whysz)
+{
+    int64_t spent = 0;
+    if (!inflated)
+        inflated = &spent;
+    *inflated = 0;
     size_t size = (size_t)log_batch_size(h);
     uint32_t crc = crc32c(0, p + LOG_BATCH_OFF_ATTRIBUTES, size - LOG_BATCH_OFF_ATTRIBUTES);
     if (crc != h->crc) {
@@ -240,19 +279,7 @@ int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
      * Kafka's LogValidator does; recovery (lim NULL) trusts the CRC, as
      * Kafka's does. */
     if (h->attributes & LOG_BATCH_COMPRESSION_MASK) {
-        if (!lim)
-            return 0;
-        struct log_batch_inner in = {
-            .payload = p + LOG_BATCH_HEADER_SIZE,
-            .len = size - LOG_BATCH_HEADER_SIZE,
-            .codec = h->attributes & LOG_BATCH_COMPRESSION_MASK,
-            .record_count = h->record_count,
-            .base_timestamp = h->base_timestamp,
-            .now_ms = lim->now_ms,
-            .max_ts_diff_ms = lim->log_append_time ? INT64_MAX : lim->max_ts_diff_ms,
-            .max_inflated = log_batch_inflate_max(lim->max_bytes),
-        };
-        return log_batch_inner_verify(&in, why, whysz);
+        return lim ? verify_compressed(p, size, h, lim, inflated, why, whysz) : 0;
     }
     bool check_ts = lim && !lim->log_append_time && lim->max_ts_diff_ms != INT64_MAX;
     struct skew_ctx s = {lim ? lim->now_ms : 0, lim ? lim->max_ts_diff_ms : 0};
@@ -270,7 +297,7 @@ int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_li
                        struct log_batch_hdr *h, size_t *size, char *why, size_t whysz)
 {
     int rc = log_batch_precheck(p, avail, lim, h, size, why, whysz);
-    return rc ? rc : log_batch_verify(p, h, lim, why, whysz);
+    return rc ? rc : log_batch_verify(p, h, lim, NULL, why, whysz);
 }
 
 void log_batch_assign(uint8_t *p, int64_t base_offset, int32_t leader_epoch)

@@ -93,6 +93,12 @@ struct log_batch_limits {
     int64_t now_ms;           /* broker clock, for the timestamp checks */
     int64_t max_ts_diff_ms;   /* message.timestamp.difference.max.ms (CreateTime) */
     bool log_append_time;     /* message.timestamp.type=LogAppendTime */
+    /* A Produce request's budget for inflating compressed batches
+     * (gregor.produce.inflate.max.bytes), shared by all its batches: one
+     * batch alone may inflate to log_batch_inflate_max(), but a request
+     * carries one per partition. */
+    bool request_bound;       /* false: only the per-batch bound applies */
+    int64_t inflate_left;     /* what the request may still inflate */
 };
 
 /* A leader's cheap checks, from the header alone: structure, size within
@@ -108,11 +114,14 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
  * when lim limits it) timestamps. lim may be NULL (recovery): then the
  * records of a compressed batch are not inflated; with lim they are
  * (log_batch_inner_verify(), which adds GR_E_CORRUPT for a payload that does
- * not inflate). Reads only from the Length field on, skipping BaseOffset and
+ * not inflate, and GR_E_POLICY for one that would inflate past what the
+ * request has left, lim->inflate_left). *inflated (may be NULL) gets the
+ * bytes inflated, to be charged to the request. Reads only from the Length field on, skipping BaseOffset and
  * PartitionLeaderEpoch (which a leader may rewrite meanwhile), so it can run
  * on another thread while the batch is being written. */
 int log_batch_verify(const uint8_t *p, const struct log_batch_hdr *h,
-                     const struct log_batch_limits *lim, char *why, size_t whysz);
+                     const struct log_batch_limits *lim, int64_t *inflated, char *why,
+                     size_t whysz);
 
 /* precheck + verify. */
 int log_batch_validate(const uint8_t *p, size_t avail, const struct log_batch_limits *lim,

@@ -170,8 +170,10 @@ static int walk(struct src *s, const struct log_batch_inner *b, char *why, size_
     return s->err < 0 ? s->err : 0;
 }
 
-int log_batch_inner_verify(const struct log_batch_inner *b, char *why, size_t whysz)
+int log_batch_inner_verify(const struct log_batch_inner *b, int64_t *inflated, char *why,
+                           size_t whysz)
 {
+    *inflated = 0;
     uint8_t window[WINDOW];
     char rwhy[160] = "";
     struct src s = {.buf = window, .why = rwhy, .whysz = sizeof(rwhy)};
@@ -185,6 +187,9 @@ int log_batch_inner_verify(const struct log_batch_inner *b, char *why, size_t wh
     rc = walk(&s, b, why, whysz);
     if (rc == GR_E_CORRUPT || rc == GR_E_NOMEM)
         WHY("%s payload: %s", compress_codec_name(b->codec), rwhy);
+    /* Stopped at the bound: the payload inflates to more than it. */
+    *inflated = compress_reader_over_bound(s.r) ? b->max_inflated + 1
+                                                : (int64_t)compress_reader_produced(s.r);
     compress_reader_free(s.r);
     return rc;
 }

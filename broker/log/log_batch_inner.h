@@ -46,13 +46,17 @@ struct log_batch_inner {
     int64_t max_inflated;   /* the bound */
 };
 
-/* Checks the records of one compressed batch. Borrows b. Returns 0;
+/* Checks the records of one compressed batch. Borrows b. *inflated gets the
+ * bytes inflated, whatever the result (a request's budget is charged with
+ * them, log_batch.h), or max_inflated + 1 when the payload goes past the
+ * bound. Returns 0;
  * GR_E_CORRUPT when the payload does not inflate (garbled, cut short, bytes
  * after the stream's end, or larger than the bound: Kafka's
  * CORRUPT_MESSAGE); GR_E_BAD_RECORD when the records do not match
  * RecordCount or are malformed, or the codec is unknown (Kafka's
  * INVALID_RECORD); GR_E_BAD_TIMESTAMP; GR_E_NOMEM. why says which record and
  * what. */
-int log_batch_inner_verify(const struct log_batch_inner *b, char *why, size_t whysz);
+int log_batch_inner_verify(const struct log_batch_inner *b, int64_t *inflated, char *why,
+                           size_t whysz);
 
 #endif

@@ -23,6 +23,7 @@ struct log_verifier {
     int n;                             /* batches */
     struct log_batch_limits lim;       /* the leader's limits */
     int rc;                            /* the result */
+    int64_t inflated;                  /* bytes its compressed batches inflated */
     char why[256];                     /* its reason */
 };
 
@@ -39,12 +40,17 @@ static void *run(void *arg)
         int rc = 0;
         char why[256] = "";
         size_t off = 0;
+        int64_t total = 0;
         for (int i = 0; i < v->n && !rc; i++) {
-            rc = log_batch_verify(v->data + off, &v->hdrs[i], &v->lim, why, sizeof(why));
+            int64_t k;
+            rc = log_batch_verify(v->data + off, &v->hdrs[i], &v->lim, &k, why, sizeof(why));
+            v->lim.inflate_left -= k; /* only this thread reads lim during a job */
+            total += k;
             off += (size_t)log_batch_size(&v->hdrs[i]);
         }
         pthread_mutex_lock(&v->lock);
         v->rc = rc;
+        v->inflated = total;
         memcpy(v->why, why, sizeof(why));
         v->state = DONE;
         pthread_cond_broadcast(&v->cond);
@@ -97,12 +103,13 @@ void log_verifier_start(struct log_verifier *v, const uint8_t *data,
     pthread_mutex_unlock(&v->lock);
 }
 
-int log_verifier_wait(struct log_verifier *v, char *why, size_t whysz)
+int log_verifier_wait(struct log_verifier *v, int64_t *inflated, char *why, size_t whysz)
 {
     pthread_mutex_lock(&v->lock);
     while (v->state != DONE)
         pthread_cond_wait(&v->cond, &v->lock);
     int rc = v->rc;
+    *inflated = v->inflated;
     if (rc)
         snprintf(why, whysz, "%s", v->why);
     v->state = IDLE;

@@ -36,7 +36,8 @@ void log_verifier_start(struct log_verifier *v, const uint8_t *data,
                         const struct log_batch_hdr *hdrs, int n,
                         const struct log_batch_limits *lim);
 /* Waits for the job's result: 0 or the first batch's error, with its
- * reason in why. */
-int log_verifier_wait(struct log_verifier *v, char *why, size_t whysz);
+ * reason in why. *inflated gets the bytes its compressed batches inflated
+ * (log_batch_verify()). */
+int log_verifier_wait(struct log_verifier *v, int64_t *inflated, char *why, size_t whysz);
 
 #endif

@@ -68,7 +68,7 @@ void request_fail(struct request *req, const char *why)
     LOG_ERROR("cannot answer %s: %s", request_describe(req, desc, sizeof(desc)), why);
     req->state = REQ_NO_RESPONSE;
     if (req->conn)
-        req->conn_ops->close(req->conn, "a response could not be encoded");
+        req->conn_ops->close(req->conn, why); /* out of memory is not an encoding failure */
 }
 
 const char *request_describe(const struct request *req, char *buf, size_t bufsz)

@@ -76,8 +76,9 @@ void request_unref(struct request *req);
 void request_respond(struct request *req);
 /* The request is finished and gets no response. */
 void request_no_response(struct request *req);
-/* The response could not be encoded: the client cannot be answered in its
- * own version, so its connection is closed (with the reason logged). */
+/* The request cannot be answered (out of memory, or a response that could
+ * not be encoded in the client's version): its connection is closed, and
+ * why (borrowed) is logged and given as the reason of the close. */
 void request_fail(struct request *req, const char *why);
 
 /* Human-readable "Produce v7 (correlation id 5) from client x at 1.2.3.4:5"

@@ -233,12 +233,13 @@ def record_batch(values, ts=1700000000000):
     return bytes(b.build())
 
 
-def metadata_ok(c):
-    """A second, well-behaved client: Metadata v1 over a fresh connection."""
-    s = socket.create_connection(c.broker_addr(0), timeout=5)
+def metadata_ok(c, timeout=5):
+    """A second, well-behaved client: Metadata v1 over a fresh connection,
+    answered within timeout seconds."""
+    s = socket.create_connection(c.broker_addr(0), timeout=timeout)
     try:
         s.sendall(frame(3, 1, 77, struct.pack(">i", -1)))
-        r = recv_frame(s)
+        r = recv_frame(s, timeout=timeout)
         return r is not None and struct.unpack(">i", r[:4])[0] == 77
     finally:
         s.close()

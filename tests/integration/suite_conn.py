@@ -13,7 +13,7 @@ import struct
 import subprocess
 import time
 
-from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+from harness import Cluster, check, frame, kstr, metadata_ok, recv_frame, test, wait_for
 
 
 class LimitedCluster(Cluster):
@@ -87,17 +87,6 @@ def served(s, corr=11):
     return r is not None and struct.unpack(">i", r[:4])[0] == corr
 
 
-def metadata_ok(c):
-    """A second client: Metadata v1 on a fresh connection, answered in 2 s."""
-    s = socket.create_connection(c.broker_addr(0), timeout=2)
-    try:
-        s.sendall(frame(3, 1, 77, struct.pack(">i", -1)))
-        r = recv_frame(s, timeout=2)
-        return r is not None and struct.unpack(">i", r[:4])[0] == 77
-    finally:
-        s.close()
-
-
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -157,7 +146,7 @@ def conn_client_never_reads():
                 time.sleep(0.05)
         check(sent < len(reqs), "the broker read all %d bytes of requests of a client that "
               "reads nothing" % len(reqs))
-        check(metadata_ok(c), "a second client was not answered while one does not read")
+        check(metadata_ok(c, timeout=2), "a second client was not answered while one does not read")
         rss1 = rss_kb(pid)
         delete_topic(c, "hold")
         wait_for(lambda: deleted_fds(pid) > 0, 20,
@@ -180,7 +169,7 @@ def conn_client_never_reads():
             closed = True
         check(closed, "the attacker's connection is still open")
         s.close()
-        check(metadata_ok(c), "a second client was not answered after the close")
+        check(metadata_ok(c, timeout=2), "a second client was not answered after the close")
         check_intact(c, "keep", acked)
 
 
@@ -259,7 +248,7 @@ def conn_descriptor_exhaustion():
         check(0 < lines <= 2, "%d log lines about running out of descriptors in 4 s" % lines)
         for s in flood:
             s.close()
-        wait_for(lambda: metadata_ok(c), 10, "a new client to be served once descriptors freed")
+        wait_for(lambda: metadata_ok(c, timeout=2), 10, "a new client to be served once descriptors freed")
         bystander.close()
         check_intact(c, "emfile", acked)
 

@@ -12,7 +12,7 @@ import struct
 import subprocess
 import time
 
-from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+from harness import Cluster, check, frame, kstr, record_batch, recv_frame, test, wait_for
 
 _cluster = None
 
@@ -297,16 +297,6 @@ def produce_v3_raw(c, topic, batch):
     check(r is not None, "Produce: connection closed")
     n = struct.unpack(">h", r[4:6])[0]
     return struct.unpack(">ih", r[6 + n + 4:6 + n + 10])[1]
-
-
-def record_batch(values):
-    from kafka.record.default_records import DefaultRecordBatchBuilder
-    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False,
-                                  producer_id=-1, producer_epoch=-1, base_sequence=-1,
-                                  batch_size=1 << 30)
-    for i, v in enumerate(values):
-        b.append(i, timestamp=1700000000000 + i, key=None, value=v, headers=[])
-    return bytes(b.build())
 
 
 def topics_now(c):

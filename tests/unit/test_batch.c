@@ -12,7 +12,7 @@
 #include "tests/unit/testbatch.h"
 #include "tests/unit/testutil.h"
 
-static const struct log_batch_limits lim = {1048588, 1700000000000LL, INT64_MAX, false};
+static const struct log_batch_limits lim = {1048588, 1700000000000LL, INT64_MAX, false, false, 0};
 
 static void build(struct buf *b, int count, size_t value_size)
 {

@@ -19,7 +19,7 @@
 #include "tests/unit/testcompress.h"
 #include "tests/unit/testutil.h"
 
-static const struct log_batch_limits lim = {1048588, 1700000000000LL, INT64_MAX, false};
+static const struct log_batch_limits lim = {1048588, 1700000000000LL, INT64_MAX, false, false, 0};
 static const int codecs[] = {COMPRESS_GZIP, COMPRESS_SNAPPY, COMPRESS_LZ4, COMPRESS_ZSTD};
 #define XERIAL TESTCOMPRESS_XERIAL
 
@@ -127,7 +127,8 @@ static void bomb(struct buf *b, int codec, int32_t vsize)
  * Every such batch is now BAD_TIMESTAMP. */
 static void test_extreme_timestamps_refused(void)
 {
-    static const struct log_batch_limits hour = {1048588, 1700000000000LL, 3600000, false};
+    static const struct log_batch_limits hour = {
+        .max_bytes = 1048588, .now_ms = 1700000000000LL, .max_ts_diff_ms = 3600000};
     struct log_batch_hdr h;
     size_t size;
     char why[200];
@@ -193,20 +194,73 @@ static void test_on_the_verifier_thread(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     struct buf b;
     char why[256];
+    int64_t k;
     testcompress_batch(&b, COMPRESS_ZSTD, 2000, 100); /* random values: barely shrinks */
     CU_ASSERT_TRUE_FATAL(b.len >= LOG_VERIFY_PARALLEL_MIN);
     struct log_batch_hdr h;
     size_t size;
     CU_ASSERT_EQUAL_FATAL(log_batch_precheck(b.data, b.len, &lim, &h, &size, why, sizeof(why)), 0);
     log_verifier_start(v, b.data, &h, 1, &lim);
-    CU_ASSERT_EQUAL(log_verifier_wait(v, why, sizeof(why)), 0);
+    CU_ASSERT_EQUAL(log_verifier_wait(v, &k, why, sizeof(why)), 0);
     set_count(&b, 2001);
     CU_ASSERT_EQUAL_FATAL(log_batch_precheck(b.data, b.len, &lim, &h, &size, why, sizeof(why)), 0);
     log_verifier_start(v, b.data, &h, 1, &lim);
-    CU_ASSERT_EQUAL(log_verifier_wait(v, why, sizeof(why)), GR_E_BAD_RECORD);
+    CU_ASSERT_EQUAL(log_verifier_wait(v, &k, why, sizeof(why)), GR_E_BAD_RECORD);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "end after 2000 of 2001"));
     buf_destroy(&b);
     log_verifier_free(v);
+}
+
+/* A Produce request's batches share one inflation budget: a legal batch
+ * that would pass what the request has left is POLICY_VIOLATION, on the
+ * loop and on the verifier thread, and the work done is charged. */
+static void test_request_budget(void)
+{
+    char why[256];
+    struct log_batch_hdr h[2];
+    size_t size;
+    int64_t k;
+    struct buf b, two;
+    bomb(&b, COMPRESS_ZSTD, 2 << 20); /* a legal batch: 2 MiB of zeros */
+    struct log_batch_limits rl = lim;
+    rl.request_bound = true;
+    rl.inflate_left = 3 << 20;
+    CU_ASSERT_EQUAL_FATAL(log_batch_precheck(b.data, b.len, &rl, &h[0], &size, why, sizeof(why)),
+                          0);
+    CU_ASSERT_EQUAL(log_batch_verify(b.data, &h[0], &rl, &k, why, sizeof(why)), 0);
+    CU_ASSERT_TRUE(k > 2 << 20 && k < (2 << 20) + 64);
+    rl.inflate_left -= k;
+    /* The second copy stops at the request's bound, not the batch's. */
+    CU_ASSERT_EQUAL(log_batch_verify(b.data, &h[0], &rl, &k, why, sizeof(why)), GR_E_POLICY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "gregor.produce.inflate.max.bytes"));
+    CU_ASSERT_EQUAL(k, rl.inflate_left + 1); /* charged as over */
+    /* Spent: refused without inflating anything. */
+    rl.inflate_left = 0;
+    CU_ASSERT_EQUAL(log_batch_verify(b.data, &h[0], &rl, &k, why, sizeof(why)), GR_E_POLICY);
+    CU_ASSERT_EQUAL(k, 0);
+    /* Without a request bound the batch is fine however often it comes. */
+    rl.request_bound = false;
+    CU_ASSERT_EQUAL(log_batch_verify(b.data, &h[0], &rl, &k, why, sizeof(why)), 0);
+
+    /* On the verifier thread: two copies back to back share the budget. */
+    buf_init(&two);
+    buf_append(&two, b.data, b.len);
+    buf_append(&two, b.data, b.len);
+    h[1] = h[0];
+    rl.request_bound = true;
+    rl.inflate_left = 3 << 20;
+    struct log_verifier *v = log_verifier_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    log_verifier_start(v, two.data, h, 2, &rl);
+    CU_ASSERT_EQUAL(log_verifier_wait(v, &k, why, sizeof(why)), GR_E_POLICY);
+    CU_ASSERT_TRUE(k > 3 << 20);
+    rl.inflate_left = 5 << 20;
+    log_verifier_start(v, two.data, h, 2, &rl);
+    CU_ASSERT_EQUAL(log_verifier_wait(v, &k, why, sizeof(why)), 0);
+    CU_ASSERT_TRUE(k > 4 << 20);
+    log_verifier_free(v);
+    buf_destroy(&two);
+    buf_destroy(&b);
 }
 
 /* Recovery trusts the CRC and never inflates (Kafka's recovery does not). */
@@ -281,6 +335,7 @@ int main(void)
         {"a zip bomb stops at the inflate bound", test_zip_bomb_stops_at_the_bound},
         {"recovery does not inflate", test_recovery_does_not_inflate},
         {"the verifier thread inflates large batches", test_on_the_verifier_thread},
+        {"a request's batches share one inflation budget (POLICY_VIOLATION)", test_request_budget},
         {"the stream reader: gzip members, trailing bytes, bound, sticky error", test_reader},
         CU_TEST_INFO_NULL,
     };

@@ -691,6 +691,43 @@ static void test_quota(void)
     broker_config_destroy(&qc);
 }
 
+/* request_fail() closes with the reason it was given (out of memory is not
+ * "a response could not be encoded"). */
+static char fail_reason[256];
+static void fail_kick(struct conn *c, struct request *req)
+{
+    (void)c;
+    (void)req;
+}
+static void fail_close(struct conn *c, const char *why)
+{
+    (void)c;
+    snprintf(fail_reason, sizeof(fail_reason), "%s", why);
+}
+static const char *fail_peer(const struct conn *c)
+{
+    (void)c;
+    return "127.0.0.1:1";
+}
+
+static void test_request_fail_reason(void)
+{
+    setup();
+    static const struct request_conn_ops ops = {fail_kick, fail_close, fail_peer};
+    struct conn *fake = (struct conn *)&ops; /* never dereferenced by these ops */
+    const char *whys[] = {"out of memory", "cannot encode the Fetch response (out of memory)"};
+    for (size_t i = 0; i < 2; i++) {
+        struct request *req = request_new(&B, fake, &ops, calloc(1, 8), 8);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+        fail_reason[0] = 0;
+        request_fail(req, whys[i]);
+        CU_ASSERT_STRING_EQUAL(fail_reason, whys[i]);
+        CU_ASSERT_EQUAL(req->state, REQ_NO_RESPONSE);
+        request_unref(req);
+    }
+    teardown();
+}
+
 int main(void)
 {
     CU_TestInfo tests[] = {
@@ -712,6 +749,7 @@ int main(void)
         {"a connection holding nothing always gets one request answered",
          test_budget_never_deadlocks},
         {"max.connections, max.connections.per.ip and overrides", test_quota},
+        {"request_fail closes with its own reason", test_request_fail_reason},
         CU_TEST_INFO_NULL,
     };
     CU_SuiteInfo suites[] = {{"conn", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};

@@ -265,6 +265,21 @@ static void test_api_versions(void)
 
 /* ---- Metadata ---------------------------------------------------------- */
 
+/* Metadata v3+: reads throttle_time_ms (must be 0) and the brokers;
+ * returns their number. */
+static int32_t skip_throttle_and_brokers(struct proto_reader *r)
+{
+    CU_ASSERT_EQUAL(proto_reader_i32(r), 0);
+    int32_t nb = proto_reader_array(r, 1);
+    for (int i = 0; i < nb; i++) {
+        proto_reader_i32(r);
+        proto_reader_string(r);
+        proto_reader_i32(r);
+        proto_reader_nullable_string(r);
+    }
+    return nb;
+}
+
 static void test_metadata(void)
 {
     struct fixture f;
@@ -314,21 +329,62 @@ static void test_metadata(void)
     pb_str(&b, "nope");
     pb_i8(&b, 1);
     roundtrip(&f, fd, &b, 12, &frame, &r);
-    CU_ASSERT_EQUAL(proto_reader_i32(&r), 0); /* throttle */
-    int32_t nb = proto_reader_array(&r, 1);
-    CU_ASSERT_EQUAL(nb, 2);
-    for (int i = 0; i < nb; i++) {
-        proto_reader_i32(&r);
-        proto_reader_string(&r);
-        proto_reader_i32(&r);
-        proto_reader_nullable_string(&r);
-    }
+    CU_ASSERT_EQUAL(skip_throttle_and_brokers(&r), 2);
     struct proto_str cid = proto_reader_nullable_string(&r);
     CU_ASSERT(cid.len == 21 && !memcmp(cid.ptr, "dispatch-test-cluster", 21));
     CU_ASSERT_EQUAL(proto_reader_i32(&r), OTHER);
     CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
     CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION);
     free(frame);
+    close(fd);
+    fx_destroy(&f);
+}
+
+/* Metadata v5 when this broker's replica of orders-0 is offline: it is
+ * listed in offline_replicas and leads nothing (LEADER_NOT_AVAILABLE, leader
+ * -1), as Kafka 2.8 answers once its controller saw the log dir fail. */
+static void test_metadata_offline_replica(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    struct partition *p0 = partition_get(&f.t.b, (struct tp){tp_topic_find("orders", 6), 0});
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p0);
+    p0->log->offline = true;
+    int fd = dial(&f);
+    struct buf b;
+    uint8_t *frame;
+    struct proto_reader r;
+    req_begin(&b, 3, 5, 21);
+    pb_i32(&b, 1);
+    pb_str(&b, "orders");
+    pb_i8(&b, 0);
+    roundtrip(&f, fd, &b, 21, &frame, &r);
+    CU_ASSERT_EQUAL(skip_throttle_and_brokers(&r), 2);
+    proto_reader_nullable_string(&r); /* cluster id */
+    proto_reader_i32(&r);             /* controller */
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 1);
+    CU_ASSERT_EQUAL(proto_reader_i16(&r), PROTO_ERR_NONE);
+    proto_reader_string(&r);
+    proto_reader_bool(&r);
+    CU_ASSERT_EQUAL_FATAL(proto_reader_array(&r, 1), 2);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(proto_reader_i16(&r),
+                        i == 0 ? PROTO_ERR_LEADER_NOT_AVAILABLE : PROTO_ERR_NONE);
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), i);
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), i == 0 ? -1 : OTHER); /* leader */
+        CU_ASSERT_EQUAL(proto_reader_array(&r, 4), 1);              /* replicas */
+        CU_ASSERT_EQUAL(proto_reader_i32(&r), i == 0 ? ME : OTHER);
+        CU_ASSERT_EQUAL(proto_reader_array(&r, 4), 1); /* isr */
+        proto_reader_i32(&r);
+        int32_t noff = proto_reader_array(&r, 4); /* offline_replicas */
+        CU_ASSERT_EQUAL(noff, i == 0 ? 1 : 0);
+        if (noff == 1)
+            CU_ASSERT_EQUAL(proto_reader_i32(&r), ME);
+    }
+    CU_ASSERT_EQUAL(proto_reader_remaining(&r), 0);
+    CU_ASSERT_FALSE(proto_reader_failed(&r));
+    free(frame);
+    p0->log->offline = false; /* the fixture's teardown flushes it */
     close(fd);
     fx_destroy(&f);
 }
@@ -864,6 +920,8 @@ int main(void)
     CU_TestInfo tests[] = {
         {"ApiVersions advertises the table and falls back", test_api_versions},
         {"Metadata describes the cluster", test_metadata},
+        {"Metadata lists this broker's offline replica, which leads nothing",
+         test_metadata_offline_replica},
         {"Produce appends to a led partition and Fetch reads it back", test_produce_then_fetch},
         {"repeated and illegal names are merged or refused as Kafka does",
          test_repeats_are_merged},
