@@ -156,6 +156,18 @@ bool logger_rate_admit(struct logger_rate *r, enum logger_level level, const cha
     return true;
 }
 
+bool logger_every_due(struct logger_every *e, double now, double interval, uint64_t n,
+                      uint64_t *count)
+{
+    e->count += n;
+    if (now < e->next)
+        return false;
+    *count = e->count;
+    e->count = 0;
+    e->next = now + interval;
+    return true;
+}
+
 void logger_rate_flush(void)
 {
     int64_t now = mono_second();

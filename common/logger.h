@@ -80,6 +80,19 @@ bool logger_rate_admit(struct logger_rate *r, enum logger_level level, const cha
  * timer, about once a second. */
 void logger_rate_flush(void);
 
+/* One line per interval for a condition that persists (a limit reached,
+ * descriptors exhausted): the line that is written says how many events it
+ * stands for. Zero-initialised: the first event is due at once. */
+struct logger_every {
+    double next;    /* time before which no line is due */
+    uint64_t count; /* events counted since the last line was due */
+};
+/* Counts n events at time now (seconds, on any one clock). True when a line
+ * is due: *count then holds the events since the last due line, these n
+ * included, and the next line is due interval seconds later. */
+bool logger_every_due(struct logger_every *e, double now, double interval, uint64_t n,
+                      uint64_t *count);
+
 #ifndef LOG_COMPONENT
 #define LOG_COMPONENT "gregor"
 #endif

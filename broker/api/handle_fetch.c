@@ -370,18 +370,14 @@ static bool may_park(struct broker *b, int32_t n)
     if (b->fetch_parked < cfg->fetch_parked_max &&
         b->fetch_parked_parts + n <= cfg->fetch_parked_partitions_max)
         return true;
-    b->fetch_unparked++;
-    int64_t now = broker_now_us(b);
-    if (!b->fetch_unparked_logged_us || now - b->fetch_unparked_logged_us >= 10 * 1000000) {
-        LOG_WARN("%" PRId64 " Fetch request(s) answered without waiting for min_bytes: %d "
+    uint64_t unparked;
+    if (logger_every_due(&b->fetch_unparked, (double)broker_now_us(b) / 1e6, 10.0, 1, &unparked))
+        LOG_WARN("%" PRIu64 " Fetch request(s) answered without waiting for min_bytes: %d "
                  "fetches wait already, watching %" PRId64 " partition entries (limits "
                  "gregor.fetch.parked.max=%d, gregor.fetch.parked.partitions.max=%d); raise them "
                  "if consumers see more empty fetches",
-                 b->fetch_unparked, b->fetch_parked, b->fetch_parked_parts, cfg->fetch_parked_max,
+                 unparked, b->fetch_parked, b->fetch_parked_parts, cfg->fetch_parked_max,
                  cfg->fetch_parked_partitions_max);
-        b->fetch_unparked = 0;
-        b->fetch_unparked_logged_us = now;
-    }
     return false;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "broker/core/broker_config.h"
+#include "common/logger.h"
 #include "common/strmap.h"
 #include "common/tp.h"
 
@@ -42,8 +43,7 @@ struct conn_budget {
     int64_t bytes;                    /* bytes of requests read and not yet answered */
     int holders;                      /* connections with at least one request queued */
     struct conn *paused;              /* connections the budget stopped reading (linked by conn) */
-    double log_next;                  /* loop time before which the budget is not logged again */
-    uint64_t log_skipped;             /* pauses not logged since the last line */
+    struct logger_every log;          /* its log line, at most one per interval */
 };
 
 struct broker {
@@ -82,8 +82,8 @@ struct broker {
     struct strmap auto_creating;      /* topics with an auto-creation in flight (no values) */
     int fetch_parked;                 /* Fetch requests waiting for min_bytes */
     int64_t fetch_parked_parts;       /* the partition entries they watch, together */
-    int64_t fetch_unparked;           /* fetches answered early (limits) since the last log line */
-    int64_t fetch_unparked_logged_us; /* when that line was last written */
+    /* fetches answered early (the limits above), logged once per interval */
+    struct logger_every fetch_unparked;
     int fetch_warming;                /* Fetch answers waiting for the log reader (cold data) */
     struct fetch_state *fetch_warm_line; /* fetches in line for the reader beyond its limit */
     struct fetch_state **fetch_warm_tail; /* where the next one goes (NULL: line empty) */

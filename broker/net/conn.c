@@ -68,18 +68,14 @@ static bool over_budget(const struct conn *c)
 static void budget_log(struct conn *c)
 {
     struct conn_budget *bu = &c->b->budget;
-    double now = ev_now(c->b->loop);
-    if (now < bu->log_next) {
-        bu->log_skipped++;
+    uint64_t pauses;
+    if (!logger_every_due(&bu->log, ev_now(c->b->loop), BUDGET_LOG_INTERVAL, 1, &pauses))
         return;
-    }
     LOG_WARN("queued.max.request.bytes (%lld) reached: %lld bytes of requests wait for answers "
              "on %d connection(s); reading pauses on the ones holding the most, e.g. %s with %lld "
              "bytes (%llu more pauses since the last such line)",
              (long long)c->b->cfg->queued_max_request_bytes, (long long)bu->bytes, bu->holders,
-             c->peer, (long long)c->held, (unsigned long long)bu->log_skipped);
-    bu->log_next = now + BUDGET_LOG_INTERVAL;
-    bu->log_skipped = 0;
+             c->peer, (long long)c->held, (unsigned long long)(pauses - 1));
 }
 
 /* Puts c on or takes it off the list of connections the budget paused. */

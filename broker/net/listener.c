@@ -37,15 +37,12 @@ enum refusal { REFUSED_PER_IP, REFUSED_TOTAL, REFUSED_NO_FDS };
  * about them; what says why (borrowed). */
 static void log_refusal(struct listener *l, enum refusal reason, unsigned long n, const char *what)
 {
-    double now = ev_now(l->b->loop);
-    l->refusals[reason].refused += n;
-    if (now < l->refusals[reason].next)
-        return;
-    LOG_WARN("refusing connections on %s: %s (%lu refused since the last such line; "
-             "established connections are still served)",
-             l->cfg->name, what, l->refusals[reason].refused);
-    l->refusals[reason].refused = 0;
-    l->refusals[reason].next = now + REFUSAL_LOG_INTERVAL;
+    uint64_t refused;
+    if (logger_every_due(&l->refusals[reason], ev_now(l->b->loop), REFUSAL_LOG_INTERVAL, n,
+                         &refused))
+        LOG_WARN("refusing connections on %s: %s (%llu refused since the last such line; "
+                 "established connections are still served)",
+                 l->cfg->name, what, (unsigned long long)refused);
 }
 
 static void backoff_cb(struct ev_loop *loop, ev_timer *w, int revents)

@@ -21,6 +21,9 @@
 #define GREGOR_BROKER_NET_LISTENER_H
 
 #include <ev.h>
+#include <stdint.h>
+
+#include "common/logger.h"
 
 struct broker;
 struct config_listener;
@@ -35,10 +38,7 @@ struct listener {
     int spare_fd;                      /* /dev/null held to accept-and-close when out of fds */
     ev_timer backoff;                  /* accepting resumes when it fires */
     double backoff_s;                  /* the current back-off; 0 while accepting is healthy */
-    struct {
-        double next;                   /* loop time before which it is not logged again */
-        unsigned long refused;         /* connections refused since its last log line */
-    } refusals[3];                     /* per reason: per address, max.connections, descriptors */
+    struct logger_every refusals[3];   /* per reason: per address, max.connections, descriptors */
 };
 
 /* Binds every configured listener into b->listeners (allocated here; freed

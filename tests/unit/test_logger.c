@@ -95,11 +95,27 @@ static void test_rate_limit(void)
     unlink(path);
 }
 
+/* A persisting condition: one line per interval, counting what it stands for. */
+static void test_every_interval(void)
+{
+    struct logger_every e = {0};
+    uint64_t n = 0;
+    CU_ASSERT_TRUE(logger_every_due(&e, 100.0, 10.0, 1, &n)); /* the first is due at once */
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_FALSE(logger_every_due(&e, 101.0, 10.0, 3, &n));
+    CU_ASSERT_FALSE(logger_every_due(&e, 109.9, 10.0, 0, &n));
+    CU_ASSERT_TRUE(logger_every_due(&e, 110.0, 10.0, 2, &n)); /* 3 + 0 + 2 since the last */
+    CU_ASSERT_EQUAL(n, 5);
+    CU_ASSERT_TRUE(logger_every_due(&e, 125.0, 10.0, 0, &n)); /* due with nothing counted */
+    CU_ASSERT_EQUAL(n, 0);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
         {"client text is escaped and bounded", test_escape},
         {"lines a client can cause are rate-limited, with a summary", test_rate_limit},
+        {"a persisting condition is logged once per interval", test_every_interval},
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {{"logger", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};
