@@ -5,10 +5,12 @@
 #include "broker/log/log_warm.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "broker/log/log_file.h"
 #include "common/err.h"
 #include "common/logger.h"
 
@@ -71,6 +73,51 @@ int log_warm_submit(struct log_bg *reader, int fd, int64_t pos, int64_t len, log
     j->len = (size_t)len;
     j->done = done;
     j->ctx = ctx;
+    log_bg_submit(reader, j);
+    return 0;
+}
+
+void log_cold_release(struct log_cold *c)
+{
+    if (c->file)
+        log_file_unref(c->file);
+    free(c->path);
+    *c = (struct log_cold){0};
+}
+
+/* What a cold read's job carries back to the loop. */
+struct cold_job {
+    struct log_file *file; /* held until the job is done (keeps the descriptor open) */
+    log_warm_fn done;
+    void *ctx;
+};
+
+static void cold_done(struct log_bg_job *j, void *ctx)
+{
+    struct cold_job *cj = ctx;
+    if (cj->file)
+        log_file_unref(cj->file);
+    cj->done(cj->ctx, j->rc);
+    free(cj);
+}
+
+int log_warm_cold(struct log_bg *reader, struct log_cold *c, log_warm_fn done, void *ctx)
+{
+    struct cold_job *cj = calloc(1, sizeof(*cj));
+    struct log_bg_job *j = cj ? log_bg_job_new(LOG_BG_READ) : NULL;
+    if (!j) {
+        free(cj);
+        log_cold_release(c);
+        return GR_E_NOMEM;
+    }
+    *cj = (struct cold_job){c->file, done, ctx};
+    j->rfd = c->file ? c->file->fd : -1;
+    j->path = c->path; /* the job owns it now; freed with the job */
+    j->off = c->pos;
+    j->len = (size_t)c->len;
+    j->done = cold_done;
+    j->ctx = cj;
+    *c = (struct log_cold){0};
     log_bg_submit(reader, j);
     return 0;
 }
