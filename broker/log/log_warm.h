@@ -51,9 +51,12 @@ typedef void (*log_warm_fn)(void *ctx, int rc);
  * GR_E_NOMEM (nothing queued, done never runs). */
 int log_warm_cold(struct log_bg *reader, struct log_cold *c, log_warm_fn done, void *ctx);
 
-/* Whether every page of [pos, pos+len) of fd is in the page cache. Uses
- * cachestat(2) (Linux 6.5+); where the kernel lacks it, or on any error,
- * says true: the range is sent as before, on the loop. */
+/* Whether every page of [pos, pos+len) of fd is in the page cache and
+ * readable now: cachestat(2) (Linux 6.5+) says whether all are present, and
+ * one-byte RWF_NOWAIT reads every 64 KiB and at the end say whether present
+ * pages are still being read in (cachestat counts those too). Where the
+ * kernel lacks either, or on any error, says true: the range is sent as
+ * before, on the loop. */
 bool log_warm_cached(int fd, int64_t pos, int64_t len);
 
 /* The probe the Fetch handler calls: log_warm_cached, replaced by tests
