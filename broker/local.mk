@@ -22,7 +22,8 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handle_metadata.c \
 	broker/api/handle_produce.c \
 	broker/api/handler_util.c broker/api/handler_util.h \
-	broker/api/handlers.h
+	broker/api/handlers.h \
+	broker/api/req_cold.c broker/api/req_cold.h
 
 noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \

@@ -56,6 +56,7 @@
 #include "broker/api/errmap.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
+#include "broker/api/req_cold.h"
 #include "broker/log/log.h"
 #include "broker/log/log_manager.h"
 #include "broker/log/log_warm.h"
@@ -90,6 +91,8 @@ struct fetch_state {
     int32_t warming;                             /* reads of cold ranges not finished */
     bool stale;                                  /* one found its file truncated */
     struct fetch_state *next_warm;               /* in the broker's line for the reader */
+    struct req_cold cold;                        /* offset lookups that found cold pages */
+    void (*look)(struct fetch_state *st);        /* what reads again after them */
 };
 
 /* At most this many answers wait for the log reader at once; more wait in
@@ -177,8 +180,13 @@ static int64_t read_all(struct fetch_state *st, int *errors)
         if (room < max)
             max = room > 0 ? (int32_t)room : 0;
         struct log_read_result res;
-        int rc = log_read(l, fp->fetch_offset, max, follower ? log_end_offset(l) : hw,
-                          total == 0, &res);
+        struct log_cold cold;
+        int rc = log_read_cached(l, fp->fetch_offset, max, follower ? log_end_offset(l) : hw,
+                                 total == 0, &res, req_cold_slot(&st->cold, &cold));
+        if (rc == GR_E_AGAIN) {
+            req_cold_add(&st->cold, &cold); /* read again once it is in memory */
+            continue;
+        }
         if (rc) {
             o->error_code = errmap_kafka(rc);
             (*errors)++;
@@ -228,9 +236,11 @@ static void warm_finish(struct fetch_state *st)
             st->stale = st->fp[k].cold && truncated(&st->fp[k].o->record_set);
         if (st->stale) {
             /* Truncated meanwhile: answer with what the log has now (sent
-             * as it is, hot or not; truncation is rare). */
+             * as it is, hot or not, and looked up waiting for the disk if
+             * need be; truncation is rare). */
             int errors;
             release_reads(st);
+            st->cold.attempts = REQ_COLD_ATTEMPTS;
             read_all(st, &errors);
         }
         respond(st);
@@ -307,14 +317,22 @@ static void answer(struct fetch_state *st)
 }
 
 /* How many bytes p has for distinct partition k now (0 on any error:
- * ready() then answers, and the answer carries the error). */
+ * ready() then answers, and the answer carries the error), or -1 when
+ * finding out would wait for the disk (then the fetch answers too: its
+ * read finds the pages cold and has them read off the loop). */
 static int64_t available(struct fetch_state *st, const struct fetch_part *k, struct partition *p)
 {
     const struct proto_FetchRequest *r = st->req->body;
     struct log_read_result res;
+    struct log_cold cold = {0};
     int64_t hw = partition_high_watermark(p);
-    if (log_read(p->log, k->fp->fetch_offset, k->fp->partition_max_bytes,
-                 r->replica_id >= 0 ? log_end_offset(p->log) : hw, true, &res))
+    int rc = log_read_cached(p->log, k->fp->fetch_offset, k->fp->partition_max_bytes,
+                             r->replica_id >= 0 ? log_end_offset(p->log) : hw, true, &res, &cold);
+    if (rc == GR_E_AGAIN) {
+        log_cold_release(&cold);
+        return -1;
+    }
+    if (rc)
         return 0;
     if (res.file)
         log_file_unref(res.file);
@@ -332,6 +350,8 @@ static bool data_ready(struct delay_op *op, struct delay_watch *w, void *arg)
         (k->fp->current_leader_epoch >= 0 && k->fp->current_leader_epoch != p->leader_epoch))
         return true; /* the answer says why */
     int64_t now = available(st, k, p);
+    if (now < 0)
+        return true;
     st->avail += now - k->avail;
     k->avail = now;
     return st->avail >= st->min_bytes;
@@ -344,16 +364,41 @@ static void unpark(struct fetch_state *st)
     b->fetch_parked_parts -= st->n;
 }
 
+/* Whether this attempt's reads found cold pages: then they are being read,
+ * and look(st) runs again once they are in (see req_cold.h). */
+static bool deferred(struct fetch_state *st, void (*look)(struct fetch_state *st))
+{
+    if (!req_cold_wait(&st->cold))
+        return false;
+    release_reads(st);
+    st->look = look;
+    return true;
+}
+
+static void look_again(struct req_cold *rc)
+{
+    struct fetch_state *st =
+        (struct fetch_state *)((char *)rc - offsetof(struct fetch_state, cold));
+    st->look(st);
+}
+
+/* The last look: read and answer with what there is. */
+static void last_look(struct fetch_state *st)
+{
+    int errors;
+    read_all(st, &errors);
+    if (!deferred(st, last_look))
+        answer(st);
+}
+
 static void data_complete(struct delay_op *op, bool timed_out)
 {
     struct fetch_state *st = state_of(op);
     struct request *req = st->req;
-    int errors;
     (void)timed_out;
     req_wait_end(&st->wait);
     unpark(st);
-    read_all(st, &errors);
-    answer(st);
+    last_look(st);
     request_unref(req);
 }
 
@@ -396,6 +441,8 @@ static int park(struct fetch_state *st)
         if (!p)
             continue;
         fk->avail = available(st, fk, p);
+        if (fk->avail < 0) /* cold: answer now, through the reads off the loop */
+            fk->avail = st->min_bytes;
         st->avail += fk->avail;
         if (delay_watch(req->b->delay, &st->wait.op, &fk->watch, partition_key(p, DELAY_DATA),
                         (size_t)k)) {
@@ -404,10 +451,8 @@ static int park(struct fetch_state *st)
         }
     }
     if (st->avail >= st->min_bytes) {
-        int errors;
         delay_cancel(req->b->delay, &st->wait.op);
-        read_all(st, &errors);
-        answer(st);
+        last_look(st);
         return 0;
     }
     req->b->fetch_parked++;
@@ -482,6 +527,27 @@ static int plan(struct fetch_state *st)
     return 0;
 }
 
+/* The first look: answer at once with what there is, or park until
+ * min_bytes are there. */
+static void first_look(struct fetch_state *st)
+{
+    struct request *req = st->req;
+    const struct proto_FetchRequest *r = req->body;
+    int errors;
+    int64_t bytes = read_all(st, &errors);
+    if (deferred(st, first_look))
+        return;
+    if (bytes >= st->min_bytes || r->max_wait_ms <= 0 || errors || st->n == 0 ||
+        !may_park(req->b, st->n)) {
+        answer(st);
+        return;
+    }
+    /* Park until data arrives or max_wait_ms passes. */
+    release_reads(st);
+    if (park(st))
+        request_fail(req, "out of memory");
+}
+
 void handle_Fetch(struct request *req)
 {
     const struct proto_FetchRequest *r = req->body;
@@ -504,15 +570,6 @@ void handle_Fetch(struct request *req)
     }
     st->limit = response_limit(req);
     st->min_bytes = r->min_bytes < st->limit ? r->min_bytes : st->limit;
-    int errors;
-    int64_t bytes = read_all(st, &errors);
-    if (bytes >= st->min_bytes || r->max_wait_ms <= 0 || errors || st->n == 0 ||
-        !may_park(req->b, st->n)) {
-        answer(st);
-        return;
-    }
-    /* Park until data arrives or max_wait_ms passes. */
-    release_reads(st);
-    if (park(st))
-        request_fail(req, "out of memory");
+    req_cold_init(&st->cold, req, look_again);
+    first_look(st);
 }

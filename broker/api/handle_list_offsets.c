@@ -8,8 +8,14 @@
  * A partition named more than once gets INVALID_REQUEST in every entry, as
  * Kafka answers v1+ (gregor also for v0): each timestamp lookup reads the
  * time index, and repeats would let one small request read it without end.
+ *
+ * A timestamp lookup never waits for the disk on the loop: when the time
+ * index, offset index or batch pages it needs are cold, the request waits
+ * while the log reader brings them in, then the whole request is looked up
+ * again (req_cold.h).
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "broker/core/broker.h"
@@ -17,13 +23,22 @@
 #include "broker/api/errmap.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
+#include "broker/api/req_cold.h"
 #include "broker/log/log.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
 
-static void one(struct request *req, struct proto_str topic, const struct proto_ListOffsetsPartition *lp,
+struct lo_state {
+    struct req_cold cold;                              /* lookups that found cold pages */
+    const bool *rep;                                   /* entries whose partition repeats */
+    struct proto_ListOffsetsTopicResponse *topics;     /* the answer, arena-owned */
+    struct proto_ListOffsetsPartitionResponse **parts; /* each topic's entries there */
+};
+
+static void one(struct request *req, struct req_cold *cold, struct proto_str topic,
+                const struct proto_ListOffsetsPartition *lp,
                 struct proto_ListOffsetsPartitionResponse *o, bool v0)
 {
     int16_t err;
@@ -49,7 +64,13 @@ static void one(struct request *req, struct proto_str topic, const struct proto_
         return;
     } else {
         int64_t off, ts;
-        int rc = log_find_offset_by_timestamp(l, lp->timestamp, &off, &ts);
+        struct log_cold c;
+        int rc = log_find_offset_by_timestamp_cached(l, lp->timestamp, &off, &ts,
+                                                     req_cold_slot(cold, &c));
+        if (rc == GR_E_AGAIN) {
+            req_cold_add(cold, &c); /* looked up again once it is in memory */
+            return;
+        }
         if (rc < 0) {
             o->error_code = errmap_kafka(rc);
             return;
@@ -114,18 +135,51 @@ static bool *repeated(struct request *req, const struct proto_ListOffsetsRequest
     return rep;
 }
 
+/* Answers every entry, or, when lookups found cold pages, comes back here
+ * once they are read. */
+static void look(struct req_cold *cold)
+{
+    struct lo_state *st = (struct lo_state *)((char *)cold - offsetof(struct lo_state, cold));
+    struct request *req = cold->req;
+    const struct proto_ListOffsetsRequest *r = req->body;
+    bool v0 = req->hdr.request_api_version == 0;
+    int32_t e = 0;
+    for (int32_t t = 0; t < r->topics_count; t++) {
+        const struct proto_ListOffsetsTopic *lt = &r->topics[t];
+        struct proto_ListOffsetsPartitionResponse *parts = st->parts[t];
+        for (int32_t i = 0; i < lt->partitions_count; i++, e++) {
+            if (st->rep[e]) {
+                /* Kafka answers every entry of a repeated partition so. */
+                parts[i] = (struct proto_ListOffsetsPartitionResponse){
+                    .partition_index = lt->partitions[i].partition_index,
+                    .error_code = PROTO_ERR_INVALID_REQUEST,
+                    .timestamp = -1,
+                    .offset = -1,
+                    .leader_epoch = -1};
+                continue;
+            }
+            one(req, cold, lt->name, &lt->partitions[i], &parts[i], v0);
+        }
+    }
+    if (req_cold_wait(cold))
+        return;
+    struct proto_ListOffsetsResponse resp = {.topics_count = r->topics_count, .topics = st->topics};
+    req_respond(req, ListOffsets, &resp);
+}
+
 void handle_ListOffsets(struct request *req)
 {
     const struct proto_ListOffsetsRequest *r = req->body;
-    bool v0 = req->hdr.request_api_version == 0;
+    struct lo_state *st = arena_calloc(&req->arena, 1, sizeof(*st));
     struct proto_ListOffsetsTopicResponse *topics =
         arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(*topics));
+    struct proto_ListOffsetsPartitionResponse **all =
+        arena_calloc(&req->arena, (size_t)r->topics_count + 1, sizeof(*all));
     const bool *rep = repeated(req, r);
-    if (!topics || !rep) {
+    if (!st || !topics || !all || !rep) {
         request_fail(req, "out of memory");
         return;
     }
-    int32_t e = 0;
     for (int32_t t = 0; t < r->topics_count; t++) {
         const struct proto_ListOffsetsTopic *lt = &r->topics[t];
         struct proto_ListOffsetsPartitionResponse *parts =
@@ -135,20 +189,12 @@ void handle_ListOffsets(struct request *req)
             return;
         }
         topics[t].name = lt->name;
-        topics[t].partitions = parts;
+        topics[t].partitions = all[t] = parts;
         topics[t].partitions_count = lt->partitions_count;
-        for (int32_t i = 0; i < lt->partitions_count; i++, e++) {
-            if (rep[e]) {
-                /* Kafka answers every entry of a repeated partition so. */
-                parts[i] = (struct proto_ListOffsetsPartitionResponse){
-                    .partition_index = lt->partitions[i].partition_index,
-                    .error_code = PROTO_ERR_INVALID_REQUEST, .timestamp = -1, .offset = -1,
-                    .leader_epoch = -1};
-                continue;
-            }
-            one(req, lt->name, &lt->partitions[i], &parts[i], v0);
-        }
     }
-    struct proto_ListOffsetsResponse resp = {.topics_count = r->topics_count, .topics = topics};
-    req_respond(req, ListOffsets, &resp);
+    st->rep = rep;
+    st->parts = all;
+    st->topics = topics;
+    req_cold_init(&st->cold, req, look);
+    look(&st->cold);
 }

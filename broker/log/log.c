@@ -423,14 +423,15 @@ int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t 
 
 /* Position just past the last batch below max_offset in segment s (or the
  * segment's end when max_offset lies beyond it). */
-static int max_position(struct log_segment *s, int64_t max_offset, int64_t *pos)
+static int max_position(struct log_segment *s, int64_t max_offset, int64_t *pos,
+                        struct log_cold *cold)
 {
     if (max_offset >= s->next_offset) {
         *pos = s->size;
         return 0;
     }
     struct log_batch_hdr h;
-    int rc = log_segment_translate(s, max_offset, pos, &h);
+    int rc = log_segment_translate(s, max_offset, pos, &h, cold);
     if (rc == GR_E_RANGE) {
         *pos = s->size;
         return 0;
@@ -440,6 +441,12 @@ static int max_position(struct log_segment *s, int64_t max_offset, int64_t *pos)
 
 int log_read(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
              bool min_one_batch, struct log_read_result *out)
+{
+    return log_read_cached(l, offset, max_bytes, max_offset, min_one_batch, out, NULL);
+}
+
+int log_read_cached(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
+                    bool min_one_batch, struct log_read_result *out, struct log_cold *cold)
 {
     memset(out, 0, sizeof(*out));
     int64_t leo = log_end_offset(l);
@@ -458,14 +465,14 @@ int log_read(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offse
             return 0;
         int64_t pos, maxpos;
         struct log_batch_hdr h;
-        int rc = log_segment_translate(s, offset, &pos, &h);
+        int rc = log_segment_translate(s, offset, &pos, &h, cold);
         if (rc == GR_E_RANGE)
             continue; /* offset lies past this segment's last batch */
         if (rc)
             return rc;
         if (h.base_offset >= max_offset)
             return 0;
-        if ((rc = max_position(s, max_offset, &maxpos)))
+        if ((rc = max_position(s, max_offset, &maxpos, cold)))
             return rc;
         int64_t want = max_bytes;
         if (min_one_batch && log_batch_size(&h) > want)
@@ -485,12 +492,18 @@ int log_read(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offse
 
 int log_find_offset_by_timestamp(struct log *l, int64_t ts, int64_t *offset, int64_t *found_ts)
 {
+    return log_find_offset_by_timestamp_cached(l, ts, offset, found_ts, NULL);
+}
+
+int log_find_offset_by_timestamp_cached(struct log *l, int64_t ts, int64_t *offset,
+                                        int64_t *found_ts, struct log_cold *cold)
+{
     for (int i = 0; i < l->nsegs; i++) {
         struct log_segment *s = l->segs[i];
         if (s->max_timestamp < ts || s->next_offset <= l->log_start_offset)
             continue;
         int64_t min = s->base_offset > l->log_start_offset ? s->base_offset : l->log_start_offset;
-        int rc = log_segment_find_timestamp(s, ts, min, offset, found_ts);
+        int rc = log_segment_find_timestamp(s, ts, min, offset, found_ts, cold);
         if (rc)
             return rc;
     }

@@ -171,9 +171,24 @@ int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t 
 int log_read(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
              bool min_one_batch, struct log_read_result *out);
 
+/* log_read for the event loop: it never waits for the disk. Finding where
+ * offset is reads the segment's offset index (a mapping) and the batch
+ * headers after the entry it finds; when a page of either is not in the
+ * page cache it returns GR_E_AGAIN, with *cold (owned by the caller, who
+ * passes it to log_warm_cold or log_cold_release) the range to bring in
+ * before trying again. Nothing in *out is set then. With cold NULL it is
+ * log_read. The data range of the answer is not read here at all (it is
+ * sent with sendfile; see log_warm.h for its warm-up). */
+int log_read_cached(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
+                    bool min_one_batch, struct log_read_result *out, struct log_cold *cold);
+
 /* Finds the first offset whose record timestamp is >= ts. Returns 1 with
  * *offset and *found_ts, 0 if no record is that recent, or a negative error. */
 int log_find_offset_by_timestamp(struct log *l, int64_t ts, int64_t *offset, int64_t *found_ts);
+/* The same for the event loop, never waiting for the disk: GR_E_AGAIN with
+ * *cold set, as log_read_cached. */
+int log_find_offset_by_timestamp_cached(struct log *l, int64_t ts, int64_t *offset,
+                                        int64_t *found_ts, struct log_cold *cold);
 
 /* Removes every offset >= offset (whole batches; replication). Returns 0 or
  * an error. A target at or past the log end does nothing. */

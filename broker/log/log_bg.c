@@ -180,7 +180,17 @@ static void run_job(struct log_bg_job *j)
     case LOG_BG_CLOSE:
         break; /* the descriptors are closed below, like every job's */
     case LOG_BG_READ:
-        read_range(j, j->rfd);
+        if (j->rfd >= 0) {
+            read_range(j, j->rfd);
+        } else {
+            int fd = open(j->path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                fail(j, gr_err_from_errno(errno));
+                break;
+            }
+            read_range(j, fd);
+            close(fd);
+        }
         break;
     }
     for (int i = 0; i < j->nfds; i++) {

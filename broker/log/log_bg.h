@@ -29,8 +29,9 @@ enum log_bg_kind {
     LOG_BG_WRITE_FILE, /* atomically replace path with data (write, fsync, rename, fsync dir) */
     LOG_BG_REMOVE,     /* remove the tree at path, then fsync its parent */
     LOG_BG_CLOSE,      /* close fds[] (last references to deleted files) */
-    LOG_BG_READ        /* read [off, off+len) of rfd and drop the bytes: brings the range
-                        * into the page cache; rc GR_E_CORRUPT if the file ends first */
+    LOG_BG_READ        /* read [off, off+len) of rfd (or, when rfd < 0, of the file at path)
+                        * and drop the bytes: brings the range into the page cache; rc
+                        * GR_E_CORRUPT if the file ends first */
 };
 
 struct log_bg_job;
@@ -42,11 +43,12 @@ struct log_bg_job {
     int nfds;                 /* entries in fds */
     char **dirs;              /* owned directory paths to fsync after the fds */
     int ndirs;                /* entries in dirs */
-    char *path;               /* owned: file to write or tree to remove */
+    char *path;               /* owned: file to write, tree to remove, or file to read */
     uint8_t *data;            /* owned: bytes to write */
     size_t len;               /* bytes in data; for LOG_BG_READ, bytes to read */
     int64_t off;              /* LOG_BG_READ: where in rfd the range starts */
-    int rfd;                  /* LOG_BG_READ: borrowed; the submitter keeps it open until done */
+    int rfd;                  /* LOG_BG_READ: borrowed (the submitter keeps it open until done),
+                               * or -1 to open path for the read */
     int64_t tag;              /* for the submitter (e.g. the offset a flush covers) */
     int rc;                   /* result, set by the worker: 0 or a negative gregor error */
     int err_no;               /* errno of the failure */

@@ -230,3 +230,47 @@ int log_idxfile_set_path(struct log_idxfile *f, const char *path)
     f->path = p;
     return 0;
 }
+
+/* mincore's answer for pages on the stack up to this many (1 MiB of 4 KiB
+ * pages): an index of the default 10 MiB maximum needs one allocation. */
+#define PROBE_STACK_PAGES 256
+
+int32_t log_idxfile_search(const struct log_idxfile *f, log_idxfile_cmp_fn cmp, const void *target,
+                           int64_t *cold_pos)
+{
+    unsigned char stack[PROBE_STACK_PAGES], *vec = NULL;
+    size_t page = 4096;
+    if (cold_pos && f->entries > 0) {
+        long ps = sysconf(_SC_PAGESIZE);
+        page = ps > 0 ? (size_t)ps : 4096;
+        size_t bytes = (size_t)f->entries * f->entry_size;
+        size_t pages = (bytes + page - 1) / page;
+        vec = pages <= PROBE_STACK_PAGES ? stack : malloc(pages);
+        if (vec && mincore(f->map, bytes, vec)) {
+            if (vec != stack)
+                free(vec);
+            vec = NULL; /* unknown: touch the pages as before */
+        }
+    }
+    int32_t lo = 0, hi = f->entries - 1, found = -1;
+    while (lo <= hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        size_t at = (size_t)mid * f->entry_size;
+        /* An entry may straddle two pages (12-byte time index entries). */
+        if (vec && (!(vec[at / page] & 1) || !(vec[(at + f->entry_size - 1) / page] & 1))) {
+            size_t p = !(vec[at / page] & 1) ? at / page : (at + f->entry_size - 1) / page;
+            *cold_pos = (int64_t)(p * page);
+            found = -2;
+            break;
+        }
+        if (cmp(f, mid, target) <= 0) {
+            found = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    if (vec != stack)
+        free(vec);
+    return found;
+}

@@ -55,6 +55,24 @@ static inline uint8_t *log_idxfile_entry(const struct log_idxfile *f, int32_t i)
     return f->map + (size_t)i * f->entry_size;
 }
 
+/* Orders entry i against a target: <= 0 when the entry's key is at or below
+ * it, > 0 above. */
+typedef int (*log_idxfile_cmp_fn)(const struct log_idxfile *f, int32_t i, const void *target);
+
+/* Index of the last entry whose key is at or below target (entries are
+ * sorted by key), or -1 when there is none.
+ *
+ * With cold_pos NULL the search reads the mapping as it is, and a page that
+ * is not in memory is read from the disk by the page fault, on the calling
+ * thread. With cold_pos set it first asks mincore(2) which pages of the
+ * entries are in memory (one call) and stops before touching one that is
+ * not: it returns -2 with *cold_pos the file position of that page. The
+ * loop uses this so that a lookup in a cold index never waits for the disk
+ * (see log_read_cached in log.h). When mincore fails, or no memory is left
+ * for its answer, every page counts as in memory. */
+int32_t log_idxfile_search(const struct log_idxfile *f, log_idxfile_cmp_fn cmp, const void *target,
+                           int64_t *cold_pos);
+
 /* Makes sure the file is allocated for one more entry (growing it by up to
  * a megabyte). Returns 0, GR_E_FULL at the maximum or when read-only, or
  * the error of the allocation (GR_E_NOSPACE on a full disk, GR_E_NOFILES):

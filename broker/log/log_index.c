@@ -3,6 +3,8 @@
  */
 #include "broker/log/log_index.h"
 
+#include <stddef.h>
+
 #include "common/bytes.h"
 #include "common/err.h"
 
@@ -45,39 +47,49 @@ int log_index_append(struct log_index *x, int64_t offset, uint32_t position)
     return 0;
 }
 
-/* Index of the last entry with offset <= target, or -1. */
-static int32_t slot_for(const struct log_index *x, int64_t target)
+static int cmp_offset(const struct log_idxfile *f, int32_t i, const void *target)
 {
-    int32_t lo = 0, hi = x->file.entries - 1, found = -1;
-    while (lo <= hi) {
-        int32_t mid = lo + (hi - lo) / 2;
-        if (entry_offset(x, mid) <= target) {
-            found = mid;
-            lo = mid + 1;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    return found;
+    const struct log_index *x =
+        (const struct log_index *)(const void *)((const char *)f -
+                                                 offsetof(struct log_index, file));
+    int64_t o = entry_offset(x, i), t = *(const int64_t *)target;
+    return o < t ? -1 : o > t;
+}
+
+/* Index of the last entry with offset <= target, -1 if none, or -2 when
+ * cold_pos is set and a page it needs is not in memory. */
+static int32_t slot_for(const struct log_index *x, int64_t target, int64_t *cold_pos)
+{
+    return log_idxfile_search(&x->file, cmp_offset, &target, cold_pos);
+}
+
+static void answer(const struct log_index *x, int32_t i, int64_t *offset, uint32_t *position)
+{
+    *offset = i < 0 ? x->base_offset : entry_offset(x, i);
+    *position = i < 0 ? 0 : entry_position(x, i);
 }
 
 bool log_index_lookup(const struct log_index *x, int64_t target, int64_t *offset,
                       uint32_t *position)
 {
-    int32_t i = slot_for(x, target);
-    if (i < 0) {
-        *offset = x->base_offset;
-        *position = 0;
-        return false;
-    }
-    *offset = entry_offset(x, i);
-    *position = entry_position(x, i);
-    return true;
+    int32_t i = slot_for(x, target, NULL);
+    answer(x, i, offset, position);
+    return i >= 0;
+}
+
+int log_index_lookup_cached(const struct log_index *x, int64_t target, int64_t *offset,
+                            uint32_t *position, int64_t *cold_pos)
+{
+    int32_t i = slot_for(x, target, cold_pos);
+    if (i == -2)
+        return GR_E_AGAIN;
+    answer(x, i, offset, position);
+    return 0;
 }
 
 void log_index_truncate_to(struct log_index *x, int64_t offset)
 {
-    int32_t i = slot_for(x, offset);
+    int32_t i = slot_for(x, offset, NULL);
     /* Keep entries strictly below offset. */
     int32_t keep = i < 0 ? 0 : (entry_offset(x, i) == offset ? i : i + 1);
     log_idxfile_truncate(&x->file, keep);

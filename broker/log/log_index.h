@@ -32,6 +32,12 @@ int log_index_append(struct log_index *x, int64_t offset, uint32_t position);
 bool log_index_lookup(const struct log_index *x, int64_t target, int64_t *offset,
                       uint32_t *position);
 
+/* log_index_lookup that never waits for the disk: returns GR_E_AGAIN with
+ * *cold_pos the position in the index file of a page it needs that is not
+ * in memory (see log_idxfile_search), else 0 with the lookup's answer. */
+int log_index_lookup_cached(const struct log_index *x, int64_t target, int64_t *offset,
+                            uint32_t *position, int64_t *cold_pos);
+
 /* Removes every entry whose offset is >= offset. */
 void log_index_truncate_to(struct log_index *x, int64_t offset);
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/bytes.h"
@@ -46,6 +47,71 @@ int64_t log_segment_pread(const struct log_segment *s, void *buf, size_t n, int6
                 continue;
             return gr_err_from_errno(errno);
         }
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    return (int64_t)done;
+}
+
+/* How much of a cold segment or index file one warm-up reads (see
+ * cold_at): two of Linux's default readahead windows, so that a walk that
+ * goes on past the first page usually finds the next ones warm. */
+#define COLD_CHUNK (256 * 1024)
+
+/* Set once RWF_NOWAIT proved unsupported (EOPNOTSUPP: a file system without
+ * non-blocking buffered reads): such reads wait for the disk, as before. */
+static bool no_nowait;
+
+/* Records [pos, pos + COLD_CHUNK) of the .log (or at least want bytes;
+ * never past the end) as the range a read must wait for. */
+static int cold_at(const struct log_segment *s, int64_t pos, int64_t want, struct log_cold *cold)
+{
+    int64_t len = want > COLD_CHUNK ? want : COLD_CHUNK;
+    if (len > s->size - pos)
+        len = s->size - pos;
+    *cold = (struct log_cold){log_file_ref(s->file), NULL, pos, len > 0 ? len : 1};
+    return GR_E_AGAIN;
+}
+
+/* The same for a page of an index file (whose descriptor is not kept). */
+static int cold_index_at(const struct log_idxfile *f, int64_t pos, struct log_cold *cold)
+{
+    int64_t end = (int64_t)f->entries * (int64_t)f->entry_size;
+    int64_t len = end - pos < COLD_CHUNK ? end - pos : COLD_CHUNK;
+    char *path = strdup(f->path);
+    if (!path)
+        return GR_E_NOMEM;
+    *cold = (struct log_cold){NULL, path, pos, len > 0 ? len : 1};
+    return GR_E_AGAIN;
+}
+
+/* log_segment_pread, except that with cold set it never waits for the
+ * disk: bytes not in the page cache end it with GR_E_AGAIN and *cold set
+ * to where they start (preadv2 with RWF_NOWAIT fails, or stops short, at
+ * the first page that is not there). */
+static int64_t seg_read(const struct log_segment *s, void *buf, size_t n, int64_t pos,
+                        struct log_cold *cold)
+{
+    if (!cold || no_nowait)
+        return log_segment_pread(s, buf, n, pos);
+    size_t done = 0;
+    while (done < n) {
+        struct iovec v = {(char *)buf + done, n - done};
+        ssize_t r = preadv2(s->file->fd, &v, 1, (off_t)(pos + (int64_t)done), RWF_NOWAIT);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN)
+            return cold_at(s, pos + (int64_t)done, (int64_t)(n - done), cold);
+        if (r < 0 && errno == EOPNOTSUPP) {
+            no_nowait = true;
+            LOG_INFO("this file system has no non-blocking reads (RWF_NOWAIT): offset lookups "
+                     "read cold segment data on the event loop");
+            int64_t rest = log_segment_pread(s, (char *)buf + done, n - done, pos + (int64_t)done);
+            return rest < 0 ? rest : (int64_t)done + rest;
+        }
+        if (r < 0)
+            return gr_err_from_errno(errno);
         if (r == 0)
             break;
         done += (size_t)r;
@@ -197,11 +263,12 @@ struct log_segment *log_segment_open(const char *dir, int64_t base_offset, int32
 typedef int (*header_fn)(const struct log_batch_hdr *h, int64_t pos, void *ctx);
 
 static int walk_headers(struct log_segment *s, int64_t pos, header_fn fn, void *ctx,
-                        int64_t *end_pos)
+                        int64_t *end_pos, struct log_cold *cold)
 {
     uint8_t buf[SCAN_CHUNK];
     while (pos < s->size) {
-        int64_t n = log_segment_pread(s, buf, sizeof(buf), pos);
+        int64_t want = s->size - pos < SCAN_CHUNK ? s->size - pos : SCAN_CHUNK;
+        int64_t n = seg_read(s, buf, (size_t)want, pos, cold);
         if (n < 0)
             return (int)n;
         int64_t i = 0;
@@ -273,7 +340,7 @@ static int scan_tail(struct log_segment *s)
     struct tail_scan t = {s, found ? idx_off : -1, true, s->base_offset, ts, ts_off};
     if ((int64_t)idx_pos > s->size)
         return GR_E_CORRUPT;
-    int rc = walk_headers(s, idx_pos, tail_fn, &t, &end);
+    int rc = walk_headers(s, idx_pos, tail_fn, &t, &end, NULL);
     if (rc)
         return rc;
     if (s->size > 0 && t.first)
@@ -528,13 +595,16 @@ static int translate_fn(const struct log_batch_hdr *h, int64_t pos, void *ctx)
 }
 
 int log_segment_translate(struct log_segment *s, int64_t offset, int64_t *position,
-                          struct log_batch_hdr *h)
+                          struct log_batch_hdr *h, struct log_cold *cold)
 {
-    int64_t idx_off, end;
+    int64_t idx_off, end, cold_pos;
     uint32_t idx_pos;
-    log_index_lookup(&s->index, offset, &idx_off, &idx_pos);
+    if (!cold)
+        log_index_lookup(&s->index, offset, &idx_off, &idx_pos);
+    else if (log_index_lookup_cached(&s->index, offset, &idx_off, &idx_pos, &cold_pos))
+        return cold_index_at(&s->index.file, cold_pos, cold);
     struct translate_ctx t = {offset, -1, h};
-    int rc = walk_headers(s, idx_pos, translate_fn, &t, &end);
+    int rc = walk_headers(s, idx_pos, translate_fn, &t, &end, cold);
     if (rc == 1) {
         *position = t.position;
         return 0;
@@ -543,20 +613,29 @@ int log_segment_translate(struct log_segment *s, int64_t offset, int64_t *positi
 }
 
 int log_segment_find_timestamp(struct log_segment *s, int64_t ts, int64_t min_offset,
-                               int64_t *offset, int64_t *found_ts)
+                               int64_t *offset, int64_t *found_ts, struct log_cold *cold)
 {
-    int64_t entry_ts, entry_off, idx_off, pos;
+    int64_t entry_ts, entry_off, idx_off, pos, cold_pos;
     uint32_t idx_pos;
-    log_timeindex_lookup(&s->timeindex, ts, &entry_ts, &entry_off);
-    log_index_lookup(&s->index, entry_off > min_offset ? entry_off : min_offset, &idx_off,
-                     &idx_pos);
+    if (!cold) {
+        log_timeindex_lookup(&s->timeindex, ts, &entry_ts, &entry_off);
+        log_index_lookup(&s->index, entry_off > min_offset ? entry_off : min_offset, &idx_off,
+                         &idx_pos);
+    } else {
+        if (log_timeindex_lookup_cached(&s->timeindex, ts, &entry_ts, &entry_off, &cold_pos))
+            return cold_index_at(&s->timeindex.file, cold_pos, cold);
+        if (log_index_lookup_cached(&s->index, entry_off > min_offset ? entry_off : min_offset,
+                                    &idx_off, &idx_pos, &cold_pos))
+            return cold_index_at(&s->index.file, cold_pos, cold);
+    }
     uint8_t *buf = NULL;
     size_t cap = 0;
     int rc = 0;
     for (pos = idx_pos; pos < s->size;) {
         uint8_t hdr[LOG_BATCH_HEADER_SIZE];
-        if (log_segment_pread(s, hdr, sizeof(hdr), pos) != LOG_BATCH_HEADER_SIZE) {
-            rc = GR_E_CORRUPT;
+        int64_t n = seg_read(s, hdr, sizeof(hdr), pos, cold);
+        if (n != LOG_BATCH_HEADER_SIZE) {
+            rc = n == GR_E_AGAIN ? GR_E_AGAIN : GR_E_CORRUPT;
             break;
         }
         struct log_batch_hdr h;
@@ -577,8 +656,8 @@ int log_segment_find_timestamp(struct log_segment *s, int64_t ts, int64_t min_of
                 buf = nb;
                 cap = (size_t)size;
             }
-            if (log_segment_pread(s, buf, (size_t)size, pos) != size) {
-                rc = GR_E_CORRUPT;
+            if ((n = seg_read(s, buf, (size_t)size, pos, cold)) != size) {
+                rc = n == GR_E_AGAIN ? GR_E_AGAIN : GR_E_CORRUPT;
                 break;
             }
             rc = log_batch_find_timestamp(buf, (size_t)size, ts, min_offset, offset, found_ts);
@@ -595,7 +674,7 @@ int log_segment_truncate_to(struct log_segment *s, int64_t offset)
 {
     int64_t pos;
     struct log_batch_hdr h;
-    int rc = log_segment_translate(s, offset, &pos, &h);
+    int rc = log_segment_translate(s, offset, &pos, &h, NULL);
     if (rc == GR_E_RANGE)
         return 0; /* nothing at or after offset */
     if (rc)

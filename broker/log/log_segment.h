@@ -18,6 +18,7 @@
 #include "broker/log/log_file.h"
 #include "broker/log/log_index.h"
 #include "broker/log/log_timeindex.h"
+#include "broker/log/log_warm.h"
 
 struct log_segment {
     int64_t base_offset;             /* offset in the file names; <= first offset inside */
@@ -90,14 +91,18 @@ bool log_segment_should_roll(const struct log_segment *s, size_t len, int64_t la
 
 /* Finds the first batch whose last offset is >= offset, searching from the
  * index. Returns 0 with its position and header, GR_E_RANGE if no batch in
- * the segment reaches offset, or an I/O error. */
+ * the segment reaches offset, or an I/O error. cold NULL: pages not in
+ * memory are read on the calling thread. cold set: returns GR_E_AGAIN, with
+ * *cold the range to bring in first (log_warm_cold), instead of waiting for
+ * the disk. */
 int log_segment_translate(struct log_segment *s, int64_t offset, int64_t *position,
-                          struct log_batch_hdr *h);
+                          struct log_batch_hdr *h, struct log_cold *cold);
 
 /* Finds the first record with timestamp >= ts and offset >= min_offset.
- * Returns 1 with *offset and *found_ts, 0 if none, or a negative error. */
+ * Returns 1 with *offset and *found_ts, 0 if none, or a negative error;
+ * cold as for log_segment_translate. */
 int log_segment_find_timestamp(struct log_segment *s, int64_t ts, int64_t min_offset,
-                               int64_t *offset, int64_t *found_ts);
+                               int64_t *offset, int64_t *found_ts, struct log_cold *cold);
 
 /* Removes every batch holding an offset >= offset (a batch straddling it is
  * removed whole). Returns 0 or a negative error. */

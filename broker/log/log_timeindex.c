@@ -3,6 +3,8 @@
  */
 #include "broker/log/log_timeindex.h"
 
+#include <stddef.h>
+
 #include "common/bytes.h"
 #include "common/err.h"
 
@@ -63,19 +65,21 @@ int log_timeindex_maybe_append(struct log_timeindex *x, int64_t timestamp, int64
     return 0;
 }
 
-void log_timeindex_lookup(const struct log_timeindex *x, int64_t ts, int64_t *found_ts,
-                          int64_t *offset)
+static int cmp_ts(const struct log_idxfile *f, int32_t i, const void *target)
 {
-    int32_t lo = 0, hi = x->file.entries - 1, found = -1;
-    while (lo <= hi) {
-        int32_t mid = lo + (hi - lo) / 2;
-        if (entry_ts(x, mid) <= ts) {
-            found = mid;
-            lo = mid + 1;
-        } else {
-            hi = mid - 1;
-        }
-    }
+    const struct log_timeindex *x =
+        (const struct log_timeindex *)(const void *)((const char *)f -
+                                                     offsetof(struct log_timeindex, file));
+    int64_t ts = entry_ts(x, i), t = *(const int64_t *)target;
+    return ts < t ? -1 : ts > t;
+}
+
+int log_timeindex_lookup_cached(const struct log_timeindex *x, int64_t ts, int64_t *found_ts,
+                                int64_t *offset, int64_t *cold_pos)
+{
+    int32_t found = log_idxfile_search(&x->file, cmp_ts, &ts, cold_pos);
+    if (found == -2)
+        return GR_E_AGAIN;
     if (found < 0) {
         *found_ts = -1;
         *offset = x->base_offset;
@@ -83,6 +87,13 @@ void log_timeindex_lookup(const struct log_timeindex *x, int64_t ts, int64_t *fo
         *found_ts = entry_ts(x, found);
         *offset = entry_offset(x, found);
     }
+    return 0;
+}
+
+void log_timeindex_lookup(const struct log_timeindex *x, int64_t ts, int64_t *found_ts,
+                          int64_t *offset)
+{
+    log_timeindex_lookup_cached(x, ts, found_ts, offset, NULL);
 }
 
 void log_timeindex_truncate_to(struct log_timeindex *x, int64_t offset)

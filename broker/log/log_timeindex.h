@@ -31,6 +31,11 @@ int log_timeindex_maybe_append(struct log_timeindex *x, int64_t timestamp, int64
 /* Finds the last entry with timestamp <= ts. With none, answers (-1, base). */
 void log_timeindex_lookup(const struct log_timeindex *x, int64_t ts, int64_t *found_ts,
                           int64_t *offset);
+/* The same, never waiting for the disk: GR_E_AGAIN with *cold_pos the
+ * position in the file of a page it needs that is not in memory (see
+ * log_idxfile_search), else 0. */
+int log_timeindex_lookup_cached(const struct log_timeindex *x, int64_t ts, int64_t *found_ts,
+                                int64_t *offset, int64_t *cold_pos);
 
 /* The last entry, or (-1, base) when empty. */
 void log_timeindex_last(const struct log_timeindex *x, int64_t *ts, int64_t *offset);

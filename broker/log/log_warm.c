@@ -5,10 +5,13 @@
 #include "broker/log/log_warm.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "broker/log/log_file.h"
 #include "common/err.h"
 #include "common/logger.h"
 
@@ -36,6 +39,32 @@ struct warm_cachestat {
  * every range counts as cached from then on, which is the old behaviour. */
 static bool no_cachestat;
 
+/* Distance between the one-byte probes of log_warm_cached: half of Linux's
+ * default readahead window, so an in-flight window cannot hide between two
+ * probes. */
+#define PROBE_STEP (64 * 1024)
+
+/* Set once RWF_NOWAIT proved unsupported: present pages count as readable. */
+static bool no_nowait;
+
+/* Whether the byte at `at` can be read without waiting for the disk. */
+static bool readable_now(int fd, int64_t at)
+{
+    char b;
+    struct iovec v = {&b, 1};
+    for (;;) {
+        if (preadv2(fd, &v, 1, (off_t)at, RWF_NOWAIT) >= 0)
+            return true;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN)
+            return false;
+        if (errno == EOPNOTSUPP)
+            no_nowait = true;
+        return true; /* an error sendfile will meet and report, or no way to tell */
+    }
+}
+
 bool log_warm_cached(int fd, int64_t pos, int64_t len)
 {
     if (no_cachestat || len <= 0 || pos < 0)
@@ -55,7 +84,21 @@ bool log_warm_cached(int fd, int64_t pos, int64_t len)
         }
         return true;
     }
-    return cs.nr_cache >= (uint64_t)(last - first + 1);
+    if (cs.nr_cache < (uint64_t)(last - first + 1))
+        return false;
+    /* Present is not yet readable: a page that readahead (often the
+     * reader's own, past the range it read) has put in the cache and is
+     * still reading from the disk counts as cached, and sendfile would wait
+     * for it. Such pages come in contiguous windows of at most the
+     * readahead size, so a one-byte non-blocking read every PROBE_STEP and
+     * at the end finds them. */
+    for (int64_t at = pos; !no_nowait; at += PROBE_STEP) {
+        if (at >= pos + len - 1)
+            return readable_now(fd, pos + len - 1);
+        if (!readable_now(fd, at))
+            return false;
+    }
+    return true;
 }
 
 bool (*log_warm_resident)(int fd, int64_t pos, int64_t len) = log_warm_cached;
@@ -71,6 +114,51 @@ int log_warm_submit(struct log_bg *reader, int fd, int64_t pos, int64_t len, log
     j->len = (size_t)len;
     j->done = done;
     j->ctx = ctx;
+    log_bg_submit(reader, j);
+    return 0;
+}
+
+void log_cold_release(struct log_cold *c)
+{
+    if (c->file)
+        log_file_unref(c->file);
+    free(c->path);
+    *c = (struct log_cold){0};
+}
+
+/* What a cold read's job carries back to the loop. */
+struct cold_job {
+    struct log_file *file; /* held until the job is done (keeps the descriptor open) */
+    log_warm_fn done;
+    void *ctx;
+};
+
+static void cold_done(struct log_bg_job *j, void *ctx)
+{
+    struct cold_job *cj = ctx;
+    if (cj->file)
+        log_file_unref(cj->file);
+    cj->done(cj->ctx, j->rc);
+    free(cj);
+}
+
+int log_warm_cold(struct log_bg *reader, struct log_cold *c, log_warm_fn done, void *ctx)
+{
+    struct cold_job *cj = calloc(1, sizeof(*cj));
+    struct log_bg_job *j = cj ? log_bg_job_new(LOG_BG_READ) : NULL;
+    if (!j) {
+        free(cj);
+        log_cold_release(c);
+        return GR_E_NOMEM;
+    }
+    *cj = (struct cold_job){c->file, done, ctx};
+    j->rfd = c->file ? c->file->fd : -1;
+    j->path = c->path; /* the job owns it now; freed with the job */
+    j->off = c->pos;
+    j->len = (size_t)c->len;
+    j->done = cold_done;
+    j->ctx = cj;
+    *c = (struct log_cold){0};
     log_bg_submit(reader, j);
     return 0;
 }

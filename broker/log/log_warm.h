@@ -24,9 +24,39 @@
 
 #include "broker/log/log_bg.h"
 
-/* Whether every page of [pos, pos+len) of fd is in the page cache. Uses
- * cachestat(2) (Linux 6.5+); where the kernel lacks it, or on any error,
- * says true: the range is sent as before, on the loop. */
+struct log_file;
+
+/* Where a read that must not wait for the disk stopped (log_read_cached,
+ * log_find_offset_by_timestamp_cached in log.h): a range of a segment's
+ * .log (file set: a reference) or of one of its index files (path set: an
+ * owned copy of the path; the reader opens it, since index files keep no
+ * descriptor open) that is not in the page cache. Both NULL: nothing cold.
+ * Loop thread only. */
+struct log_cold {
+    struct log_file *file; /* referenced, or NULL */
+    char *path;            /* owned, or NULL */
+    int64_t pos;           /* the range */
+    int64_t len;
+};
+
+/* Drops c's references and empties it. */
+void log_cold_release(struct log_cold *c);
+
+typedef void (*log_warm_fn)(void *ctx, int rc);
+
+/* Has reader bring c's range into the page cache. Takes c's references (c
+ * is empty afterwards, success or not). done(ctx, rc) runs once on the loop
+ * (log_bg_poll of reader) with rc 0 or the read's error (a file deleted or
+ * truncated meanwhile; the caller just looks again). Returns 0, or
+ * GR_E_NOMEM (nothing queued, done never runs). */
+int log_warm_cold(struct log_bg *reader, struct log_cold *c, log_warm_fn done, void *ctx);
+
+/* Whether every page of [pos, pos+len) of fd is in the page cache and
+ * readable now: cachestat(2) (Linux 6.5+) says whether all are present, and
+ * one-byte RWF_NOWAIT reads every 64 KiB and at the end say whether present
+ * pages are still being read in (cachestat counts those too). Where the
+ * kernel lacks either, or on any error, says true: the range is sent as
+ * before, on the loop. */
 bool log_warm_cached(int fd, int64_t pos, int64_t len);
 
 /* The probe the Fetch handler calls: log_warm_cached, replaced by tests

@@ -13,6 +13,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import time
 
 import harness
 from harness import (Cluster, check, frame, kstr, metadata_ok, record_batch, recv_frame, test,
@@ -280,3 +281,75 @@ def unreadable_partition_does_not_stop_the_broker():
         os.rename(aside, seg)
         c.start(0)
         check(consume(c, "bad") == [b"first", b"b1"], "the repaired partition's records")
+
+
+def evict_segments(part_dir):
+    """Drops the .log files of part_dir from the page cache (fsync, then
+    POSIX_FADV_DONTNEED), and checks a middle page is really cold: a
+    RWF_NOWAIT read of it fails with EAGAIN. The broker keeps its index
+    files mapped, so those stay in memory; their cold path is covered by
+    tests/unit/test_log_cold."""
+    logs = sorted(f for f in os.listdir(part_dir) if f.endswith(".log"))
+    for name in logs:
+        fd = os.open(os.path.join(part_dir, name), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    fd = os.open(os.path.join(part_dir, logs[len(logs) // 2]), os.O_RDONLY)
+    try:
+        os.preadv(fd, [bytearray(4096)], os.fstat(fd).st_size // 2, os.RWF_NOWAIT)
+        check(False, "the segment's pages stayed in memory after POSIX_FADV_DONTNEED "
+                     "(the log dir must be on a disk-backed file system)")
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
+    return len(logs)
+
+
+@test
+def cold_offset_lookups_answer_right():
+    """With a partition's segments dropped from the page cache, Fetch at
+    offsets inside old segments and ListOffsets by timestamp (whose lookups
+    are now read by the log reader, not the loop, and then done over)
+    answer exactly what they answer warm, and a second client is served."""
+    from confluent_kafka import Consumer, TopicPartition
+    ts0 = 1700000000000
+    with Cluster(brokers=1, name="coldlook", overrides=["log.segment.bytes=262144"]) as c:
+        create(c, "cold")  # offset 0
+        n = 1
+        for b in range(200):  # 200 batches x 50 records x ~100 B: about 1 MB, 4 segments
+            values = [b"v%07d-" % (n + i) + b"x" * 90 for i in range(50)]
+            check(produce(c, "cold", values, ts=ts0 + n)[0] == 0, "produce batch %d" % b)
+            n += 50
+        part = os.path.join(c.log_dir(0), "cold-0")
+        for rnd in range(2):
+            check(evict_segments(part) >= 4, "expected at least 4 segments")
+            cons = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "unused",
+                             "enable.auto.commit": False, "fetch.wait.max.ms": 100})
+            try:
+                for target in (7, 2777, 5432, 9999 - rnd * 1000):
+                    cons.assign([TopicPartition("cold", 0, target)])
+                    m = None
+                    deadline = time.monotonic() + 30
+                    while m is None and time.monotonic() < deadline:
+                        m = cons.poll(1.0)
+                        if m is not None and m.error():
+                            check(False, "fetch at %d: %s" % (target, m.error()))
+                    check(m is not None, "nothing fetched at offset %d" % target)
+                    check(m.offset() == target and m.value().startswith(b"v%07d-" % target),
+                          "fetch at %d gave offset %d value %r" % (target, m.offset(),
+                                                                   m.value()[:10]))
+                check(evict_segments(part) >= 4, "expected at least 4 segments")
+                for target in (3, 4321, 8888):
+                    got = cons.offsets_for_times([TopicPartition("cold", 0, ts0 + target)],
+                                                 timeout=30)
+                    check(got[0].error is None and got[0].offset == target,
+                          "offsets_for_times(%d): offset %s error %s" % (ts0 + target,
+                                                                         got[0].offset,
+                                                                         got[0].error))
+            finally:
+                cons.close()
+        check(metadata_ok(c), "a second client is not served")

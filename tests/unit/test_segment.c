@@ -58,19 +58,19 @@ static void test_append_translate_reopen(void)
     int64_t pos;
     struct log_batch_hdr h;
     for (int64_t off = 100; off < 600; off += 7) {
-        CU_ASSERT_EQUAL_FATAL(log_segment_translate(s, off, &pos, &h), 0);
+        CU_ASSERT_EQUAL_FATAL(log_segment_translate(s, off, &pos, &h, NULL), 0);
         CU_ASSERT_TRUE(h.base_offset <= off && off <= log_batch_last_offset(&h));
         CU_ASSERT_EQUAL(pos, (h.base_offset - 100) / 5 * batch_size);
     }
-    CU_ASSERT_EQUAL(log_segment_translate(s, 600, &pos, &h), GR_E_RANGE);
-    CU_ASSERT_EQUAL(log_segment_translate(s, 0, &pos, &h), 0);
+    CU_ASSERT_EQUAL(log_segment_translate(s, 600, &pos, &h, NULL), GR_E_RANGE);
+    CU_ASSERT_EQUAL(log_segment_translate(s, 0, &pos, &h, NULL), 0);
     CU_ASSERT_EQUAL(pos, 0);
 
     int64_t off, ts;
-    CU_ASSERT_EQUAL(log_segment_find_timestamp(s, 1503, 0, &off, &ts), 1);
+    CU_ASSERT_EQUAL(log_segment_find_timestamp(s, 1503, 0, &off, &ts, NULL), 1);
     CU_ASSERT_EQUAL(ts, 1503);
     CU_ASSERT_EQUAL(off, 100 + 50 * 5 + 3);
-    CU_ASSERT_EQUAL(log_segment_find_timestamp(s, 99999, 0, &off, &ts), 0);
+    CU_ASSERT_EQUAL(log_segment_find_timestamp(s, 99999, 0, &off, &ts, NULL), 0);
 
     int32_t entries = s->index.file.entries;
     int64_t size = s->size;
@@ -127,7 +127,7 @@ static void test_one_descriptor_per_segment(void)
     CU_ASSERT_EQUAL(open_fds(), before + 1);
     int64_t pos;
     struct log_batch_hdr h;
-    CU_ASSERT_EQUAL(log_segment_translate(s, 5000 + 123, &pos, &h), 0);
+    CU_ASSERT_EQUAL(log_segment_translate(s, 5000 + 123, &pos, &h, NULL), 0);
     CU_ASSERT_TRUE(h.base_offset <= 5123 && 5123 <= log_batch_last_offset(&h));
     log_segment_unlink(s);
     log_segment_close(s);
@@ -202,7 +202,7 @@ static void test_truncate(void)
     CU_ASSERT_EQUAL(s->next_offset, 100);
     int64_t pos;
     struct log_batch_hdr h;
-    CU_ASSERT_EQUAL(log_segment_translate(s, 77, &pos, &h), 0);
+    CU_ASSERT_EQUAL(log_segment_translate(s, 77, &pos, &h, NULL), 0);
     CU_ASSERT_EQUAL(h.base_offset, 75);
     CU_ASSERT_EQUAL(log_segment_truncate_to(s, 500), 0); /* past the end: nothing */
     CU_ASSERT_EQUAL(s->next_offset, 100);
