@@ -260,10 +260,10 @@ static void warm_finish(struct fetch_state *st)
     }
 }
 
-static void warm_done(struct log_bg_job *j, void *ctx)
+static void warm_done(void *ctx, int rc)
 {
     struct fetch_state *st = ctx;
-    if (j->rc == GR_E_CORRUPT)
+    if (rc == GR_E_CORRUPT)
         st->stale = true;
     /* Another failure (EIO, ENOMEM) leaves the range cold: sendfile then
      * reads it on the loop, and reports EIO as before. */
@@ -281,7 +281,7 @@ static void warm_start(struct fetch_state *st)
         const struct proto_records *rs = &st->fp[k].o->record_set;
         if (!st->fp[k].cold || rs->kind != PROTO_RECORDS_FILE)
             continue;
-        if (!log_warm_submit(reader, rs->file.fd, rs->file.pos, rs->file.len, warm_done, st))
+        if (!log_warm_submit(reader, rs->file.owner, rs->file.pos, rs->file.len, warm_done, st))
             st->warming++; /* else out of memory: this range is sent cold */
     }
     warm_finish(st);
@@ -295,7 +295,7 @@ static void answer(struct fetch_state *st)
     for (int32_t k = 0; k < st->n; k++) {
         const struct proto_records *rs = &st->fp[k].o->record_set;
         st->fp[k].cold = rs->kind == PROTO_RECORDS_FILE && rs->file.len > 0 &&
-                         !log_warm_resident(rs->file.fd, rs->file.pos, rs->file.len);
+                         !log_warm_resident(rs->file.owner, rs->file.pos, rs->file.len);
         cold += st->fp[k].cold;
     }
     if (!cold) {

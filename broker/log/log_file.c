@@ -15,6 +15,8 @@ struct log_file *log_file_new(int fd)
     }
     f->fd = fd;
     f->refs = 1;
+    f->reading = 0;
+    f->warmed_ms = 0;
     return f;
 }
 

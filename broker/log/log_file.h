@@ -11,9 +11,13 @@
 #ifndef GREGOR_LOG_FILE_H
 #define GREGOR_LOG_FILE_H
 
+#include <stdint.h>
+
 struct log_file {
-    int fd;   /* the open .log file */
-    int refs; /* segment + in-flight readers */
+    int fd;            /* the open .log file */
+    int refs;          /* segment + in-flight readers */
+    int reading;       /* log reader jobs reading it now (log_warm.h) */
+    int64_t warmed_ms; /* when the last of them finished (CLOCK_MONOTONIC_COARSE), or 0 */
 };
 
 /* Wraps fd (takes ownership) with one reference. Returns NULL on ENOMEM,

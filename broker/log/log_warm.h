@@ -26,6 +26,11 @@
 
 struct log_file;
 
+/* How long after a reader job on a file its readahead may still be in
+ * flight, for log_warm_cached: minutes of disk time would be a device
+ * slower than any the broker can serve. */
+#define LOG_WARM_INFLIGHT_S 60
+
 /* Where a read that must not wait for the disk stopped (log_read_cached,
  * log_find_offset_by_timestamp_cached in log.h): a range of a segment's
  * .log (file set: a reference) or of one of its index files (path set: an
@@ -51,25 +56,31 @@ typedef void (*log_warm_fn)(void *ctx, int rc);
  * GR_E_NOMEM (nothing queued, done never runs). */
 int log_warm_cold(struct log_bg *reader, struct log_cold *c, log_warm_fn done, void *ctx);
 
-/* Whether every page of [pos, pos+len) of fd is in the page cache and
- * readable now: cachestat(2) (Linux 6.5+) says whether all are present, and
- * one-byte RWF_NOWAIT reads every 64 KiB and at the end say whether present
- * pages are still being read in (cachestat counts those too). Where the
- * kernel lacks either, or on any error, says true: the range is sent as
- * before, on the loop. */
-bool log_warm_cached(int fd, int64_t pos, int64_t len);
+/* Whether every page of [pos, pos+len) of f is in the page cache and can be
+ * read now. cachestat(2) (Linux 6.5+) says whether all are present. Present
+ * is not always readable: a page being read in counts as cached, and
+ * sendfile would wait for it. Cold segment data is read by the log reader
+ * only (the loop never reads it), so pages of f can be in flight only while
+ * a reader job runs on f or, just after one, in the readahead window the
+ * kernel started past the job's range. For such a file (a job running, or
+ * one finished within LOG_WARM_INFLIGHT_S) one-byte RWF_NOWAIT reads every
+ * 64 KiB and at the end look for pages still on their way; other files
+ * (a consumer at the log end) pay the one cachestat. Where the kernel lacks
+ * either call, or on any error, says true: the range is sent as before, on
+ * the loop. Loop thread only. */
+bool log_warm_cached(const struct log_file *f, int64_t pos, int64_t len);
 
 /* The probe the Fetch handler calls: log_warm_cached, replaced by tests
  * only (to report ranges cold without a slow disk). Loop thread only. */
-extern bool (*log_warm_resident)(int fd, int64_t pos, int64_t len);
+extern bool (*log_warm_resident)(const struct log_file *f, int64_t pos, int64_t len);
 
-/* Queues a read of [pos, pos+len) of fd (borrowed: keep it open, e.g. by a
- * log_file reference, until done has run) on reader.
- * done runs once on the loop (log_bg_poll of reader) with job->rc 0, or
- * GR_E_CORRUPT if the file was truncated below pos+len meanwhile, or
- * another error (the range may still be cold). Returns 0, or a negative
- * gregor error (nothing queued, done never runs). */
-int log_warm_submit(struct log_bg *reader, int fd, int64_t pos, int64_t len, log_bg_done_fn done,
-                    void *ctx);
+/* Queues a read of [pos, pos+len) of f on reader (takes its own reference
+ * on f until done has run). done(ctx, rc) runs once on the loop
+ * (log_bg_poll of reader) with rc 0, or GR_E_CORRUPT if the file was
+ * truncated below pos+len meanwhile, or another error (the range may
+ * still be cold). Returns 0, or a negative gregor error (nothing queued,
+ * done never runs). */
+int log_warm_submit(struct log_bg *reader, struct log_file *f, int64_t pos, int64_t len,
+                    log_warm_fn done, void *ctx);
 
 #endif

@@ -680,9 +680,9 @@ static void test_fetch_waits_are_bounded(void)
 /* ---- cold data is read off the loop --------------------------------------- */
 
 /* The probe for tests: every range is cold, as on a disk nobody read yet. */
-static bool always_cold(int fd, int64_t pos, int64_t len)
+static bool always_cold(const struct log_file *f, int64_t pos, int64_t len)
 {
-    (void)fd;
+    (void)f;
     (void)pos;
     (void)len;
     return false;

@@ -113,10 +113,10 @@ static void evict(struct log *l)
         CU_ASSERT_EQUAL(fsync(s->file->fd), 0);
         CU_ASSERT_EQUAL(posix_fadvise(s->file->fd, 0, 0, POSIX_FADV_DONTNEED), 0);
     }
-    if (log_warm_cached(l->segs[0]->file->fd, 0, l->segs[0]->size))
+    if (log_warm_cached(l->segs[0]->file, 0, l->segs[0]->size))
         fprintf(stderr, "test_log_cold: pages stayed in memory after POSIX_FADV_DONTNEED; "
                         "run with TMPDIR on a disk-backed file system\n");
-    CU_ASSERT_FALSE_FATAL(log_warm_cached(l->segs[0]->file->fd, 0, l->segs[0]->size));
+    CU_ASSERT_FALSE_FATAL(log_warm_cached(l->segs[0]->file, 0, l->segs[0]->size));
 }
 
 static void warmed(void *ctx, int rc)
