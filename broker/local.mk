@@ -21,6 +21,7 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handle_fetch.c \
 	broker/api/handle_list_offsets.c \
 	broker/api/handle_metadata.c \
+	broker/api/handle_offset_for_leader_epoch.c \
 	broker/api/handle_produce.c \
 	broker/api/handler_util.c broker/api/handler_util.h \
 	broker/api/handlers.h

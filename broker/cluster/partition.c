@@ -185,11 +185,9 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
         p->leader_id = leader;
         p->leader_epoch = epoch;
         if (changed) {
-            /* Before following a (new) leader, cut what may diverge from it:
-             * everything above our high watermark, which the leader holds if
-             * it was committed (Kafka's rule before KIP-101). */
-            if (log_end_offset(p->log) > p->log->high_watermark)
-                log_truncate_to(p->log, p->log->high_watermark);
+            /* Before following a (new) leader, the fetcher finds where our
+             * log diverges from its (OffsetForLeaderEpoch) and cuts there. */
+            p->truncating = true;
             if (b->follow_changed)
                 b->follow_changed(b, p);
         }

@@ -65,7 +65,13 @@ int partition_isr_size(const struct partition *p)
 
 bool partition_committed(const struct partition *p, int64_t offset)
 {
-    return p->leader && !p->isr_stale && p->b->zk_connected && p->log->high_watermark >= offset;
+    /* registered: the ZooKeeper session we hold is the one our broker
+     * registration belongs to; after an expiry it is false until we have
+     * registered again (and re-read the metadata that says who leads). A
+     * disconnection alone does not count: ZooKeeper down keeps sessions,
+     * and followers that left us for a new leader stop moving our high
+     * watermark anyway. */
+    return p->leader && !p->isr_stale && p->b->registered && p->log->high_watermark >= offset;
 }
 
 bool partition_update_hw(struct partition *p)
@@ -240,6 +246,8 @@ bool partition_follower_fetched(struct partition *p, int32_t replica_id, int64_t
     if (!r)
         return false;
     int64_t leo = log_end_offset(p->log);
+    if (fetch_offset > leo || fetch_offset < p->log->log_start_offset)
+        return true; /* out of range: the read says so, and Kafka records nothing */
     /* Kafka's rule: caught up now if it asked for our log end; else caught
      * up as of its previous fetch if it now has what we had then. */
     if (fetch_offset >= leo)

@@ -50,6 +50,7 @@ struct partition {
     /* follower side */
     int32_t leader_id; /* the leader as the state znode says, -1 none */
     void *follow;      /* the replica fetcher's state, while followed */
+    bool truncating;   /* must find where it diverges from its leader before fetching */
 };
 
 /* A replica Fetch from broker replica_id at fetch_offset reached the

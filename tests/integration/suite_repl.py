@@ -14,7 +14,7 @@ import time
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 
 NONE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH = 0, 6, 74
-NOT_ENOUGH_REPLICAS = 19
+NOT_ENOUGH_REPLICAS, UNKNOWN_TOPIC_OR_PARTITION = 19, 3
 
 # Short lag so a stopped follower leaves the ISR within seconds.
 REPL_OVERRIDES = ["min.insync.replicas=2", "replica.lag.time.max.ms=3000",
@@ -260,12 +260,32 @@ def fetch_as_replica(addr, topic, replica_id, leader_epoch):
         s.close()
 
 
+def epoch_end(addr, topic, partition, epoch, replica_id=0):
+    """OffsetForLeaderEpoch v3 for topic-partition at epoch: (error, epoch,
+    end offset)."""
+    body = struct.pack(">i", replica_id) + struct.pack(">i", 1) + kstr(topic)
+    body += struct.pack(">iiii", 1, partition, -1, epoch)
+    s = socket.create_connection(addr, timeout=10)
+    try:
+        s.sendall(frame(23, 3, 9, body))
+        r = recv_frame(s, timeout=15)
+        check(r is not None, "no OffsetForLeaderEpoch answer")
+        at = 4 + 4 + 4  # corr, throttle, topic count
+        at += 2 + struct.unpack(">h", r[at:at + 2])[0] + 4  # name, partition count
+        err, _, ep, end = struct.unpack(">hiiq", r[at:at + 18])
+        return err, ep, end
+    finally:
+        s.close()
+
+
 @test
 def replication_bad_replica_fetches():
     """A replica fetch from a broker id that is not a replica gets no
     records and no error (Kafka 2.8's answer); one with a stale leader epoch
     gets FENCED_LEADER_EPOCH; one sent to a follower NOT_LEADER_OR_FOLLOWER.
-    The partition is unharmed."""
+    OffsetForLeaderEpoch answers the latest epoch's end, and Kafka's errors
+    for an unknown partition and at a follower. The partition is
+    unharmed."""
     with replicated_cluster("repl-bad", "rx") as c:
         acks = Acks()
         pr = producer(c)
@@ -290,6 +310,16 @@ def replication_bad_replica_fetches():
         check(err == FENCED_LEADER_EPOCH, "stale epoch: error %d" % err)
         err, _, _ = fetch_as_replica(c.broker_addr((leader + 1) % 3), "rx", leader, epoch)
         check(err == NOT_LEADER_OR_FOLLOWER, "fetch from a follower: error %d" % err)
+        # OffsetForLeaderEpoch: the latest epoch ends at the log end; an
+        # unknown partition and a follower get Kafka's errors.
+        got = epoch_end(c.broker_addr(leader), "rx", 0, epoch + 10)
+        check(got[0] == NONE and got[2] == 10, "latest epoch: %s" % (got,))
+        got = epoch_end(c.broker_addr(leader), "rx", 5, 0)
+        check(got[0] == UNKNOWN_TOPIC_OR_PARTITION, "unknown partition: %s" % (got,))
+        got = epoch_end(c.broker_addr(leader), "nosuch", 0, 0)
+        check(got[0] == UNKNOWN_TOPIC_OR_PARTITION, "unknown topic: %s" % (got,))
+        got = epoch_end(c.broker_addr((leader + 1) % 3), "rx", 0, 0)
+        check(got[0] == NOT_LEADER_OR_FOLLOWER, "asked a follower: %s" % (got,))
         got, hw = read_all(c, "rx")
         check([v for _, v in got] == [v for _, v in acks.acked], "records changed")
         check(isr(c, "rx") == [0, 1, 2], "ISR %s" % isr(c, "rx"))
