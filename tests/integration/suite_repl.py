@@ -238,6 +238,56 @@ def replication_leader_sigkill_loses_nothing():
               "acknowledged offsets are out of order")
 
 
+@test
+def replication_divergent_tail_truncated():
+    """A leader appends records it never acknowledges (both followers are
+    frozen), and is SIGKILLed. A follower takes over and more records are
+    acknowledged. The old leader comes back as a follower: it cuts its
+    unacknowledged tail (OffsetForLeaderEpoch) and fetches, so every
+    replica's log is byte-identical up to the high watermark, and every
+    acknowledged record is there once."""
+    with replicated_cluster("repl-tail", "rt") as c:
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "rt", [b"a%d" % k for k in range(50)])
+        old = state(c, "rt")["leader"]
+        followers = [i for i in range(3) if i != old]
+        for f in followers:
+            os.kill(c.pid(f), 19)  # SIGSTOP
+        # Their parked fetches are answered (empty) after
+        # replica.fetch.wait.max.ms; frozen, they send no other.
+        time.sleep(1.5)
+        try:
+            lost = Acks()
+            p2 = producer(c, **{"message.timeout.ms": 60000})
+            for k in range(20):
+                p2.produce("rt", b"tail%d" % k, partition=0, on_delivery=lost.cb)
+            p2.flush(1)  # appended at the leader, waiting for the followers
+            c.kill(old)
+        finally:
+            for f in followers:
+                os.kill(c.pid(f), 18)  # SIGCONT
+        wait_for(lambda: state(c, "rt")["leader"] in followers, 40, "a follower to take over")
+        produce_all(pr, acks, "rt", [b"b%d" % k for k in range(50)])
+        c.start(old)
+        wait_for(lambda: len(isr(c, "rt")) == 3, 40, "the old leader to rejoin the ISR")
+        p2.flush(30)
+        check(len(acks.acked) == 100 and not acks.errors,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        got, hw = read_all(c, "rt")
+        offsets = dict(got)
+        missing = [(o, v) for o, v in acks.acked + lost.acked if offsets.get(o) != v]
+        check(not missing, "acknowledged records lost: %s" % missing[:3])
+        leader = state(c, "rt")["leader"]
+        ref = log_bytes(c, leader, "rt", 0, 1 << 30)
+        upto = position_of(ref, hw)
+
+        def same():
+            return all(log_bytes(c, i, "rt", 0, upto) == ref[:upto] for i in range(3))
+        wait_for(same, 20, "every replica's log to equal the leader's up to the HW")
+        check("truncating to" in c.log(old), "the old leader did not truncate")
+
+
 def fetch_as_replica(addr, topic, replica_id, leader_epoch):
     """Fetch v11 of topic-0 from offset 0 as replica replica_id with
     current_leader_epoch: (error, high watermark, record bytes)."""
