@@ -298,7 +298,9 @@ void partitions_isr_expire(struct broker *b, int64_t now_ms)
     void *v;
     while (tpmap_next(&b->parts, &it, NULL, &v)) {
         struct partition *p = v;
-        if (p->leader && !p->log->offline)
+        if (p->leader && p->isr_stale) /* the re-read may have failed (no connection) */
+            metadata_refresh_state(b->md, p->tp.topic->name, p->tp.partition);
+        else if (p->leader && !p->log->offline)
             expire_one(p, now_ms);
     }
 }

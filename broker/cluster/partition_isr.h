@@ -65,7 +65,8 @@ bool partition_committed(const struct partition *p, int64_t offset);
 /* The ISR size that acks=all checks against min.insync.replicas. */
 int partition_isr_size(const struct partition *p);
 /* Drops from the ISR of every partition led here the followers that have
- * not caught up for replica.lag.time.max.ms (run every half of it). */
+ * not caught up for replica.lag.time.max.ms (run every half of it), and
+ * reads again the state of those whose view is stale. */
 void partitions_isr_expire(struct broker *b, int64_t now_ms);
 /* Becoming leader at a new epoch, or a state re-read: takes the ISR,
  * replicas and version from the metadata (mp). */

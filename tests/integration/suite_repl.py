@@ -16,6 +16,9 @@ from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 NONE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH = 0, 6, 74
 NOT_ENOUGH_REPLICAS, UNKNOWN_TOPIC_OR_PARTITION = 19, 3
 
+# Leader kills in replication_leader_sigkill_loses_nothing (short in CI).
+KILL_ROUNDS = int(os.environ.get("GREGOR_REPL_KILL_ROUNDS", "3"))
+
 # Short lag so a stopped follower leaves the ISR within seconds.
 REPL_OVERRIDES = ["min.insync.replicas=2", "replica.lag.time.max.ms=3000",
                   "replica.fetch.wait.max.ms=200", "replica.fetch.backoff.ms=200",
@@ -204,13 +207,14 @@ def replication_follower_lost_and_back():
 @test
 def replication_leader_sigkill_loses_nothing():
     """The leader of a partition is SIGKILLed under acks=all load and
-    restarted, three times. Every acknowledged record is read back, in
-    acknowledged order, none lost."""
+    restarted, three times (GREGOR_REPL_KILL_ROUNDS=N for a longer soak:
+    tests/integration/run build replication_leader_sigkill). Every
+    acknowledged record is read back, in acknowledged order, none lost."""
     with replicated_cluster("repl-kill", "rk") as c:
         acks = Acks()
         pr = producer(c)
         sent = 0
-        for round_ in range(3):
+        for round_ in range(KILL_ROUNDS):
             leader = state(c, "rk")["leader"]
             for k in range(300):
                 pr.produce("rk", b"r%d-%05d" % (round_, sent), partition=0, on_delivery=acks.cb)
