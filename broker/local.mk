@@ -1,6 +1,7 @@
 # broker/: the gregord server. Each folder is one library; the link order
 # below is the dependency order (a folder links before what it uses).
 #   api/      the API table and one handler per Kafka API
+#   repl/     replica fetchers (followers copying their leaders)
 #   net/      listeners, connections, requests
 #   cluster/  metadata cache, hosted partitions, controller, administration
 #   core/     the state every part shares
@@ -20,10 +21,14 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handle_fetch.c \
 	broker/api/handle_list_offsets.c \
 	broker/api/handle_metadata.c \
+	broker/api/handle_offset_for_leader_epoch.c \
 	broker/api/handle_produce.c \
 	broker/api/handler_util.c broker/api/handler_util.h \
 	broker/api/handlers.h \
 	broker/api/req_cold.c broker/api/req_cold.h
+
+noinst_LIBRARIES += broker/repl/libgrrepl.a
+broker_repl_libgrrepl_a_SOURCES = broker/repl/replica_fetcher.c broker/repl/replica_fetcher.h
 
 noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \
@@ -41,7 +46,8 @@ broker_cluster_libgrcluster_a_SOURCES = \
 	broker/cluster/admin.c broker/cluster/admin.h \
 	broker/cluster/controller.c broker/cluster/controller.h \
 	broker/cluster/metadata.c broker/cluster/metadata.h \
-	broker/cluster/partition.c broker/cluster/partition.h
+	broker/cluster/partition.c broker/cluster/partition.h \
+	broker/cluster/partition_isr.c broker/cluster/partition_isr.h
 
 # Replica assignment is shared with tools/gregor-topics.
 noinst_LIBRARIES += broker/cluster/libgradmin.a
@@ -54,7 +60,8 @@ broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/broker_config
 noinst_LIBRARIES += broker/libgrserver.a
 broker_libgrserver_a_SOURCES = broker/server.c broker/server.h
 
-BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/net/libgrnet.a \
+BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/repl/libgrrepl.a \
+	broker/net/libgrnet.a \
 	broker/cluster/libgrcluster.a broker/cluster/libgradmin.a broker/core/libgrcore.a \
 	broker/proto/libgrproto.a \
 	broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)

@@ -36,6 +36,7 @@
 #include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
 #include "broker/cluster/partition.h"
+#include "broker/repl/replica_fetcher.h"
 #include "common/clock.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
@@ -336,6 +337,15 @@ static void metadata_changed(void *ctx, const char *topic, int32_t partition)
     maybe_started(b);
 }
 
+/* Every half of replica.lag.time.max.ms, as Kafka's isr-expiration task. */
+static void isr_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct broker *b = w->data;
+    partitions_isr_expire(b, clock_wall_ms());
+}
+
 /* ---- start and stop ----------------------------------------------------- */
 
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -379,6 +389,12 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     delay_init(b->delay, loop);
     metadata_init(b->md, cfg, metadata_changed, b);
     controller_init(b->ctl, b);
+    if (replica_fetchers_init(b))
+        return -1;
+    double isr_period = (double)cfg->replica_lag_time_max_ms / 2e3;
+    ev_timer_init(&b->isr_tick, isr_tick_cb, isr_period, isr_period);
+    b->isr_tick.data = b;
+    ev_timer_start(loop, &b->isr_tick);
     ev_signal_init(&b->sigterm, signal_cb, SIGTERM);
     ev_signal_init(&b->sigint, signal_cb, SIGINT);
     b->sigterm.data = b->sigint.data = b;
@@ -414,6 +430,8 @@ void server_stop(struct broker *b, const char *why)
     listeners_close(b);
     while (b->conns)
         conn_close(b->conns, NULL);
+    ev_timer_stop(b->loop, &b->isr_tick);
+    replica_fetchers_destroy(b);
     partitions_clear(b);
     /* Closing the session removes our ephemeral znodes at once, so the
      * cluster learns we are gone without waiting for the session timeout. */

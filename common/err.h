@@ -48,6 +48,7 @@
     X(GR_E_UNKNOWN_EPOCH, -43, "the leader epoch given is newer than the current one")             \
     X(GR_E_NOT_ENOUGH_REPLICAS, -44, "fewer in-sync replicas than min.insync.replicas")            \
     X(GR_E_OFFLINE, -45, "the partition's log is offline")                                         \
+    X(GR_E_NOT_ENOUGH_REPLICAS_AFTER_APPEND, -46, "the ISR shrank below min.insync.replicas")      \
     /* topics and administration */                                                                \
     X(GR_E_BAD_TOPIC, -50, "not a legal topic name")                                               \
     X(GR_E_TOPIC_EXISTS, -51, "topic already exists")                                              \

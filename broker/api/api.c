@@ -32,6 +32,7 @@ static const struct api apis[] = {
     API(DELETE_RECORDS, 0, 1, DeleteRecords),
     API(DESCRIBE_CONFIGS, 0, 3, DescribeConfigs),
     API(CREATE_PARTITIONS, 0, 1, CreatePartitions),
+    API(OFFSET_FOR_LEADER_EPOCH, 0, 3, OffsetForLeaderEpoch),
 };
 
 #define NAPIS (int)(sizeof(apis) / sizeof(apis[0]))

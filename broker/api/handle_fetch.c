@@ -2,7 +2,9 @@
  * Fetch: read each partition from the requested offset, bounded by the
  * partition and response byte limits, and answer with the segment file
  * ranges (sent with sendfile). Consumers read up to the high watermark,
- * followers (replica_id >= 0) up to the log end.
+ * followers (replica_id >= 0) up to the log end; a follower's fetch offset
+ * is its log end offset, which the leader records (partition_isr.c) to move
+ * the high watermark and the ISR.
  *
  * Long polling: when fewer than min_bytes are available and max_wait_ms > 0,
  * the request becomes a delayed operation watching the DELAY_DATA key of
@@ -64,6 +66,7 @@
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/logger.h"
 #include "common/topic_name.h"
@@ -171,7 +174,20 @@ static int64_t read_all(struct fetch_state *st, int *errors)
             continue;
         }
         struct log *l = p->log;
-        int64_t hw = partition_high_watermark(p);
+        int64_t hw;
+        if (follower &&
+            !partition_follower_fetched(p, r->replica_id, fp->fetch_offset, clock_wall_ms())) {
+            /* Kafka 2.8 answers a replica fetch from a broker that is not
+             * assigned the partition with no records and no error. */
+            LOG_RATE(LOGGER_WARN, "replica fetch of %s-%d from broker %d, which is not a replica",
+                     p->tp.topic->name, p->tp.partition, r->replica_id);
+            hw = partition_high_watermark(p);
+            o->high_watermark = o->last_stable_offset = hw;
+            o->log_start_offset = l->log_start_offset;
+            continue;
+        }
+        /* Read after recording the follower: its fetch may have moved it. */
+        hw = partition_high_watermark(p);
         o->high_watermark = hw;
         o->last_stable_offset = hw;
         o->log_start_offset = l->log_start_offset;

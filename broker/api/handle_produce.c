@@ -7,9 +7,14 @@
  * ends at timeout_ms (REQUEST_TIMED_OUT) or when the fsync fails
  * (KAFKA_STORAGE_ERROR: the log went offline).
  *
- * Until replication exists a partition's only replica is its leader, so
- * acks=all is answered like acks=1 (the issue allows it; the ISR check
- * against min.insync.replicas still applies).
+ * acks=all: an ISR smaller than min.insync.replicas refuses the append
+ * (NOT_ENOUGH_REPLICAS); otherwise the answer waits, on the partition's
+ * DELAY_DATA key, until the records are committed (partition_committed:
+ * below the high watermark, with a ZooKeeper session and an accepted ISR
+ * view). If the ISR is then smaller than min.insync.replicas the answer is
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND, as Kafka's delayed produce says. The
+ * records stay appended either way; timeout_ms ends the wait
+ * (REQUEST_TIMED_OUT).
  */
 #define LOG_COMPONENT "produce"
 #include <inttypes.h>
@@ -36,9 +41,11 @@
 /* One partition whose answer waits for an fsync. */
 struct produce_wait {
     struct delay_watch watch;                    /* on the partition's DELAY_FLUSH key */
+    struct delay_watch watch_hw;                 /* on its DELAY_DATA key (acks=all) */
     struct proto_PartitionProduceResponse *resp; /* where its result goes */
-    int64_t need;                                /* the recovery point must reach this */
-    bool done;                                   /* settled (durable, or an error) */
+    int64_t need;                                /* recovery point to reach, or -1 */
+    int64_t need_hw;                             /* acks=all: committed up to this, or -1 */
+    bool done;                                   /* settled (durable, committed, or an error) */
 };
 
 struct produce_state {
@@ -64,20 +71,33 @@ static struct produce_state *state_of(struct delay_op *op)
     return (struct produce_state *)((char *)op - offsetof(struct produce_state, wait.op));
 }
 
-/* A watched partition was flushed or changed role: settle its wait. */
+/* Whether pw is settled now; if so, fills in its error (if any). */
+static bool settle(struct produce_wait *pw, struct partition *p)
+{
+    if (p->going || !p->leader || p->log->offline) {
+        pw->resp->error_code = errmap_kafka(p->log->offline ? GR_E_OFFLINE : GR_E_NOT_LEADER);
+        pw->resp->base_offset = -1;
+        return true;
+    }
+    if (pw->need >= 0 && p->log->recovery_point < pw->need)
+        return false;
+    if (pw->need_hw >= 0) {
+        if (!partition_committed(p, pw->need_hw))
+            return false;
+        if (partition_isr_size(p) < p->log->config.min_insync_replicas)
+            pw->resp->error_code = errmap_kafka(GR_E_NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+    }
+    return true;
+}
+
+/* A watched partition was flushed, got records, moved its high watermark
+ * or changed role: settle its wait. */
 static bool flush_ready(struct delay_op *op, struct delay_watch *w, void *arg)
 {
     struct produce_state *st = state_of(op);
     struct produce_wait *pw = &st->waits[w->tag];
-    struct partition *p = arg;
-    if (pw->done)
+    if (pw->done || !settle(pw, arg))
         return false;
-    if (p->going || !p->leader || p->log->offline) {
-        pw->resp->error_code = errmap_kafka(p->log->offline ? GR_E_OFFLINE : GR_E_NOT_LEADER);
-        pw->resp->base_offset = -1;
-    } else if (p->log->recovery_point < pw->need) {
-        return false;
-    }
     pw->done = true;
     return --st->pending == 0;
 }
@@ -132,12 +152,8 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     log_batch_parse(batch.ptr, &h);
     if (log_batch_size(&h) < batch.len)
         return GR_E_BAD_RECORD; /* v3+: exactly one batch per partition */
-    if (r->acks == -1) {
-        const struct metadata_partition *mp =
-            metadata_partition(req->b->md, p->tp.topic->name, pd->index);
-        if (mp && mp->nisr < p->log->config.min_insync_replicas)
-            return GR_E_NOT_ENOUGH_REPLICAS;
-    }
+    if (r->acks == -1 && partition_isr_size(p) < p->log->config.min_insync_replicas)
+        return GR_E_NOT_ENOUGH_REPLICAS;
     struct log_append_info info;
     char why[256];
     /* The batch is rewritten in place (offsets) in the request's own frame
@@ -154,16 +170,22 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     out->log_append_time_ms = info.log_append_time;
     out->log_start_offset = p->log->log_start_offset;
     partition_appended(p);
-    if (info.flush_requested && r->acks != 0 && p->log->recovery_point <= info.last_offset) {
-        struct produce_wait *pw = &st->waits[st->nwaits];
-        pw->resp = out;
-        pw->need = info.last_offset + 1;
-        if (delay_watch(req->b->delay, &st->wait.op, &pw->watch, partition_key(p, DELAY_FLUSH),
-                        (size_t)st->nwaits))
-            return GR_E_NOMEM; /* appended, but the answer cannot wait for the fsync */
-        st->nwaits++;
-        st->pending++;
-    }
+    if (r->acks == 0)
+        return GR_OK;
+    struct produce_wait *pw = &st->waits[st->nwaits];
+    pw->resp = out;
+    pw->need = info.flush_requested ? info.last_offset + 1 : -1;
+    pw->need_hw = r->acks == -1 ? info.last_offset + 1 : -1;
+    if (settle(pw, p)) /* just appended as leader: the only error is the ISR's */
+        return out->error_code ? GR_E_NOT_ENOUGH_REPLICAS_AFTER_APPEND : GR_OK;
+    /* Appended, but if a watch cannot be added the answer cannot wait. */
+    if (delay_watch(req->b->delay, &st->wait.op, &pw->watch, partition_key(p, DELAY_FLUSH),
+                    (size_t)st->nwaits) ||
+        delay_watch(req->b->delay, &st->wait.op, &pw->watch_hw, partition_key(p, DELAY_DATA),
+                    (size_t)st->nwaits))
+        return GR_E_NOMEM;
+    st->nwaits++;
+    st->pending++;
     return GR_OK;
 }
 

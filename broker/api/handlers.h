@@ -21,4 +21,6 @@ void handle_DeleteRecords(struct request *req);
 void handle_DescribeConfigs(struct request *req);
 void handle_CreatePartitions(struct request *req);
 
+void handle_OffsetForLeaderEpoch(struct request *req);
+
 #endif

@@ -46,6 +46,7 @@ void controller_session_started(struct controller *c)
     /* /controller was ephemeral: a new session has lost it. */
     resign(c, "the ZooKeeper session was replaced");
     c->deletes_watch = false;
+    c->isr_watch = false;
     c->electing = false;
     c->reclaiming = false;
 }
@@ -223,14 +224,10 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
         if (metadata_broker_alive(md, mp->replicas[i]))
             live[nlive++] = mp->replicas[i];
     if (!mp->has_state) {
-        /* A new partition: the first live replica leads. Kafka would start
-         * with every live replica in sync, but gregor's followers do not
-         * fetch yet (replication comes later): counting them in the ISR
-         * would let the controller elect an empty follower and silently drop
-         * acknowledged records. So the ISR starts as the leader alone; a
-         * dead leader leaves the partition offline until it returns. */
+        /* A new partition: the first live replica leads, and every live
+         * replica is in sync (all logs are empty), as Kafka starts it. */
         if (nlive)
-            write_state(c, t, mp, live[0], 0, live, 1, true);
+            write_state(c, t, mp, live[0], 0, live, nlive, true);
         return;
     }
     bool leader_alive = metadata_broker_alive(md, mp->leader);
@@ -349,6 +346,67 @@ static void delete_requests_cb(int rc, const char *const *names, int n,
             handle_delete_request(c, names[i]);
 }
 
+/* ---- ISR change notifications -------------------------------------------- */
+
+/* Leaders record their ISR changes as /isr_change_notification/isr_change_N
+ * (partition_isr.c). Kafka's controller re-reads those partitions' states
+ * and tells every broker; here every broker's cache watches the state
+ * znodes already, so the controller re-reads them for its own cache (it
+ * must not elect from an old ISR) and removes the notifications, which
+ * would otherwise pile up in ZooKeeper. */
+
+static void isr_watch(int event, const char *path, void *arg);
+
+static void isr_note_removed(int rc, void *arg)
+{
+    (void)arg;
+    if (rc && rc != GR_E_NOENT && rc != GR_E_CLOSING)
+        LOG_WARN("cannot remove an ISR change notification: %s", gr_strerror(rc));
+}
+
+static void isr_note_read(int rc, const char *data, size_t len, const struct zk_stat *st, void *arg)
+{
+    struct controller *c = arg;
+    (void)st;
+    if (rc || !c->active)
+        return;
+    struct zk_partition_list l;
+    char err[128];
+    if (!zk_json_partition_list_decode(data, len, &l, err, sizeof(err))) {
+        for (int i = 0; i < l.n; i++)
+            metadata_refresh_state(c->b->md, l.items[i].topic, l.items[i].partition);
+        zk_json_partition_list_destroy(&l);
+    } else {
+        LOG_WARN("ignoring an ISR change notification that cannot be read: %s", err);
+    }
+}
+
+static void isr_notes_cb(int rc, const char *const *names, int n, const struct zk_stat *st,
+                         void *arg)
+{
+    struct controller *c = arg;
+    (void)st;
+    if (rc) {
+        c->isr_watch = false;
+        return;
+    }
+    for (int i = 0; c->active && i < n; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "/isr_change_notification/%s", names[i]);
+        zk_client_get(c->b->zk, path, NULL, isr_note_read, c);
+        zk_client_delete(c->b->zk, path, ZK_ANY_VERSION, isr_note_removed, NULL);
+    }
+}
+
+static void isr_watch(int event, const char *path, void *arg)
+{
+    struct controller *c = arg;
+    (void)path;
+    c->isr_watch = false;
+    if (event != ZK_EVENT_LOST && c->active)
+        do_duties(c, NULL, -1);
+}
+
 /* ---- duties ------------------------------------------------------------- */
 
 static void check_topic(struct controller *c, const struct metadata_topic *t, int32_t partition)
@@ -369,6 +427,11 @@ static void do_duties(struct controller *c, const char *topic, int32_t partition
         struct zk_watcher w = {delete_watch, c};
         if (!zk_client_get_children(b->zk, "/admin/delete_topics", &w, delete_requests_cb, c))
             c->deletes_watch = true;
+    }
+    if (!c->isr_watch) {
+        struct zk_watcher w = {isr_watch, c};
+        if (!zk_client_get_children(b->zk, "/isr_change_notification", &w, isr_notes_cb, c))
+            c->isr_watch = true;
     }
     if (topic) {
         const struct metadata_topic *t = metadata_topic(b->md, topic);

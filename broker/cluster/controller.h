@@ -9,15 +9,16 @@
  * leader and ISR, electing a leader when a partition's leader dies (the
  * first replica in assignment order that is live and in the ISR; an unclean
  * election, if enabled, takes the first live replica), dropping dead
- * replicas from ISRs, and deleting topics requested through
- * /admin/delete_topics. Every leader change increments the leader epoch.
+ * replicas from ISRs, deleting topics requested through
+ * /admin/delete_topics, and consuming the leaders' ISR change
+ * notifications (/isr_change_notification). Every leader change increments the leader epoch.
  *
  * It reads the cluster from the metadata cache, which the writes flow back
  * into through watches; it keeps no second copy.
  *
- * Until replication exists, a new partition's ISR is its first leader alone
- * (followers hold no data), so no election can pick a replica that lacks
- * acknowledged records.
+ * A new partition's ISR is every live assigned replica. Leaders change the
+ * ISR themselves afterwards (cluster/partition_isr.c), so an election from
+ * the live ISR picks a replica that holds every acknowledged record.
  */
 #ifndef GREGOR_BROKER_CONTROLLER_H
 #define GREGOR_BROKER_CONTROLLER_H
@@ -39,6 +40,7 @@ struct controller {
     int32_t epoch;           /* our controller epoch (when active) */
     int32_t epoch_zk_version; /* /controller_epoch's version: the fence */
     bool deletes_watch;      /* a watch on /admin/delete_topics is armed */
+    bool isr_watch;          /* a watch on /isr_change_notification is armed */
     struct tpmap writing;    /* topic-partition -> its state write in flight */
     struct strmap deleting;  /* topics whose znodes are being deleted */
 };

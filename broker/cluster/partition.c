@@ -69,8 +69,8 @@ static void wake(struct partition *p, enum delay_event ev)
 
 void partition_appended(struct partition *p)
 {
-    log_set_high_watermark(p->log, log_end_offset(p->log));
-    wake(p, DELAY_DATA);
+    if (!partition_update_hw(p)) /* else it woke them */
+        wake(p, DELAY_DATA);
 }
 
 void partition_log_flushed(struct log *l, int64_t offset, void *ctx)
@@ -90,6 +90,9 @@ static void partition_free(struct partition *p, bool delete_log)
     p->going = true;
     wake(p, DELAY_FLUSH);
     wake(p, DELAY_DATA);
+    if (p->b->follow_changed)
+        p->b->follow_changed(p->b, p);
+    partition_isr_reset(p);
     if (p->log) {
         p->log->owner = NULL;
         if (delete_log)
@@ -141,6 +144,7 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
         p->log = l;
         l->owner = p;
         p->leader_epoch = -1;
+        p->leader_id = -1;
     }
     /* Settings may have changed (AlterConfigs or zkCli on /config/topics);
      * keep the log's jitter, which was drawn once. */
@@ -149,19 +153,44 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
     p->log->config.roll_jitter_ms = jitter;
 
     bool lead = mp->has_state && mp->leader == b->id;
+    int64_t now = clock_wall_ms();
     if (lead && (!p->leader || p->leader_epoch != mp->leader_epoch)) {
-        LOG_INFO("%s-%d: leader at epoch %d (log end offset %" PRId64 ")", t->name, mp->id,
-                 mp->leader_epoch, log_end_offset(p->log));
+        LOG_INFO("%s-%d: leader at epoch %d (log end offset %" PRId64 ", high watermark %" PRId64
+                 ")",
+                 t->name, mp->id, mp->leader_epoch, log_end_offset(p->log), p->log->high_watermark);
+        bool was_following = !p->leader;
         p->leader = true;
         p->leader_epoch = mp->leader_epoch;
-        log_set_high_watermark(p->log, log_end_offset(p->log));
+        p->leader_id = b->id;
+        /* The high watermark stays where it was: it moves once the ISR's
+         * followers have fetched (the minimum over the ISR). */
+        partition_isr_adopt(p, mp, true, now);
         wake(p, DELAY_DATA);
-    } else if (!lead && p->leader) {
-        LOG_INFO("%s-%d: no longer the leader (leader is now %d)", t->name, mp->id, mp->leader);
-        p->leader = false;
-        p->leader_epoch = mp->has_state ? mp->leader_epoch : -1;
-        wake(p, DELAY_DATA);
-        wake(p, DELAY_FLUSH);
+        if (was_following && b->follow_changed)
+            b->follow_changed(b, p);
+    } else if (lead) {
+        partition_isr_adopt(p, mp, false, now);
+    } else {
+        int32_t leader = mp->has_state ? mp->leader : -1;
+        int32_t epoch = mp->has_state ? mp->leader_epoch : -1;
+        bool changed = p->leader || leader != p->leader_id || epoch != p->leader_epoch ||
+                       (!p->follow && leader >= 0);
+        if (p->leader) {
+            LOG_INFO("%s-%d: no longer the leader (leader is now %d)", t->name, mp->id, leader);
+            p->leader = false;
+            partition_isr_reset(p);
+            wake(p, DELAY_DATA);
+            wake(p, DELAY_FLUSH);
+        }
+        p->leader_id = leader;
+        p->leader_epoch = epoch;
+        if (changed) {
+            /* Before following a (new) leader, the fetcher finds where our
+             * log diverges from its (OffsetForLeaderEpoch) and cuts there. */
+            p->truncating = true;
+            if (b->follow_changed)
+                b->follow_changed(b, p);
+        }
     }
 }
 

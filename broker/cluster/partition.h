@@ -14,8 +14,16 @@
  * changes). The wake passes the partition itself as arg; ready() callbacks
  * read p->going to tell a partition that is being removed.
  *
- * Invariant (replication arrives later): the leader's high watermark is its
- * log end offset, since the leader is the only replica that holds data.
+ * Replication (the leader side lives in partition_isr.c, the follower side
+ * in broker/repl/): a leader tracks each follower's log end offset, as its
+ * replica Fetch requests say, and when it last caught up.
+ * Invariant: the leader's high watermark is the minimum log end offset over
+ * the ISR (its own included), and it never moves back while this broker
+ * leads. While an ISR change is being written, the ISR counted is the union
+ * of the old and the new one, so the high watermark never counts on a
+ * replica ZooKeeper has not accepted; after a rejected write (the state
+ * znode changed under us) or without a ZooKeeper session, nothing is
+ * answered as committed until the state is read again.
  */
 #ifndef GREGOR_BROKER_CLUSTER_PARTITION_H
 #define GREGOR_BROKER_CLUSTER_PARTITION_H
@@ -23,20 +31,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "broker/cluster/partition_isr.h"
 #include "broker/core/delay.h"
 #include "common/tp.h"
 
 struct broker;
 struct log;
-
-struct partition {
-    struct broker *b;                     /* owner */
-    struct tp tp;                         /* identity (holds a reference on the name) */
-    struct log *log;                      /* the log; owned by the log manager */
-    bool leader;                          /* this broker leads it */
-    int32_t leader_epoch;                 /* epoch of the current leader */
-    bool going;                           /* being removed: waiters must give up */
-};
 
 /* Makes the hosted partitions of topic (NULL: all topics; partition >= 0:
  * just that one) follow the metadata cache. */
@@ -69,8 +69,9 @@ static inline struct keymap_key partition_key(const struct partition *p, enum de
 /* The high watermark: what consumers may read. */
 int64_t partition_high_watermark(const struct partition *p);
 
-/* Called after records were appended: moves the high watermark and wakes
- * the operations waiting for this partition's data. */
+/* Called after records were appended: moves the high watermark (alone in
+ * the ISR, the leader's log end is the high watermark) and wakes the
+ * operations waiting for this partition's data. */
 void partition_appended(struct partition *p);
 
 /* The log manager's flush hook: wakes operations waiting for this

@@ -29,6 +29,8 @@ struct log_manager;
 struct fetch_state;
 struct request;
 struct metadata;
+struct partition;
+struct replica_fetchers;
 struct zk_client;
 struct zk_owner;
 
@@ -78,6 +80,11 @@ struct broker {
     struct metadata *md;              /* the cluster as ZooKeeper describes it; owned */
     struct controller *ctl;           /* controller election and duties; owned */
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
+    /* A hosted partition's leader or leader epoch changed, or it goes
+     * (p->going): the replica fetchers (repl/) follow. NULL: nobody. */
+    void (*follow_changed)(struct broker *b, struct partition *p);
+    struct replica_fetchers *fetchers; /* this broker's replica fetchers; owned (repl/) */
+    ev_timer isr_tick;                 /* drops lagging followers from ISRs led here */
     struct delay *delay;              /* every delayed operation (waits with deadlines); owned */
     struct strmap auto_creating;      /* topics with an auto-creation in flight (no values) */
     int fetch_parked;                 /* Fetch requests waiting for min_bytes */

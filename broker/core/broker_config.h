@@ -119,6 +119,7 @@ struct broker_config {
     int32_t replica_fetch_min_bytes;          /* replica.fetch.min.bytes */
     int32_t replica_fetch_response_max_bytes; /* replica.fetch.response.max.bytes */
     int32_t replica_socket_timeout_ms;        /* replica.socket.timeout.ms */
+    int32_t replica_fetch_backoff_ms;         /* replica.fetch.backoff.ms */
     int64_t replica_high_watermark_checkpoint_interval_ms; /* HW checkpoint period */
     int32_t num_replica_fetchers;             /* num.replica.fetchers */
     /* controller */

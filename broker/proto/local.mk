@@ -19,7 +19,8 @@ PROTO_DEFS = \
 	broker/proto/proto_create_topics.def broker/proto/proto_delete_records.def \
 	broker/proto/proto_delete_topics.def broker/proto/proto_describe_configs.def \
 	broker/proto/proto_fetch.def broker/proto/proto_list_offsets.def \
-	broker/proto/proto_metadata.def broker/proto/proto_produce.def
+	broker/proto/proto_metadata.def broker/proto/proto_produce.def \
+	broker/proto/proto_offset_for_leader_epoch.def
 EXTRA_DIST += $(PROTO_DEFS)
 noinst_LIBRARIES += broker/proto/libgrproto.a
 broker_proto_libgrproto_a_SOURCES = $(PROTO_SOURCES)

@@ -24,3 +24,5 @@
 #include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_produce.def"
 #include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_offset_for_leader_epoch.def"
+#include PROTO_GEN

@@ -186,6 +186,22 @@ static void test_lead_says_why_not(void)
     fx_destroy(&f);
 }
 
+/* Appends a batch of count records to p's log as its leader and tells p. */
+static void append_records(struct partition *p, int count)
+{
+    struct buf b;
+    buf_init(&b);
+    struct testbatch_opts o = {.count = count, .value_size = 10, .timestamp = clock_wall_ms()};
+    testbatch_build(&b, &o);
+    struct log_append_info info;
+    char why[256];
+    CU_ASSERT_EQUAL_FATAL(log_append_leader(p->log, b.data, b.len, p->leader_epoch, clock_wall_ms(),
+                                            &info, why, sizeof(why)),
+                          0);
+    buf_destroy(&b);
+    partition_appended(p);
+}
+
 static void test_changes_wake_their_partition_only(void)
 {
     struct fixture f;
@@ -204,16 +220,7 @@ static void test_changes_wake_their_partition_only(void)
     watch(&f, &flush0, p0, DELAY_FLUSH);
 
     /* An append to p0 asks p0's data watcher only; the high watermark moves. */
-    struct buf b;
-    buf_init(&b);
-    struct testbatch_opts o = {.count = 3, .value_size = 10, .timestamp = clock_wall_ms()};
-    testbatch_build(&b, &o);
-    struct log_append_info info;
-    char why[256];
-    CU_ASSERT_EQUAL_FATAL(log_append_leader(p0->log, b.data, b.len, p0->leader_epoch,
-                                            clock_wall_ms(), &info, why, sizeof(why)),
-                          0);
-    partition_appended(p0);
+    append_records(p0, 3);
     CU_ASSERT_EQUAL(partition_high_watermark(p0), 3);
     CU_ASSERT_EQUAL(data0.asked, 1);
     CU_ASSERT_TRUE(data0.saw_leader);
@@ -250,7 +257,6 @@ static void test_changes_wake_their_partition_only(void)
     CU_ASSERT_EQUAL(f.t.delay.nwaiting, 0);
     CU_ASSERT_EQUAL(f.t.delay.nwatches, 0);
     free_topic(t); /* taken out of the cache above */
-    buf_destroy(&b);
     fx_destroy(&f);
 }
 
@@ -278,6 +284,53 @@ static void test_reassignment_away_keeps_the_log(void)
     fx_destroy(&f);
 }
 
+/* The leader's high watermark is the minimum log end offset over the ISR:
+ * it waits for an in-sync follower's fetch, never moves back, ignores a
+ * follower outside the ISR, and a fetch from a broker that is not a
+ * replica records nothing. acks=all counts nothing as committed after the
+ * ZooKeeper session expired, until the broker has registered again. */
+static void test_high_watermark_is_min_over_isr(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    const int32_t reps[1][2] = {{ME, OTHER}};
+    const int32_t leaders[1] = {ME};
+    struct metadata_topic *t = add_topic(&f, "hw", 1, reps, leaders);
+    t->parts[0].isr = realloc(t->parts[0].isr, 2 * sizeof(int32_t));
+    t->parts[0].isr[1] = OTHER;
+    t->parts[0].nisr = 2;
+    partitions_sync(&f.t.b, NULL, -1);
+    struct partition *p = partition_get(&f.t.b, tp_of("hw", 0));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(partition_isr_size(p), 2);
+    append_records(p, 4);
+    CU_ASSERT_EQUAL(partition_high_watermark(p), 0); /* OTHER has not fetched */
+    int64_t now = clock_wall_ms();
+    CU_ASSERT_TRUE(partition_follower_fetched(p, OTHER, 2, now));
+    CU_ASSERT_EQUAL(partition_high_watermark(p), 2);
+    CU_ASSERT_FALSE(partition_follower_fetched(p, DEAD, 4, now)); /* not a replica */
+    CU_ASSERT_EQUAL(partition_high_watermark(p), 2);
+    CU_ASSERT_TRUE(partition_follower_fetched(p, OTHER, 4, now));
+    CU_ASSERT_EQUAL(partition_high_watermark(p), 4);
+    CU_ASSERT_TRUE(partition_follower_fetched(p, OTHER, 1, now)); /* it truncated */
+    CU_ASSERT_EQUAL(partition_high_watermark(p), 4);              /* never back */
+    f.t.b.registered = false; /* the session expired: not registered again yet */
+    CU_ASSERT_FALSE(partition_committed(p, 4));
+    f.t.b.registered = true;
+    CU_ASSERT_TRUE(partition_committed(p, 4));
+    CU_ASSERT_FALSE(partition_committed(p, 5));
+
+    /* Alone in the ISR (the controller's new state), the leader's log end
+     * is the high watermark. */
+    t->parts[0].nisr = 1;
+    t->parts[0].state_version++;
+    partitions_sync(&f.t.b, NULL, -1);
+    CU_ASSERT_EQUAL(partition_isr_size(p), 1);
+    append_records(p, 4);
+    CU_ASSERT_EQUAL(partition_high_watermark(p), 8);
+    fx_destroy(&f);
+}
+
 int main(void)
 {
     CU_TestInfo tests[] = {
@@ -286,6 +339,7 @@ int main(void)
         {"appends, flushes and role changes wake their partition only",
          test_changes_wake_their_partition_only},
         {"a replica moved away is dropped, its log kept", test_reassignment_away_keeps_the_log},
+        {"the high watermark is the minimum over the ISR", test_high_watermark_is_min_over_isr},
         CU_TEST_INFO_NULL,
     };
     CU_SuiteInfo suites[] = {{"partition", NULL, NULL, NULL, NULL, tests}, CU_SUITE_INFO_NULL};

@@ -258,6 +258,10 @@ static void test_describe_configs(void)
 {
     run(roundtrip_DescribeConfigs);
 }
+static void test_offset_for_leader_epoch(void)
+{
+    run(roundtrip_OffsetForLeaderEpoch);
+}
 static void test_create_partitions(void)
 {
     run(roundtrip_CreatePartitions);
@@ -399,6 +403,7 @@ int main(void)
         {"DeleteRecords round trip, every version", test_delete_records},
         {"DescribeConfigs round trip, every version", test_describe_configs},
         {"CreatePartitions round trip, every version", test_create_partitions},
+        {"OffsetForLeaderEpoch round trip, every version", test_offset_for_leader_epoch},
         {"flexible test API round trip, every version", test_flex},
         {"flexible test API bytes", test_flex_bytes},
         {"unknown and malformed tagged fields", test_flex_tags},

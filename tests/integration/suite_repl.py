@@ -1,0 +1,379 @@
+"""Replication (issue 10): followers fetch, the ISR and the high watermark,
+acks=all, leader failover. Three brokers, replication factor 3,
+min.insync.replicas=2, producers with acks=all and idempotence off whose
+every delivery report is recorded.
+
+Imported by suite.py; the tests register themselves with harness.test.
+"""
+import json
+import os
+import socket
+import struct
+import time
+
+from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+
+NONE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH = 0, 6, 74
+NOT_ENOUGH_REPLICAS, UNKNOWN_TOPIC_OR_PARTITION = 19, 3
+
+# Leader kills in replication_leader_sigkill_loses_nothing (short in CI).
+KILL_ROUNDS = int(os.environ.get("GREGOR_REPL_KILL_ROUNDS", "3"))
+
+# Short lag so a stopped follower leaves the ISR within seconds.
+REPL_OVERRIDES = ["min.insync.replicas=2", "replica.lag.time.max.ms=3000",
+                  "replica.fetch.wait.max.ms=200", "replica.fetch.backoff.ms=200",
+                  "replica.high.watermark.checkpoint.interval.ms=500",
+                  "default.replication.factor=3", "auto.create.topics.enable=false"]
+
+
+def create_topic(c, name, partitions=1):
+    from kafka.admin import KafkaAdminClient, NewTopic
+    a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+    try:
+        a.create_topics([NewTopic(name, partitions, 3)])
+    finally:
+        a.close()
+
+
+def replicated_cluster(name, topic):
+    """Three brokers with an RF=3 topic whose ISR is all three."""
+    c = Cluster(brokers=3, name=name, overrides=REPL_OVERRIDES)
+    try:
+        create_topic(c, topic)
+        wait_for(lambda: len(isr(c, topic)) == 3, 20, "the ISR of %s-0 to be all three" % topic)
+    except BaseException:
+        c.close(failed=True)
+        raise
+    return c
+
+
+def produce_all(pr, acks, topic, values):
+    """Produces values to partition 0 of topic and waits for every report."""
+    for v in values:
+        pr.produce(topic, v, partition=0, on_delivery=acks.cb)
+        pr.poll(0)
+    pr.flush(60)
+
+
+def state(c, topic, p=0):
+    """The partition's state znode: {"leader", "leader_epoch", "isr", ...}."""
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        data, _ = zk.get("/brokers/topics/%s/partitions/%d/state" % (topic, p))
+        return json.loads(data)
+    finally:
+        zk.stop()
+        zk.close()
+
+
+def isr(c, topic, p=0):
+    return sorted(state(c, topic, p)["isr"])
+
+
+def producer(c, **extra):
+    from confluent_kafka import Producer
+    conf = {"bootstrap.servers": c.bootstrap, "acks": "all", "enable.idempotence": False,
+            "linger.ms": 5, "message.timeout.ms": 60000, "retries": 1000000,
+            "retry.backoff.ms": 100, "max.in.flight.requests.per.connection": 1,
+            "topic.metadata.refresh.interval.ms": 1000}
+    conf.update(extra)
+    return Producer(conf)
+
+
+class Acks:
+    """Every delivery report: values acknowledged (in order), errors seen."""
+
+    def __init__(self):
+        self.acked = []
+        self.errors = []
+
+    def cb(self, err, msg):
+        if err is None:
+            self.acked.append((msg.offset(), msg.value()))
+        else:
+            self.errors.append(err)
+
+
+def read_all(c, topic, p=0, timeout=30):
+    """Every record of partition p from the beginning to the high watermark,
+    read with confluent-kafka from the current leader: [(offset, value)]."""
+    from confluent_kafka import Consumer, TopicPartition
+    cons = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "none",
+                     "enable.auto.commit": False, "topic.metadata.refresh.interval.ms": 1000})
+    try:
+        _, hi = cons.get_watermark_offsets(TopicPartition(topic, p), timeout=15)
+        cons.assign([TopicPartition(topic, p, 0)])
+        out = []
+        deadline = time.time() + timeout
+        while (not out or out[-1][0] < hi - 1) and time.time() < deadline:
+            m = cons.poll(0.5)
+            if m is not None and not m.error():
+                out.append((m.offset(), m.value()))
+        return out, hi
+    finally:
+        cons.close()
+
+
+def log_bytes(c, i, topic, p, upto):
+    """The bytes of broker i's segment files of topic-p below file position
+    upto (concatenated in offset order)."""
+    d = os.path.join(c.log_dir(i), "%s-%d" % (topic, p))
+    data = b""
+    for name in sorted(f for f in os.listdir(d) if f.endswith(".log")):
+        with open(os.path.join(d, name), "rb") as f:
+            data += f.read()
+    return data[:upto]
+
+
+def position_of(data, offset):
+    """The byte position in log data where the batch holding offset ends
+    past (the end of the last batch whose last offset < offset)."""
+    pos = 0
+    while pos + 61 <= len(data):
+        base, length = struct.unpack(">qi", data[pos:pos + 12])
+        last = base + struct.unpack(">i", data[pos + 23:pos + 27])[0]
+        if last >= offset:
+            break
+        pos += 12 + length
+    return pos
+
+
+@test
+def replication_followers_byte_identical():
+    """RF=3: 3000 records with acks=all, every one acknowledged. After
+    settling, every follower's log equals the leader's byte for byte up to
+    the high watermark, and the ISR is all three."""
+    with replicated_cluster("repl-bytes", "rb") as c:
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "rb", [("v%05d" % k).encode() for k in range(3000)])
+        check(not acks.errors and len(acks.acked) == 3000,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        got, hw = read_all(c, "rb")
+        check(hw == 3000 and [v for _, v in got] == [v for _, v in acks.acked],
+              "read back %d records to high watermark %d" % (len(got), hw))
+        leader = state(c, "rb")["leader"]
+        ref = log_bytes(c, leader, "rb", 0, 1 << 30)
+        upto = position_of(ref, hw)
+        check(upto > 0, "the leader's log has no batch below the high watermark")
+
+        def same():
+            return all(log_bytes(c, i, "rb", 0, upto) == ref[:upto] for i in range(3))
+        wait_for(same, 20, "every replica's log to equal the leader's up to the HW")
+        check(isr(c, "rb") == [0, 1, 2], "ISR %s after settling" % isr(c, "rb"))
+
+
+@test
+def replication_follower_lost_and_back():
+    """A follower stops: the ISR shrinks after replica.lag.time.max.ms, and
+    acks=all still works with 2 of 3. With a second follower stopped (1 of
+    3) acks=all gets NOT_ENOUGH_REPLICAS. Both return: the ISR grows back to
+    all three, and every acknowledged record is there."""
+    with replicated_cluster("repl-isr", "ri") as c:
+        leader = state(c, "ri")["leader"]
+        followers = [i for i in range(3) if i != leader]
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "ri", [b"a%d" % k for k in range(100)])
+        os.kill(c.pid(followers[0]), 19)  # SIGSTOP: alive in ZooKeeper, not fetching
+        try:
+            wait_for(lambda: isr(c, "ri") == sorted([leader, followers[1]]), 20,
+                     "the stopped follower to leave the ISR")
+            produce_all(pr, acks, "ri", [b"b%d" % k for k in range(100)])
+            check(len(acks.acked) == 200 and not acks.errors,
+                  "with 2 of 3 in sync: %d acknowledged, errors %s" % (len(acks.acked),
+                                                                      acks.errors[:3]))
+            os.kill(c.pid(followers[1]), 19)
+            wait_for(lambda: isr(c, "ri") == [leader], 20, "the ISR to be the leader alone")
+            one = Acks()
+            p1 = producer(c, **{"message.timeout.ms": 3000, "retries": 0})
+            p1.produce("ri", b"lonely", partition=0, on_delivery=one.cb)
+            p1.flush(15)
+            check(not one.acked and one.errors and
+                  one.errors[0].code() == NOT_ENOUGH_REPLICAS,
+                  "with 1 of 3 in sync: acked %s, errors %s" % (one.acked, one.errors))
+        finally:
+            for f in followers:
+                os.kill(c.pid(f), 18)  # SIGCONT
+        wait_for(lambda: isr(c, "ri") == [0, 1, 2], 30, "the ISR to grow back to all three")
+        got, hw = read_all(c, "ri")
+        values = [v for _, v in got]
+        check(all(v in values for _, v in acks.acked),
+              "an acknowledged record is missing (%d read)" % len(got))
+
+
+@test
+def replication_leader_sigkill_loses_nothing():
+    """The leader of a partition is SIGKILLed under acks=all load and
+    restarted, three times (GREGOR_REPL_KILL_ROUNDS=N for a longer soak:
+    tests/integration/run build replication_leader_sigkill). Every
+    acknowledged record is read back, in acknowledged order, none lost."""
+    with replicated_cluster("repl-kill", "rk") as c:
+        acks = Acks()
+        pr = producer(c)
+        sent = 0
+        for round_ in range(KILL_ROUNDS):
+            leader = state(c, "rk")["leader"]
+            for k in range(300):
+                pr.produce("rk", b"r%d-%05d" % (round_, sent), partition=0, on_delivery=acks.cb)
+                sent += 1
+                pr.poll(0)
+                if k == 150:
+                    c.kill(leader)
+                time.sleep(0.002)
+            pr.flush(60)
+            now = state(c, "rk")
+            check(now["leader"] not in (leader, -1), "round %d: leader %d after killing %d" % (
+                round_, now["leader"], leader))
+            c.start(leader)
+            # The next round starts once the old leader is back in sync, so
+            # each kill hits a fully replicated partition.
+            wait_for(lambda: len(isr(c, "rk")) == 3, 40, "the ISR to be all three again")
+        pr.flush(60)
+        check(len(acks.acked) > 0, "nothing was acknowledged")
+        got, hw = read_all(c, "rk", timeout=60)
+        offsets = dict(got)
+        lost = [(o, v) for o, v in acks.acked if offsets.get(o) != v]
+        check(not lost, "%d acknowledged records lost or changed, first %s (hw %d)" % (
+            len(lost), lost[:3], hw))
+        check([o for o, _ in acks.acked] == sorted(o for o, _ in acks.acked),
+              "acknowledged offsets are out of order")
+
+
+@test
+def replication_divergent_tail_truncated():
+    """A leader appends records it never acknowledges (both followers are
+    frozen), and is SIGKILLed. A follower takes over and more records are
+    acknowledged. The old leader comes back as a follower: it cuts its
+    unacknowledged tail (OffsetForLeaderEpoch) and fetches, so every
+    replica's log is byte-identical up to the high watermark, and every
+    acknowledged record is there once."""
+    with replicated_cluster("repl-tail", "rt") as c:
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "rt", [b"a%d" % k for k in range(50)])
+        old = state(c, "rt")["leader"]
+        followers = [i for i in range(3) if i != old]
+        for f in followers:
+            os.kill(c.pid(f), 19)  # SIGSTOP
+        # Their parked fetches are answered (empty) after
+        # replica.fetch.wait.max.ms; frozen, they send no other.
+        time.sleep(1.5)
+        try:
+            lost = Acks()
+            p2 = producer(c, **{"message.timeout.ms": 60000})
+            for k in range(20):
+                p2.produce("rt", b"tail%d" % k, partition=0, on_delivery=lost.cb)
+            p2.flush(1)  # appended at the leader, waiting for the followers
+            c.kill(old)
+        finally:
+            for f in followers:
+                os.kill(c.pid(f), 18)  # SIGCONT
+        wait_for(lambda: state(c, "rt")["leader"] in followers, 40, "a follower to take over")
+        produce_all(pr, acks, "rt", [b"b%d" % k for k in range(50)])
+        c.start(old)
+        wait_for(lambda: len(isr(c, "rt")) == 3, 40, "the old leader to rejoin the ISR")
+        p2.flush(30)
+        check(len(acks.acked) == 100 and not acks.errors,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        got, hw = read_all(c, "rt")
+        offsets = dict(got)
+        missing = [(o, v) for o, v in acks.acked + lost.acked if offsets.get(o) != v]
+        check(not missing, "acknowledged records lost: %s" % missing[:3])
+        leader = state(c, "rt")["leader"]
+        ref = log_bytes(c, leader, "rt", 0, 1 << 30)
+        upto = position_of(ref, hw)
+
+        def same():
+            return all(log_bytes(c, i, "rt", 0, upto) == ref[:upto] for i in range(3))
+        wait_for(same, 20, "every replica's log to equal the leader's up to the HW")
+        check("truncating to" in c.log(old), "the old leader did not truncate")
+
+
+def fetch_as_replica(addr, topic, replica_id, leader_epoch):
+    """Fetch v11 of topic-0 from offset 0 as replica replica_id with
+    current_leader_epoch: (error, high watermark, record bytes)."""
+    body = struct.pack(">iiiibii", replica_id, 0, 1, 1 << 20, 0, 0, -1)
+    body += struct.pack(">i", 1) + kstr(topic) + struct.pack(">i", 1)
+    body += struct.pack(">iiqqi", 0, leader_epoch, 0, -1, 1 << 20)
+    body += struct.pack(">i", 0) + kstr("")
+    s = socket.create_connection(addr, timeout=10)
+    try:
+        s.sendall(frame(1, 11, 7, body))
+        r = recv_frame(s, timeout=15)
+        check(r is not None, "no Fetch answer")
+        at = 4 + 4 + 2 + 4 + 4  # corr, throttle, error, session, topic count
+        at += 2 + struct.unpack(">h", r[at:at + 2])[0] + 4  # name, partition count
+        _, err, hw = struct.unpack(">ihq", r[at:at + 14])
+        at += 14 + 8 + 8 + 4 + 4  # lso, log start, aborted (-1 or 0 entries), preferred
+        n = struct.unpack(">i", r[at:at + 4])[0]
+        return err, hw, r[at + 4:at + 4 + max(n, 0)]
+    finally:
+        s.close()
+
+
+def epoch_end(addr, topic, partition, epoch, replica_id=0):
+    """OffsetForLeaderEpoch v3 for topic-partition at epoch: (error, epoch,
+    end offset)."""
+    body = struct.pack(">i", replica_id) + struct.pack(">i", 1) + kstr(topic)
+    body += struct.pack(">iiii", 1, partition, -1, epoch)
+    s = socket.create_connection(addr, timeout=10)
+    try:
+        s.sendall(frame(23, 3, 9, body))
+        r = recv_frame(s, timeout=15)
+        check(r is not None, "no OffsetForLeaderEpoch answer")
+        at = 4 + 4 + 4  # corr, throttle, topic count
+        at += 2 + struct.unpack(">h", r[at:at + 2])[0] + 4  # name, partition count
+        err, _, ep, end = struct.unpack(">hiiq", r[at:at + 18])
+        return err, ep, end
+    finally:
+        s.close()
+
+
+@test
+def replication_bad_replica_fetches():
+    """A replica fetch from a broker id that is not a replica gets no
+    records and no error (Kafka 2.8's answer); one with a stale leader epoch
+    gets FENCED_LEADER_EPOCH; one sent to a follower NOT_LEADER_OR_FOLLOWER.
+    OffsetForLeaderEpoch answers the latest epoch's end, and Kafka's errors
+    for an unknown partition and at a follower. The partition is
+    unharmed."""
+    with replicated_cluster("repl-bad", "rx") as c:
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "rx", [b"x%d" % k for k in range(10)])
+        check(len(acks.acked) == 10, "%d acknowledged" % len(acks.acked))
+        # A follower that shuts down leaves the ISR through the controller,
+        # which bumps the leader epoch: epoch - 1 is then stale.
+        st = state(c, "rx")
+        gone = (st["leader"] + 1) % 3
+        c.stop(gone)
+        wait_for(lambda: state(c, "rx")["leader_epoch"] > st["leader_epoch"], 20,
+                 "the leader epoch to move after a follower left")
+        c.start(gone)
+        wait_for(lambda: len(isr(c, "rx")) == 3, 30, "the follower to rejoin the ISR")
+        st = state(c, "rx")
+        leader, epoch = st["leader"], st["leader_epoch"]
+        err, hw, recs = fetch_as_replica(c.broker_addr(leader), "rx", 77, epoch)
+        check(err == NONE and recs == b"", "non-replica: error %d, %d bytes" % (err, len(recs)))
+        err, _, _ = fetch_as_replica(c.broker_addr(leader), "rx", (leader + 1) % 3, epoch + 5)
+        check(err != NONE, "a future leader epoch was accepted")
+        err, _, _ = fetch_as_replica(c.broker_addr(leader), "rx", (leader + 1) % 3, epoch - 1)
+        check(err == FENCED_LEADER_EPOCH, "stale epoch: error %d" % err)
+        err, _, _ = fetch_as_replica(c.broker_addr((leader + 1) % 3), "rx", leader, epoch)
+        check(err == NOT_LEADER_OR_FOLLOWER, "fetch from a follower: error %d" % err)
+        # OffsetForLeaderEpoch: the latest epoch ends at the log end; an
+        # unknown partition and a follower get Kafka's errors.
+        got = epoch_end(c.broker_addr(leader), "rx", 0, epoch + 10)
+        check(got[0] == NONE and got[2] == 10, "latest epoch: %s" % (got,))
+        got = epoch_end(c.broker_addr(leader), "rx", 5, 0)
+        check(got[0] == UNKNOWN_TOPIC_OR_PARTITION, "unknown partition: %s" % (got,))
+        got = epoch_end(c.broker_addr(leader), "nosuch", 0, 0)
+        check(got[0] == UNKNOWN_TOPIC_OR_PARTITION, "unknown topic: %s" % (got,))
+        got = epoch_end(c.broker_addr((leader + 1) % 3), "rx", 0, 0)
+        check(got[0] == NOT_LEADER_OR_FOLLOWER, "asked a follower: %s" % (got,))
+        got, hw = read_all(c, "rx")
+        check([v for _, v in got] == [v for _, v in acks.acked], "records changed")
+        check(isr(c, "rx") == [0, 1, 2], "ISR %s" % isr(c, "rx"))
