@@ -267,6 +267,10 @@ def replication_divergent_tail_truncated():
             for k in range(20):
                 p2.produce("rt", b"tail%d" % k, partition=0, on_delivery=lost.cb)
             p2.flush(1)  # appended at the leader, waiting for the followers
+            # The tail must be in the leader's log before it dies, or there
+            # is nothing to truncate (a loaded machine may take longer).
+            wait_for(lambda: (p2.poll(0), b"tail19" in log_bytes(c, old, "rt", 0, 1 << 30))[1],
+                     30, "the leader to append the unacknowledged tail")
             c.kill(old)
         finally:
             for f in followers:
