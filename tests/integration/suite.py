@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import suite_conn  # noqa: F401,E402
 import suite_disk  # noqa: F401,E402
+import suite_groups  # noqa: E402
 import suite_ident  # noqa: F401,E402
 import suite_req  # noqa: F401,E402
 import suite_tidy  # noqa: F401,E402
@@ -758,6 +759,7 @@ def main():
     finally:
         if _shared:
             _shared.close()
+        suite_groups.close_cluster()
     return 0 if ok else 1
 
 
