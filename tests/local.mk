@@ -89,7 +89,8 @@ tests_unit_test_config_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a br
 check_PROGRAMS += tests/unit/test_group
 tests_unit_test_group_SOURCES = tests/unit/test_group.c
 tests_unit_test_group_LDADD = tests/unit/libgrtest.a broker/group/libgrgroup.a \
-	broker/core/libgrcore.a broker/log/libgrlog.a common/libgrcommon.a $(CUNIT_LIBS)
+	broker/core/libgrcore.a broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a \
+	$(ZK_LIBS) $(CUNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_partition
 tests_unit_test_partition_SOURCES = tests/unit/test_partition.c tests/unit/testbroker.c \

@@ -12,6 +12,7 @@
 
 #include "broker/core/broker.h"
 #include "broker/group/group_member.h"
+#include "broker/group/group_owners.h"
 #include "broker/proto/proto_errors.h"
 #include "common/clock.h"
 #include "common/logger.h"
@@ -67,6 +68,7 @@ struct group *group_new(struct broker *b, const char *id, int32_t partition)
     g->state_since_ms = clock_wall_ms();
     delay_op_init(&g->join, join_ready, join_ended);
     group_offsets_init(&g->offsets);
+    strmap_init(&g->owners);
     return g;
 }
 
@@ -126,6 +128,8 @@ void group_free(struct group *g, int16_t error)
     g->nmembers = g->npending = 0;
     list_free(g, members, error);
     list_free(g, pending, error);
+    group_owners_clear(g);
+    strmap_destroy(&g->owners);
     group_offsets_destroy(&g->offsets);
     free(g->id);
     free(g->protocol_type);
@@ -414,6 +418,7 @@ static void on_complete_join(struct group *g)
     if (!g->members) {
         set_str(&g->protocol_name, NULL);
         transition(g, GROUP_EMPTY);
+        group_owners_clear(g);
         LOG_INFO("group %s with generation %d is now empty", g->id, g->generation);
         return;
     }
@@ -563,6 +568,7 @@ static bool update_static_member(struct group *g, struct group_member *m, char *
              * a stable group (Kafka returns it for the same reason). */
             m->awaiting_join = false;
             current_join_result(g, m, false, g->prev_leader, res);
+            group_owners_publish(g);
             return true;
         }
         maybe_prepare_rebalance(g, "a static member rejoined with other protocols");
@@ -751,6 +757,7 @@ bool group_sync(struct group *g, int32_t generation, const char *member_id, cons
     }
     transition(g, GROUP_STABLE);
     LOG_INFO("group %s: generation %d is stable", g->id, g->generation);
+    group_owners_publish(g);
     for (struct group_member *o = g->members; o; o = o->next)
         if (o != m && o->awaiting_sync)
             answer_sync(

@@ -31,6 +31,7 @@
 
 #include "broker/core/delay.h"
 #include "broker/group/group_offsets.h"
+#include "common/strmap.h"
 
 struct broker;
 struct group_commit_job;
@@ -96,9 +97,9 @@ struct group {
     int64_t join_remaining_ms;     /* InitialDelayedJoin: rebalance time left after it */
     int64_t state_since_ms;        /* wall clock of the last state change */
     struct group_offsets offsets;  /* committed offsets */
-    struct group_commit_job
-        *commits;      /* its offset commits ZooKeeper has not answered (group_commit.c) */
-    char *prev_leader; /* the leader before a static member's rejoin; owned */
+    struct strmap owners;          /* membership znodes published: path -> data (owned) */
+    struct group_commit_job *commits; /* commits ZooKeeper has not answered (group_commit.c) */
+    char *prev_leader;             /* the leader before a static member's rejoin; owned */
     struct group_join_member *scratch; /* the last member list handed out; owned */
 };
 

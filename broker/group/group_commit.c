@@ -294,13 +294,17 @@ static void multi_done(int rc, const struct zk_op_result *res, int n, void *ctx)
                   (int)j->types[i], gr_strerror(res[i].rc));
         if (res[i].rc == GR_OK || res[i].rc == GR_E_ZK_ROLLEDBACK)
             continue;
-        bool fixable = (j->types[i] == ZK_OP_CREATE && res[i].rc == GR_E_EXISTS) ||
-                       (j->types[i] == ZK_OP_SET && res[i].rc == GR_E_NOENT);
-        if (fixable && ++j->attempts < ATTEMPTS_MAX) {
-            if (res[i].rc == GR_E_EXISTS)
+        bool create = j->types[i] == ZK_OP_CREATE;
+        if ((res[i].rc == GR_E_EXISTS || res[i].rc == GR_E_NOENT) && ++j->attempts < ATTEMPTS_MAX) {
+            char *slash = strrchr(j->paths[i], '/');
+            if (create && res[i].rc == GR_E_EXISTS)
                 strmap_put(known, j->paths[i], GROUP_ZNODE_KNOWN);
-            else
+            else if (!create) /* a set of a znode that is gone */
                 strmap_del(known, j->paths[i]);
+            else if (slash && slash != j->paths[i]) { /* a create under a parent that is gone */
+                *slash = 0;
+                strmap_del(known, j->paths[i]);
+            }
             send_next(j);
             return;
         }

@@ -127,24 +127,93 @@ static bool read_i16(const uint8_t **p, const uint8_t *end, int16_t *out)
     return true;
 }
 
-int group_member_subscribes(const uint8_t *meta, int32_t len, const char *topic)
+static bool read_i32(const uint8_t **p, const uint8_t *end, int32_t *out)
+{
+    if (end - *p < 4)
+        return false;
+    *out = (int32_t)(((uint32_t)(*p)[0] << 24) | ((uint32_t)(*p)[1] << 16) |
+                     ((uint32_t)(*p)[2] << 8) | (*p)[3]);
+    *p += 4;
+    return true;
+}
+
+/* A string of the consumer protocol: int16 length, bytes. */
+static bool read_str(const uint8_t **p, const uint8_t *end, const char **s, int *len)
+{
+    int16_t n;
+    if (!read_i16(p, end, &n) || n < 0 || end - *p < n)
+        return false;
+    *s = (const char *)*p;
+    *len = n;
+    *p += n;
+    return true;
+}
+
+/* The version and the count of the array that follows it, capped by the
+ * bytes left (each element takes at least min bytes). */
+static bool read_head(const uint8_t **p, const uint8_t *end, int min, int32_t *n)
+{
+    int16_t version;
+    return read_i16(p, end, &version) && version >= 0 && read_i32(p, end, n) && *n >= 0 &&
+           *n <= (end - *p) / min;
+}
+
+int group_member_topics(const uint8_t *meta, int32_t len,
+                        void (*fn)(const char *topic, int topic_len, void *ctx), void *ctx)
 {
     const uint8_t *p = meta, *end = meta + (len > 0 ? len : 0);
-    int16_t version, tlen;
-    if (!meta || !read_i16(&p, end, &version) || version < 0 || end - p < 4)
+    int32_t n;
+    if (!meta || !read_head(&p, end, 2, &n))
         return -1;
-    int32_t n =
-        (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
-    p += 4;
-    if (n < 0 || n > (end - p) / 2)
-        return -1;
-    size_t want = strlen(topic);
     for (int32_t i = 0; i < n; i++) {
-        if (!read_i16(&p, end, &tlen) || tlen < 0 || end - p < tlen)
+        const char *t;
+        int tlen;
+        if (!read_str(&p, end, &t, &tlen))
             return -1;
-        if ((size_t)tlen == want && !memcmp(p, topic, want))
-            return 1;
-        p += tlen;
+        fn(t, tlen, ctx);
+    }
+    return 0;
+}
+
+struct subscribes {
+    const char *topic; /* looked for */
+    size_t len;
+    bool found;
+};
+
+static void match_topic(const char *t, int len, void *ctx)
+{
+    struct subscribes *s = ctx;
+    s->found |= (size_t)len == s->len && !memcmp(t, s->topic, s->len);
+}
+
+int group_member_subscribes(const uint8_t *meta, int32_t len, const char *topic)
+{
+    struct subscribes s = {topic, strlen(topic), false};
+    if (group_member_topics(meta, len, match_topic, &s))
+        return -1;
+    return s.found;
+}
+
+int group_member_assigned(const uint8_t *data, int32_t len,
+                          void (*fn)(const char *topic, int topic_len, int32_t partition, void *ctx),
+                          void *ctx)
+{
+    const uint8_t *p = data, *end = data + (len > 0 ? len : 0);
+    int32_t n;
+    if (!data || !read_head(&p, end, 6, &n))
+        return -1;
+    for (int32_t i = 0; i < n; i++) {
+        const char *t;
+        int tlen;
+        int32_t np, part = 0;
+        if (!read_str(&p, end, &t, &tlen) || !read_i32(&p, end, &np) || np < 0 ||
+            np > (end - p) / 4)
+            return -1;
+        for (int32_t k = 0; k < np; k++) {
+            read_i32(&p, end, &part);
+            fn(t, tlen, part, ctx);
+        }
     }
     return 0;
 }

@@ -41,4 +41,15 @@ int group_member_set_assignment(struct group_member *m, const uint8_t *data, int
  * cannot be parsed. */
 int group_member_subscribes(const uint8_t *meta, int32_t len, const char *topic);
 
+/* Calls fn(topic, topic_len, partition, ctx) for each partition of a
+ * consumer-protocol assignment (ConsumerProtocolAssignment: int16 version,
+ * [string topic, [int32 partition]], ...). Returns 0, or -1 when it cannot
+ * be parsed (fn may have been called for a prefix). */
+int group_member_assigned(const uint8_t *data, int32_t len,
+                          void (*fn)(const char *topic, int topic_len, int32_t partition, void *ctx),
+                          void *ctx);
+/* The topics of a consumer-protocol subscription the same way. */
+int group_member_topics(const uint8_t *meta, int32_t len,
+                        void (*fn)(const char *topic, int topic_len, void *ctx), void *ctx);
+
 #endif

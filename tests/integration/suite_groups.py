@@ -11,7 +11,7 @@ import time
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 
 # Kafka's error codes the tests expect
-NONE, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 0, 22, 23
+NONE, COORDINATOR_NOT_AVAILABLE, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 0, 15, 22, 23
 UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, INVALID_REQUEST, MEMBER_ID_REQUIRED = 25, 27, 42, 79
 
 # One broker; the internal topic needs a replication factor the cluster
@@ -76,14 +76,20 @@ def owners(consumers):
 
 
 def settle(consumers, partitions, timeout=60):
-    """Polls until every partition has exactly one owner; returns owners()."""
+    """Polls until the partitions are spread as evenly as the consumers
+    allow (so every member has joined the generation) with exactly one
+    owner each; returns owners()."""
+    n = len(consumers)
+    want = sorted([partitions // n + (i < partitions % n) for i in range(n)])
+
     def ok():
         poll_all(consumers)
         o = owners(consumers)
-        return o if sorted(o) == list(range(partitions)) and all(len(v) == 1 for v in o.values()) \
-            else None
-    return wait_for(ok, timeout, "each of %d partitions to have exactly one owner among %d consumers"
-                    % (partitions, len(consumers)), interval=0)
+        even = sorted(len(k.assignment()) for k in consumers) == want
+        return o if even and sorted(o) == list(range(partitions)) and \
+            all(len(v) == 1 for v in o.values()) else None
+    return wait_for(ok, timeout, "%d partitions to be spread over %d consumers, one owner each"
+                    % (partitions, n), interval=0)
 
 
 @test
@@ -97,14 +103,11 @@ def groups_membership_confluent():
         try:
             for k in ks:
                 k.subscribe(["members4"])
-            want = {1: [4], 2: [2, 2], 4: [1, 1, 1, 1], 5: [0, 1, 1, 1, 1]}[n]
-
-            def shared_out():
-                poll_all(ks)
-                return sorted(len(k.assignment()) for k in ks) == want
-            wait_for(shared_out, 60, "%d consumers to own %s partitions" % (n, want), interval=0)
             o = settle(ks, 4)
-            check(all(len(v) == 1 for v in o.values()), "owners %s" % o)
+            counts = sorted(len(k.assignment()) for k in ks)
+            want = {1: [4], 2: [2, 2], 4: [1, 1, 1, 1], 5: [0, 1, 1, 1, 1]}[n]
+            check(counts == want and all(len(v) == 1 for v in o.values()),
+                  "%d consumers own %s partitions (owners %s)" % (n, counts, o))
         finally:
             for k in ks:
                 k.close()
@@ -167,23 +170,54 @@ def groups_two_groups_read_everything():
         b.close()
 
 
+def membership(c, group, topic):
+    """(member ids under /consumers/<group>/ids, {partition: owner} under owners/<topic>)."""
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        base = "/consumers/%s" % group
+        ids = sorted(zk.get_children(base + "/ids")) if zk.exists(base + "/ids") else []
+        own = {}
+        if zk.exists("%s/owners/%s" % (base, topic)):
+            for p in zk.get_children("%s/owners/%s" % (base, topic)):
+                own[int(p)] = zk.get("%s/owners/%s/%s" % (base, topic, p))[0].decode()
+        return ids, own
+    finally:
+        zk.stop()
+        zk.close()
+
+
 @test
 def groups_close_reassigns():
     """A consumer that closes (LeaveGroup) hands its partitions to the other
-    member at once, long before its session would have expired."""
+    member at once, long before its session would have expired; the
+    membership znodes (ids, owners) follow."""
     c = cluster()
     topic_with(c, "leave4", 4, 8)
-    ks = [consumer(c, "leave-group", **{"session.timeout.ms": 30000}) for _ in range(2)]
+    ks = [consumer(c, "leave-group", **{"session.timeout.ms": 30000, "client.id": "leave-" + x})
+          for x in "ab"]
     try:
         for k in ks:
             k.subscribe(["leave4"])
         settle(ks, 4)
+        ids, own = wait_for(lambda: (poll_all(ks), (lambda m: m if len(m[0]) == 2 and len(m[1]) == 4
+                                                     else None)(
+            membership(c, "leave-group", "leave4")))[1], 20, "membership znodes of two members")
+        # member ids are "<client.id>-<uuid>", as Kafka makes them
+        ms = ids
+        check(ms[0].startswith("leave-a-") and ms[1].startswith("leave-b-"), "ids znodes %s" % ids)
+        mine = {m: sorted(tp.partition for tp in k.assignment()) for m, k in zip(ms, ks)}
+        check(all(sorted(p for p, o in own.items() if o == m) == mine[m] for m in ms),
+              "owners znodes %s, assignments %s" % (own, mine))
         t0 = time.time()
         ks[1].close()
         ks = ks[:1]
         settle(ks, 4, timeout=20)
         check(time.time() - t0 < 20, "reassignment took as long as a session timeout")
         check("it left the group" in c.log(0), "the broker did not log the LeaveGroup")
+        wait_for(lambda: membership(c, "leave-group", "leave4") == ([ms[0]], {p: ms[0] for p in range(4)}),
+                 20, "the owners znodes to name the remaining member")
     finally:
         for k in ks:
             k.close()
@@ -377,3 +411,40 @@ def groups_bad_input():
                  "the well-behaved group to read on")
     finally:
         good.close()
+
+
+def fetch_offset(c, group, topic, partition):
+    """OffsetFetch v1 of one partition: (offset, error)."""
+    body = kstr(group) + struct.pack(">i", 1) + kstr(topic) + struct.pack(">ii", 1, partition)
+    r = call(c, 9, 1, body)
+    at = 4 + 2 + struct.unpack(">h", r[4:6])[0] + 4  # topics count, name, partitions count
+    off = struct.unpack(">q", r[at + 4:at + 12])[0]
+    at += 12
+    at += 2 + max(0, struct.unpack(">h", r[at:at + 2])[0])  # metadata
+    return off, struct.unpack(">h", r[at:at + 2])[0]
+
+
+@test
+def groups_commit_without_zookeeper():
+    """With ZooKeeper down a commit fails with a retriable error
+    (COORDINATOR_NOT_AVAILABLE) and what was committed before is still
+    served and still in ZooKeeper; once ZooKeeper is back commits succeed."""
+    with Cluster(brokers=1, overrides=OVERRIDES, name="groups-zk") as c:
+        topic_with(c, "zkdown", 1, 0)
+        find_coordinator(c, "zk-group")
+        check(commit(c, "zk-group", -1, "", "zkdown", 11) == NONE, "the first commit failed")
+        c.zk_stop()
+        try:
+            err = commit(c, "zk-group", -1, "", "zkdown", 12)
+            check(err == COORDINATOR_NOT_AVAILABLE,
+                  "a commit without ZooKeeper got error %d, expected %d" % (
+                      err, COORDINATOR_NOT_AVAILABLE))
+            check(fetch_offset(c, "zk-group", "zkdown", 0) == (11, NONE),
+                  "the committed offset is not served while ZooKeeper is down")
+        finally:
+            c.zk_start()
+        wait_for(lambda: commit(c, "zk-group", -1, "", "zkdown", 13) == NONE, 60,
+                 "commits to succeed again once ZooKeeper is back", interval=0.5)
+        check(fetch_offset(c, "zk-group", "zkdown", 0) == (13, NONE), "OffsetFetch after the outage")
+        zn = committed_znodes(c, "zk-group", "zkdown")
+        check(zn == {0: b"13"}, "the znode holds %s" % zn)
