@@ -13,6 +13,7 @@ from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 # Kafka's error codes the tests expect
 NONE, COORDINATOR_NOT_AVAILABLE, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 0, 15, 22, 23
 UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, INVALID_REQUEST, MEMBER_ID_REQUIRED = 25, 27, 42, 79
+NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND, GROUP_SUBSCRIBED_TO_TOPIC = 68, 69, 86
 
 # One broker; the internal topic needs a replication factor the cluster
 # can meet (Kafka refuses to create it otherwise), and no initial delay
@@ -448,3 +449,73 @@ def groups_commit_without_zookeeper():
         check(fetch_offset(c, "zk-group", "zkdown", 0) == (13, NONE), "OffsetFetch after the outage")
         zn = committed_znodes(c, "zk-group", "zkdown")
         check(zn == {0: b"13"}, "the znode holds %s" % zn)
+
+
+def offset_delete(c, group, topic, partition):
+    """OffsetDelete v0 of one partition: (top-level error, partition error)."""
+    body = kstr(group) + struct.pack(">i", 1) + kstr(topic) + struct.pack(">ii", 1, partition)
+    r = call(c, 47, 0, body)
+    top = struct.unpack(">h", r[:2])[0]
+    if top:
+        return top, None
+    at = 2 + 4 + 4  # error, throttle, topics count
+    at += 2 + struct.unpack(">h", r[at:at + 2])[0] + 4  # name, partitions count
+    return top, struct.unpack(">h", r[at + 4:at + 6])[0]
+
+
+@test
+def groups_admin_kafka_python():
+    """kafka-python's admin client lists, describes, reads the offsets of
+    and deletes groups; OffsetDelete removes one partition's offset; the
+    znodes go with them; __consumer_offsets is internal in Metadata."""
+    from confluent_kafka import TopicPartition
+    from kafka.admin import KafkaAdminClient
+    c = cluster()
+    topic_with(c, "adm", 2, 4)
+    k = consumer(c, "adm-active", **{"client.id": "adm-client"})
+    k.subscribe(["adm"])
+    settle([k], 2)
+    k.commit(offsets=[TopicPartition("adm", 0, 1), TopicPartition("adm", 1, 2)], asynchronous=False)
+    a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+    try:
+        groups = dict(a.list_consumer_groups())
+        check(groups.get("adm-active") == "consumer", "ListGroups: %s" % groups)
+        d = a.describe_consumer_groups(["adm-active"])[0]
+        check(d.state == "Stable" and d.protocol == "range" and len(d.members) == 1 and
+              d.members[0].client_id == "adm-client", "DescribeGroups: %s" % (d,))
+        offs = a.list_consumer_group_offsets("adm-active")
+        check({tp.partition: o.offset for tp, o in offs.items()} == {0: 1, 1: 2},
+              "OffsetFetch of every partition: %s" % offs)
+        # an active group may not be deleted, nor offsets of a topic it consumes
+        check(offset_delete(c, "adm-active", "adm", 0) == (NONE, GROUP_SUBSCRIBED_TO_TOPIC),
+              "OffsetDelete on a consumed topic")
+        check(a.delete_consumer_groups(["adm-active"])[0][1].errno == NON_EMPTY_GROUP,
+              "DeleteGroups of an active group")
+        k.close()
+        k = None
+        wait_for(lambda: a.describe_consumer_groups(["adm-active"])[0].state == "Empty", 30,
+                 "the group to be empty")
+        check(offset_delete(c, "adm-active", "adm", 0) == (NONE, NONE), "OffsetDelete of an empty group")
+        check(committed_znodes(c, "adm-active", "adm") == {1: b"2"}, "after OffsetDelete")
+        check(a.delete_consumer_groups(["adm-active"])[0][1].errno == NONE, "DeleteGroups")
+        check("adm-active" not in dict(a.list_consumer_groups()), "the deleted group is listed")
+
+        def gone():
+            from kazoo.client import KazooClient
+            zk = KazooClient(hosts=c.zk)
+            zk.start(timeout=15)
+            try:
+                return not zk.exists("/consumers/adm-active/offsets")
+            finally:
+                zk.stop()
+                zk.close()
+        wait_for(gone, 10, "the deleted group's offsets znodes to go")
+        check(a.delete_consumer_groups(["adm-active"])[0][1].errno == GROUP_ID_NOT_FOUND,
+              "DeleteGroups of a group that is gone")
+        md = a._client.cluster
+        a._client.poll(future=a._client.cluster.request_update())
+        check("__consumer_offsets" in md.internal_topics, "__consumer_offsets is not internal")
+    finally:
+        a.close()
+        if k:
+            k.close()
