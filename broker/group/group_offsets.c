@@ -15,6 +15,9 @@ void group_offsets_init(struct group_offsets *o)
 {
     tpmap_init(&o->map);
     strmap_init(&o->znodes);
+    /* every broker creates it at start (docs/KAFKA-COMPAT.md §3); if that
+     * failed, a commit learns so and creates it */
+    strmap_put(&o->znodes, "/consumers", GROUP_ZNODE_KNOWN);
 }
 
 static void offset_free(struct group_offset *e)
