@@ -6,6 +6,9 @@ if HAVE_RDKAFKA
 check_PROGRAMS += tests/integration/rdkafka_client
 tests_integration_rdkafka_client_SOURCES = tests/integration/rdkafka_client.c
 tests_integration_rdkafka_client_LDADD = $(RDKAFKA_LIBS)
+check_PROGRAMS += tests/integration/rdkafka_group
+tests_integration_rdkafka_group_SOURCES = tests/integration/rdkafka_group.c
+tests_integration_rdkafka_group_LDADD = $(RDKAFKA_LIBS)
 endif
 
 # broker/net/client against a real gregord and a real ZooKeeper, started by
