@@ -21,19 +21,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/integration/rdkafka_check.h"
+
 #define MAX_RECORDS 100000
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "check failed: %s: ", #cond);                                          \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-        }                                                                                          \
-    } while (0)
 
 static rd_kafka_t *member(const char *bootstrap, const char *topic)
 {

@@ -8,6 +8,7 @@ import socket
 import struct
 import time
 
+import harness
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 
 # Kafka's error codes the tests expect
@@ -525,18 +526,7 @@ def groups_admin_kafka_python():
 def groups_kafkajs():
     """kafkajs consumers split a topic, commit, and the admin client reads
     the offsets back (tests/integration/kafkajs/groups.js)."""
-    import os
-    import subprocess
-    c = cluster()
-    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
-    if not os.path.isdir(os.path.join(d, "node_modules", "kafkajs")):
-        p = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=d,
-                           capture_output=True, text=True, timeout=300)
-        check(p.returncode == 0, "npm ci for kafkajs failed (is the npm registry reachable?):\n%s%s"
-              % (p.stdout[-2000:], p.stderr[-2000:]))
-    p = subprocess.run(["node", "groups.js", c.bootstrap], cwd=d, capture_output=True, text=True,
-                       timeout=180, env=dict(os.environ, KAFKAJS_NO_PARTITIONER_WARNING="1"))
-    check(p.returncode == 0, "kafkajs groups test failed:\n%s%s" % (p.stdout[-3000:], p.stderr[-3000:]))
+    harness.kafkajs_run("groups.js", cluster().bootstrap, timeout=180)
 
 
 @test
@@ -546,7 +536,6 @@ def groups_rdkafka_c():
     (tests/integration/rdkafka_group.c)."""
     import os
     import subprocess
-    import harness
     c = cluster()
     topic_with(c, "rdk-group", 4, 400)
     exe = os.path.join(harness.BUILD, "tests", "integration", "rdkafka_group")
