@@ -6,6 +6,7 @@ Imported by suite.py; the tests register themselves with harness.test.
 """
 import socket
 import struct
+import subprocess
 import time
 
 import harness
@@ -535,10 +536,27 @@ def groups_rdkafka_c():
     split a topic, read it, commit and read the commits back
     (tests/integration/rdkafka_group.c)."""
     import os
-    import subprocess
     c = cluster()
     topic_with(c, "rdk-group", 4, 400)
     exe = os.path.join(harness.BUILD, "tests", "integration", "rdkafka_group")
     p = subprocess.run([exe, c.bootstrap, "rdk-group", "4", "400"], capture_output=True, text=True,
                        timeout=120)
     check(p.returncode == 0, "rdkafka_group failed:\n%s%s" % (p.stdout, p.stderr[-3000:]))
+
+
+@test
+def groups_offsets_topic_needs_brokers():
+    """With offsets.topic.replication.factor 3 (Kafka's default; the sample
+    server.properties lowers it to 1, as Kafka's does) and one broker,
+    FindCoordinator answers COORDINATOR_NOT_AVAILABLE and __consumer_offsets
+    is not created, as Kafka 2.8 does; the log says which key to lower."""
+    with Cluster(brokers=1, overrides=["offsets.topic.replication.factor=3"], name="groups-rf") as c:
+        for _ in range(3):
+            r = call(c, 10, 1, kstr("any-group") + b"\x00")
+            err = struct.unpack(">h", r[4:6])[0]
+            check(err == COORDINATOR_NOT_AVAILABLE, "FindCoordinator gave error %d" % err)
+            time.sleep(0.2)
+        out = subprocess.run(["kcat", "-b", c.bootstrap, "-L", "-J"], capture_output=True,
+                             timeout=60).stdout.decode()
+        check("__consumer_offsets" not in out, "the topic was created with too few brokers")
+        check("offsets.topic.replication.factor" in c.log(0), "the log does not name the key")
