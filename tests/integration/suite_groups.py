@@ -119,9 +119,10 @@ def groups_membership_confluent():
 @test
 def groups_membership_kafka_python():
     """kafka-python consumers (its own assignor and protocol versions) split
-    a 4-partition topic, and each reads exactly its own partitions' records.
-    Each polls in its own thread: kafka-python's poll blocks in JoinGroup
-    until every member has joined, as it does against Kafka."""
+    a 4-partition topic between them and read all of it. Each polls in its
+    own thread: kafka-python's poll blocks in JoinGroup until every member
+    has joined, as it does against Kafka. (Nothing is committed, so a
+    partition read before the split may be read again after it.)"""
     import threading
     from kafka import KafkaConsumer
     c = cluster()
@@ -146,9 +147,8 @@ def groups_membership_kafka_python():
         t.start()
     try:
         wait_for(lambda: len(owned[0]) == 2 and len(owned[1]) == 2 and not owned[0] & owned[1]
-                 and len(got[0]) + len(got[1]) == 40, 60,
+                 and len(set(got[0]) | set(got[1])) == 40, 60,
                  "two kafka-python consumers to split kp4 and read its 40 records")
-        check(not set(got[0]) & set(got[1]), "a record was read by both consumers")
     finally:
         stop.set()
         for t in threads:
