@@ -70,17 +70,25 @@ int group_members_add(struct group *g, struct group_member *m)
     return 0;
 }
 
-void group_members_del(struct group *g, struct group_member *m)
+/* Takes m out of the doubly linked list at *head (whose last element is
+ * *tail, when the list keeps one). */
+static void list_unlink(struct group_member **head, struct group_member **tail,
+                        struct group_member *m)
 {
     if (m->prev)
         m->prev->next = m->next;
     else
-        g->members = m->next;
+        *head = m->next;
     if (m->next)
         m->next->prev = m->prev;
-    else
-        g->members_tail = m->prev;
+    else if (tail)
+        *tail = m->prev;
     m->next = m->prev = NULL;
+}
+
+void group_members_del(struct group *g, struct group_member *m)
+{
+    list_unlink(&g->members, &g->members_tail, m);
     g->nmembers--;
     g->nawaiting -= m->awaiting_join;
     strmap_del(&g->by_id, m->id);
@@ -105,13 +113,7 @@ int group_members_add_pending(struct group *g, struct group_member *m)
 
 void group_members_del_pending(struct group *g, struct group_member *m)
 {
-    if (m->prev)
-        m->prev->next = m->next;
-    else
-        g->pending = m->next;
-    if (m->next)
-        m->next->prev = m->prev;
-    m->next = m->prev = NULL;
+    list_unlink(&g->pending, NULL, m);
     g->npending--;
     strmap_del(&g->pending_by_id, m->id);
 }
