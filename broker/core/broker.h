@@ -27,6 +27,7 @@ struct delay;
 struct listener;
 struct log_manager;
 struct fetch_state;
+struct group_coord;
 struct request;
 struct metadata;
 struct partition;
@@ -79,6 +80,7 @@ struct broker {
     bool registered;                  /* /brokers/ids/<id> exists for this session */
     struct metadata *md;              /* the cluster as ZooKeeper describes it; owned */
     struct controller *ctl;           /* controller election and duties; owned */
+    struct group_coord *gc;           /* the group coordinator (broker/group); owned */
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
     /* A hosted partition's leader or leader epoch changed, or it goes
      * (p->going): the replica fetchers (repl/) follow. NULL: nobody. */

@@ -28,6 +28,17 @@ union request {
     struct proto_DeleteRecordsRequest delete_records;
     struct proto_DescribeConfigsRequest describe_configs;
     struct proto_CreatePartitionsRequest create_partitions;
+    struct proto_FindCoordinatorRequest find_coordinator;
+    struct proto_JoinGroupRequest join_group;
+    struct proto_SyncGroupRequest sync_group;
+    struct proto_HeartbeatRequest heartbeat;
+    struct proto_LeaveGroupRequest leave_group;
+    struct proto_OffsetCommitRequest offset_commit;
+    struct proto_OffsetFetchRequest offset_fetch;
+    struct proto_DescribeGroupsRequest describe_groups;
+    struct proto_ListGroupsRequest list_groups;
+    struct proto_DeleteGroupsRequest delete_groups;
+    struct proto_OffsetDeleteRequest offset_delete;
 };
 
 /* What a responder gets: the decoded request and where to put things. */
@@ -279,6 +290,31 @@ static int respond_create_partitions(struct ctx *c)
     return proto_encode_CreatePartitionsResponse(c->o, c->version, c->correlation_id, &resp);
 }
 
+/* The group APIs: the pretend cluster has no group coordinator, so each
+ * answers COORDINATOR_NOT_AVAILABLE (or an empty list); what is fuzzed is
+ * the request decoding. */
+#define RESPOND_NO_COORDINATOR(Api, ...)                                                           \
+    static int respond_##Api(struct ctx *c)                                                        \
+    {                                                                                              \
+        struct proto_##Api##Response resp = {__VA_ARGS__};                                         \
+        return proto_encode_##Api##Response(c->o, c->version, c->correlation_id, &resp);           \
+    }
+RESPOND_NO_COORDINATOR(FindCoordinator, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE,
+                       .node_id = -1, .host = PROTO_STR_EMPTY, .port = -1)
+RESPOND_NO_COORDINATOR(JoinGroup, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE,
+                       .generation_id = -1, .protocol_name = PROTO_STR_EMPTY,
+                       .leader = PROTO_STR_EMPTY, .member_id = PROTO_STR_EMPTY)
+RESPOND_NO_COORDINATOR(SyncGroup, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE,
+                       .assignment = PROTO_BYTES_EMPTY)
+RESPOND_NO_COORDINATOR(Heartbeat, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE)
+RESPOND_NO_COORDINATOR(LeaveGroup, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE)
+RESPOND_NO_COORDINATOR(OffsetCommit, .topics_count = 0)
+RESPOND_NO_COORDINATOR(OffsetFetch, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE)
+RESPOND_NO_COORDINATOR(DescribeGroups, .groups_count = 0)
+RESPOND_NO_COORDINATOR(ListGroups, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE)
+RESPOND_NO_COORDINATOR(DeleteGroups, .results_count = 0)
+RESPOND_NO_COORDINATOR(OffsetDelete, .error_code = PROTO_ERR_COORDINATOR_NOT_AVAILABLE)
+
 /* The APIs and versions the codec implements (gregor's advertised set). */
 static const struct api {
     int16_t key;             /* API key */
@@ -296,6 +332,17 @@ static const struct api {
     {PROTO_API_DELETE_RECORDS, 0, 1, proto_decode_DeleteRecords, respond_delete_records},
     {PROTO_API_DESCRIBE_CONFIGS, 0, 3, proto_decode_DescribeConfigs, respond_describe_configs},
     {PROTO_API_CREATE_PARTITIONS, 0, 1, proto_decode_CreatePartitions, respond_create_partitions},
+    {PROTO_API_OFFSET_COMMIT, 0, 7, proto_decode_OffsetCommit, respond_OffsetCommit},
+    {PROTO_API_OFFSET_FETCH, 0, 5, proto_decode_OffsetFetch, respond_OffsetFetch},
+    {PROTO_API_FIND_COORDINATOR, 0, 2, proto_decode_FindCoordinator, respond_FindCoordinator},
+    {PROTO_API_JOIN_GROUP, 0, 5, proto_decode_JoinGroup, respond_JoinGroup},
+    {PROTO_API_HEARTBEAT, 0, 3, proto_decode_Heartbeat, respond_Heartbeat},
+    {PROTO_API_LEAVE_GROUP, 0, 3, proto_decode_LeaveGroup, respond_LeaveGroup},
+    {PROTO_API_SYNC_GROUP, 0, 3, proto_decode_SyncGroup, respond_SyncGroup},
+    {PROTO_API_DESCRIBE_GROUPS, 0, 4, proto_decode_DescribeGroups, respond_DescribeGroups},
+    {PROTO_API_LIST_GROUPS, 0, 2, proto_decode_ListGroups, respond_ListGroups},
+    {PROTO_API_DELETE_GROUPS, 0, 1, proto_decode_DeleteGroups, respond_DeleteGroups},
+    {PROTO_API_OFFSET_DELETE, 0, 0, proto_decode_OffsetDelete, respond_OffsetDelete},
 };
 #define NAPIS ((int32_t)(sizeof(apis) / sizeof(apis[0])))
 
