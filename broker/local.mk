@@ -1,6 +1,7 @@
 # broker/: the gregord server. Each folder is one library; the link order
 # below is the dependency order (a folder links before what it uses).
 #   api/      the API table and one handler per Kafka API
+#   group/    the group coordinator, committed offsets in ZooKeeper
 #   net/      listeners, connections, requests
 #   cluster/  metadata cache, hosted partitions, controller, administration
 #   core/     the state every part shares
@@ -11,12 +12,24 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/api.c broker/api/api.h \
 	broker/api/dedupe.c broker/api/dedupe.h \
 	broker/api/errmap.c broker/api/errmap.h \
+	broker/api/group_request.c broker/api/group_request.h \
 	broker/api/handle_api_versions.c \
 	broker/api/handle_create_partitions.c \
 	broker/api/handle_create_topics.c \
 	broker/api/handle_delete_records.c \
 	broker/api/handle_delete_topics.c \
+	broker/api/handle_delete_groups.c \
 	broker/api/handle_describe_configs.c \
+	broker/api/handle_describe_groups.c \
+	broker/api/handle_find_coordinator.c \
+	broker/api/handle_heartbeat.c \
+	broker/api/handle_join_group.c \
+	broker/api/handle_leave_group.c \
+	broker/api/handle_list_groups.c \
+	broker/api/handle_offset_commit.c \
+	broker/api/handle_offset_delete.c \
+	broker/api/handle_offset_fetch.c \
+	broker/api/handle_sync_group.c \
 	broker/api/handle_fetch.c \
 	broker/api/handle_list_offsets.c \
 	broker/api/handle_metadata.c \
@@ -24,6 +37,17 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handler_util.c broker/api/handler_util.h \
 	broker/api/handlers.h \
 	broker/api/req_cold.c broker/api/req_cold.h
+
+noinst_LIBRARIES += broker/group/libgrgroup.a
+broker_group_libgrgroup_a_SOURCES = \
+	broker/group/group.c broker/group/group.h \
+	broker/group/group_commit.c broker/group/group_commit.h \
+	broker/group/group_coord.c broker/group/group_coord.h \
+	broker/group/group_hash.c broker/group/group_hash.h \
+	broker/group/group_load.c broker/group/group_load.h \
+	broker/group/group_member.c broker/group/group_member.h \
+	broker/group/group_offsets.c broker/group/group_offsets.h \
+	broker/group/group_owners.c broker/group/group_owners.h
 
 noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \
@@ -54,7 +78,7 @@ broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/broker_config
 noinst_LIBRARIES += broker/libgrserver.a
 broker_libgrserver_a_SOURCES = broker/server.c broker/server.h
 
-BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/net/libgrnet.a \
+BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/group/libgrgroup.a broker/net/libgrnet.a \
 	broker/cluster/libgrcluster.a broker/cluster/libgradmin.a broker/core/libgrcore.a \
 	broker/proto/libgrproto.a \
 	broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)

@@ -33,6 +33,7 @@
 #include "broker/net/listener.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/controller.h"
+#include "broker/group/group_coord.h"
 #include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
 #include "broker/cluster/partition.h"
@@ -318,6 +319,7 @@ static void maybe_started(struct broker *b)
         return;
     remove_stray_logs(b);
     partitions_sync(b, NULL, -1);
+    group_coord_metadata_changed(b->gc);
     b->phase = PHASE_RUNNING;
     listeners_start(b);
     LOG_INFO("[gregord id=%d] started", b->id);
@@ -331,6 +333,8 @@ static void metadata_changed(void *ctx, const char *topic, int32_t partition)
     if (b->phase == PHASE_STOPPING)
         return;
     partitions_sync(b, topic, partition);
+    if (!topic || !strcmp(topic, GROUP_COORD_TOPIC))
+        group_coord_metadata_changed(b->gc);
     controller_metadata_changed(b->ctl, topic, partition);
     delay_wake(b->delay, delay_key(b->md, DELAY_METADATA), NULL);
     maybe_started(b);
@@ -379,6 +383,8 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     delay_init(b->delay, loop);
     metadata_init(b->md, cfg, metadata_changed, b);
     controller_init(b->ctl, b);
+    if (!(b->gc = group_coord_new(b)))
+        return -1;
     ev_signal_init(&b->sigterm, signal_cb, SIGTERM);
     ev_signal_init(&b->sigint, signal_cb, SIGINT);
     b->sigterm.data = b->sigint.data = b;
@@ -415,6 +421,8 @@ void server_stop(struct broker *b, const char *why)
     while (b->conns)
         conn_close(b->conns, NULL);
     partitions_clear(b);
+    if (b->gc)
+        group_coord_stop(b->gc);
     /* Closing the session removes our ephemeral znodes at once, so the
      * cluster learns we are gone without waiting for the session timeout. */
     if (b->zk) {
@@ -453,6 +461,8 @@ void server_destroy(struct broker *b)
         controller_destroy(b->ctl);
         free(b->ctl);
     }
+    group_coord_free(b->gc);
+    b->gc = NULL;
     free(b->owner);
     tpmap_destroy(&b->parts);
     strmap_destroy(&b->auto_creating);

@@ -88,6 +88,13 @@ tests_unit_test_config_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a br
 	common/libgrcommon.a $(CUNIT_LIBS)
 
 # Hosted partitions against real logs and a real loop.
+# The group coordinator's hash and state machine (broker/group/).
+check_PROGRAMS += tests/unit/test_group
+tests_unit_test_group_SOURCES = tests/unit/test_group.c
+tests_unit_test_group_LDADD = tests/unit/libgrtest.a broker/group/libgrgroup.a \
+	broker/core/libgrcore.a broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a \
+	$(ZK_LIBS) $(CUNIT_LIBS)
+
 check_PROGRAMS += tests/unit/test_partition
 tests_unit_test_partition_SOURCES = tests/unit/test_partition.c tests/unit/testbroker.c \
 	tests/unit/testbroker.h

@@ -32,6 +32,17 @@ static const struct api apis[] = {
     API(DELETE_RECORDS, 0, 1, DeleteRecords),
     API(DESCRIBE_CONFIGS, 0, 3, DescribeConfigs),
     API(CREATE_PARTITIONS, 0, 1, CreatePartitions),
+    API(OFFSET_COMMIT, 0, 7, OffsetCommit),
+    API(OFFSET_FETCH, 0, 5, OffsetFetch),
+    API(FIND_COORDINATOR, 0, 2, FindCoordinator),
+    API(JOIN_GROUP, 0, 5, JoinGroup),
+    API(HEARTBEAT, 0, 3, Heartbeat),
+    API(LEAVE_GROUP, 0, 3, LeaveGroup),
+    API(SYNC_GROUP, 0, 3, SyncGroup),
+    API(DESCRIBE_GROUPS, 0, 4, DescribeGroups),
+    API(LIST_GROUPS, 0, 2, ListGroups),
+    API(DELETE_GROUPS, 0, 1, DeleteGroups),
+    API(OFFSET_DELETE, 0, 0, OffsetDelete),
 };
 
 #define NAPIS (int)(sizeof(apis) / sizeof(apis[0]))

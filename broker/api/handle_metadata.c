@@ -28,6 +28,7 @@
 #include "broker/api/handler_util.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/partition.h"
+#include "broker/group/group_coord.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
@@ -39,7 +40,9 @@ static void describe_topic(struct request *req, const struct metadata_topic *t,
 {
     struct broker *b = req->b;
     out->name = proto_str_cstr(t->name);
-    out->is_internal = false;
+    /* Kafka marks its group coordinator's topic internal; consumers that
+     * subscribe by pattern leave it out. */
+    out->is_internal = !strcmp(t->name, GROUP_COORD_TOPIC);
     out->topic_authorized_operations = INT32_MIN;
     if (!metadata_topic_ready(t)) {
         out->error_code = PROTO_ERR_LEADER_NOT_AVAILABLE;

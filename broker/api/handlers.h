@@ -20,5 +20,16 @@ void handle_DeleteTopics(struct request *req);
 void handle_DeleteRecords(struct request *req);
 void handle_DescribeConfigs(struct request *req);
 void handle_CreatePartitions(struct request *req);
+void handle_OffsetCommit(struct request *req);
+void handle_OffsetFetch(struct request *req);
+void handle_FindCoordinator(struct request *req);
+void handle_JoinGroup(struct request *req);
+void handle_Heartbeat(struct request *req);
+void handle_LeaveGroup(struct request *req);
+void handle_SyncGroup(struct request *req);
+void handle_DescribeGroups(struct request *req);
+void handle_ListGroups(struct request *req);
+void handle_DeleteGroups(struct request *req);
+void handle_OffsetDelete(struct request *req);
 
 #endif

@@ -27,6 +27,7 @@ struct delay;
 struct listener;
 struct log_manager;
 struct fetch_state;
+struct group_coord;
 struct request;
 struct metadata;
 struct zk_client;
@@ -77,6 +78,7 @@ struct broker {
     bool registered;                  /* /brokers/ids/<id> exists for this session */
     struct metadata *md;              /* the cluster as ZooKeeper describes it; owned */
     struct controller *ctl;           /* controller election and duties; owned */
+    struct group_coord *gc;           /* the group coordinator (broker/group); owned */
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
     struct delay *delay;              /* every delayed operation (waits with deadlines); owned */
     struct strmap auto_creating;      /* topics with an auto-creation in flight (no values) */

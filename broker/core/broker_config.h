@@ -136,8 +136,8 @@ struct broker_config {
     int32_t group_max_size;                   /* group.max.size */
     int32_t offsets_retention_minutes;        /* offsets.retention.minutes */
     int64_t offsets_retention_check_interval_ms; /* offsets.retention.check.interval.ms */
-    int32_t offsets_topic_replication_factor; /* offsets.topic.replication.factor (ignored) */
-    int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions (ignored) */
+    int32_t offsets_topic_replication_factor; /* offsets.topic.replication.factor */
+    int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions */
     int32_t offsets_commit_timeout_ms;        /* offsets.commit.timeout.ms */
     int32_t offset_metadata_max_bytes;        /* offset.metadata.max.bytes */
     int32_t transaction_state_log_replication_factor; /* (ignored) */

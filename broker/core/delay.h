@@ -48,6 +48,10 @@ enum delay_event {
     DELAY_DATA = 1,     /* a partition got records, or changed role: fetches re-check */
     DELAY_FLUSH = 2,    /* a partition's recovery point moved (fsync done) */
     DELAY_METADATA = 3, /* the metadata cache changed */
+    DELAY_GROUP_JOIN = 4,  /* a group member's JoinGroup has its answer (arg: the answer) */
+    DELAY_GROUP_SYNC = 5,  /* a group member's SyncGroup has its answer (arg: the answer) */
+    DELAY_GROUP_REBALANCE = 6, /* a group's members changed: is its join phase done? */
+    DELAY_GROUP_COMMIT = 7, /* an offset commit's ZooKeeper write ended (arg: the errors) */
 };
 
 static inline struct keymap_key delay_key(const void *obj, enum delay_event ev)

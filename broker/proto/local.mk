@@ -19,7 +19,13 @@ PROTO_DEFS = \
 	broker/proto/proto_create_topics.def broker/proto/proto_delete_records.def \
 	broker/proto/proto_delete_topics.def broker/proto/proto_describe_configs.def \
 	broker/proto/proto_fetch.def broker/proto/proto_list_offsets.def \
-	broker/proto/proto_metadata.def broker/proto/proto_produce.def
+	broker/proto/proto_metadata.def broker/proto/proto_produce.def \
+	broker/proto/proto_find_coordinator.def broker/proto/proto_join_group.def \
+	broker/proto/proto_sync_group.def broker/proto/proto_heartbeat.def \
+	broker/proto/proto_leave_group.def broker/proto/proto_offset_commit.def \
+	broker/proto/proto_offset_fetch.def broker/proto/proto_describe_groups.def \
+	broker/proto/proto_list_groups.def broker/proto/proto_delete_groups.def \
+	broker/proto/proto_offset_delete.def
 EXTRA_DIST += $(PROTO_DEFS)
 noinst_LIBRARIES += broker/proto/libgrproto.a
 broker_proto_libgrproto_a_SOURCES = $(PROTO_SOURCES)

@@ -24,3 +24,25 @@
 #include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_produce.def"
 #include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_find_coordinator.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_join_group.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_sync_group.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_heartbeat.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_leave_group.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_offset_commit.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_offset_fetch.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_describe_groups.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_list_groups.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_delete_groups.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_offset_delete.def"
+#include PROTO_GEN

@@ -245,6 +245,21 @@ def metadata_ok(c, timeout=5):
         s.close()
 
 
+def kafkajs_run(script, bootstrap, timeout=120):
+    """Runs tests/integration/kafkajs/<script> against bootstrap (installing
+    kafkajs from package-lock.json first if needed); fails with its output."""
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
+    if not os.path.isdir(os.path.join(d, "node_modules", "kafkajs")):
+        p = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=d,
+                           capture_output=True, text=True, timeout=300)
+        check(p.returncode == 0, "npm ci for kafkajs failed (is the npm registry reachable?):\n%s%s"
+              % (p.stdout[-2000:], p.stderr[-2000:]))
+    p = subprocess.run(["node", script, bootstrap], cwd=d, capture_output=True, text=True,
+                       timeout=timeout, env=dict(os.environ, KAFKAJS_NO_PARTITIONER_WARNING="1"))
+    check(p.returncode == 0, "kafkajs %s failed:\n%s%s" % (script, p.stdout[-3000:],
+                                                           p.stderr[-3000:]))
+
+
 # --- running -------------------------------------------------------------------
 
 TESTS = []

@@ -4,8 +4,13 @@ if HAVE_RDKAFKA
 # Driven by tests/integration/suite.py against a broker it started (so not
 # named test_*, which tests/run-tests would run on its own).
 check_PROGRAMS += tests/integration/rdkafka_client
-tests_integration_rdkafka_client_SOURCES = tests/integration/rdkafka_client.c
+tests_integration_rdkafka_client_SOURCES = tests/integration/rdkafka_client.c \
+	tests/integration/rdkafka_check.h
 tests_integration_rdkafka_client_LDADD = $(RDKAFKA_LIBS)
+check_PROGRAMS += tests/integration/rdkafka_group
+tests_integration_rdkafka_group_SOURCES = tests/integration/rdkafka_group.c \
+	tests/integration/rdkafka_check.h
+tests_integration_rdkafka_group_LDADD = $(RDKAFKA_LIBS)
 endif
 
 # broker/net/client against a real gregord and a real ZooKeeper, started by

@@ -18,19 +18,10 @@
 #include <string.h>
 #include <time.h>
 
-static int failures;
+#include "tests/integration/rdkafka_check.h"
+
 static int64_t delivered_offsets[100000];
 static int delivered, delivery_errors;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "check failed: %s: ", #cond);                                          \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fprintf(stderr, "\n");                                                                 \
-        }                                                                                          \
-    } while (0)
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import suite_conn  # noqa: F401,E402
 import suite_disk  # noqa: F401,E402
+import suite_groups  # noqa: E402
 import suite_ident  # noqa: F401,E402
 import suite_req  # noqa: F401,E402
 import suite_tidy  # noqa: F401,E402
@@ -292,16 +293,7 @@ def delete_records():
 
 @test
 def kafkajs():
-    c = shared()
-    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
-    if not os.path.isdir(os.path.join(d, "node_modules", "kafkajs")):
-        p = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=d,
-                           capture_output=True, text=True, timeout=300)
-        check(p.returncode == 0, "npm ci for kafkajs failed (is the npm registry reachable?):\n%s%s"
-              % (p.stdout[-2000:], p.stderr[-2000:]))
-    p = subprocess.run(["node", "test.js", c.bootstrap], cwd=d, capture_output=True, text=True,
-                       timeout=120, env=dict(os.environ, KAFKAJS_NO_PARTITIONER_WARNING="1"))
-    check(p.returncode == 0, "kafkajs test failed:\n%s%s" % (p.stdout[-3000:], p.stderr[-3000:]))
+    harness.kafkajs_run("test.js", shared().bootstrap)
 
 
 # --- ZooKeeper layout and tooling --------------------------------------------------
@@ -758,6 +750,7 @@ def main():
     finally:
         if _shared:
             _shared.close()
+        suite_groups.close_cluster()
     return 0 if ok else 1
 
 

@@ -262,6 +262,50 @@ static void test_create_partitions(void)
 {
     run(roundtrip_CreatePartitions);
 }
+static void test_rt_FindCoordinator(void)
+{
+    run(roundtrip_FindCoordinator);
+}
+static void test_rt_JoinGroup(void)
+{
+    run(roundtrip_JoinGroup);
+}
+static void test_rt_SyncGroup(void)
+{
+    run(roundtrip_SyncGroup);
+}
+static void test_rt_Heartbeat(void)
+{
+    run(roundtrip_Heartbeat);
+}
+static void test_rt_LeaveGroup(void)
+{
+    run(roundtrip_LeaveGroup);
+}
+static void test_rt_OffsetCommit(void)
+{
+    run(roundtrip_OffsetCommit);
+}
+static void test_rt_OffsetFetch(void)
+{
+    run(roundtrip_OffsetFetch);
+}
+static void test_rt_DescribeGroups(void)
+{
+    run(roundtrip_DescribeGroups);
+}
+static void test_rt_ListGroups(void)
+{
+    run(roundtrip_ListGroups);
+}
+static void test_rt_DeleteGroups(void)
+{
+    run(roundtrip_DeleteGroups);
+}
+static void test_rt_OffsetDelete(void)
+{
+    run(roundtrip_OffsetDelete);
+}
 static void test_flex(void)
 {
     run(roundtrip_FlexTest);
@@ -399,6 +443,17 @@ int main(void)
         {"DeleteRecords round trip, every version", test_delete_records},
         {"DescribeConfigs round trip, every version", test_describe_configs},
         {"CreatePartitions round trip, every version", test_create_partitions},
+        {"FindCoordinator round trip, every version", test_rt_FindCoordinator},
+        {"JoinGroup round trip, every version", test_rt_JoinGroup},
+        {"SyncGroup round trip, every version", test_rt_SyncGroup},
+        {"Heartbeat round trip, every version", test_rt_Heartbeat},
+        {"LeaveGroup round trip, every version", test_rt_LeaveGroup},
+        {"OffsetCommit round trip, every version", test_rt_OffsetCommit},
+        {"OffsetFetch round trip, every version", test_rt_OffsetFetch},
+        {"DescribeGroups round trip, every version", test_rt_DescribeGroups},
+        {"ListGroups round trip, every version", test_rt_ListGroups},
+        {"DeleteGroups round trip, every version", test_rt_DeleteGroups},
+        {"OffsetDelete round trip, every version", test_rt_OffsetDelete},
         {"flexible test API round trip, every version", test_flex},
         {"flexible test API bytes", test_flex_bytes},
         {"unknown and malformed tagged fields", test_flex_tags},
