@@ -153,9 +153,37 @@ rd_kafka_event_t *groups_admin_describe(struct groups_admin *a, char **ids, size
     return groups_admin_wait(a);
 }
 
+/* Every partition of every topic in the cluster; a new list, or NULL after
+ * a message. */
+static rd_kafka_topic_partition_list_t *all_partitions(struct groups_admin *a)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(a->rk, 1, NULL, &md, a->timeout_ms);
+    if (e) {
+        groups_error("Executing consumer group command failed due to %s", rd_kafka_err2str(e));
+        return NULL;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(16);
+    for (int t = 0; t < md->topic_cnt; t++)
+        for (int p = 0; !md->topics[t].err && p < md->topics[t].partition_cnt; p++)
+            rd_kafka_topic_partition_list_add(l, md->topics[t].topic,
+                                              md->topics[t].partitions[p].id);
+    rd_kafka_metadata_destroy(md);
+    return l;
+}
+
 rd_kafka_topic_partition_list_t *groups_admin_committed(struct groups_admin *a, const char *group)
 {
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+    /* librdkafka 2.0.2 asks for "every partition" (NULL) with an empty topic
+     * array instead of a null one, which any broker answers with nothing;
+     * so ask for every partition by name. */
+    rd_kafka_topic_partition_list_t *all = all_partitions(a);
+    if (!all)
+        return NULL;
+    if (all->cnt == 0)
+        return all;
+    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, all);
+    rd_kafka_topic_partition_list_destroy(all);
     rd_kafka_AdminOptions_t *o =
         groups_admin_options(a, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_ListConsumerGroupOffsets(a->rk, &req, 1, o, a->q);
@@ -190,6 +218,8 @@ int groups_admin_watermarks(struct groups_admin *a, const char *topic, int32_t p
 int groups_admin_offsets_for_times(struct groups_admin *a, rd_kafka_topic_partition_list_t *l,
                                    int64_t timestamp_ms)
 {
+    if (l->cnt == 0)
+        return 0;
     for (int i = 0; i < l->cnt; i++)
         l->elems[i].offset = timestamp_ms;
     rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(a->rk, l, a->timeout_ms);

@@ -1,7 +1,9 @@
 /*
  * --list: every consumer group's id, one per line; with --state, Kafka's
  * GROUP/STATE table, filtered to the states listed (comma-separated,
- * case-insensitive) if any are.
+ * case-insensitive) if any are. The states come from DescribeGroups:
+ * ListGroups carries them only from v4 (KIP-518), and describing works
+ * with a broker of any version.
  */
 #include <stdio.h>
 #include <string.h>
@@ -85,29 +87,37 @@ int groups_list(struct groups_admin *a)
     const char *filter = groups_value(G_STATE);
     if (check_filter(filter))
         return 1;
-    rd_kafka_AdminOptions_t *o = groups_admin_options(a, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
-    rd_kafka_ListConsumerGroups(a->rk, o, a->q);
-    rd_kafka_AdminOptions_destroy(o);
-    rd_kafka_event_t *ev = groups_admin_wait(a);
-    if (!ev)
+    /* ListGroups before v4 carries no state: ask DescribeGroups instead. */
+    char **ids;
+    size_t n;
+    if (groups_admin_list(a, &ids, &n))
         return 1;
-    size_t n = 0;
-    const rd_kafka_ConsumerGroupListing_t **l =
-        rd_kafka_ListConsumerGroups_result_valid(rd_kafka_event_ListConsumerGroups_result(ev), &n);
+    rd_kafka_event_t *ev = n ? groups_admin_describe(a, ids, n) : NULL;
+    if (n && !ev) {
+        groups_admin_free_ids(ids, n);
+        return 1;
+    }
+    size_t nd = 0;
+    const rd_kafka_ConsumerGroupDescription_t **ds =
+        ev ? rd_kafka_DescribeConsumerGroups_result_groups(
+                 rd_kafka_event_DescribeConsumerGroups_result(ev), &nd)
+           : NULL;
     int width = 15;
-    for (size_t i = 0; i < n; i++) {
-        int len = (int)strlen(rd_kafka_ConsumerGroupListing_group_id(l[i]));
+    for (size_t i = 0; i < nd; i++) {
+        int len = (int)strlen(rd_kafka_ConsumerGroupDescription_group_id(ds[i]));
         if (len > width)
             width = len;
     }
     width += 10;
     printf("%-*s %s\n", width, "GROUP", "STATE");
-    for (size_t i = 0; i < n; i++) {
-        rd_kafka_consumer_group_state_t st = rd_kafka_ConsumerGroupListing_state(l[i]);
+    for (size_t i = 0; i < nd; i++) {
+        rd_kafka_consumer_group_state_t st = rd_kafka_ConsumerGroupDescription_state(ds[i]);
         if (state_wanted(filter, st))
-            printf("%-*s %s\n", width, rd_kafka_ConsumerGroupListing_group_id(l[i]),
+            printf("%-*s %s\n", width, rd_kafka_ConsumerGroupDescription_group_id(ds[i]),
                    rd_kafka_consumer_group_state_name(st));
     }
-    rd_kafka_event_destroy(ev);
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    groups_admin_free_ids(ids, n);
     return 0;
 }
