@@ -145,12 +145,31 @@ int groups_admin_selected(struct groups_admin *a, char ***ids, size_t *n)
     return 0;
 }
 
-rd_kafka_event_t *groups_admin_describe(struct groups_admin *a, char **ids, size_t n)
+int groups_admin_describe(struct groups_admin *a, int every_group, struct groups_described *d)
 {
+    memset(d, 0, sizeof(*d));
+    if (every_group ? groups_admin_list(a, &d->ids, &d->n)
+                    : groups_admin_selected(a, &d->ids, &d->n))
+        return -1;
+    if (d->n == 0)
+        return 0;
     rd_kafka_AdminOptions_t *o = groups_admin_options(a, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-    rd_kafka_DescribeConsumerGroups(a->rk, (const char **)ids, n, o, a->q);
+    rd_kafka_DescribeConsumerGroups(a->rk, (const char **)d->ids, d->n, o, a->q);
     rd_kafka_AdminOptions_destroy(o);
-    return groups_admin_wait(a);
+    d->ev = groups_admin_wait(a);
+    if (!d->ev)
+        return -1;
+    d->ds = rd_kafka_DescribeConsumerGroups_result_groups(
+        rd_kafka_event_DescribeConsumerGroups_result(d->ev), &d->nd);
+    return 0;
+}
+
+void groups_described_destroy(struct groups_described *d)
+{
+    if (d->ev)
+        rd_kafka_event_destroy(d->ev);
+    groups_admin_free_ids(d->ids, d->n);
+    memset(d, 0, sizeof(*d));
 }
 
 /* Every partition of every topic in the cluster; a new list, or NULL after

@@ -40,10 +40,20 @@ int groups_admin_selected(struct groups_admin *a, char ***ids, size_t *n);
 int groups_admin_list(struct groups_admin *a, char ***ids, size_t *n);
 void groups_admin_free_ids(char **ids, size_t n);
 
-/* DescribeConsumerGroups for ids; returns the result event (caller
- * destroys), whose descriptions are read with
- * rd_kafka_DescribeConsumerGroups_result_groups(). */
-rd_kafka_event_t *groups_admin_describe(struct groups_admin *a, char **ids, size_t n);
+/* Groups and their descriptions (DescribeConsumerGroups), in id order. */
+struct groups_described {
+    char **ids;                                     /* owned, see groups_admin_selected() */
+    size_t n;                                       /* entries in ids */
+    rd_kafka_event_t *ev;                           /* owned: holds the descriptions */
+    const rd_kafka_ConsumerGroupDescription_t **ds; /* one per id, borrowed from ev */
+    size_t nd;                                      /* entries in ds */
+};
+
+/* Describes the selected groups (groups_admin_selected()), or with
+ * every_group all of the cluster's. 0, or -1 after a message. Free with
+ * groups_described_destroy() either way. */
+int groups_admin_describe(struct groups_admin *a, int every_group, struct groups_described *d);
+void groups_described_destroy(struct groups_described *d);
 
 /* The committed offsets of group (every partition it has one for); a new
  * list, or NULL after a message. */

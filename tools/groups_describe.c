@@ -287,38 +287,22 @@ static int describe_state(const rd_kafka_ConsumerGroupDescription_t *d)
 
 int groups_describe(struct groups_admin *a)
 {
-    char **ids;
-    size_t n;
-    if (groups_admin_selected(a, &ids, &n))
-        return 1;
-    if (n == 0) {
-        groups_admin_free_ids(ids, n);
-        return 0;
-    }
-    rd_kafka_event_t *ev = groups_admin_describe(a, ids, n);
-    if (!ev) {
-        groups_admin_free_ids(ids, n);
-        return 1;
-    }
-    size_t nd = 0;
-    const rd_kafka_ConsumerGroupDescription_t **ds = rd_kafka_DescribeConsumerGroups_result_groups(
-        rd_kafka_event_DescribeConsumerGroups_result(ev), &nd);
-    int failed = 0;
-    for (size_t i = 0; i < nd; i++) {
-        const rd_kafka_error_t *e = rd_kafka_ConsumerGroupDescription_error(ds[i]);
+    struct groups_described d;
+    int failed = groups_admin_describe(a, 0, &d) ? 1 : 0;
+    for (size_t i = 0; !failed && i < d.nd; i++) {
+        const rd_kafka_error_t *e = rd_kafka_ConsumerGroupDescription_error(d.ds[i]);
         if (e) {
             groups_error("Executing consumer group command failed due to %s",
                          rd_kafka_error_string(e));
             failed = 1;
         } else if (groups_has(G_MEMBERS))
-            failed |= describe_members(ds[i], groups_has(G_VERBOSE));
+            failed |= describe_members(d.ds[i], groups_has(G_VERBOSE));
         else if (groups_has(G_STATE))
-            failed |= describe_state(ds[i]);
+            failed |= describe_state(d.ds[i]);
         else
-            failed |= describe_offsets(a, ds[i]);
+            failed |= describe_offsets(a, d.ds[i]);
     }
     fflush(stdout);
-    rd_kafka_event_destroy(ev);
-    groups_admin_free_ids(ids, n);
+    groups_described_destroy(&d);
     return failed;
 }

@@ -88,36 +88,25 @@ int groups_list(struct groups_admin *a)
     if (check_filter(filter))
         return 1;
     /* ListGroups before v4 carries no state: ask DescribeGroups instead. */
-    char **ids;
-    size_t n;
-    if (groups_admin_list(a, &ids, &n))
-        return 1;
-    rd_kafka_event_t *ev = n ? groups_admin_describe(a, ids, n) : NULL;
-    if (n && !ev) {
-        groups_admin_free_ids(ids, n);
+    struct groups_described d;
+    if (groups_admin_describe(a, 1, &d)) {
+        groups_described_destroy(&d);
         return 1;
     }
-    size_t nd = 0;
-    const rd_kafka_ConsumerGroupDescription_t **ds =
-        ev ? rd_kafka_DescribeConsumerGroups_result_groups(
-                 rd_kafka_event_DescribeConsumerGroups_result(ev), &nd)
-           : NULL;
     int width = 15;
-    for (size_t i = 0; i < nd; i++) {
-        int len = (int)strlen(rd_kafka_ConsumerGroupDescription_group_id(ds[i]));
+    for (size_t i = 0; i < d.nd; i++) {
+        int len = (int)strlen(rd_kafka_ConsumerGroupDescription_group_id(d.ds[i]));
         if (len > width)
             width = len;
     }
     width += 10;
     printf("%-*s %s\n", width, "GROUP", "STATE");
-    for (size_t i = 0; i < nd; i++) {
-        rd_kafka_consumer_group_state_t st = rd_kafka_ConsumerGroupDescription_state(ds[i]);
+    for (size_t i = 0; i < d.nd; i++) {
+        rd_kafka_consumer_group_state_t st = rd_kafka_ConsumerGroupDescription_state(d.ds[i]);
         if (state_wanted(filter, st))
-            printf("%-*s %s\n", width, rd_kafka_ConsumerGroupDescription_group_id(ds[i]),
+            printf("%-*s %s\n", width, rd_kafka_ConsumerGroupDescription_group_id(d.ds[i]),
                    rd_kafka_consumer_group_state_name(st));
     }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    groups_admin_free_ids(ids, n);
+    groups_described_destroy(&d);
     return 0;
 }

@@ -236,20 +236,14 @@ static void print_plans(char **ids, rd_kafka_topic_partition_list_t **plans, siz
 
 int groups_reset(struct groups_admin *a)
 {
-    char **ids;
-    size_t n;
-    if (groups_admin_selected(a, &ids, &n))
-        return 1;
-    rd_kafka_event_t *ev = n ? groups_admin_describe(a, ids, n) : NULL;
-    if (n && !ev) {
-        groups_admin_free_ids(ids, n);
+    struct groups_described d;
+    if (groups_admin_describe(a, 0, &d)) {
+        groups_described_destroy(&d);
         return 1;
     }
-    size_t nd = 0;
-    const rd_kafka_ConsumerGroupDescription_t **ds =
-        ev ? rd_kafka_DescribeConsumerGroups_result_groups(
-                 rd_kafka_event_DescribeConsumerGroups_result(ev), &nd)
-           : NULL;
+    char **ids = d.ids;
+    size_t n = d.n, nd = d.nd;
+    const rd_kafka_ConsumerGroupDescription_t **ds = d.ds;
     rd_kafka_topic_partition_list_t **plans = calloc(n + 1, sizeof(*plans));
     int failed = 0, aborted = 0;
     for (size_t g = 0; g < nd && g < n; g++) {
@@ -281,8 +275,6 @@ int groups_reset(struct groups_admin *a)
         if (plans[g])
             rd_kafka_topic_partition_list_destroy(plans[g]);
     free(plans);
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    groups_admin_free_ids(ids, n);
+    groups_described_destroy(&d);
     return failed;
 }
