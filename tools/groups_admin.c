@@ -59,7 +59,8 @@ rd_kafka_AdminOptions_t *groups_admin_options(struct groups_admin *a, rd_kafka_a
     return o;
 }
 
-rd_kafka_event_t *groups_admin_wait(struct groups_admin *a)
+rd_kafka_event_t *groups_admin_wait_broker_err(struct groups_admin *a,
+                                               rd_kafka_resp_err_t *broker_err)
 {
     /* The request timeout bounds the operation; the margin covers the
      * client's own bookkeeping. */
@@ -70,13 +71,24 @@ rd_kafka_event_t *groups_admin_wait(struct groups_admin *a)
                      a->timeout_ms);
         return NULL;
     }
-    if (rd_kafka_event_error(ev)) {
+    rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
+    if (e && broker_err && e > 0) {
+        *broker_err = e;
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
+    if (e) {
         groups_error("Executing consumer group command failed due to %s",
                      rd_kafka_event_error_string(ev));
         rd_kafka_event_destroy(ev);
         return NULL;
     }
     return ev;
+}
+
+rd_kafka_event_t *groups_admin_wait(struct groups_admin *a)
+{
+    return groups_admin_wait_broker_err(a, NULL);
 }
 
 void groups_admin_free_ids(char **ids, size_t n)

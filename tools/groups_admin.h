@@ -31,6 +31,11 @@ rd_kafka_AdminOptions_t *groups_admin_options(struct groups_admin *a, rd_kafka_a
 /* Waits for the next admin result on a->q. Returns it (caller destroys
  * with rd_kafka_event_destroy) or NULL after printing the error. */
 rd_kafka_event_t *groups_admin_wait(struct groups_admin *a);
+/* The same, except that an error the broker answered (a Kafka error code,
+ * not one of librdkafka's own) is returned in *broker_err with no event and
+ * no message: the caller prints it in Kafka's words. */
+rd_kafka_event_t *groups_admin_wait_broker_err(struct groups_admin *a,
+                                               rd_kafka_resp_err_t *broker_err);
 
 /* The groups the command acts on: every group's id with --all-groups, else
  * the --group values, sorted and without repeats. *ids is a new array of

@@ -139,16 +139,20 @@ int groups_delete_offsets(struct groups_admin *a)
         rd_kafka_DeleteConsumerGroupOffsets(a->rk, &req, 1, o, a->q);
         rd_kafka_AdminOptions_destroy(o);
         rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
-        rd_kafka_event_t *ev = groups_admin_wait(a);
-        if (!ev) {
+        /* librdkafka reports the group's error (GROUP_ID_NOT_FOUND,
+         * NON_EMPTY_GROUP) as the whole request's. */
+        rd_kafka_event_t *ev = groups_admin_wait_broker_err(a, &top);
+        if (!ev && !top) {
             rd_kafka_topic_partition_list_destroy(result);
             rd_kafka_topic_partition_list_destroy(l);
             rd_kafka_topic_partition_list_destroy(unknown);
             return 1;
         }
         size_t n = 0;
-        const rd_kafka_group_result_t **gr = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
-            rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
+        const rd_kafka_group_result_t **gr =
+            ev ? rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+                     rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n)
+               : NULL;
         const rd_kafka_error_t *ge = n == 1 ? rd_kafka_group_result_error(gr[0]) : NULL;
         const rd_kafka_topic_partition_list_t *parts =
             n == 1 ? rd_kafka_group_result_partitions(gr[0]) : NULL;
@@ -161,11 +165,15 @@ int groups_delete_offsets(struct groups_admin *a)
                 parts ? rd_kafka_topic_partition_list_find((rd_kafka_topic_partition_list_t *)parts,
                                                            r->topic, r->partition)
                       : NULL;
-            r->err = ge ? rd_kafka_error_code(ge) : p ? p->err : RD_KAFKA_RESP_ERR_NO_ERROR;
+            r->err = ge   ? rd_kafka_error_code(ge)
+                     : p  ? p->err
+                     : ev ? RD_KAFKA_RESP_ERR_NO_ERROR
+                          : top;
             if (!top && r->err)
                 top = r->err;
         }
-        rd_kafka_event_destroy(ev);
+        if (ev)
+            rd_kafka_event_destroy(ev);
     }
     for (int i = 0; i < unknown->cnt; i++)
         rd_kafka_topic_partition_list_add(result, unknown->elems[i].topic, -1)->err =
