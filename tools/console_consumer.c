@@ -102,7 +102,8 @@ static struct cli_opt opts[O_COUNT] = {
                      "which are not committed. Set to read_uncommitted to read all messages."},
     [O_SKIP_ON_ERROR] = {"skip-message-on-error", CLI_FLAG, NULL, NULL,
                          "If there is an error when processing a message, skip it instead of "
-                         "halt."},
+                         "halt. (Accepted for Kafka's scripts: the default formatter never "
+                         "fails on a record.)"},
     [O_HELP] = {"help", CLI_FLAG, NULL, NULL, "Print usage information."},
     [O_VERSION] = {"version", CLI_FLAG, NULL, NULL, "Display Kafka version."},
 };
@@ -326,15 +327,18 @@ static int consume(rd_kafka_t *rk, const struct plan *p, int64_t *count)
             if (e != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 fprintf(stderr, "%s %s\n", fatal ? "ERROR" : "WARN", rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
-            if (fatal && !cli_has(&opts[O_SKIP_ON_ERROR]))
+            if (fatal)
                 return 1;
             continue;
         }
         console_format_write(&p->fmt, m, stdout);
         rd_kafka_message_destroy(m);
         (*count)++;
-        if (fflush(stdout) || ferror(stdout))
-            return 1; /* the reader went away (a closed pipe) */
+        if (fflush(stdout) || ferror(stdout)) {
+            /* The reader went away (a closed pipe). */
+            fprintf(stderr, "Unable to write to standard out, closing consumer.\n");
+            return 1;
+        }
         if (idle_deadline >= 0)
             idle_deadline = clock_mono_us() / 1000 + p->timeout_ms;
     }
