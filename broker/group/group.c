@@ -12,6 +12,7 @@
 
 #include "broker/core/broker.h"
 #include "broker/group/group_member.h"
+#include "broker/group/group_members.h"
 #include "broker/group/group_owners.h"
 #include "broker/proto/proto_errors.h"
 #include "common/clock.h"
@@ -68,6 +69,7 @@ struct group *group_new(struct broker *b, const char *id, int32_t partition)
     g->state_since_ms = clock_wall_ms();
     delay_op_init(&g->join, join_ready, join_ended);
     group_offsets_init(&g->offsets);
+    group_members_init(g);
     strmap_init(&g->owners);
     return g;
 }
@@ -75,7 +77,7 @@ struct group *group_new(struct broker *b, const char *id, int32_t partition)
 /* Answers m's parked JoinGroup (if any is still watching). */
 static void answer_join(struct group *g, struct group_member *m, const struct group_join_result *r)
 {
-    m->awaiting_join = false;
+    group_members_set_awaiting_join(g, m, false);
     delay_wake(delay_of(g), delay_key(m, DELAY_GROUP_JOIN), (void *)r);
 }
 
@@ -128,6 +130,7 @@ void group_free(struct group *g, int16_t error)
     g->nmembers = g->npending = 0;
     list_free(g, members, error);
     list_free(g, pending, error);
+    group_members_destroy(g);
     group_owners_clear(g);
     strmap_destroy(&g->owners);
     group_offsets_destroy(&g->offsets);
@@ -142,37 +145,7 @@ void group_free(struct group *g, int16_t error)
 
 struct group_member *group_member_find(const struct group *g, const char *member_id)
 {
-    for (struct group_member *m = g->members; m; m = m->next)
-        if (!strcmp(m->id, member_id))
-            return m;
-    return NULL;
-}
-
-static struct group_member *pending_find(const struct group *g, const char *member_id)
-{
-    for (struct group_member *m = g->pending; m; m = m->next)
-        if (!strcmp(m->id, member_id))
-            return m;
-    return NULL;
-}
-
-static struct group_member *static_find(const struct group *g, const char *instance_id)
-{
-    for (struct group_member *m = g->members; instance_id && m; m = m->next)
-        if (m->instance_id && !strcmp(m->instance_id, instance_id))
-            return m;
-    return NULL;
-}
-
-static void unlink_member(struct group_member **list, int *n, struct group_member *m)
-{
-    for (struct group_member **pp = list; *pp; pp = &(*pp)->next)
-        if (*pp == m) {
-            *pp = m->next;
-            m->next = NULL;
-            (*n)--;
-            return;
-        }
+    return group_members_find(g, member_id);
 }
 
 static bool set_str(char **dst, const char *src)
@@ -188,7 +161,7 @@ static bool set_str(char **dst, const char *src)
 /* Kafka's isStaticMemberFenced: instance_id belongs to another member id. */
 static bool fenced(const struct group *g, const char *member_id, const char *instance_id)
 {
-    struct group_member *s = static_find(g, instance_id);
+    struct group_member *s = group_members_find_static(g, instance_id);
     return s && strcmp(s->id, member_id);
 }
 
@@ -272,7 +245,7 @@ void group_settle(struct group *g)
  * the caller settles the group afterwards. */
 static void remove_member_and_update(struct group *g, struct group_member *m, const char *reason)
 {
-    unlink_member(&g->members, &g->nmembers, m);
+    group_members_del(g, m);
     if (g->leader_id && !strcmp(g->leader_id, m->id))
         set_str(&g->leader_id, g->members ? g->members->id : NULL);
     LOG_INFO("group %s: member %s removed (%s)", g->id, m->id, reason);
@@ -287,7 +260,7 @@ static void session_ended(struct delay_op *op, bool timed_out)
     struct group_member *m = OWNER(op, struct group_member, session);
     struct group *g = m->g;
     if (m->pending) {
-        unlink_member(&g->pending, &g->npending, m);
+        group_members_del_pending(g, m);
         LOG_INFO("group %s: pending member %s did not join in time", g->id, m->id);
         group_member_free(m);
         group_settle(g);
@@ -303,10 +276,7 @@ static void session_ended(struct delay_op *op, bool timed_out)
 
 static bool all_joined(const struct group *g)
 {
-    int awaiting = 0;
-    for (struct group_member *m = g->members; m; m = m->next)
-        awaiting += m->awaiting_join;
-    return awaiting == g->nmembers && g->npending == 0;
+    return g->nawaiting == g->nmembers && g->npending == 0;
 }
 
 static bool join_ready(struct delay_op *op, struct delay_watch *w, void *arg)
@@ -318,37 +288,32 @@ static bool join_ready(struct delay_op *op, struct delay_watch *w, void *arg)
 }
 
 /* The protocol every member supports that most members prefer (Kafka's
- * selectProtocol); NULL when there is none. */
+ * selectProtocol: each member votes for its first protocol that every
+ * member supports); ties go to the first member's preference. NULL when
+ * there is none. One pass over the members. */
 static const char *select_protocol(const struct group *g)
 {
-    const struct group_member *first = g->members;
-    const char *best = NULL;
-    int best_votes = 0;
-    for (int i = 0; first && i < first->nprotocols; i++) {
-        const char *cand = first->protocols[i].name;
-        bool everyone = true;
-        for (struct group_member *m = g->members; m && everyone; m = m->next)
-            everyone = group_member_protocol(m, cand) != NULL;
-        if (!everyone)
-            continue;
-        int votes = 0;
-        for (struct group_member *m = g->members; m; m = m->next) {
-            /* m votes for its first protocol that every member supports */
-            for (int k = 0; k < m->nprotocols; k++) {
-                bool all = true;
-                for (struct group_member *o = g->members; o && all; o = o->next)
-                    all = group_member_protocol(o, m->protocols[k].name) != NULL;
-                if (all) {
-                    votes += !strcmp(m->protocols[k].name, cand);
-                    break;
-                }
+    struct strmap votes;
+    strmap_init(&votes);
+    for (struct group_member *m = g->members; m; m = m->next)
+        for (int k = 0; k < m->nprotocols; k++) {
+            const char *name = m->protocols[k].name;
+            if (group_members_supporting(g, name) == g->nmembers) {
+                strmap_put(&votes, name, (char *)strmap_get(&votes, name) + 1);
+                break;
             }
         }
-        if (votes > best_votes) {
-            best = cand;
-            best_votes = votes;
+    const char *best = NULL;
+    uintptr_t best_votes = 0;
+    const struct group_member *first = g->members;
+    for (int i = 0; first && i < first->nprotocols; i++) {
+        uintptr_t v = (uintptr_t)strmap_get(&votes, first->protocols[i].name);
+        if (v > best_votes) {
+            best = first->protocols[i].name;
+            best_votes = v;
         }
     }
+    strmap_destroy(&votes);
     return best;
 }
 
@@ -400,7 +365,7 @@ static void on_complete_join(struct group *g)
     for (struct group_member *m = g->members, *next; m; m = next) {
         next = m->next;
         if (!m->awaiting_join && !m->instance_id) {
-            unlink_member(&g->members, &g->nmembers, m);
+            group_members_del(g, m);
             if (g->leader_id && !strcmp(g->leader_id, m->id))
                 set_str(&g->leader_id, g->members ? g->members->id : NULL);
             LOG_INFO("group %s: member %s did not rejoin in time", g->id, m->id);
@@ -461,13 +426,9 @@ static bool supports_protocols(const struct group *g, const struct group_join_pa
         return p->protocol_type[0] && p->nprotocols > 0;
     if (!g->protocol_type || strcmp(g->protocol_type, p->protocol_type))
         return false;
-    for (int i = 0; i < p->nprotocols; i++) {
-        int n = 0;
-        for (struct group_member *m = g->members; m; m = m->next)
-            n += group_member_protocol(m, p->protocol_names[i]) != NULL;
-        if (n == g->nmembers)
+    for (int i = 0; i < p->nprotocols; i++)
+        if (group_members_supporting(g, p->protocol_names[i]) == g->nmembers)
             return true;
-    }
     return false;
 }
 
@@ -478,12 +439,7 @@ static bool accept_joining(const struct group *g, const char *member_id)
     switch (g->state) {
     case GROUP_EMPTY:
     case GROUP_DEAD: return true;
-    case GROUP_PREPARING_REBALANCE: {
-        int awaiting = 0;
-        for (struct group_member *o = g->members; o; o = o->next)
-            awaiting += o->awaiting_join;
-        return (m && m->awaiting_join) || awaiting < max;
-    }
+    case GROUP_PREPARING_REBALANCE: return (m && m->awaiting_join) || g->nawaiting < max;
     default: return m || g->nmembers < max;
     }
 }
@@ -504,13 +460,13 @@ static bool add_member_and_rebalance(struct group *g, char *id, const struct gro
     }
     m->is_new = true;
     m->awaiting_join = true;
+    if (group_members_add(g, m)) {
+        group_member_free(m);
+        join_error(res, PROTO_ERR_COORDINATOR_NOT_AVAILABLE, p->member_id);
+        return true;
+    }
     if (g->state == GROUP_PREPARING_REBALANCE && g->generation == 0)
         g->new_member_added = true;
-    struct group_member **tail = &g->members;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = m;
-    g->nmembers++;
     if (!g->leader_id)
         set_str(&g->leader_id, m->id);
     schedule_session(g, m, NEW_MEMBER_JOIN_TIMEOUT_MS);
@@ -524,11 +480,11 @@ static bool update_member_and_rebalance(struct group *g, struct group_member *m,
                                         struct group_join_result *res,
                                         struct group_member **wait_on)
 {
-    if (group_member_set_protocols(m, p)) {
+    if (group_members_set_protocols(g, m, p)) {
         join_error(res, PROTO_ERR_COORDINATOR_NOT_AVAILABLE, p->member_id);
         return true;
     }
-    m->awaiting_join = true;
+    group_members_set_awaiting_join(g, m, true);
     maybe_prepare_rebalance(g, "a member rejoined");
     *wait_on = m;
     return false;
@@ -549,24 +505,27 @@ static bool update_static_member(struct group *g, struct group_member *m, char *
     }
     if (m->awaiting_sync)
         answer_sync(g, m, &(struct group_sync_result){.error = PROTO_ERR_FENCED_INSTANCE_ID});
-    if (g->leader_id && !strcmp(g->leader_id, m->id))
-        set_str(&g->leader_id, new_id);
+    bool leader = g->leader_id && !strcmp(g->leader_id, m->id);
     LOG_INFO("group %s: static member %s rejoined as %s", g->id, m->id, new_id);
-    free(m->id);
-    m->id = new_id;
+    if (group_members_rename(g, m, new_id)) {
+        join_error(res, PROTO_ERR_COORDINATOR_NOT_AVAILABLE, "");
+        return true;
+    }
+    if (leader)
+        set_str(&g->leader_id, m->id);
     schedule_session(g, m, p->session_timeout_ms);
-    if (group_member_set_protocols(m, p)) {
+    if (group_members_set_protocols(g, m, p)) {
         join_error(res, PROTO_ERR_COORDINATOR_NOT_AVAILABLE, m->id);
         return true;
     }
-    m->awaiting_join = true;
+    group_members_set_awaiting_join(g, m, true);
     switch (g->state) {
     case GROUP_STABLE: {
         const char *next = select_protocol(g);
         if (next && g->protocol_name && !strcmp(next, g->protocol_name)) {
             /* The old leader id keeps the current leader from assigning in
              * a stable group (Kafka returns it for the same reason). */
-            m->awaiting_join = false;
+            group_members_set_awaiting_join(g, m, false);
             current_join_result(g, m, false, g->prev_leader, res);
             group_owners_publish(g);
             return true;
@@ -600,7 +559,7 @@ static bool unknown_member_join(struct group *g, const struct group_join_params 
         return true;
     }
     if (p->instance_id) {
-        struct group_member *old = static_find(g, p->instance_id);
+        struct group_member *old = group_members_find_static(g, p->instance_id);
         if (old)
             return update_static_member(g, old, id, p, res, wait_on);
         return add_member_and_rebalance(g, id, p, res, wait_on);
@@ -612,10 +571,11 @@ static bool unknown_member_join(struct group *g, const struct group_join_params 
             join_error(res, PROTO_ERR_COORDINATOR_NOT_AVAILABLE, "");
             return true;
         }
-        m->pending = true;
-        m->next = g->pending;
-        g->pending = m;
-        g->npending++;
+        if (group_members_add_pending(g, m)) {
+            group_member_free(m);
+            join_error(res, PROTO_ERR_COORDINATOR_NOT_AVAILABLE, "");
+            return true;
+        }
         schedule_session(g, m, p->session_timeout_ms);
         join_error(res, PROTO_ERR_MEMBER_ID_REQUIRED, m->id);
         return true;
@@ -634,9 +594,9 @@ static bool current_member_join(struct group *g, const struct group_join_params 
         join_error(res, PROTO_ERR_INCONSISTENT_GROUP_PROTOCOL, p->member_id);
         return true;
     }
-    struct group_member *pm = pending_find(g, p->member_id);
+    struct group_member *pm = group_members_find_pending(g, p->member_id);
     if (pm) {
-        unlink_member(&g->pending, &g->npending, pm);
+        group_members_del_pending(g, pm);
         delay_cancel(delay_of(g), &pm->session);
         char *id = pm->id;
         pm->id = NULL;
@@ -743,18 +703,23 @@ bool group_sync(struct group *g, int32_t generation, const char *member_id, cons
             res->error = PROTO_ERR_INVALID_REQUEST;
             return true;
         }
+    struct strmap by_member; /* the last assignment named for each member id */
+    strmap_init(&by_member);
+    bool nomem = false;
+    for (int i = 0; i < n; i++)
+        nomem |= strmap_put(&by_member, a[i].member_id, (void *)&a[i]) != 0;
     for (struct group_member *o = g->members; o; o = o->next) {
-        const struct group_assignment *found = NULL;
-        for (int i = 0; i < n && !found; i++)
-            if (!strcmp(a[i].member_id, o->id))
-                found = &a[i];
-        if (group_member_set_assignment(o, found ? found->data : NULL, found ? found->len : 0)) {
+        const struct group_assignment *found = strmap_get(&by_member, o->id);
+        if (nomem ||
+            group_member_set_assignment(o, found ? found->data : NULL, found ? found->len : 0)) {
+            strmap_destroy(&by_member);
             reset_and_propagate_assignment_error(g, PROTO_ERR_COORDINATOR_NOT_AVAILABLE);
             maybe_prepare_rebalance(g, "out of memory storing assignments");
             res->error = PROTO_ERR_COORDINATOR_NOT_AVAILABLE;
             return true;
         }
     }
+    strmap_destroy(&by_member);
     transition(g, GROUP_STABLE);
     LOG_INFO("group %s: generation %d is stable", g->id, g->generation);
     group_owners_publish(g);
@@ -793,14 +758,14 @@ int16_t group_leave(struct group *g, const char *member_id, const char *instance
     if (g->state == GROUP_DEAD)
         return PROTO_ERR_COORDINATOR_NOT_AVAILABLE;
     if (!member_id[0] && instance_id) {
-        struct group_member *s = static_find(g, instance_id);
+        struct group_member *s = group_members_find_static(g, instance_id);
         if (!s)
             return PROTO_ERR_UNKNOWN_MEMBER_ID;
         member_id = s->id;
     }
-    struct group_member *pm = pending_find(g, member_id);
+    struct group_member *pm = group_members_find_pending(g, member_id);
     if (pm) {
-        unlink_member(&g->pending, &g->npending, pm);
+        group_members_del_pending(g, pm);
         member_drop(g, pm, PROTO_ERR_UNKNOWN_MEMBER_ID);
         group_settle(g);
         return PROTO_ERR_NONE;

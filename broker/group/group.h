@@ -74,32 +74,38 @@ struct group_member {
     bool is_new;                      /* joined in the current join phase */
     bool pending;                     /* KIP-394: given an id, has not joined with it yet */
     struct delay_op session;          /* its heartbeat deadline */
-    struct group_member *next;        /* the group's other members (or pending ones) */
+    struct group_member *prev, *next; /* the group's other members (or pending ones) */
 };
 
 struct group {
-    struct broker *b;              /* the broker (delays, configuration, ZooKeeper); borrowed */
-    char *id;                      /* group.id; owned */
-    int32_t partition;             /* its partition of __consumer_offsets */
-    enum group_state state;        /* see above */
-    int32_t generation;            /* bumped by every completed join phase */
-    char *protocol_type;           /* of the first member ("consumer"), or NULL; owned */
-    char *protocol_name;           /* chosen for the generation, or NULL; owned */
-    char *leader_id;               /* member id of the leader or NULL; owned */
-    struct group_member *members;  /* joined members */
-    int nmembers;                  /* entries in members */
-    struct group_member *pending;  /* KIP-394 ids handed out and not joined yet */
-    int npending;                  /* entries in pending */
-    bool new_member_added;         /* a member joined during the initial delay */
-    struct delay_op join;          /* the join phase's deadline (DelayedJoin) */
-    struct delay_watch join_watch; /* it watches (group, DELAY_GROUP_REBALANCE) */
-    bool join_initial;             /* the join op is an InitialDelayedJoin */
-    int64_t join_remaining_ms;     /* InitialDelayedJoin: rebalance time left after it */
-    int64_t state_since_ms;        /* wall clock of the last state change */
-    struct group_offsets offsets;  /* committed offsets */
-    struct strmap owners;          /* membership znodes published: path -> data (owned) */
+    struct broker *b;                  /* the broker (delays, configuration, ZooKeeper); borrowed */
+    char *id;                          /* group.id; owned */
+    int32_t partition;                 /* its partition of __consumer_offsets */
+    enum group_state state;            /* see above */
+    int32_t generation;                /* bumped by every completed join phase */
+    char *protocol_type;               /* of the first member ("consumer"), or NULL; owned */
+    char *protocol_name;               /* chosen for the generation, or NULL; owned */
+    char *leader_id;                   /* member id of the leader or NULL; owned */
+    struct group_member *members;      /* joined members, in joining order (group_members.c) */
+    struct group_member *members_tail; /* the last of them */
+    int nmembers;                      /* entries in members */
+    int nawaiting;                     /* of them, with a JoinGroup waiting */
+    struct group_member *pending;      /* KIP-394 ids handed out and not joined yet */
+    int npending;                      /* entries in pending */
+    struct strmap by_id;               /* member.id -> joined member */
+    struct strmap by_instance;         /* group.instance.id -> static member */
+    struct strmap pending_by_id;       /* member.id -> pending member */
+    struct strmap protocol_counts;    /* protocol name -> joined members supporting it (intptr_t) */
+    bool new_member_added;            /* a member joined during the initial delay */
+    struct delay_op join;             /* the join phase's deadline (DelayedJoin) */
+    struct delay_watch join_watch;    /* it watches (group, DELAY_GROUP_REBALANCE) */
+    bool join_initial;                /* the join op is an InitialDelayedJoin */
+    int64_t join_remaining_ms;        /* InitialDelayedJoin: rebalance time left after it */
+    int64_t state_since_ms;           /* wall clock of the last state change */
+    struct group_offsets offsets;     /* committed offsets */
+    struct strmap owners;             /* membership znodes published: path -> data (owned) */
     struct group_commit_job *commits; /* commits ZooKeeper has not answered (group_commit.c) */
-    char *prev_leader;             /* the leader before a static member's rejoin; owned */
+    char *prev_leader;                /* the leader before a static member's rejoin; owned */
     struct group_join_member *scratch; /* the last member list handed out; owned */
 };
 

@@ -83,6 +83,17 @@ int group_member_set_protocols(struct group_member *m, const struct group_join_p
     return 0;
 }
 
+void group_member_move_protocols(struct group_member *to, struct group_member *from)
+{
+    protocols_free(to->protocols, to->nprotocols);
+    to->protocols = from->protocols;
+    to->nprotocols = from->nprotocols;
+    to->session_timeout_ms = from->session_timeout_ms;
+    to->rebalance_timeout_ms = from->rebalance_timeout_ms;
+    from->protocols = NULL;
+    from->nprotocols = 0;
+}
+
 bool group_member_matches(const struct group_member *m, const struct group_join_params *p)
 {
     if (m->nprotocols != p->nprotocols)
@@ -196,7 +207,8 @@ int group_member_subscribes(const uint8_t *meta, int32_t len, const char *topic)
 }
 
 int group_member_assigned(const uint8_t *data, int32_t len,
-                          void (*fn)(const char *topic, int topic_len, int32_t partition, void *ctx),
+                          void (*fn)(const char *topic, int topic_len, int32_t partition,
+                                     void *ctx),
                           void *ctx)
 {
     const uint8_t *p = data, *end = data + (len > 0 ? len : 0);

@@ -30,6 +30,9 @@ void group_member_free(struct group_member *m);
 /* Replaces m's protocols with copies of p's, and its timeouts. Returns 0
  * or GR_E_NOMEM (m unchanged). */
 int group_member_set_protocols(struct group_member *m, const struct group_join_params *p);
+/* Frees to's protocols and gives it from's (and from's timeouts); from is
+ * left with none. */
+void group_member_move_protocols(struct group_member *to, struct group_member *from);
 /* Whether p names the same protocols with the same metadata, in order. */
 bool group_member_matches(const struct group_member *m, const struct group_join_params *p);
 /* m's protocol called name, or NULL. */
@@ -46,7 +49,8 @@ int group_member_subscribes(const uint8_t *meta, int32_t len, const char *topic)
  * [string topic, [int32 partition]], ...). Returns 0, or -1 when it cannot
  * be parsed (fn may have been called for a prefix). */
 int group_member_assigned(const uint8_t *data, int32_t len,
-                          void (*fn)(const char *topic, int topic_len, int32_t partition, void *ctx),
+                          void (*fn)(const char *topic, int topic_len, int32_t partition,
+                                     void *ctx),
                           void *ctx);
 /* The topics of a consumer-protocol subscription the same way. */
 int group_member_topics(const uint8_t *meta, int32_t len,

@@ -119,9 +119,10 @@ def groups_membership_confluent():
 @test
 def groups_membership_kafka_python():
     """kafka-python consumers (its own assignor and protocol versions) split
-    a 4-partition topic, and each reads exactly its own partitions' records.
-    Each polls in its own thread: kafka-python's poll blocks in JoinGroup
-    until every member has joined, as it does against Kafka."""
+    a 4-partition topic between them and read all of it. Each polls in its
+    own thread: kafka-python's poll blocks in JoinGroup until every member
+    has joined, as it does against Kafka. (Nothing is committed, so a
+    partition read before the split may be read again after it.)"""
     import threading
     from kafka import KafkaConsumer
     c = cluster()
@@ -146,9 +147,8 @@ def groups_membership_kafka_python():
         t.start()
     try:
         wait_for(lambda: len(owned[0]) == 2 and len(owned[1]) == 2 and not owned[0] & owned[1]
-                 and len(got[0]) + len(got[1]) == 40, 60,
+                 and len(set(got[0]) | set(got[1])) == 40, 60,
                  "two kafka-python consumers to split kp4 and read its 40 records")
-        check(not set(got[0]) & set(got[1]), "a record was read by both consumers")
     finally:
         stop.set()
         for t in threads:
@@ -560,3 +560,53 @@ def groups_offsets_topic_needs_brokers():
                              timeout=60).stdout.decode()
         check("__consumer_offsets" not in out, "the topic was created with too few brokers")
         check("offsets.topic.replication.factor" in c.log(0), "the log does not name the key")
+
+
+def call_at(c, i, api, version, body):
+    s = socket.create_connection(c.broker_addr(i), timeout=10)
+    try:
+        s.sendall(frame(api, version, 1, body))
+        r = recv_frame(s, timeout=30)
+        check(r is not None, "broker %d closed the connection on API %d" % (i, api))
+        return r[4:]
+    finally:
+        s.close()
+
+
+@test
+def groups_two_brokers():
+    """Two brokers share the partitions of __consumer_offsets: each group's
+    coordinator is the leader of its partition, the other broker answers
+    NOT_COORDINATOR, and consumers of groups on either broker work."""
+    NOT_COORDINATOR = 16
+    with Cluster(brokers=2, overrides=OVERRIDES, name="groups-two") as c:
+        topic_with(c, "two", 2, 20)
+        coord = {}
+        for n in range(40):
+            g = "two-%d" % n
+            wait_for(lambda: struct.unpack(">h", call_at(c, 0, 10, 0, kstr(g))[:2])[0] == NONE, 30,
+                     "a coordinator for %s" % g, interval=0.2)
+            r = call_at(c, 1, 10, 0, kstr(g))
+            coord[g] = struct.unpack(">i", r[2:6])[0]
+            if len(set(coord.values())) == 2 and n >= 3:
+                break
+        check(set(coord.values()) == {0, 1}, "every group went to one broker: %s" % coord)
+        for g, node in coord.items():
+            other = 1 - node
+            r = call_at(c, other, 12, 1, kstr(g) + struct.pack(">i", 1) + kstr("m"))
+            err = struct.unpack(">h", r[4:6])[0]
+            check(err == NOT_COORDINATOR, "heartbeat for %s at broker %d: error %d" % (g, other, err))
+        for node in (0, 1):
+            g = [g for g, n in coord.items() if n == node][0]
+            k = consumer(c, g)
+            try:
+                k.subscribe(["two"])
+                got = []
+                wait_for(lambda: (poll_all([k], got), len(got) >= 20)[1], 60,
+                         "a consumer of %s (coordinated by broker %d) to read everything" % (g, node))
+                k.commit(asynchronous=False)
+            finally:
+                k.close()
+        for i in (0, 1):
+            check("coordinating the groups of __consumer_offsets" in c.log(i),
+                  "broker %d coordinates no partition" % i)

@@ -332,6 +332,35 @@ static void test_session_expiry(void)
     group_free(g, PROTO_ERR_NOT_COORDINATOR);
 }
 
+/* Each member votes for its first protocol that every member supports. */
+static void test_protocol_vote(void)
+{
+    struct group *g = group_new(&broker, "vote", 0);
+    const char *rr_first[] = {"roundrobin", "range"}, *rr_only[] = {"roundrobin"};
+    struct waiter j[3];
+    struct group_join_result res;
+    struct group_member *w;
+    for (int i = 0; i < 3; i++) {
+        struct group_join_params p = params("", NULL);
+        p.require_known_member_id = false;
+        if (i == 1)
+            p.protocol_names = rr_first;
+        if (i == 2) {
+            p.protocol_names = rr_only;
+            p.nprotocols = 1;
+        }
+        CU_ASSERT_FALSE_FATAL(group_join(g, &p, &res, &w));
+        park(&j[i], w, false);
+        group_settle(g); /* the initial delay (0) ends at the loop's next turn */
+    }
+    RUN_UNTIL(g->state == GROUP_COMPLETING_REBALANCE && g->nmembers == 3);
+    CU_ASSERT_EQUAL(g->nmembers, 3);
+    /* range is not supported by the third member: roundrobin wins */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g->protocol_name);
+    CU_ASSERT_STRING_EQUAL(g->protocol_name, "roundrobin");
+    group_free(g, PROTO_ERR_NOT_COORDINATOR);
+}
+
 static void test_max_size(void)
 {
     int32_t saved = cfg.group_max_size;
@@ -361,6 +390,7 @@ int main(void)
         {"bad joins get Kafka's errors", test_bad_joins},
         {"static member restarts without a rebalance", test_static_member},
         {"session timeout removes a member", test_session_expiry},
+        {"the protocol every member supports, by vote", test_protocol_vote},
         {"group.max.size", test_max_size},
         CU_TEST_INFO_NULL,
     };
