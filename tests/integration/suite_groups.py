@@ -610,3 +610,76 @@ def groups_two_brokers():
         for i in (0, 1):
             check("coordinating the groups of __consumer_offsets" in c.log(i),
                   "broker %d coordinates no partition" % i)
+
+
+@test
+def groups_coordinator_loss():
+    """Three brokers, __consumer_offsets and the topic with replication
+    factor 3: SIGKILL the broker coordinating a group while two members
+    consume and commit. Within the session timeout another broker leads the
+    group's partition of __consumer_offsets and coordinates the group,
+    having loaded its committed offsets from ZooKeeper; the members carry
+    on there and read what is produced next, and the offsets committed
+    before the kill are what the new coordinator answers."""
+    from confluent_kafka import Producer, TopicPartition
+    overrides = ["offsets.topic.replication.factor=3", "group.initial.rebalance.delay.ms=0",
+                 "offsets.topic.num.partitions=8", "default.replication.factor=3",
+                 "zookeeper.session.timeout.ms=6000", "replica.fetch.wait.max.ms=200"]
+    with Cluster(brokers=3, overrides=overrides, name="groups-coordloss") as c:
+        from confluent_kafka.admin import AdminClient, NewTopic
+        a = AdminClient({"bootstrap.servers": c.bootstrap})
+        a.create_topics([NewTopic("cl", 4, 3)])["cl"].result(30)
+        p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all"})
+        for i in range(40):
+            p.produce("cl", value=b"before-%d" % i, partition=i % 4)
+        check(p.flush(30) == 0, "producing the first records did not finish")
+        group = "coordloss"
+
+        def coordinator():
+            for i in range(3):
+                if not c.alive(i):
+                    continue
+                try:
+                    r = call_at(c, i, 10, 0, kstr(group))
+                except Exception:
+                    continue
+                if struct.unpack(">h", r[:2])[0] == NONE:
+                    return [struct.unpack(">i", r[2:6])[0]]  # a list: broker 0 is falsy
+            return None
+        ks = [consumer(c, group, **{"session.timeout.ms": 10000}) for _ in range(2)]
+        try:
+            for k in ks:
+                k.subscribe(["cl"])
+            got = []
+            wait_for(lambda: (poll_all(ks, got), len(got) >= 40)[1], 60, "the first 40 records")
+            settle(ks, 4)
+            for k in ks:
+                k.commit(asynchronous=False)
+            committed = {tp.partition: tp.offset for k in ks for tp in
+                         k.committed(k.assignment(), timeout=10)}
+            check(committed == {0: 10, 1: 10, 2: 10, 3: 10}, "committed before: %s" % committed)
+            old = wait_for(coordinator, 30, "the group's coordinator")[0]
+            c.kill(old)
+            new = wait_for(lambda: (lambda n: n if n and n[0] != old else None)(coordinator()), 30,
+                           "another broker to coordinate the group")[0]
+            check(new != old, "the coordinator did not move")
+            p2 = Producer({"bootstrap.servers": c.bootstrap, "acks": "all"})
+            for i in range(40):
+                p2.produce("cl", value=b"after-%d" % i, partition=i % 4)
+            check(p2.flush(60) == 0, "producing after the kill did not finish")
+            after = []
+            want = set(b"after-%d" % i for i in range(40))
+            wait_for(lambda: (poll_all(ks, after), want <= set(after))[1], 90,
+                     "the members to read the records produced after the kill")
+            # A partition that changes hands in the rebalance is read again
+            # from its committed offset (at least once), but nothing below
+            # the offsets committed before the kill comes back.
+            check(not [v for v in after if v.startswith(b"before-")],
+                  "records below the committed offsets were delivered again: %s" %
+                  [v for v in after if v.startswith(b"before-")][:5])
+            back = ks[0].committed([TopicPartition("cl", q) for q in range(4)], timeout=20)
+            check(all(t.offset >= 10 for t in back),
+                  "the new coordinator lost committed offsets: %s" % back)
+        finally:
+            for k in ks:
+                k.close()
