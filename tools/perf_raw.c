@@ -4,6 +4,10 @@
  *
  *   gregor-raw-limits write DIR MIB CHUNK      sequential write() to DIR
  *   gregor-raw-limits fdatasync DIR CHUNK SECS write() + fdatasync() loop
+ *   gregor-raw-limits copy DIR MIB CHUNK       read a cold file, write a copy
+ *                                              (and fdatasync it): what a
+ *                                              replica catching up costs the
+ *                                              disk at least
  *   gregor-raw-limits tcp CHUNK SECS           one loopback TCP stream
  *   gregor-raw-limits rtt SIZE RATE SECS       paced request/response round
  *                                              trips over loopback TCP
@@ -95,6 +99,51 @@ static int cmd_write(const char *dir, long mib, long chunk)
     unlink(path);
     free(b);
     report("write", done, ops, us);
+    return 0;
+}
+
+static int cmd_copy(const char *dir, long mib, long chunk)
+{
+    char src[4096], dst[4200];
+    uint8_t *b = chunk_of((size_t)chunk);
+    int fd = open_in(dir, src, sizeof(src));
+    int64_t total = (int64_t)mib << 20;
+    for (int64_t done = 0; done < total; done += chunk)
+        full_write(fd, b, (size_t)chunk);
+    /* Written, on the disk, and out of the page cache: the copy reads it
+     * from the device. */
+    if (fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+        die("fsync");
+    close(fd);
+    int in = open(src, O_RDONLY);
+    if (in < 0)
+        die(src);
+    snprintf(dst, sizeof(dst), "%s.copy", src);
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0)
+        die(dst);
+    int64_t done = 0, ops = 0, t0 = clock_mono_us();
+    for (;;) {
+        ssize_t r = read(in, b, (size_t)chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            die("read");
+        if (r == 0)
+            break;
+        full_write(out, b, (size_t)r);
+        done += r;
+        ops++;
+    }
+    if (fdatasync(out))
+        die("fdatasync");
+    int64_t us = clock_mono_us() - t0;
+    close(in);
+    close(out);
+    unlink(src);
+    unlink(dst);
+    free(b);
+    report("copy", done, ops, us);
     return 0;
 }
 
@@ -271,11 +320,13 @@ int main(int argc, char **argv)
         return cmd_write(argv[2], num(argv[3], "MIB"), num(argv[4], "CHUNK"));
     if (argc == 5 && !strcmp(argv[1], "fdatasync"))
         return cmd_fdatasync(argv[2], num(argv[3], "CHUNK"), (double)num(argv[4], "SECS"));
+    if (argc == 5 && !strcmp(argv[1], "copy"))
+        return cmd_copy(argv[2], num(argv[3], "MIB"), num(argv[4], "CHUNK"));
     if (argc == 4 && !strcmp(argv[1], "tcp"))
         return cmd_tcp(num(argv[2], "CHUNK"), (double)num(argv[3], "SECS"));
     if (argc == 5 && !strcmp(argv[1], "rtt"))
         return cmd_rtt(num(argv[2], "SIZE"), num(argv[3], "RATE"), (double)num(argv[4], "SECS"));
     fprintf(stderr, "usage: " TOOL " write DIR MIB CHUNK | fdatasync DIR CHUNK SECS | "
-                    "tcp CHUNK SECS | rtt SIZE RATE SECS\n");
+                    "copy DIR MIB CHUNK | tcp CHUNK SECS | rtt SIZE RATE SECS\n");
     return 2;
 }
