@@ -256,19 +256,24 @@ def replication_divergent_tail_truncated():
         produce_all(pr, acks, "rt", [b"a%d" % k for k in range(50)])
         old = state(c, "rt")["leader"]
         followers = [i for i in range(3) if i != old]
+        # The tail's producer knows the leader before the followers freeze:
+        # bootstrapped from the leader alone, with its metadata fetched while
+        # everyone is up, it never waits on a frozen broker to find it.
+        lost = Acks()
+        p2 = producer(c, **{"message.timeout.ms": 60000,
+                            "bootstrap.servers": "%s:%d" % c.broker_addr(old)})
+        p2.list_topics("rt", timeout=20)
         for f in followers:
             os.kill(c.pid(f), 19)  # SIGSTOP
         # Their parked fetches are answered (empty) after
         # replica.fetch.wait.max.ms; frozen, they send no other.
         time.sleep(1.5)
         try:
-            lost = Acks()
-            p2 = producer(c, **{"message.timeout.ms": 60000})
             for k in range(20):
                 p2.produce("rt", b"tail%d" % k, partition=0, on_delivery=lost.cb)
             p2.flush(1)  # appended at the leader, waiting for the followers
             # The tail must be in the leader's log before it dies, or there
-            # is nothing to truncate (a loaded machine may take longer).
+            # is nothing to truncate.
             wait_for(lambda: (p2.poll(0), b"tail19" in log_bytes(c, old, "rt", 0, 1 << 30))[1],
                      30, "the leader to append the unacknowledged tail")
             c.kill(old)
