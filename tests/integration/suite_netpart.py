@@ -15,7 +15,7 @@ from ZooKeeper and the other brokers, while a process in its namespace
 still reaches it on its own address. Everything is removed on the way
 out, failure or not (deleting a namespace deletes its veth pair).
 
-Imported by suite.py; the test registers itself with harness.test. Run
+Imported by suite.py; the tests register themselves with harness.test. Run
 as `python3 suite_netpart.py --produce ...` it is the producer process
 the test starts inside a namespace.
 """
@@ -338,9 +338,8 @@ def unacked_tail(c, i, pr):
     return {v for v in log_records(c, i, 0).values() if v.startswith("inside-") and v not in acked}
 
 
-@test
-def netpart_isolated_leader_loses_nothing():
-    """The leader of partition 0 (also the controller) is cut from
+def isolated_leader(leader_is_controller):
+    """The leader of partition 0 (and follower of partition 1) is cut from
     ZooKeeper and both followers; a producer in its namespace still reaches
     it, a second one in the root namespace reaches the rest. The isolated
     leader acknowledges nothing the others lack; the others elect a new
@@ -362,37 +361,38 @@ def netpart_isolated_leader_loses_nothing():
         wait_for(lambda: len(zk.get_children("/brokers/ids")) == 3, 30, "three registered brokers")
         wait_for(lambda: zk.exists("/controller"), 30, "a controller")
         ctl = json.loads(zk.get("/controller")[0])["brokerid"]
-        a, b = [i for i in range(3) if i != ctl]
+        cut = ctl if leader_is_controller else (ctl + 1) % 3
+        a, b = [i for i in range(3) if i != cut]
         from kafka.admin import KafkaAdminClient, NewTopic
         adm = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
         try:
             adm.create_topics([NewTopic(TOPIC, -1, -1, replica_assignments={
-                0: [ctl, a, b], 1: [a, b, ctl]})])
+                0: [cut, a, b], 1: [a, b, cut]})])
         finally:
             adm.close()
         wait_for(lambda: all(zk.exists("/brokers/topics/%s/partitions/%d/state" % (TOPIC, p)) and
                              len(topic_state(c, zk, p)["isr"]) == 3 for p in (0, 1)), 30,
                  "both partitions to have all three replicas in the ISR")
         old = topic_state(c, zk, 0)
-        check(old["leader"] == ctl, "partition 0 is led by %d, not %d" % (old["leader"], ctl))
+        check(old["leader"] == cut, "partition 0 is led by %d, not %d" % (old["leader"], cut))
 
-        inside = ProducerProc(c.dir, "inside", "%s:%d" % (net.addr(ctl), PORT), ns=net.ns[ctl])
+        inside = ProducerProc(c.dir, "inside", "%s:%d" % (net.addr(cut), PORT), ns=net.ns[cut])
         outside = ProducerProc(c.dir, "outside", c.bootstrap)
         procs = [inside, outside]
         wait_for(lambda: len(inside.acked()) >= 40 and len(outside.acked()) >= 40, 60,
                  "both producers to have 40 records acknowledged")
 
-        lag_lines = c.log(ctl).count("np-0: follower")
-        net.isolate(ctl)
+        lag_lines = c.log(cut).count("np-0: follower")
+        net.isolate(cut)
         t_cut = time.time()  # anything produced from now on cannot reach a follower
         # The others take over once the isolated broker's session expires.
-        new = wait_for(lambda: (lambda s: s["leader"] not in (ctl, -1) and s)(topic_state(c, zk, 0)),
+        new = wait_for(lambda: (lambda s: s["leader"] not in (cut, -1) and s)(topic_state(c, zk, 0)),
                        ZK_SESSION_S + 20, "a new leader of partition 0 after the cut")
         t_new = time.time()
-        check(new["leader"] in old["isr"] and new["leader"] != ctl and
+        check(new["leader"] in old["isr"] and new["leader"] != cut and
               new["leader_epoch"] > old["leader_epoch"],
               "state after the cut: %s (before: %s)" % (new, old))
-        check(ctl not in new["isr"], "the isolated broker is still in the ISR: %s" % new)
+        check(cut not in new["isr"], "the isolated broker is still in the ISR: %s" % new)
         print("    new leader %d after %.1f s (session timeout %d s)" %
               (new["leader"], t_new - t_cut, ZK_SESSION_S), flush=True)
         # ... and take acks=all writes on both partitions.
@@ -401,16 +401,16 @@ def netpart_isolated_leader_loses_nothing():
                  "acks=all writes to be acknowledged by the new leaders")
         # The isolated leader keeps taking the inside producer's records
         # (it cannot know better) but must not acknowledge them.
-        wait_for(lambda: unacked_tail(c, ctl, inside), 30,
+        wait_for(lambda: unacked_tail(c, cut, inside), 30,
                  "the isolated leader to append records it has not acknowledged")
         # Stay cut until the isolated leader found its followers lagging
         # (replica.lag.time.max.ms), where it would shrink its ISR if it
         # could reach ZooKeeper.
-        wait_for(lambda: c.log(ctl).count("np-0: follower") >= lag_lines + 2, 30,
+        wait_for(lambda: c.log(cut).count("np-0: follower") >= lag_lines + 2, 30,
                  "the isolated leader to find both followers lagging")
         t_heal = time.time()
-        tail = unacked_tail(c, ctl, inside)
-        net.heal(ctl)
+        tail = unacked_tail(c, cut, inside)
+        net.heal(cut)
 
         wait_for(lambda: all(len(topic_state(c, zk, p)["isr"]) == 3 for p in (0, 1)), 60,
                  "the healed broker to rejoin both ISRs")
@@ -456,7 +456,7 @@ def netpart_isolated_leader_loses_nothing():
                     logs[0].get(r[2]) != r[3]]
             check(not lost, "acknowledged records of partition %d lost or moved (%d): %s" %
                   (p, len(lost), lost[:5]))
-        check("truncating to" in c.log(ctl), "the healed leader never truncated its log")
+        check("truncating to" in c.log(cut), "the healed leader never truncated its log")
         n_in = sum(1 for r in results[inside][0] if r[2] is not None)
         n_out = sum(1 for r in results[outside][0] if r[2] is not None)
         print("    acknowledged: inside %d of %d, outside %d of %d; inside: %d sent during the cut, "
@@ -476,6 +476,19 @@ def netpart_isolated_leader_loses_nothing():
                     print("    " + line, flush=True)
             c.close(failed=not ok)
         net.close()
+
+
+@test
+def netpart_isolated_leader_loses_nothing():
+    """isolated_leader(), the controller being another broker."""
+    isolated_leader(leader_is_controller=False)
+
+
+@test
+def netpart_isolated_leader_and_controller_loses_nothing():
+    """As above, the isolated leader being the controller too: a new
+    controller is elected first, then the new leader."""
+    isolated_leader(leader_is_controller=True)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--produce"]:
