@@ -85,6 +85,8 @@ def remove_stale():
         parts = line.split()[0].split("-") if line.strip() else []
         if len(parts) == 4 and parts[:2] == ["gregor", "np"] and parts[2].isdigit() and \
                 not os.path.exists("/proc/%s" % parts[2]):
+            for i in range(3):
+                ip("link", "del", "gnp%sv%d" % (parts[2], i), check_rc=False)
             ip("netns", "del", line.split()[0], check_rc=False)
             ip("link", "del", "gnp%s" % parts[2], check_rc=False)
 
