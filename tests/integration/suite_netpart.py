@@ -242,7 +242,9 @@ class NetCluster(harness.Cluster):
 
 def producer_main(bootstrap, tag, out_path, stop_path):
     """Produces tag-NNNNNN to partitions 0 and 1 in turn (acks=all,
-    idempotence off), one record every 20 ms until stop_path exists, then
+    idempotence off, up to 5 requests in flight so that an isolated leader
+    holds several batches it cannot acknowledge), one record every 20 ms
+    until stop_path exists, then
     waits for the last reports. Every delivery report becomes a JSON line
     in out_path as it arrives: [time, partition, offset or null, value,
     error or null, time of the first produce() of the value]."""
@@ -316,7 +318,7 @@ class ProducerProc:
 
 # --- the test -------------------------------------------------------------------
 
-def topic_state(c, zk, p):
+def topic_state(zk, p):
     data, _ = zk.get("/brokers/topics/%s/partitions/%d/state" % (TOPIC, p))
     return json.loads(data)
 
@@ -373,9 +375,9 @@ def isolated_leader(leader_is_controller):
         finally:
             adm.close()
         wait_for(lambda: all(zk.exists("/brokers/topics/%s/partitions/%d/state" % (TOPIC, p)) and
-                             len(topic_state(c, zk, p)["isr"]) == 3 for p in (0, 1)), 30,
+                             len(topic_state(zk, p)["isr"]) == 3 for p in (0, 1)), 30,
                  "both partitions to have all three replicas in the ISR")
-        old = topic_state(c, zk, 0)
+        old = topic_state(zk, 0)
         check(old["leader"] == cut, "partition 0 is led by %d, not %d" % (old["leader"], cut))
 
         inside = ProducerProc(c.dir, "inside", "%s:%d" % (net.addr(cut), PORT), ns=net.ns[cut])
@@ -388,7 +390,7 @@ def isolated_leader(leader_is_controller):
         net.isolate(cut)
         t_cut = time.time()  # anything produced from now on cannot reach a follower
         # The others take over once the isolated broker's session expires.
-        new = wait_for(lambda: (lambda s: s["leader"] not in (cut, -1) and s)(topic_state(c, zk, 0)),
+        new = wait_for(lambda: (lambda s: s["leader"] not in (cut, -1) and s)(topic_state(zk, 0)),
                        ZK_SESSION_S + 20, "a new leader of partition 0 after the cut")
         t_new = time.time()
         check(new["leader"] in old["isr"] and new["leader"] != cut and
@@ -414,10 +416,10 @@ def isolated_leader(leader_is_controller):
         tail = unacked_tail(c, cut, inside)
         net.heal(cut)
 
-        wait_for(lambda: all(len(topic_state(c, zk, p)["isr"]) == 3 for p in (0, 1)), 60,
+        wait_for(lambda: all(len(topic_state(zk, p)["isr"]) == 3 for p in (0, 1)), 60,
                  "the healed broker to rejoin both ISRs")
-        check(topic_state(c, zk, 0)["leader"] == new["leader"],
-              "the leader of partition 0 moved again: %s" % topic_state(c, zk, 0))
+        check(topic_state(zk, 0)["leader"] == new["leader"],
+              "the leader of partition 0 moved again: %s" % topic_state(zk, 0))
         results = {}
         for pr in procs:
             results[pr] = pr.finish()
@@ -438,7 +440,7 @@ def isolated_leader(leader_is_controller):
         # replica, and all three logs agree record for record.
         for p in (0, 1):
             logs = [log_records(c, i, p) for i in range(3)]
-            leader = topic_state(c, zk, p)["leader"]
+            leader = topic_state(zk, p)["leader"]
 
             def agree():
                 logs[:] = [log_records(c, i, p) for i in range(3)]
