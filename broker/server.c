@@ -38,6 +38,7 @@
 #include "broker/log/log_manager.h"
 #include "broker/cluster/partition.h"
 #include "broker/repl/replica_fetcher.h"
+#include "broker/server_shutdown.h"
 #include "common/clock.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
@@ -357,7 +358,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     struct broker *b = w->data;
     (void)loop;
     (void)revents;
-    server_stop(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    server_shutdown_begin(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 static void reaper_cb(struct ev_loop *loop, ev_check *w, int revents)
@@ -433,6 +434,7 @@ void server_stop(struct broker *b, const char *why)
         return;
     b->phase = PHASE_STOPPING;
     LOG_INFO("shutting down (%s)", why);
+    server_shutdown_free(b);
     listeners_close(b);
     while (b->conns)
         conn_close(b->conns, NULL);
