@@ -340,6 +340,8 @@ static void metadata_changed(void *ctx, const char *topic, int32_t partition)
     controller_metadata_changed(b->ctl, topic, partition);
     delay_wake(b->delay, delay_key(b->md, DELAY_METADATA), NULL);
     maybe_started(b);
+    if (!topic)
+        server_shutdown_metadata_changed(b);
 }
 
 /* Every half of replica.lag.time.max.ms, as Kafka's isr-expiration task. */

@@ -4,6 +4,7 @@
 #define LOG_COMPONENT "broker"
 #include "broker/server_shutdown.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct server_shutdown {
     struct client *cl;       /* to the controller asked last; owned */
     int32_t controller;      /* its id */
     int attempts_left;       /* controlled.shutdown.max.retries, counting down */
+    bool asking;             /* an attempt is waiting for the controller's answer */
     ev_timer retry;          /* controlled.shutdown.retry.backoff.ms */
 };
 
@@ -65,6 +67,7 @@ static void answered(int err, const uint8_t *body, size_t len, void *opaque)
     struct server_shutdown *s = opaque;
     if (err == GR_E_CANCELLED)
         return;
+    s->asking = false;
     if (err) {
         char what[128];
         snprintf(what, sizeof(what), "controller %d: %s", s->controller, gr_strerror(err));
@@ -161,6 +164,7 @@ static void attempt(struct server_shutdown *s)
         failed(s, gr_strerror(rc));
         return;
     }
+    s->asking = true;
     LOG_INFO("controlled shutdown: asking controller %d to move this broker's leaderships",
              s->controller);
 }
@@ -209,6 +213,22 @@ void server_shutdown_begin(struct broker *b, const char *why)
     s->retry.data = s;
     b->leaving = s;
     LOG_INFO("starting controlled shutdown (%s)", why);
+    attempt(s);
+}
+
+void server_shutdown_metadata_changed(struct broker *b)
+{
+    struct server_shutdown *s = b->leaving;
+    if (!s || !s->asking || b->md->controller_id == s->controller || b->md->controller_id < 0)
+        return;
+    LOG_INFO("controlled shutdown: the controller is now broker %d; asking it instead of %d",
+             b->md->controller_id, s->controller);
+    /* Cancels the request (its callback ignores that), and the attempt
+     * does not count: the old controller never answered. */
+    client_free(s->cl);
+    s->cl = NULL;
+    s->asking = false;
+    s->attempts_left++;
     attempt(s);
 }
 

@@ -25,6 +25,11 @@ struct broker;
 /* Begins a controlled shutdown of b, or stops it at once (see above). why
  * (borrowed) names the cause in the log. */
 void server_shutdown_begin(struct broker *b, const char *why);
+/* The brokers or the controller changed: an attempt waiting on a
+ * controller that is no longer the controller is abandoned and made again
+ * to the new one (a dead controller's /controller znode lives until its
+ * session times out; the request to it would wait its whole deadline). */
+void server_shutdown_metadata_changed(struct broker *b);
 /* Releases the controlled shutdown's state, if any (server_stop). */
 void server_shutdown_free(struct broker *b);
 

@@ -349,3 +349,48 @@ def leaders_controlled_shutdown_bad_requests():
         time.sleep(1)  # a wrongly accepted request would have moved leaders by now
         after = [state(c, "cb", p) for p in range(2)]
         check(after == before, "partition states changed: %s -> %s" % (before, after))
+
+
+@test
+def leaders_controller_killed_during_sigterm_bounce():
+    """Under acks=all load on three partitions, the controller is SIGKILLed
+    and at the same moment another broker leading partitions gets SIGTERM,
+    twice. The leaving broker's first attempts fail (the controller is gone
+    and its /controller znode lives until its session times out); it
+    retries until the new controller moves its leaderships, then exits.
+    The producer sees no error and every acknowledged record is read back."""
+    over = REPL_OVERRIDES + ["zookeeper.session.timeout.ms=6000",
+                             "controlled.shutdown.max.retries=40",
+                             "controlled.shutdown.retry.backoff.ms=500",
+                             "auto.leader.rebalance.enable=false"]
+    with Cluster(brokers=3, name="lead-ctlkill", overrides=over) as c:
+        create_topic(c, "lk", partitions=3)
+        for p in range(3):
+            wait_for(lambda: len(isr(c, "lk", p)) == 3, 30, "the ISR of lk-%d to be all three" % p)
+        load = Load(c, "lk", 3)
+        try:
+            for round_ in range(2):
+                wait_for(lambda: load.acks.acked, 30, "records to be acknowledged")
+                ctl = controller_id(c)
+                leads = [sum(1 for p in range(3) if state(c, "lk", p)["leader"] == i)
+                         for i in range(3)]
+                leads[ctl] = -1
+                victim = leads.index(max(leads))
+                log_before = len(c.log(victim))
+                c.kill(ctl)
+                c.stop(victim)
+                tail = c.log(victim)[log_before:]
+                check("controlled shutdown succeeded" in tail,
+                      "round %d: broker %d stopped without a completed controlled shutdown:\n%s"
+                      % (round_, victim, tail[-1500:]))
+                c.start(ctl)
+                c.start(victim)
+                for p in range(3):
+                    wait_for(lambda: len(isr(c, "lk", p)) == 3, 60,
+                             "round %d: the ISR of lk-%d to be all three again" % (round_, p))
+        finally:
+            load.stop()
+        check(not load.acks.errors, "the producer saw delivery errors: %s" % load.acks.errors[:5])
+        check(len(load.acks.acked) == load.sent, "%d sent, %d acknowledged" % (
+            load.sent, len(load.acks.acked)))
+        check_all_acked_read_back(c, "lk", 3, load.acks.acked)
