@@ -31,5 +31,9 @@ tools_gregor_replica_verification_SOURCES = \
 	tools/replica_verify_batch.c tools/replica_verify_batch.h \
 	tools/replica_verify_conn.c tools/replica_verify_conn.h
 tools_gregor_replica_verification_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
+check_PROGRAMS += tests/unit/test_replica_verify_batch
+tests_unit_test_replica_verify_batch_SOURCES = tests/unit/test_replica_verify_batch.c \
+	tools/replica_verify_batch.c
+tests_unit_test_replica_verify_batch_LDADD = broker/proto/libgrproto.a $(TEST_COMMON_LDADD)
 
 EXTRA_DIST += tests/tools/run

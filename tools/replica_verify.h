@@ -14,7 +14,7 @@
  *   replica_verify_check.c  the comparison of one partition's replicas
  *   replica_verify_batch.c  record batch headers
  *   replica_verify_conn.c   one blocking connection per broker
- * Everything runs on one thread, one request at a time: the tool is a
+ * Everything runs on one thread, one request in flight per broker: the tool is a
  * checker, not a load generator.
  */
 #ifndef GREGOR_TOOLS_REPLICA_VERIFY_H

@@ -115,17 +115,17 @@ static int recv_all(int fd, uint8_t *p, size_t n)
     return 0;
 }
 
-int rv_conn_call(struct rv_conn *c, int16_t key, int16_t version, const struct buf *body,
-                 struct buf *resp, char *errstr, size_t errsz)
+int rv_conn_send(struct rv_conn *c, int16_t key, int16_t version, const struct buf *body,
+                 int32_t *corr, char *errstr, size_t errsz)
 {
     if (c->fd < 0 && connect_to(c, errstr, errsz))
         return -1;
-    int32_t corr = c->next_corr++;
+    *corr = c->next_corr++;
     if (c->next_corr < 0)
         c->next_corr = 1;
     struct proto_RequestHeader h = {.request_api_key = key,
                                     .request_api_version = version,
-                                    .correlation_id = corr,
+                                    .correlation_id = *corr,
                                     .client_id = proto_str_cstr(RV_CLIENT_ID),
                                     .header_version = 1};
     struct buf req;
@@ -142,9 +142,17 @@ int rv_conn_call(struct rv_conn *c, int16_t key, int16_t version, const struct b
     buf_destroy(&req);
     if (err)
         return fail(c, errstr, errsz, "send", err);
+    return 0;
+}
 
+int rv_conn_recv(struct rv_conn *c, int16_t key, int16_t version, int32_t corr, struct buf *resp,
+                 char *errstr, size_t errsz)
+{
+    if (c->fd < 0)
+        return fail(c, errstr, errsz, "not connected", 0);
     uint8_t sz[4];
-    if ((err = recv_all(c->fd, sz, sizeof(sz))))
+    int err = recv_all(c->fd, sz, sizeof(sz));
+    if (err)
         return fail(c, errstr, errsz, "receive", err);
     int64_t n =
         (int64_t)((uint32_t)sz[0] << 24 | (uint32_t)sz[1] << 16 | (uint32_t)sz[2] << 8 | sz[3]);
@@ -172,4 +180,13 @@ int rv_conn_call(struct rv_conn *c, int16_t key, int16_t version, const struct b
     memmove(p, p + hdr, (size_t)n - hdr);
     resp->len = (size_t)n - hdr;
     return 0;
+}
+
+int rv_conn_call(struct rv_conn *c, int16_t key, int16_t version, const struct buf *body,
+                 struct buf *resp, char *errstr, size_t errsz)
+{
+    int32_t corr;
+    if (rv_conn_send(c, key, version, body, &corr, errstr, errsz))
+        return -1;
+    return rv_conn_recv(c, key, version, corr, resp, errstr, errsz);
 }

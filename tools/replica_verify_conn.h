@@ -34,11 +34,24 @@ int rv_conn_init(struct rv_conn *c, const char *host, int port, int timeout_ms, 
 void rv_conn_close(struct rv_conn *c);
 
 /* Sends one request (header v1 with the tool's client id, then body,
- * borrowed) and reads its answer: on success 0 and *resp holds the
- * response body (after the response header of the version that answers
- * key and version); resp must be initialized and is reset first. On
- * failure -1 with the reason in errstr, and the socket closed. Connects
- * first if need be. */
+ * borrowed), connecting first if need be, and sets *corr to its
+ * correlation id. Returns 0, or -1 with the reason in errstr and the
+ * socket closed. */
+int rv_conn_send(struct rv_conn *c, int16_t key, int16_t version, const struct buf *body,
+                 int32_t *corr, char *errstr, size_t errsz);
+
+/* Reads the answer to the request sent with correlation id corr (key and
+ * version say which response header to expect): 0 with the body in *resp
+ * (initialized by the caller, reset here), or -1 with the reason in errstr
+ * and the socket closed. */
+int rv_conn_recv(struct rv_conn *c, int16_t key, int16_t version, int32_t corr, struct buf *resp,
+                 char *errstr, size_t errsz);
+
+/* rv_conn_send() then rv_conn_recv(). Sends one request (header v1 with the tool's client id, then
+ * body, borrowed) and reads its answer: on success 0 and *resp holds the response body (after the
+ * response header of the version that answers key and version); resp must be initialized and is
+ * reset first. On failure -1 with the reason in errstr, and the socket closed. Connects first if
+ * need be. */
 int rv_conn_call(struct rv_conn *c, int16_t key, int16_t version, const struct buf *body,
                  struct buf *resp, char *errstr, size_t errsz);
 

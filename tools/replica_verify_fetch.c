@@ -32,6 +32,9 @@ struct call {
     struct buf body;    /* the same, flat */
     struct buf resp;    /* the answer's body: decoded views point into it */
     struct arena a;     /* the decoded answer's arrays */
+    int16_t key;        /* the request's API key */
+    int16_t version;    /* and version */
+    int32_t corr;       /* and correlation id */
 };
 
 static void call_init(struct call *x)
@@ -51,26 +54,44 @@ static void call_destroy(struct call *x)
 }
 
 /* Sends the body the encoder wrote into x->o (st: the encoder's status) to
- * c and decodes the answer with decode into out (valid until x is
- * destroyed). Returns 0 or -1 with errstr. */
-static int call_run(struct call *x, int st, struct rv_conn *c, int16_t key, int16_t version,
-                    proto_decode_fn *decode, void *out, char *errstr, size_t errsz)
+ * c. Returns 0 or -1 with errstr. */
+static int call_send(struct call *x, int st, struct rv_conn *c, int16_t key, int16_t version,
+                     char *errstr, size_t errsz)
 {
+    x->key = key;
+    x->version = version;
     if (st || proto_out_copy_to(&x->o, &x->body)) {
         snprintf(errstr, errsz, "cannot encode the request (API key %d v%d)", key, version);
         return -1;
     }
-    if (rv_conn_call(c, key, version, &x->body, &x->resp, errstr, errsz))
+    return rv_conn_send(c, key, version, &x->body, &x->corr, errstr, errsz);
+}
+
+/* Reads the answer to x's request from c and decodes it with decode into
+ * out (valid until x is destroyed). Returns 0 or -1 with errstr. */
+static int call_recv(struct call *x, struct rv_conn *c, proto_decode_fn *decode, void *out,
+                     char *errstr, size_t errsz)
+{
+    if (rv_conn_recv(c, x->key, x->version, x->corr, &x->resp, errstr, errsz))
         return -1;
     struct proto_reader r;
     proto_reader_init(&r, x->resp.data, x->resp.len);
-    if (decode(&r, version, &x->a, out)) {
+    if (decode(&r, x->version, &x->a, out)) {
         snprintf(errstr, errsz, "%s:%d: cannot decode the answer: %s", c->host, c->port,
                  proto_reader_reason(&r));
         rv_conn_close(c);
         return -1;
     }
     return 0;
+}
+
+/* call_send() then call_recv(). */
+static int call_run(struct call *x, int st, struct rv_conn *c, int16_t key, int16_t version,
+                    proto_decode_fn *decode, void *out, char *errstr, size_t errsz)
+{
+    if (call_send(x, st, c, key, version, errstr, errsz))
+        return -1;
+    return call_recv(x, c, decode, out, errstr, errsz);
 }
 
 static char *str_dup(struct proto_str s)
@@ -357,16 +378,18 @@ static void take_fetch(struct rv *rv, int bi, const struct proto_FetchResponse *
         }
 }
 
-/* One Fetch to broker bi for every wanted partition it hosts. */
-static void fetch_from(struct rv *rv, int bi, const bool *want)
+/* Sends one Fetch to broker bi for every wanted partition it hosts.
+ * Returns true if one was sent: its answer is then read into x. */
+static bool fetch_send(struct rv *rv, int bi, const bool *want, struct call *x)
 {
+    bool sent = false;
     struct rv_broker *b = &rv->brokers[bi];
     int32_t n = 0;
     for (int i = 0; i < rv->nparts; i++)
         for (int k = 0; want[i] && k < rv->parts[i].nrep; k++)
             n += rv->parts[i].rep[k].bi == bi;
     if (!n)
-        return;
+        return false;
     struct proto_FetchTopic *topics = calloc((size_t)n, sizeof(*topics));
     struct proto_FetchPartition *fp = calloc((size_t)n, sizeof(*fp));
     if (!topics || !fp) {
@@ -396,22 +419,25 @@ static void fetch_from(struct rv *rv, int bi, const bool *want)
                                      .topics = topics,
                                      .topics_count = n,
                                      .rack_id = proto_str_cstr("")};
-    struct proto_FetchResponse r;
-    struct call x;
-    call_init(&x);
-    if (call_run(&x, proto_encode_FetchRequest(&x.o, FETCH_VERSION, &req), &b->conn,
-                 PROTO_API_FETCH, FETCH_VERSION, proto_decode_FetchResponse, &r, b->error,
-                 sizeof(b->error)) == 0) {
-        if (r.error_code)
-            snprintf(b->error, sizeof(b->error), "Fetch answered %s",
-                     proto_error_name(r.error_code));
-        else
-            take_fetch(rv, bi, &r);
-    }
-    call_destroy(&x);
+    sent = call_send(x, proto_encode_FetchRequest(&x->o, FETCH_VERSION, &req), &b->conn,
+                     PROTO_API_FETCH, FETCH_VERSION, b->error, sizeof(b->error)) == 0;
 out:
     free(topics);
     free(fp);
+    return sent;
+}
+
+/* Reads broker bi's answer to the Fetch in x. */
+static void fetch_recv(struct rv *rv, int bi, struct call *x)
+{
+    struct rv_broker *b = &rv->brokers[bi];
+    struct proto_FetchResponse r;
+    if (call_recv(x, &b->conn, proto_decode_FetchResponse, &r, b->error, sizeof(b->error)))
+        return;
+    if (r.error_code)
+        snprintf(b->error, sizeof(b->error), "Fetch answered %s", proto_error_name(r.error_code));
+    else
+        take_fetch(rv, bi, &r);
 }
 
 void rv_fetch_round(struct rv *rv, const bool *want)
@@ -425,8 +451,26 @@ void rv_fetch_round(struct rv *rv, const bool *want)
             rep->fetched = false;
             rep->error = 0;
         }
+    /* Every broker's fetch first, then the answers: the brokers wait for
+     * data (max_wait_ms) at the same time, as Kafka's tool, with a
+     * fetcher thread per broker, has them do. */
+    struct call *x = calloc((size_t)rv->nbrokers + 1, sizeof(*x));
+    bool *sent = calloc((size_t)rv->nbrokers + 1, sizeof(*sent));
     for (int bi = 0; bi < rv->nbrokers; bi++) {
-        rv->brokers[bi].error[0] = '\0';
-        fetch_from(rv, bi, want);
+        struct rv_broker *b = &rv->brokers[bi];
+        b->error[0] = '\0';
+        if (!x || !sent) {
+            snprintf(b->error, sizeof(b->error), "out of memory");
+            continue;
+        }
+        call_init(&x[bi]);
+        sent[bi] = fetch_send(rv, bi, want, &x[bi]);
     }
+    for (int bi = 0; x && sent && bi < rv->nbrokers; bi++) {
+        if (sent[bi])
+            fetch_recv(rv, bi, &x[bi]);
+        call_destroy(&x[bi]);
+    }
+    free(x);
+    free(sent);
 }

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,12 @@ static int parse(int argc, char **argv, struct rv_opts *o)
     if (!o->broker_list || !*o->broker_list) {
         usage(stderr);
         return bad("missing required argument --%s%s", "broker-list", "");
+    }
+    if (o->topic_regex) {
+        regex_t re;
+        if (regcomp(&re, o->topic_regex, REG_EXTENDED | REG_NOSUB))
+            return bad("%s is an invalid regex.%s", o->topic_regex, "");
+        regfree(&re);
     }
     if (o->once && !time_given)
         o->initial_time = -2;
