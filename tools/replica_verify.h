@@ -88,7 +88,13 @@ struct rv {
 /* Prints "yyyy-MM-dd HH:mm:ss,SSS" (local time), Kafka's report stamp. */
 void rv_time_string(char *out, size_t n);
 
-/* replica_verify_fetch.c. Each returns 0, or -1 with the reason in errstr. */
+/* replica_verify_fetch.c. */
+
+/* Parses "host:port" (the port after the last colon, 1-65535) into host
+ * (hn bytes) and *port. Returns 0 or -1. */
+int rv_parse_endpoint(const char *s, char *host, size_t hn, int *port);
+
+/* Each of these returns 0, or -1 with the reason in errstr. */
 
 /* Reads the brokers and the partitions of the topics the regex (or all)
  * selects from the first bootstrap broker that answers. */

@@ -183,8 +183,7 @@ nomem:
     return -1;
 }
 
-/* Parses "host:port" (the port after the last colon). */
-static int parse_endpoint(const char *s, char *host, size_t hn, int *port)
+int rv_parse_endpoint(const char *s, char *host, size_t hn, int *port)
 {
     const char *colon = strrchr(s, ':');
     if (!colon || colon == s || (size_t)(colon - s) >= hn)
@@ -223,7 +222,7 @@ int rv_fetch_metadata(struct rv *rv, char *errstr, size_t errsz)
          ep = strtok_r(NULL, ",", &save)) {
         char host[256];
         int port;
-        if (parse_endpoint(ep, host, sizeof(host), &port)) {
+        if (rv_parse_endpoint(ep, host, sizeof(host), &port)) {
             snprintf(errstr, errsz, "--broker-list: '%s' is not host:port", ep);
             break;
         }

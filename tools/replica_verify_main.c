@@ -152,6 +152,17 @@ static int parse(int argc, char **argv, struct rv_opts *o)
         usage(stderr);
         return bad("missing required argument --%s%s", "broker-list", "");
     }
+    char *list = strdup(o->broker_list), *save = NULL;
+    for (char *ep = list ? strtok_r(list, ",", &save) : NULL; ep; ep = strtok_r(NULL, ",", &save)) {
+        char host[256];
+        int port;
+        if (rv_parse_endpoint(ep, host, sizeof(host), &port)) {
+            int rc = bad("invalid value for --broker-list: '%s' is not host:port%s", ep, "");
+            free(list);
+            return rc;
+        }
+    }
+    free(list);
     if (o->topic_regex) {
         regex_t re;
         if (regcomp(&re, o->topic_regex, REG_EXTENDED | REG_NOSUB))
@@ -251,28 +262,57 @@ static void pause_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static int run(struct rv *rv)
+static void forget_cluster(struct rv *rv)
+{
+    for (int i = 0; i < rv->nparts; i++) {
+        for (int k = 0; k < rv->parts[i].nrep; k++)
+            free(rv->parts[i].rep[k].records);
+        free(rv->parts[i].rep);
+        free(rv->parts[i].topic);
+    }
+    free(rv->parts);
+    rv->parts = NULL;
+    rv->nparts = 0;
+    for (int i = 0; i < rv->nbrokers; i++)
+        rv_conn_close(&rv->brokers[i].conn);
+    free(rv->brokers);
+    rv->brokers = NULL;
+    rv->nbrokers = 0;
+}
+
+/* Reads the metadata and the start offsets, reading the metadata again
+ * while a leader cannot answer (a leader may have just moved), until
+ * deadline (ms, monotonic). Returns 0 or an exit status. */
+static int start(struct rv *rv, int64_t deadline)
 {
     char err[512];
-    int64_t deadline = clock_mono_us() / 1000 + rv->o.timeout_ms;
-    if (rv_fetch_metadata(rv, err, sizeof(err))) {
-        fprintf(stderr, "%s: %s\n", RV_TOOL, err);
-        return RV_EXIT_INCOMPLETE;
-    }
-    if (rv->nparts == 0) {
-        fprintf(stderr,
-                "%s: No topics found. --topic-white-list, if specified, is either filtering out "
-                "all topics or there is no topic.\n",
-                RV_TOOL);
-        return RV_EXIT_INCOMPLETE;
-    }
-    while (rv_fetch_offsets(rv, err, sizeof(err))) {
+    for (;;) {
+        if (rv_fetch_metadata(rv, err, sizeof(err)) == 0) {
+            if (rv->nparts == 0) {
+                fprintf(stderr,
+                        "%s: No topics found. --topic-white-list, if specified, is either "
+                        "filtering out all topics or there is no topic.\n",
+                        RV_TOOL);
+                return RV_EXIT_INCOMPLETE;
+            }
+            if (rv_fetch_offsets(rv, err, sizeof(err)) == 0)
+                return 0;
+        }
         if (clock_mono_us() / 1000 > deadline) {
-            fprintf(stderr, "%s: cannot get the initial offsets: %s\n", RV_TOOL, err);
+            fprintf(stderr, "%s: cannot read the metadata and start offsets: %s\n", RV_TOOL, err);
             return RV_EXIT_INCOMPLETE;
         }
+        forget_cluster(rv);
         pause_ms(200);
     }
+}
+
+static int run(struct rv *rv)
+{
+    int64_t deadline = clock_mono_us() / 1000 + rv->o.timeout_ms;
+    int rc = start(rv, deadline);
+    if (rc)
+        return rc;
     char ts[32];
     rv_time_string(ts, sizeof(ts));
     printf("%s: verification process is started.\n", ts);
@@ -323,16 +363,7 @@ static int run(struct rv *rv)
 
 static void rv_free(struct rv *rv)
 {
-    for (int i = 0; i < rv->nparts; i++) {
-        for (int k = 0; k < rv->parts[i].nrep; k++)
-            free(rv->parts[i].rep[k].records);
-        free(rv->parts[i].rep);
-        free(rv->parts[i].topic);
-    }
-    free(rv->parts);
-    for (int i = 0; i < rv->nbrokers; i++)
-        rv_conn_close(&rv->brokers[i].conn);
-    free(rv->brokers);
+    forget_cluster(rv);
     free(rv->o.broker_list);
     free(rv->o.topic_regex);
 }
