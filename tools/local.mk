@@ -1,4 +1,4 @@
-# tools/: gregor-cluster and gregor-topics.
+# tools/: gregor-cluster, gregor-topics and gregor-replica-verification.
 
 # gregor-topics: Kafka's kafka-topics --zookeeper. It reuses the broker's
 # replica placement (libgradmin) and topic config table (log_config.o from
@@ -18,5 +18,22 @@ tools_gregor_topics_SOURCES = \
 	tools/topics_delete.c
 tools_gregor_topics_LDADD = broker/cluster/libgradmin.a broker/log/libgrlog.a zk/libgrzk.a \
 	common/libgrcommon.a $(ZK_LIBS)
+
+# gregor-replica-verification: Kafka's kafka-replica-verification, a small
+# client of its own on broker/proto's codecs (librdkafka cannot send the
+# debugging consumer's replica id -2).
+bin_PROGRAMS += tools/gregor-replica-verification
+tools_gregor_replica_verification_SOURCES = \
+	tools/replica_verify.h \
+	tools/replica_verify_main.c \
+	tools/replica_verify_fetch.c \
+	tools/replica_verify_check.c \
+	tools/replica_verify_batch.c tools/replica_verify_batch.h \
+	tools/replica_verify_conn.c tools/replica_verify_conn.h
+tools_gregor_replica_verification_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
+check_PROGRAMS += tests/unit/test_replica_verify_batch
+tests_unit_test_replica_verify_batch_SOURCES = tests/unit/test_replica_verify_batch.c \
+	tools/replica_verify_batch.c
+tests_unit_test_replica_verify_batch_LDADD = broker/proto/libgrproto.a $(TEST_COMMON_LDADD)
 
 EXTRA_DIST += tests/tools/run

@@ -10,9 +10,19 @@
  * kinds of line while a deletion is pending, and the leader is "none" when
  * the partition has none (no state znode yet, or leader -1). Everything is
  * read from ZooKeeper: assignments, configs, partition states, live brokers.
+ *
+ * The partition filters are Kafka's PartitionDescription tests: under
+ * replicated (fewer in the ISR than assigned), unavailable (no leader, or a
+ * leader that is not a live broker), under min ISR (no leader, or fewer in
+ * the ISR than min.insync.replicas) and at min ISR (exactly that many).
+ * min.insync.replicas is the topic's override in /config/topics/<t>, else
+ * the broker default, 1. Kafka 2.8 refuses the two min ISR filters with
+ * --zookeeper; gregor-topics has the topic config at hand and serves them.
  */
 #include "tools/topics_cmd.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,31 +115,49 @@ struct live {
     int n;        /* entries in ids */
 };
 
-static int print_header(struct topics_zk *z, const struct topics_opts *o, const char *t,
-                        const struct zk_topic_assignment *a, bool marked)
+/* The broker default of min.insync.replicas (Kafka's too). */
+#define MIN_ISR_DEFAULT 1
+
+/* The topic's min.insync.replicas from its config c: 0 with *min set, or
+ * an error naming the value when the override is not a positive number. */
+static int min_isr_of(const char *t, const struct zk_config *c, int32_t *min)
 {
-    struct zk_config c;
-    int status = read_config(z, t, &c);
-    if (status)
-        return status;
-    if (!o->with_overrides || c.n > 0) {
+    *min = MIN_ISR_DEFAULT;
+    for (int i = 0; i < c->n; i++) {
+        if (strcmp(c->entries[i].key, "min.insync.replicas"))
+            continue;
+        const char *v = c->entries[i].value;
+        char *end;
+        errno = 0;
+        long x = strtol(v, &end, 10);
+        if (errno || end == v || *end || x < 1 || x > INT32_MAX)
+            return topics_error("topic %s has an invalid min.insync.replicas in /config/topics/%s: "
+                                "'%s'",
+                                t, t, v);
+        *min = (int32_t)x;
+    }
+    return 0;
+}
+
+/* Prints the topic line, config c borrowed. */
+static int print_header(const struct topics_opts *o, const char *t,
+                        const struct zk_topic_assignment *a, const struct zk_config *c, bool marked)
+{
+    if (!o->with_overrides || c->n > 0) {
         printf("Topic: %s", t);
         if (a->topic_id && strcmp(a->topic_id, ZERO_TOPIC_ID))
             printf("\tTopicId: %s", a->topic_id);
         printf("\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: ", a->n_partitions,
                a->partitions[0].n_replicas);
-        int *order = calloc(c.n > 0 ? (size_t)c.n : 1, sizeof(int));
-        if (!order) {
-            zk_json_config_destroy(&c);
+        int *order = calloc(c->n > 0 ? (size_t)c->n : 1, sizeof(int));
+        if (!order)
             return topics_error("out of memory");
-        }
-        topics_config_print_order(&c, order);
-        for (int i = 0; i < c.n; i++)
-            printf("%s%s=%s", i ? "," : "", c.entries[order[i]].key, c.entries[order[i]].value);
+        topics_config_print_order(c, order);
+        for (int i = 0; i < c->n; i++)
+            printf("%s%s=%s", i ? "," : "", c->entries[order[i]].key, c->entries[order[i]].value);
         free(order);
         printf("%s\n", marked ? "\tMarkedForDeletion: true" : "");
     }
-    zk_json_config_destroy(&c);
     return 0;
 }
 
@@ -147,10 +175,20 @@ static int describe_one(struct topics_zk *z, const struct topics_opts *o, const 
     if (rc != GR_OK)
         return topics_error("%s", err);
     bool marked = topics_marked_for_deletion(z, t);
-    bool describe_configs = !o->unavailable && !o->under_replicated;
-    int status = 0;
-    if (describe_configs)
-        status = print_header(z, o, t, &a, marked);
+    bool describe_configs =
+        !o->unavailable && !o->under_replicated && !o->under_min_isr && !o->at_min_isr;
+    struct zk_config cfg;
+    int32_t min_isr = MIN_ISR_DEFAULT;
+    int status = read_config(z, t, &cfg);
+    if (status) {
+        zk_json_topic_destroy(&a);
+        return status;
+    }
+    if (o->under_min_isr || o->at_min_isr)
+        status = min_isr_of(t, &cfg, &min_isr);
+    if (!status && describe_configs)
+        status = print_header(o, t, &a, &cfg, marked);
+    zk_json_config_destroy(&cfg);
     for (int i = 0; !status && !o->with_overrides && i < a.n_partitions; i++) {
         const struct zk_partition_replicas *pr = &a.partitions[i];
         struct zk_partition_state st;
@@ -158,7 +196,9 @@ static int describe_one(struct topics_zk *z, const struct topics_opts *o, const 
             break;
         bool has_leader = st.leader != -1;
         bool show = describe_configs || (o->under_replicated && pr->n_replicas - st.n_isr > 0) ||
-                    (o->unavailable && (!has_leader || !contains(live->ids, live->n, st.leader)));
+                    (o->unavailable && (!has_leader || !contains(live->ids, live->n, st.leader))) ||
+                    (o->under_min_isr && (!has_leader || st.n_isr < min_isr)) ||
+                    (o->at_min_isr && st.n_isr == min_isr);
         if (show) {
             printf("\tTopic: %s\tPartition: %d\tLeader: ", t, (int)pr->partition);
             if (has_leader)

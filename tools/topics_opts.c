@@ -91,8 +91,11 @@ static const struct opt_def defs[O_COUNT] = {
                        "If set when describing topics, only show partitions whose leader is not "
                        "available."},
     [O_UNDER_MIN_ISR] = {"under-min-isr-partitions", NULL,
-                         "Not supported with the --zookeeper option."},
-    [O_AT_MIN_ISR] = {"at-min-isr-partitions", NULL, "Not supported with the --zookeeper option."},
+                         "If set when describing topics, only show partitions whose isr count is "
+                         "less than the configured minimum."},
+    [O_AT_MIN_ISR] = {"at-min-isr-partitions", NULL,
+                      "If set when describing topics, only show partitions whose isr count is "
+                      "equal to the configured minimum."},
     [O_OVERRIDES] = {"topics-with-overrides", NULL,
                      "If set when describing topics, only show topics that have overridden "
                      "configs."},
@@ -329,7 +332,11 @@ int topics_opts_check(const struct topics_opts *o, char *err, size_t errsz)
         (missing(has, O_PARTITIONS, err, errsz) || missing(has, O_RF, err, errsz)))
         return -1;
 
-    /* The table of Kafka's checkInvalidArgs calls, in its order. */
+    /* The table of Kafka's checkInvalidArgs calls, in its order. Kafka 2.8
+     * also refuses --under-min-isr-partitions and --at-min-isr-partitions
+     * with --zookeeper (its ZooKeeper path has no topic configs at hand);
+     * gregor-topics reads min.insync.replicas from ZooKeeper and serves
+     * them. */
     static const struct {
         enum opt_id used;
         enum opt_id bad[12];
@@ -344,10 +351,10 @@ int topics_opts_check(const struct topics_opts *o, char *err, size_t errsz)
           O_OVERRIDES, O_COUNT}},
         {O_UNDER_MIN_ISR,
          {O_ALTER, O_CREATE, O_LIST, O_DELETE, O_UNDER_REPLICATED, O_AT_MIN_ISR, O_UNAVAILABLE,
-          O_OVERRIDES, O_ZOOKEEPER, O_COUNT}},
+          O_OVERRIDES, O_COUNT}},
         {O_AT_MIN_ISR,
          {O_ALTER, O_CREATE, O_LIST, O_DELETE, O_UNDER_REPLICATED, O_UNDER_MIN_ISR, O_UNAVAILABLE,
-          O_OVERRIDES, O_ZOOKEEPER, O_COUNT}},
+          O_OVERRIDES, O_COUNT}},
         {O_UNAVAILABLE,
          {O_ALTER, O_CREATE, O_LIST, O_DELETE, O_UNDER_REPLICATED, O_UNDER_MIN_ISR, O_AT_MIN_ISR,
           O_OVERRIDES, O_COUNT}},

@@ -33,8 +33,8 @@ struct topics_opts {
     int n_delete_configs;           /* entries in delete_configs */
     bool under_replicated;          /* --under-replicated-partitions */
     bool unavailable;               /* --unavailable-partitions */
-    bool under_min_isr;             /* --under-min-isr-partitions (refused with --zookeeper) */
-    bool at_min_isr;                /* --at-min-isr-partitions (refused with --zookeeper) */
+    bool under_min_isr;             /* --under-min-isr-partitions */
+    bool at_min_isr;                /* --at-min-isr-partitions */
     bool with_overrides;            /* --topics-with-overrides */
     bool if_exists;                 /* --if-exists */
     bool if_not_exists;             /* --if-not-exists */

@@ -6,6 +6,15 @@
  * is its log end offset, which the leader records (partition_isr.c) to move
  * the high watermark and the ISR.
  *
+ * The debugging consumer (replica_id -2, Kafka's
+ * FetchRequest.DEBUGGING_CONSUMER_ID, used by gregor-replica-verification as
+ * by Kafka's ReplicaVerificationTool) may read any replica hosted here,
+ * leader or follower, from the local log and only up to this replica's own
+ * high watermark: that is what lets the tool compare every replica's
+ * committed data. Every other consumer (-1) still gets
+ * NOT_LEADER_OR_FOLLOWER from a follower, so clients keep reading from the
+ * leader.
+ *
  * Long polling: when fewer than min_bytes are available and max_wait_ms > 0,
  * the request becomes a delayed operation watching the DELAY_DATA key of
  * each partition it reads. An append to one of them re-reads only that
@@ -122,6 +131,28 @@ static void release_reads(struct fetch_state *st)
     }
 }
 
+/* Kafka's FetchRequest.DEBUGGING_CONSUMER_ID. */
+#define FETCH_DEBUGGING_CONSUMER_ID (-2)
+
+/* The replica of tp hosted here, leader or follower, for a debugging
+ * consumer's fetch; NULL with *error set as for a leader lookup when there
+ * is none to read (not hosted, offline, being removed) or current_epoch
+ * (-1: not checked) is not the leader epoch this replica knows. */
+static struct partition *debug_replica(struct request *req, struct tp tp, int32_t current_epoch,
+                                       int16_t *error)
+{
+    struct partition *p = partition_get(req->b, tp);
+    if (!p || p->leader || p->going || p->log->offline)
+        return req_leader(req, tp, current_epoch, error); /* the leader, or why not */
+    if (current_epoch >= 0 && current_epoch != p->leader_epoch) {
+        *error = current_epoch < p->leader_epoch ? PROTO_ERR_FENCED_LEADER_EPOCH
+                                                 : PROTO_ERR_UNKNOWN_LEADER_EPOCH;
+        return NULL;
+    }
+    *error = PROTO_ERR_NONE;
+    return p;
+}
+
 /* The response limit is the client's, capped by fetch.max.bytes and, for
  * consumers, by gregor.fetch.response.max.bytes. A consumer that asks for
  * 50 MB across many partitions otherwise waits for all of it before it
@@ -166,6 +197,8 @@ static int64_t read_all(struct fetch_state *st, int *errors)
         struct partition *p = NULL;
         if (!topic.ptr || !topic_name_valid_n(topic.ptr, (size_t)topic.len))
             err = PROTO_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        else if (r->replica_id == FETCH_DEBUGGING_CONSUMER_ID)
+            p = debug_replica(req, req_tp(topic, fp->partition), fp->current_leader_epoch, &err);
         else
             p = req_leader(req, req_tp(topic, fp->partition), fp->current_leader_epoch, &err);
         if (!p) {
@@ -362,7 +395,8 @@ static bool data_ready(struct delay_op *op, struct delay_watch *w, void *arg)
     struct fetch_state *st = state_of(op);
     struct partition *p = arg;
     struct fetch_part *k = &st->fp[w->tag];
-    if (p->going || !p->leader ||
+    const struct proto_FetchRequest *r = st->req->body;
+    if (p->going || (!p->leader && r->replica_id != FETCH_DEBUGGING_CONSUMER_ID) ||
         (k->fp->current_leader_epoch >= 0 && k->fp->current_leader_epoch != p->leader_epoch))
         return true; /* the answer says why */
     int64_t now = available(st, k, p);

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import time
 
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
@@ -240,6 +241,7 @@ def replication_leader_sigkill_loses_nothing():
             len(lost), lost[:3], hw))
         check([o for o, _ in acks.acked] == sorted(o for o, _ in acks.acked),
               "acknowledged offsets are out of order")
+        check_replicas_agree(c, "rk", 1)
 
 
 @test
@@ -299,6 +301,7 @@ def replication_divergent_tail_truncated():
             return all(log_bytes(c, i, "rt", 0, upto) == ref[:upto] for i in range(3))
         wait_for(same, 20, "every replica's log to equal the leader's up to the HW")
         check("truncating to" in c.log(old), "the old leader did not truncate")
+        check_replicas_agree(c, "rt", 1)
 
 
 def fetch_as_replica(addr, topic, replica_id, leader_epoch):
@@ -386,3 +389,137 @@ def replication_bad_replica_fetches():
         got, hw = read_all(c, "rx")
         check([v for _, v in got] == [v for _, v in acks.acked], "records changed")
         check(isr(c, "rx") == [0, 1, 2], "ISR %s" % isr(c, "rx"))
+
+
+# ---- gregor-replica-verification and gregor-topics' ISR filters ------------
+
+def verify_replicas(c, topics, timeout_ms=60000):
+    """gregor-replica-verification --once over the topics regex: (exit
+    status, stdout and stderr)."""
+    import harness
+    argv = [os.path.join(harness.BUILD, "tools", "gregor-replica-verification"),
+            "--broker-list", c.bootstrap, "--topic-white-list", topics, "--once",
+            "--timeout-ms", str(timeout_ms)]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_ms / 1000 + 60)
+    return p.returncode, p.stdout + p.stderr
+
+
+def check_replicas_agree(c, topics, partitions):
+    rc, out = verify_replicas(c, topics)
+    check(rc == 0 and "all replicas agree on %d partitions" % partitions in out,
+          "gregor-replica-verification exited %d:\n%s" % (rc, out[-3000:]))
+
+
+@test
+def replication_verification_tool():
+    """A settled cluster (RF=3, three partitions, acks=all): a follower
+    answers the debugging consumer (replica id -2) from its own log and an
+    ordinary consumer (-1) with NOT_LEADER_OR_FOLLOWER, and
+    gregor-replica-verification --once finds every replica equal (exit 0).
+    Then one value byte of a follower's copy, below the high watermark, is
+    changed while that broker is down: after it is back, the tool exits 1
+    naming the partition, the batch's offset and the broker."""
+    with replicated_cluster("repl-verify", "rv0") as c:
+        create_topic(c, "rv", partitions=3)
+        for p in range(3):
+            wait_for(lambda: len(isr(c, "rv", p)) == 3, 20, "the ISR of rv-%d to be all three" % p)
+        acks = Acks()
+        pr = producer(c)
+        for k in range(200):
+            for p in range(3):
+                pr.produce("rv", b"rv%d-%05d" % (p, k), partition=p, on_delivery=acks.cb)
+            pr.poll(0)
+        pr.flush(60)
+        check(len(acks.acked) == 600 and not acks.errors,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        st = state(c, "rv", 0)
+        follower = (st["leader"] + 1) % 3
+        # The follower's high watermark follows the leader's by a fetch.
+        got = wait_for(lambda: (lambda r: r if r[0] != NONE or b"rv0-00000" in r[2] else None)(
+            fetch_as_replica(c.broker_addr(follower), "rv", -2, -1)), 20,
+            "broker %d to answer the debugging consumer with rv-0's records" % follower)
+        check(got[0] == NONE, "debugging consumer at a follower: error %d" % got[0])
+        err, _, _ = fetch_as_replica(c.broker_addr(follower), "rv", -1, -1)
+        check(err == NOT_LEADER_OR_FOLLOWER, "consumer at a follower: error %d" % err)
+        check_replicas_agree(c, "rv", 3)
+
+        st = state(c, "rv", 1)
+        follower = (st["leader"] + 1) % 3
+        c.stop(follower)
+        d = os.path.join(c.log_dir(follower), "rv-1")
+        seg = os.path.join(d, sorted(f for f in os.listdir(d) if f.endswith(".log"))[0])
+        with open(seg, "r+b") as f:
+            data = f.read()
+            at = data.find(b"rv1-00100")
+            check(at > 0, "no record rv1-00100 in %s" % seg)
+            f.seek(at + 8)
+            f.write(b"X")
+        # The offset of the batch holding it, for the message.
+        pos = 0
+        while pos + 61 <= len(data):
+            base, length = struct.unpack(">qi", data[pos:pos + 12])
+            if pos + 12 + length > at:
+                break
+            pos += 12 + length
+        last = base + struct.unpack(">i", data[pos + 23:pos + 27])[0]
+        c.start(follower)
+        wait_for(lambda: len(isr(c, "rv", 1)) == 3, 40, "broker %d to rejoin the ISR" % follower)
+        rc, out = verify_replicas(c, "rv")
+        check(rc == 1 and "partition [rv,1] has a corrupt batch at offset %d on replica %d"
+              % (last, follower) in out,
+              "after corrupting broker %d's copy of rv-1 at offset %d: exit %d:\n%s" % (
+                  follower, last, rc, out[-3000:]))
+        check("[rv,0]" not in out and "[rv,2]" not in out, "other partitions blamed:\n" + out)
+
+
+def topics_cmd(c, *args):
+    import harness
+    p = subprocess.run([os.path.join(harness.BUILD, "tools", "gregor-topics"), "--zookeeper",
+                        c.zk] + list(args), capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, "gregor-topics %s: exit %d: %s%s" % (
+        " ".join(args), p.returncode, p.stdout, p.stderr))
+    return p.stdout
+
+
+def listed(c, flag):
+    """The topics of the partition lines gregor-topics --describe <flag>
+    prints (every topic here has one partition)."""
+    out = topics_cmd(c, "--describe", flag)
+    names = [ln.split("\t")[1][len("Topic: "):] for ln in out.splitlines() if ln.startswith("\t")]
+    check(all(ln.startswith("\t") for ln in out.splitlines()),
+          "%s printed a topic line:\n%s" % (flag, out))
+    return sorted(names)
+
+
+@test
+def replication_topics_isr_filters():
+    """gregor-topics --describe --under-replicated-partitions,
+    --unavailable-partitions, --under-min-isr-partitions and
+    --at-min-isr-partitions read the ISR from the state znodes and
+    min.insync.replicas from the topic config (1 without one), before and
+    after broker 2 stops and leaves every ISR."""
+    with Cluster(brokers=3, name="repl-isrf", overrides=REPL_OVERRIDES) as c:
+        for t, assignment, cfg in (("mia", "0:1:2", 2), ("mib", "0:2", 2), ("mic", "0:1", 2),
+                                   ("mid", "0:1:2", None), ("mie", "2", None)):
+            args = ["--create", "--topic", t, "--replica-assignment", assignment]
+            if cfg:
+                args += ["--config", "min.insync.replicas=%d" % cfg]
+            topics_cmd(c, *args)
+        size = {"mia": 3, "mib": 2, "mic": 2, "mid": 3, "mie": 1}
+        wait_for(lambda: all(len(isr(c, t)) == n for t, n in size.items()), 30,
+                 "every ISR to be complete")
+        check(listed(c, "--under-replicated-partitions") == [], "under-replicated with all up")
+        check(listed(c, "--unavailable-partitions") == [], "unavailable with all up")
+        check(listed(c, "--under-min-isr-partitions") == [], "under min ISR with all up")
+        check(listed(c, "--at-min-isr-partitions") == ["mib", "mic", "mie"],
+              "at min ISR with all up: %s" % listed(c, "--at-min-isr-partitions"))
+        c.stop(2)
+        wait_for(lambda: isr(c, "mia") == [0, 1] and isr(c, "mib") == [0] and
+                 isr(c, "mid") == [0, 1] and state(c, "mie")["leader"] == -1, 30,
+                 "broker 2 to leave every ISR")
+        for flag, want in (("--under-replicated-partitions", ["mia", "mib", "mid"]),
+                           ("--unavailable-partitions", ["mie"]),
+                           ("--under-min-isr-partitions", ["mib", "mie"]),
+                           ("--at-min-isr-partitions", ["mia", "mic", "mie"])):
+            got = listed(c, flag)
+            check(got == want, "%s with broker 2 down: %s, expected %s" % (flag, got, want))
