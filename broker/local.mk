@@ -16,7 +16,9 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/group_request.c broker/api/group_request.h \
 	broker/api/handle_api_versions.c \
 	broker/api/handle_create_partitions.c \
+	broker/api/handle_controlled_shutdown.c \
 	broker/api/handle_create_topics.c \
+	broker/api/handle_elect_leaders.c \
 	broker/api/handle_delete_records.c \
 	broker/api/handle_delete_topics.c \
 	broker/api/handle_delete_groups.c \
@@ -70,6 +72,7 @@ noinst_LIBRARIES += broker/cluster/libgrcluster.a
 broker_cluster_libgrcluster_a_SOURCES = \
 	broker/cluster/admin.c broker/cluster/admin.h \
 	broker/cluster/controller.c broker/cluster/controller.h \
+	broker/cluster/controller_leaders.c \
 	broker/cluster/metadata.c broker/cluster/metadata.h \
 	broker/cluster/partition.c broker/cluster/partition.h \
 	broker/cluster/partition_isr.c broker/cluster/partition_isr.h
@@ -83,7 +86,8 @@ broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/broker_config
 	broker/core/broker_config.h broker/core/delay.c broker/core/delay.h
 
 noinst_LIBRARIES += broker/libgrserver.a
-broker_libgrserver_a_SOURCES = broker/server.c broker/server.h
+broker_libgrserver_a_SOURCES = broker/server.c broker/server.h \
+	broker/server_shutdown.c broker/server_shutdown.h
 
 BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/group/libgrgroup.a \
 	broker/repl/libgrrepl.a broker/net/libgrnet.a \

@@ -38,6 +38,7 @@
 #include "broker/log/log_manager.h"
 #include "broker/cluster/partition.h"
 #include "broker/repl/replica_fetcher.h"
+#include "broker/server_shutdown.h"
 #include "common/clock.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
@@ -339,6 +340,8 @@ static void metadata_changed(void *ctx, const char *topic, int32_t partition)
     controller_metadata_changed(b->ctl, topic, partition);
     delay_wake(b->delay, delay_key(b->md, DELAY_METADATA), NULL);
     maybe_started(b);
+    if (!topic)
+        server_shutdown_metadata_changed(b);
 }
 
 /* Every half of replica.lag.time.max.ms, as Kafka's isr-expiration task. */
@@ -357,7 +360,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     struct broker *b = w->data;
     (void)loop;
     (void)revents;
-    server_stop(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    server_shutdown_begin(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 static void reaper_cb(struct ev_loop *loop, ev_check *w, int revents)
@@ -433,6 +436,7 @@ void server_stop(struct broker *b, const char *why)
         return;
     b->phase = PHASE_STOPPING;
     LOG_INFO("shutting down (%s)", why);
+    server_shutdown_free(b);
     listeners_close(b);
     while (b->conns)
         conn_close(b->conns, NULL);

@@ -44,6 +44,8 @@ static const struct api apis[] = {
     API(LIST_GROUPS, 0, 2, ListGroups),
     API(DELETE_GROUPS, 0, 1, DeleteGroups),
     API(OFFSET_DELETE, 0, 0, OffsetDelete),
+    API(CONTROLLED_SHUTDOWN, 1, 2, ControlledShutdown),
+    API(ELECT_LEADERS, 0, 1, ElectLeaders),
 };
 
 #define NAPIS (int)(sizeof(apis) / sizeof(apis[0]))

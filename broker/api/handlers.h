@@ -33,5 +33,7 @@ void handle_DeleteGroups(struct request *req);
 void handle_OffsetDelete(struct request *req);
 
 void handle_OffsetForLeaderEpoch(struct request *req);
+void handle_ControlledShutdown(struct request *req);
+void handle_ElectLeaders(struct request *req);
 
 #endif

@@ -25,10 +25,12 @@ void controller_init(struct controller *c, struct broker *b)
     c->b = b;
     tpmap_init(&c->writing);
     strmap_init(&c->deleting);
+    controller_leaders_init(c);
 }
 
 void controller_destroy(struct controller *c)
 {
+    controller_leaders_destroy(c);
     tpmap_destroy(&c->writing);
     strmap_destroy(&c->deleting);
 }
@@ -39,6 +41,7 @@ static void resign(struct controller *c, const char *why)
         return;
     LOG_INFO("no longer the controller (%s)", why);
     c->active = false;
+    controller_leaders_reset(c);
 }
 
 void controller_session_started(struct controller *c)
@@ -49,6 +52,7 @@ void controller_session_started(struct controller *c)
     c->isr_watch = false;
     c->electing = false;
     c->reclaiming = false;
+    controller_leaders_reset(c);
 }
 
 static void do_duties(struct controller *c, const char *topic, int32_t partition);
@@ -213,15 +217,17 @@ static bool in(const int32_t *v, int n, int32_t x)
     return false;
 }
 
-/* Brings one partition's state in line with the live brokers. */
+/* Brings one partition's state in line with the live brokers and the
+ * intents (controller.h). */
 static void check_partition(struct controller *c, const struct metadata_topic *t,
                             const struct metadata_partition *mp)
 {
     const struct metadata *md = c->b->md;
+    struct tp tp = {t->id, mp->id};
     int32_t live[64], isr[64];
     int nlive = 0, nisr = 0;
     for (int i = 0; i < mp->nreplicas && nlive < 64; i++)
-        if (metadata_broker_alive(md, mp->replicas[i]))
+        if (controller_eligible(c, mp->replicas[i]))
             live[nlive++] = mp->replicas[i];
     if (!mp->has_state) {
         /* A new partition: the first live replica leads, and every live
@@ -230,26 +236,61 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
             write_state(c, t, mp, live[0], 0, live, nlive, true);
         return;
     }
-    bool leader_alive = metadata_broker_alive(md, mp->leader);
     for (int i = 0; i < mp->nisr && nisr < 64; i++)
-        if (metadata_broker_alive(md, mp->isr[i]))
+        if (controller_eligible(c, mp->isr[i]))
             isr[nisr++] = mp->isr[i];
-    if (leader_alive) {
-        if (nisr < mp->nisr) /* a follower died: it leaves the ISR */
+    bool leader_alive = metadata_broker_alive(md, mp->leader);
+    if (leader_alive && !controller_shutting(c, mp->leader)) {
+        if (tpmap_get(&c->unclean, tp))
+            controller_intent_done(c, tp); /* it has a leader: nothing to do */
+        if (nisr < mp->nisr) {
+            /* A follower died or is shutting down: it leaves the ISR. */
             write_state(c, t, mp, mp->leader, mp->leader_epoch + 1, isr, nisr, false);
+            return;
+        }
+        if (tpmap_get(&c->preferred, tp)) {
+            int32_t pref = mp->nreplicas ? mp->replicas[0] : -1;
+            if (pref != mp->leader && controller_eligible(c, pref) && in(isr, nisr, pref)) {
+                LOG_INFO("%s-%d: moving leadership from %d to the preferred replica %d",
+                         t->name, mp->id, mp->leader, pref);
+                write_state(c, t, mp, pref, mp->leader_epoch + 1, isr, nisr, false);
+            } else {
+                controller_intent_done(c, tp); /* met, or not possible now */
+            }
+        }
         return;
     }
-    /* The leader is gone: the first live in-sync replica in assignment
-     * order takes over. */
+    /* The leader is gone or shutting down: the first eligible in-sync
+     * replica in assignment order takes over. */
     for (int i = 0; i < nlive; i++)
         if (in(isr, nisr, live[i])) {
+            if (leader_alive)
+                LOG_INFO("%s-%d: moving leadership from %d (shutting down) to %d", t->name,
+                         mp->id, mp->leader, live[i]);
             write_state(c, t, mp, live[i], mp->leader_epoch + 1, isr, nisr, false);
             return;
         }
-    if (nlive && t->log_config.unclean_leader_election) {
-        LOG_WARN("%s-%d: no in-sync replica is alive; electing %d uncleanly "
-                 "(unclean.leader.election.enable), records may be lost",
-                 t->name, mp->id, live[0]);
+    if (leader_alive) {
+        /* Shutting down, but nobody else in sync can take over: it keeps
+         * leading (the ControlledShutdown answer lists it), and only dead
+         * followers leave its ISR. */
+        int32_t keep[64];
+        int nkeep = 0;
+        for (int i = 0; i < mp->nisr && nkeep < 64; i++)
+            if (metadata_broker_alive(md, mp->isr[i]))
+                keep[nkeep++] = mp->isr[i];
+        if (nkeep < mp->nisr)
+            write_state(c, t, mp, mp->leader, mp->leader_epoch + 1, keep, nkeep, false);
+        return;
+    }
+    bool asked = tpmap_get(&c->unclean, tp) != NULL;
+    if (nlive && (t->log_config.unclean_leader_election || asked)) {
+        LOG_WARN("%s-%d: no in-sync replica is alive; electing %d uncleanly (%s), records may "
+                 "be lost",
+                 t->name, mp->id, live[0],
+                 asked ? "ElectLeaders" : "unclean.leader.election.enable");
+        if (asked)
+            controller_intent_done(c, tp);
         write_state(c, t, mp, live[0], mp->leader_epoch + 1, live, 1, false);
         return;
     }
@@ -423,6 +464,7 @@ static void do_duties(struct controller *c, const char *topic, int32_t partition
     struct broker *b = c->b;
     if (!c->active)
         return;
+    controller_leaders_duties(c);
     if (!c->deletes_watch) {
         struct zk_watcher w = {delete_watch, c};
         if (!zk_client_get_children(b->zk, "/admin/delete_topics", &w, delete_requests_cb, c))

@@ -32,6 +32,7 @@ struct request;
 struct metadata;
 struct partition;
 struct replica_fetchers;
+struct server_shutdown;
 struct zk_client;
 struct zk_owner;
 
@@ -99,6 +100,7 @@ struct broker {
     int64_t admin_pending_replicas;   /* replicas of topic writes not yet answered by ZooKeeper */
 
     ev_signal sigterm, sigint;        /* start a clean shutdown */
+    struct server_shutdown *leaving;  /* a controlled shutdown under way; owned (server_shutdown.c) */
 };
 
 /* Monotonic time in microseconds (the loop's cached time). */

@@ -212,4 +212,13 @@ int broker_config_parse_listeners(const char *key, const char *text,
                                   struct config_listener *out, int max, char *errstr,
                                   size_t errsz);
 
+/* The listener other brokers reach this one on: inter.broker.listener.name,
+ * else the one named like security.inter.broker.protocol (Kafka's rule).
+ * Borrowed from c. */
+static inline const char *broker_config_inter_broker_listener(const struct broker_config *c)
+{
+    return c->inter_broker_listener_name ? c->inter_broker_listener_name
+                                         : c->security_inter_broker_protocol;
+}
+
 #endif

@@ -26,7 +26,8 @@ PROTO_DEFS = \
 	broker/proto/proto_leave_group.def broker/proto/proto_offset_commit.def \
 	broker/proto/proto_offset_fetch.def broker/proto/proto_describe_groups.def \
 	broker/proto/proto_list_groups.def broker/proto/proto_delete_groups.def \
-	broker/proto/proto_offset_delete.def
+	broker/proto/proto_offset_delete.def \
+	broker/proto/proto_controlled_shutdown.def broker/proto/proto_elect_leaders.def
 EXTRA_DIST += $(PROTO_DEFS)
 noinst_LIBRARIES += broker/proto/libgrproto.a
 broker_proto_libgrproto_a_SOURCES = $(PROTO_SOURCES)

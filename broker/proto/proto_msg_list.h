@@ -48,3 +48,7 @@
 #include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_offset_delete.def"
 #include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_controlled_shutdown.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_elect_leaders.def"
+#include PROTO_GEN

@@ -140,10 +140,8 @@ void replica_fetchers_follow(struct broker *b, struct partition *p)
 static struct client *client_for(struct fetcher *f)
 {
     struct broker *b = f->m->b;
-    const char *listener = b->cfg->inter_broker_listener_name
-                               ? b->cfg->inter_broker_listener_name
-                               : b->cfg->security_inter_broker_protocol;
-    const struct metadata_endpoint *ep = metadata_endpoint(b->md, f->source, listener);
+    const struct metadata_endpoint *ep =
+        metadata_endpoint(b->md, f->source, broker_config_inter_broker_listener(b->cfg));
     if (!ep)
         return NULL;
     if (f->cl && (strcmp(f->host, ep->host) || f->port != ep->port)) {

@@ -4,8 +4,9 @@ A Cluster is started with tools/gregor-cluster on free ports in a private
 directory and always torn down (also when a test fails). Tests are plain
 functions registered with @test; each returns normally or raises an
 AssertionError (check() helps) whose message says what was expected and what
-happened. run() prints one PASS/FAIL line per test and the summary line
-"N passed, N failed".
+happened, or raises Skip when the machine cannot run it. run() prints one
+PASS/FAIL/SKIP line per test and ends with the summary line
+"N passed, N failed" (skips are in neither count).
 """
 import os
 import random
@@ -270,8 +271,13 @@ def test(fn):
     return fn
 
 
+class Skip(Exception):
+    """Raised by a test that this machine cannot run (the message says
+    why): run() prints SKIP and counts it neither passed nor failed."""
+
+
 def run(only=None):
-    passed = failed = 0
+    passed = failed = skipped = 0
     for fn in TESTS:
         if only and not any(o in fn.__name__ for o in only):
             continue
@@ -280,11 +286,17 @@ def run(only=None):
             fn()
             passed += 1
             print("PASS %-40s %6.1fs" % (fn.__name__, time.time() - t0), flush=True)
+        except Skip as e:
+            skipped += 1
+            print("SKIP %-40s %6.1fs  %s" % (fn.__name__, time.time() - t0, e), flush=True)
         except Exception as e:
             failed += 1
             print("FAIL %-40s %6.1fs" % (fn.__name__, time.time() - t0), flush=True)
             msg = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
             for line in msg.splitlines():
                 print("    " + line, flush=True)
+    if skipped:
+        print("%d skipped (see the SKIP lines)" % skipped, flush=True)
+    # The last line is what tests/run-all adds up.
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return failed == 0

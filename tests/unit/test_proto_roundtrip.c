@@ -310,6 +310,14 @@ static void test_rt_OffsetDelete(void)
 {
     run(roundtrip_OffsetDelete);
 }
+static void test_rt_ControlledShutdown(void)
+{
+    run(roundtrip_ControlledShutdown);
+}
+static void test_rt_ElectLeaders(void)
+{
+    run(roundtrip_ElectLeaders);
+}
 static void test_flex(void)
 {
     run(roundtrip_FlexTest);
@@ -459,6 +467,8 @@ int main(void)
         {"ListGroups round trip, every version", test_rt_ListGroups},
         {"DeleteGroups round trip, every version", test_rt_DeleteGroups},
         {"OffsetDelete round trip, every version", test_rt_OffsetDelete},
+        {"ControlledShutdown round trip, every version", test_rt_ControlledShutdown},
+        {"ElectLeaders round trip, every version", test_rt_ElectLeaders},
         {"flexible test API round trip, every version", test_flex},
         {"flexible test API bytes", test_flex_bytes},
         {"unknown and malformed tagged fields", test_flex_tags},
