@@ -29,8 +29,13 @@ tools_gregor_replica_verification_SOURCES = \
 	tools/replica_verify_fetch.c \
 	tools/replica_verify_check.c \
 	tools/replica_verify_batch.c tools/replica_verify_batch.h \
-	tools/replica_verify_conn.c tools/replica_verify_conn.h
+	tools/kconn.c tools/kconn.h
 tools_gregor_replica_verification_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
+# gregor-leader-election: Kafka's kafka-leader-election on ElectLeaders
+# (librdkafka 2.0 has none).
+bin_PROGRAMS += tools/gregor-leader-election
+tools_gregor_leader_election_SOURCES = tools/leader_election.c tools/kconn.c tools/kconn.h
+tools_gregor_leader_election_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
 check_PROGRAMS += tests/unit/test_replica_verify_batch
 tests_unit_test_replica_verify_batch_SOURCES = tests/unit/test_replica_verify_batch.c \
 	tools/replica_verify_batch.c

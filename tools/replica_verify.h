@@ -13,7 +13,7 @@
  *   replica_verify_fetch.c  Metadata, ListOffsets and Fetch over the wire
  *   replica_verify_check.c  the comparison of one partition's replicas
  *   replica_verify_batch.c  record batch headers
- *   replica_verify_conn.c   one blocking connection per broker
+ *   kconn.c                 one blocking connection per broker (shared)
  * Everything runs on one thread, one request in flight per broker: the tool is a
  * checker, not a load generator.
  */
@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tools/replica_verify_conn.h"
+#include "tools/kconn.h"
 
 #define RV_TOOL "gregor-replica-verification"
 
@@ -72,7 +72,7 @@ struct rv_part {
 
 struct rv_broker {
     int32_t id;          /* broker id */
-    struct rv_conn conn; /* its connection */
+    struct kconn conn;    /* its connection */
     char error[256];     /* why its last request failed, "" if it did not */
 };
 
@@ -89,10 +89,6 @@ struct rv {
 void rv_time_string(char *out, size_t n);
 
 /* replica_verify_fetch.c. */
-
-/* Parses "host:port" (the port after the last colon, 1-65535) into host
- * (hn bytes) and *port. Returns 0 or -1. */
-int rv_parse_endpoint(const char *s, char *host, size_t hn, int *port);
 
 /* Each of these returns 0, or -1 with the reason in errstr. */
 

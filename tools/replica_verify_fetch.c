@@ -26,74 +26,6 @@
 /* Kafka's FetchRequest.DEBUGGING_CONSUMER_ID: followers answer it too. */
 #define DEBUGGING_CONSUMER_ID (-2)
 
-/* The buffers of one request and its answer. */
-struct call {
-    struct proto_out o; /* the request body, as the generated encoder writes it */
-    struct buf body;    /* the same, flat */
-    struct buf resp;    /* the answer's body: decoded views point into it */
-    struct arena a;     /* the decoded answer's arrays */
-    int16_t key;        /* the request's API key */
-    int16_t version;    /* and version */
-    int32_t corr;       /* and correlation id */
-};
-
-static void call_init(struct call *x)
-{
-    proto_out_init(&x->o);
-    buf_init(&x->body);
-    buf_init(&x->resp);
-    arena_init(&x->a);
-}
-
-static void call_destroy(struct call *x)
-{
-    proto_out_destroy(&x->o);
-    buf_destroy(&x->body);
-    buf_destroy(&x->resp);
-    arena_destroy(&x->a);
-}
-
-/* Sends the body the encoder wrote into x->o (st: the encoder's status) to
- * c. Returns 0 or -1 with errstr. */
-static int call_send(struct call *x, int st, struct rv_conn *c, int16_t key, int16_t version,
-                     char *errstr, size_t errsz)
-{
-    x->key = key;
-    x->version = version;
-    if (st || proto_out_copy_to(&x->o, &x->body)) {
-        snprintf(errstr, errsz, "cannot encode the request (API key %d v%d)", key, version);
-        return -1;
-    }
-    return rv_conn_send(c, key, version, &x->body, &x->corr, errstr, errsz);
-}
-
-/* Reads the answer to x's request from c and decodes it with decode into
- * out (valid until x is destroyed). Returns 0 or -1 with errstr. */
-static int call_recv(struct call *x, struct rv_conn *c, proto_decode_fn *decode, void *out,
-                     char *errstr, size_t errsz)
-{
-    if (rv_conn_recv(c, x->key, x->version, x->corr, &x->resp, errstr, errsz))
-        return -1;
-    struct proto_reader r;
-    proto_reader_init(&r, x->resp.data, x->resp.len);
-    if (decode(&r, x->version, &x->a, out)) {
-        snprintf(errstr, errsz, "%s:%d: cannot decode the answer: %s", c->host, c->port,
-                 proto_reader_reason(&r));
-        rv_conn_close(c);
-        return -1;
-    }
-    return 0;
-}
-
-/* call_send() then call_recv(). */
-static int call_run(struct call *x, int st, struct rv_conn *c, int16_t key, int16_t version,
-                    proto_decode_fn *decode, void *out, char *errstr, size_t errsz)
-{
-    if (call_send(x, st, c, key, version, errstr, errsz))
-        return -1;
-    return call_recv(x, c, decode, out, errstr, errsz);
-}
-
 static char *str_dup(struct proto_str s)
 {
     char *d = malloc((size_t)(s.len > 0 ? s.len : 0) + 1);
@@ -139,7 +71,7 @@ static int take_metadata(struct rv *rv, const struct proto_MetadataResponse *m, 
         host[mb->host.len] = '\0';
         struct rv_broker *b = &rv->brokers[rv->nbrokers++];
         b->id = mb->node_id;
-        rv_conn_init(&b->conn, host, mb->port, rv->o.socket_timeout_ms,
+        kconn_init(&b->conn, host, mb->port, RV_TOOL, rv->o.socket_timeout_ms,
                      (size_t)rv->o.fetch_size + (1u << 20));
     }
     size_t total = 0;
@@ -183,21 +115,6 @@ nomem:
     return -1;
 }
 
-int rv_parse_endpoint(const char *s, char *host, size_t hn, int *port)
-{
-    const char *colon = strrchr(s, ':');
-    if (!colon || colon == s || (size_t)(colon - s) >= hn)
-        return -1;
-    char *end;
-    long v = strtol(colon + 1, &end, 10);
-    if (*end || v <= 0 || v > 65535)
-        return -1;
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
-    *port = (int)v;
-    return 0;
-}
-
 int rv_fetch_metadata(struct rv *rv, char *errstr, size_t errsz)
 {
     regex_t re;
@@ -222,22 +139,22 @@ int rv_fetch_metadata(struct rv *rv, char *errstr, size_t errsz)
          ep = strtok_r(NULL, ",", &save)) {
         char host[256];
         int port;
-        if (rv_parse_endpoint(ep, host, sizeof(host), &port)) {
+        if (kconn_parse_endpoint(ep, host, sizeof(host), &port)) {
             snprintf(errstr, errsz, "--broker-list: '%s' is not host:port", ep);
             break;
         }
-        struct rv_conn c;
-        rv_conn_init(&c, host, port, rv->o.socket_timeout_ms, 64u << 20);
+        struct kconn c;
+        kconn_init(&c, host, port, RV_TOOL, rv->o.socket_timeout_ms, 64u << 20);
         struct proto_MetadataRequest req = {.topics_count = -1}; /* every topic */
         struct proto_MetadataResponse m;
-        struct call x;
-        call_init(&x);
-        if (call_run(&x, proto_encode_MetadataRequest(&x.o, METADATA_VERSION, &req), &c,
+        struct kcall x;
+        kcall_init(&x);
+        if (kcall_run(&x, proto_encode_MetadataRequest(&x.o, METADATA_VERSION, &req), &c,
                      PROTO_API_METADATA, METADATA_VERSION, proto_decode_MetadataResponse, &m,
                      errstr, errsz) == 0)
             rc = take_metadata(rv, &m, rv->o.topic_regex ? &re : NULL, errstr, errsz);
-        rv_conn_close(&c);
-        call_destroy(&x);
+        kconn_close(&c);
+        kcall_destroy(&x);
     }
     free(list);
     if (rv->o.topic_regex)
@@ -280,9 +197,9 @@ static int leader_offsets(struct rv *rv, int bi, int64_t ts, bool set_target, ch
     }
     struct proto_ListOffsetsRequest req = {.replica_id = -1, .topics = topics, .topics_count = n};
     struct proto_ListOffsetsResponse r;
-    struct call x;
-    call_init(&x);
-    if (call_run(&x, proto_encode_ListOffsetsRequest(&x.o, LIST_OFFSETS_VERSION, &req), &b->conn,
+    struct kcall x;
+    kcall_init(&x);
+    if (kcall_run(&x, proto_encode_ListOffsetsRequest(&x.o, LIST_OFFSETS_VERSION, &req), &b->conn,
                  PROTO_API_LIST_OFFSETS, LIST_OFFSETS_VERSION, proto_decode_ListOffsetsResponse, &r,
                  errstr, errsz) == 0) {
         rc = 0;
@@ -307,7 +224,7 @@ static int leader_offsets(struct rv *rv, int bi, int64_t ts, bool set_target, ch
                 }
             }
     }
-    call_destroy(&x);
+    kcall_destroy(&x);
 out:
     free(topics);
     free(lp);
@@ -379,7 +296,7 @@ static void take_fetch(struct rv *rv, int bi, const struct proto_FetchResponse *
 
 /* Sends one Fetch to broker bi for every wanted partition it hosts.
  * Returns true if one was sent: its answer is then read into x. */
-static bool fetch_send(struct rv *rv, int bi, const bool *want, struct call *x)
+static bool fetch_send(struct rv *rv, int bi, const bool *want, struct kcall *x)
 {
     bool sent = false;
     struct rv_broker *b = &rv->brokers[bi];
@@ -418,7 +335,7 @@ static bool fetch_send(struct rv *rv, int bi, const bool *want, struct call *x)
                                      .topics = topics,
                                      .topics_count = n,
                                      .rack_id = proto_str_cstr("")};
-    sent = call_send(x, proto_encode_FetchRequest(&x->o, FETCH_VERSION, &req), &b->conn,
+    sent = kcall_send(x, proto_encode_FetchRequest(&x->o, FETCH_VERSION, &req), &b->conn,
                      PROTO_API_FETCH, FETCH_VERSION, b->error, sizeof(b->error)) == 0;
 out:
     free(topics);
@@ -427,11 +344,11 @@ out:
 }
 
 /* Reads broker bi's answer to the Fetch in x. */
-static void fetch_recv(struct rv *rv, int bi, struct call *x)
+static void fetch_recv(struct rv *rv, int bi, struct kcall *x)
 {
     struct rv_broker *b = &rv->brokers[bi];
     struct proto_FetchResponse r;
-    if (call_recv(x, &b->conn, proto_decode_FetchResponse, &r, b->error, sizeof(b->error)))
+    if (kcall_recv(x, &b->conn, proto_decode_FetchResponse, &r, b->error, sizeof(b->error)))
         return;
     if (r.error_code)
         snprintf(b->error, sizeof(b->error), "Fetch answered %s", proto_error_name(r.error_code));
@@ -453,7 +370,7 @@ void rv_fetch_round(struct rv *rv, const bool *want)
     /* Every broker's fetch first, then the answers: the brokers wait for
      * data (max_wait_ms) at the same time, as Kafka's tool, with a
      * fetcher thread per broker, has them do. */
-    struct call *x = calloc((size_t)rv->nbrokers + 1, sizeof(*x));
+    struct kcall *x = calloc((size_t)rv->nbrokers + 1, sizeof(*x));
     bool *sent = calloc((size_t)rv->nbrokers + 1, sizeof(*sent));
     for (int bi = 0; bi < rv->nbrokers; bi++) {
         struct rv_broker *b = &rv->brokers[bi];
@@ -462,13 +379,13 @@ void rv_fetch_round(struct rv *rv, const bool *want)
             snprintf(b->error, sizeof(b->error), "out of memory");
             continue;
         }
-        call_init(&x[bi]);
+        kcall_init(&x[bi]);
         sent[bi] = fetch_send(rv, bi, want, &x[bi]);
     }
     for (int bi = 0; x && sent && bi < rv->nbrokers; bi++) {
         if (sent[bi])
             fetch_recv(rv, bi, &x[bi]);
-        call_destroy(&x[bi]);
+        kcall_destroy(&x[bi]);
     }
     free(x);
     free(sent);

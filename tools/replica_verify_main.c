@@ -156,7 +156,7 @@ static int parse(int argc, char **argv, struct rv_opts *o)
     for (char *ep = list ? strtok_r(list, ",", &save) : NULL; ep; ep = strtok_r(NULL, ",", &save)) {
         char host[256];
         int port;
-        if (rv_parse_endpoint(ep, host, sizeof(host), &port)) {
+        if (kconn_parse_endpoint(ep, host, sizeof(host), &port)) {
             int rc = bad("invalid value for --broker-list: '%s' is not host:port%s", ep, "");
             free(list);
             return rc;
@@ -274,7 +274,7 @@ static void forget_cluster(struct rv *rv)
     rv->parts = NULL;
     rv->nparts = 0;
     for (int i = 0; i < rv->nbrokers; i++)
-        rv_conn_close(&rv->brokers[i].conn);
+        kconn_close(&rv->brokers[i].conn);
     free(rv->brokers);
     rv->brokers = NULL;
     rv->nbrokers = 0;

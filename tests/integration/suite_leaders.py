@@ -7,11 +7,14 @@ every delivery report is recorded.
 Imported by suite.py; the tests register themselves with harness.test.
 """
 import json
+import os
 import socket
+import subprocess
 import struct
 import threading
 import time
 
+import harness
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 from suite_repl import REPL_OVERRIDES, Acks, create_topic, isr, producer, read_all, state
 
@@ -118,6 +121,12 @@ def elect_leaders(c, i, etype, parts, timeout_ms=30000, version=1):
             out[(topic, p)] = (err, msg)
     check(at == len(r), "ElectLeaders answer has %d bytes left over" % (len(r) - at))
     return top, out
+
+
+def leader_election(c, *args):
+    return subprocess.run([os.path.join(harness.BUILD, "tools", "gregor-leader-election"),
+                           "--bootstrap-server", c.bootstrap] + list(args),
+                          capture_output=True, text=True, timeout=120)
 
 
 class Load:
@@ -307,6 +316,48 @@ def leaders_preferred_election_znode_and_api():
         top, res = elect_leaders(c, ctl, 0, {"lp": [0]}, version=0)
         check(res.get(("lp", 0), (None,))[0] == ELECTION_NOT_NEEDED,
               "ElectLeaders v0 for lp-0: %s" % res)
+
+        # The operator's tool (kafka-leader-election's flags and output).
+        pref = move_leader_away(c, "lp")
+        out = leader_election(c, "--election-type", "preferred", "--topic", "lp",
+                              "--partition", "0")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Successfully completed leader election (PREFERRED) for partitions lp-0",
+              "gregor-leader-election: %s" % out)
+        check(state(c, "lp")["leader"] == pref, "lp-0 is not led by %d after the tool" % pref)
+        out = leader_election(c, "--election-type", "preferred", "--all-topic-partitions")
+        check(out.returncode == 0 and "lp-0" not in out.stdout,
+              "gregor-leader-election --all-topic-partitions: %s" % out)
+        out = leader_election(c, "--election-type", "PREFERRED", "--topic", "lp",
+                              "--partition", "0")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Valid replica already elected for partitions lp-0", "a second run: %s" % out)
+        out = leader_election(c, "--election-type", "preferred", "--topic", "nosuch",
+                              "--partition", "3")
+        check(out.returncode == 1 and "Error completing leader election (PREFERRED) for "
+              "partition: nosuch-3: org.apache.kafka.common.errors."
+              "UnknownTopicOrPartitionException" in out.stdout and
+              "1 replica(s) could not be elected" in out.stderr,
+              "an election for a topic that does not exist: %s" % out)
+        jf = os.path.join(c.dir, "elect.json")
+        with open(jf, "w") as f:
+            json.dump({"partitions": [{"topic": "lp", "partition": 0}]}, f)
+        out = leader_election(c, "--election-type", "preferred", "--path-to-json-file", jf)
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Valid replica already elected for partitions lp-0", "--path-to-json-file: %s" % out)
+        with open(jf, "w") as f:
+            json.dump({"partitions": [{"topic": "lp", "partition": 0}] * 2}, f)
+        out = leader_election(c, "--election-type", "preferred", "--path-to-json-file", jf)
+        check(out.returncode == 1 and "duplicate partitions: lp-0" in out.stderr,
+              "a JSON file naming lp-0 twice: %s" % out)
+        for bad in (["--election-type", "sideways", "--all-topic-partitions"],
+                    ["--election-type", "preferred", "--topic", "lp"],
+                    ["--election-type", "preferred", "--all-topic-partitions", "--topic", "lp",
+                     "--partition", "0"],
+                    ["--election-type", "preferred", "--topic", "lp", "--partition", "x"]):
+            out = leader_election(c, *bad)
+            check(out.returncode == 2 and out.stderr.startswith("gregor-leader-election: "),
+                  "usage error %s: %s" % (bad, out))
 
         # The preferred replica stopped (and out of the ISR): it cannot lead.
         c.stop(pref)

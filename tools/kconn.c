@@ -1,5 +1,5 @@
 /*
- * Blocking request/response over one socket (replica_verify_conn.h).
+ * Blocking request/response over one socket (kconn.h).
  * Timeouts are socket options, so a broker that stops answering costs one
  * timeout per call, never a hang.
  */
@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -15,13 +16,13 @@
 
 #include "broker/proto/proto_header.h"
 #include "broker/proto/proto_reader.h"
-#include "tools/replica_verify_conn.h"
+#include "tools/kconn.h"
 
-#define RV_CLIENT_ID "gregor-replica-verification"
-
-int rv_conn_init(struct rv_conn *c, const char *host, int port, int timeout_ms, size_t max_frame)
+int kconn_init(struct kconn *c, const char *host, int port, const char *client_id, int timeout_ms,
+               size_t max_frame)
 {
     memset(c, 0, sizeof(*c));
+    snprintf(c->client_id, sizeof(c->client_id), "%s", client_id);
     c->fd = -1;
     c->port = port;
     c->timeout_ms = timeout_ms;
@@ -34,22 +35,22 @@ int rv_conn_init(struct rv_conn *c, const char *host, int port, int timeout_ms, 
     return 0;
 }
 
-void rv_conn_close(struct rv_conn *c)
+void kconn_close(struct kconn *c)
 {
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
 }
 
-static int fail(struct rv_conn *c, char *errstr, size_t errsz, const char *what, int err)
+static int fail(struct kconn *c, char *errstr, size_t errsz, const char *what, int err)
 {
     snprintf(errstr, errsz, "%s:%d: %s%s%s", c->host, c->port, what, err ? ": " : "",
              err ? strerror(err) : "");
-    rv_conn_close(c);
+    kconn_close(c);
     return -1;
 }
 
-static int connect_to(struct rv_conn *c, char *errstr, size_t errsz)
+static int connect_to(struct kconn *c, char *errstr, size_t errsz)
 {
     char port[16];
     snprintf(port, sizeof(port), "%d", c->port);
@@ -115,7 +116,7 @@ static int recv_all(int fd, uint8_t *p, size_t n)
     return 0;
 }
 
-int rv_conn_send(struct rv_conn *c, int16_t key, int16_t version, const struct buf *body,
+int kconn_send(struct kconn *c, int16_t key, int16_t version, const struct buf *body,
                  int32_t *corr, char *errstr, size_t errsz)
 {
     if (c->fd < 0 && connect_to(c, errstr, errsz))
@@ -126,7 +127,7 @@ int rv_conn_send(struct rv_conn *c, int16_t key, int16_t version, const struct b
     struct proto_RequestHeader h = {.request_api_key = key,
                                     .request_api_version = version,
                                     .correlation_id = *corr,
-                                    .client_id = proto_str_cstr(RV_CLIENT_ID),
+                                    .client_id = proto_str_cstr(c->client_id),
                                     .header_version = 1};
     struct buf req;
     buf_init(&req);
@@ -145,7 +146,7 @@ int rv_conn_send(struct rv_conn *c, int16_t key, int16_t version, const struct b
     return 0;
 }
 
-int rv_conn_recv(struct rv_conn *c, int16_t key, int16_t version, int32_t corr, struct buf *resp,
+int kconn_recv(struct kconn *c, int16_t key, int16_t version, int32_t corr, struct buf *resp,
                  char *errstr, size_t errsz)
 {
     if (c->fd < 0)
@@ -182,11 +183,78 @@ int rv_conn_recv(struct rv_conn *c, int16_t key, int16_t version, int32_t corr, 
     return 0;
 }
 
-int rv_conn_call(struct rv_conn *c, int16_t key, int16_t version, const struct buf *body,
+int kconn_call(struct kconn *c, int16_t key, int16_t version, const struct buf *body,
                  struct buf *resp, char *errstr, size_t errsz)
 {
     int32_t corr;
-    if (rv_conn_send(c, key, version, body, &corr, errstr, errsz))
+    if (kconn_send(c, key, version, body, &corr, errstr, errsz))
         return -1;
-    return rv_conn_recv(c, key, version, corr, resp, errstr, errsz);
+    return kconn_recv(c, key, version, corr, resp, errstr, errsz);
+}
+
+int kconn_parse_endpoint(const char *s, char *host, size_t hn, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || (size_t)(colon - s) >= hn)
+        return -1;
+    char *end;
+    long v = strtol(colon + 1, &end, 10);
+    if (*end || v <= 0 || v > 65535)
+        return -1;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    *port = (int)v;
+    return 0;
+}
+
+void kcall_init(struct kcall *x)
+{
+    proto_out_init(&x->o);
+    buf_init(&x->body);
+    buf_init(&x->resp);
+    arena_init(&x->a);
+}
+
+void kcall_destroy(struct kcall *x)
+{
+    proto_out_destroy(&x->o);
+    buf_destroy(&x->body);
+    buf_destroy(&x->resp);
+    arena_destroy(&x->a);
+}
+
+int kcall_send(struct kcall *x, int st, struct kconn *c, int16_t key, int16_t version,
+               char *errstr, size_t errsz)
+{
+    x->key = key;
+    x->version = version;
+    if (st || proto_out_copy_to(&x->o, &x->body)) {
+        snprintf(errstr, errsz, "cannot encode the request (API key %d v%d)", key, version);
+        return -1;
+    }
+    return kconn_send(c, key, version, &x->body, &x->corr, errstr, errsz);
+}
+
+int kcall_recv(struct kcall *x, struct kconn *c, proto_decode_fn *decode, void *out, char *errstr,
+               size_t errsz)
+{
+    if (kconn_recv(c, x->key, x->version, x->corr, &x->resp, errstr, errsz))
+        return -1;
+    struct proto_reader r;
+    proto_reader_init(&r, x->resp.data, x->resp.len);
+    if (decode(&r, x->version, &x->a, out)) {
+        snprintf(errstr, errsz, "%s:%d: cannot decode the answer: %s", c->host, c->port,
+                 proto_reader_reason(&r));
+        kconn_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+int kcall_run(struct kcall *x, int st, struct kconn *c, int16_t key, int16_t version,
+              proto_decode_fn *decode, void *out, char *errstr, size_t errsz)
+{
+    if (kcall_send(x, st, c, key, version, errstr, errsz))
+        return -1;
+    return kcall_recv(x, c, decode, out, errstr, errsz);
 }
