@@ -12,10 +12,11 @@
  * offsets of partitions 0..P-1 of T. The figure is partition offsets
  * committed per second over S seconds and the latency of each commit.
  *
- * Broker mode speaks raw OffsetCommit v2 frames (generation -1, no member:
- * a standalone commit, as a consumer with assign() makes), one connection
- * per group, so what is timed is the broker's answer and not a client
- * library's queues and timers. Each group first commits until every
+ * Broker mode speaks raw frames, one connection per group: FindCoordinator
+ * v0 until the broker names itself (it must be a one-broker cluster), then
+ * OffsetCommit v2 (generation -1, no member: a standalone commit, as a
+ * consumer with assign() makes), so what is timed is the broker's answer
+ * and not a client library's queues and timers. Each group first commits until every
  * partition succeeds (that first commit creates the znodes); the timed
  * part follows, in which every commit sets existing znodes.
  *
