@@ -9,11 +9,15 @@ noinst_LIBRARIES += tools/libgrperf.a
 tools_libgrperf_a_SOURCES = tools/perf_hist.c tools/perf_hist.h tools/perf_util.c tools/perf_util.h
 
 bin_PROGRAMS += tools/gregor-producer-perf-test tools/gregor-consumer-perf-test \
-	tools/gregor-mock-cluster
+	tools/gregor-mock-cluster tools/gregor-commit-perf-test
 tools_gregor_producer_perf_test_SOURCES = tools/perf_producer.c
 tools_gregor_producer_perf_test_LDADD = tools/libgrperf.a common/libgrcommon.a $(RDKAFKA_LIBS) -lpthread
 tools_gregor_consumer_perf_test_SOURCES = tools/perf_consumer.c
 tools_gregor_consumer_perf_test_LDADD = tools/libgrperf.a common/libgrcommon.a $(RDKAFKA_LIBS)
+# Committed offsets: OffsetCommit against the broker, or the raw ZooKeeper
+# multi() under it, with the ZooKeeper C client the broker uses.
+tools_gregor_commit_perf_test_SOURCES = tools/perf_commit.c
+tools_gregor_commit_perf_test_LDADD = tools/libgrperf.a common/libgrcommon.a $(RDKAFKA_LIBS) $(ZK_LIBS)
 tools_gregor_mock_cluster_SOURCES = tools/perf_mock.c
 tools_gregor_mock_cluster_LDADD = $(RDKAFKA_LIBS)
 
