@@ -24,6 +24,7 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handle_delete_groups.c \
 	broker/api/handle_describe_configs.c \
 	broker/api/handle_describe_groups.c \
+	broker/api/handle_describe_log_dirs.c \
 	broker/api/handle_find_coordinator.c \
 	broker/api/handle_heartbeat.c \
 	broker/api/handle_join_group.c \

@@ -258,3 +258,32 @@ int kcall_run(struct kcall *x, int st, struct kconn *c, int16_t key, int16_t ver
         return -1;
     return kcall_recv(x, c, decode, out, errstr, errsz);
 }
+
+int kcall_bootstrap_metadata(struct kcall *x, const char *bootstrap, const char *client_id,
+                             int timeout_ms, int16_t version, bool all_topics,
+                             struct proto_MetadataResponse *m, char *errstr, size_t errsz)
+{
+    char *list = strdup(bootstrap), *save = NULL;
+    int rc = -1;
+    snprintf(errstr, errsz, "no broker in the bootstrap list \"%s\"", bootstrap);
+    for (char *ep = list ? strtok_r(list, ",", &save) : NULL; ep && rc;
+         ep = strtok_r(NULL, ",", &save)) {
+        char host[256];
+        int port;
+        if (kconn_parse_endpoint(ep, host, sizeof(host), &port)) {
+            snprintf(errstr, errsz, "'%s' is not host:port", ep);
+            break;
+        }
+        struct kconn c;
+        kconn_init(&c, host, port, client_id, timeout_ms, 64u << 20);
+        kcall_destroy(x);
+        kcall_init(x);
+        struct proto_MetadataRequest req = {.topics_count = all_topics ? -1 : 0};
+        rc = kcall_run(x, proto_encode_MetadataRequest(&x->o, version, &req), &c,
+                       PROTO_API_METADATA, version, proto_decode_MetadataResponse, m, errstr,
+                       errsz);
+        kconn_close(&c);
+    }
+    free(list);
+    return rc;
+}

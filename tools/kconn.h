@@ -13,10 +13,12 @@
 #ifndef GREGOR_TOOLS_KCONN_H
 #define GREGOR_TOOLS_KCONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "broker/proto/proto_api.h"
+#include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_out.h"
 #include "broker/proto/proto_reader.h"
 #include "common/arena.h"
@@ -91,5 +93,14 @@ int kcall_recv(struct kcall *x, struct kconn *c, proto_decode_fn *decode, void *
 /* kcall_send() then kcall_recv(). */
 int kcall_run(struct kcall *x, int st, struct kconn *c, int16_t key, int16_t version,
               proto_decode_fn *decode, void *out, char *errstr, size_t errsz);
+
+/* Metadata at version (topics: every one when all_topics, else none)
+ * from the first broker of bootstrap ("host:port,host:port") that answers;
+ * the answer's views live in x (initialized by the caller, destroyed by
+ * it). Returns 0, or -1 with errstr (the last broker's failure, or a
+ * malformed list). */
+int kcall_bootstrap_metadata(struct kcall *x, const char *bootstrap, const char *client_id,
+                             int timeout_ms, int16_t version, bool all_topics,
+                             struct proto_MetadataResponse *m, char *errstr, size_t errsz);
 
 #endif

@@ -228,40 +228,23 @@ static int parse(int argc, char **argv, struct opts *o)
 static int find_controller(const char *bootstrap, char *host, size_t hn, int *port, char *errstr,
                            size_t errsz)
 {
-    char *list = strdup(bootstrap), *save = NULL;
-    int rc = -1;
-    snprintf(errstr, errsz, "no broker in --bootstrap-server %s", bootstrap);
-    for (char *ep = list ? strtok_r(list, ",", &save) : NULL; ep && rc;
-         ep = strtok_r(NULL, ",", &save)) {
-        char bh[256];
-        int bp;
-        if (kconn_parse_endpoint(ep, bh, sizeof(bh), &bp)) {
-            snprintf(errstr, errsz, "--bootstrap-server: '%s' is not host:port", ep);
-            break;
-        }
-        struct kconn c;
-        kconn_init(&c, bh, bp, TOOL, TIMEOUT_MS, 64u << 20);
-        struct kcall x;
-        kcall_init(&x);
-        struct proto_MetadataRequest req = {.topics_count = 0};
-        struct proto_MetadataResponse m;
-        if (!kcall_run(&x, proto_encode_MetadataRequest(&x.o, METADATA_VERSION, &req), &c,
-                       PROTO_API_METADATA, METADATA_VERSION, proto_decode_MetadataResponse, &m,
-                       errstr, errsz)) {
-            snprintf(errstr, errsz, "the cluster has no controller right now");
-            for (int32_t i = 0; i < m.brokers_count; i++)
-                if (m.brokers[i].node_id == m.controller_id &&
-                    (size_t)m.brokers[i].host.len < hn) {
-                    memcpy(host, m.brokers[i].host.ptr, (size_t)m.brokers[i].host.len);
-                    host[m.brokers[i].host.len] = '\0';
-                    *port = m.brokers[i].port;
-                    rc = 0;
-                }
-        }
-        kcall_destroy(&x);
-        kconn_close(&c);
+    struct kcall x;
+    kcall_init(&x);
+    struct proto_MetadataResponse m;
+    int rc = kcall_bootstrap_metadata(&x, bootstrap, TOOL, TIMEOUT_MS, METADATA_VERSION, false, &m,
+                                      errstr, errsz);
+    if (!rc) {
+        rc = -1;
+        snprintf(errstr, errsz, "the cluster has no controller right now");
+        for (int32_t i = 0; i < m.brokers_count; i++)
+            if (m.brokers[i].node_id == m.controller_id && (size_t)m.brokers[i].host.len < hn) {
+                memcpy(host, m.brokers[i].host.ptr, (size_t)m.brokers[i].host.len);
+                host[m.brokers[i].host.len] = '\0';
+                *port = m.brokers[i].port;
+                rc = 0;
+            }
     }
-    free(list);
+    kcall_destroy(&x);
     return rc;
 }
 

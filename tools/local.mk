@@ -36,6 +36,10 @@ tools_gregor_replica_verification_LDADD = broker/proto/libgrproto.a common/libgr
 bin_PROGRAMS += tools/gregor-leader-election
 tools_gregor_leader_election_SOURCES = tools/leader_election.c tools/kconn.c tools/kconn.h
 tools_gregor_leader_election_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
+# gregor-log-dirs: Kafka's kafka-log-dirs --describe on DescribeLogDirs.
+bin_PROGRAMS += tools/gregor-log-dirs
+tools_gregor_log_dirs_SOURCES = tools/log_dirs.c tools/kconn.c tools/kconn.h
+tools_gregor_log_dirs_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
 check_PROGRAMS += tests/unit/test_replica_verify_batch
 tests_unit_test_replica_verify_batch_SOURCES = tests/unit/test_replica_verify_batch.c \
 	tools/replica_verify_batch.c

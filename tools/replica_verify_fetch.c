@@ -132,31 +132,14 @@ int rv_fetch_metadata(struct rv *rv, char *errstr, size_t errsz)
             return -1;
         }
     }
-    char *list = strdup(rv->o.broker_list), *save = NULL;
-    int rc = -1;
-    snprintf(errstr, errsz, "no broker in --broker-list %s", rv->o.broker_list);
-    for (char *ep = list ? strtok_r(list, ",", &save) : NULL; ep && rc;
-         ep = strtok_r(NULL, ",", &save)) {
-        char host[256];
-        int port;
-        if (kconn_parse_endpoint(ep, host, sizeof(host), &port)) {
-            snprintf(errstr, errsz, "--broker-list: '%s' is not host:port", ep);
-            break;
-        }
-        struct kconn c;
-        kconn_init(&c, host, port, RV_TOOL, rv->o.socket_timeout_ms, 64u << 20);
-        struct proto_MetadataRequest req = {.topics_count = -1}; /* every topic */
-        struct proto_MetadataResponse m;
-        struct kcall x;
-        kcall_init(&x);
-        if (kcall_run(&x, proto_encode_MetadataRequest(&x.o, METADATA_VERSION, &req), &c,
-                     PROTO_API_METADATA, METADATA_VERSION, proto_decode_MetadataResponse, &m,
-                     errstr, errsz) == 0)
-            rc = take_metadata(rv, &m, rv->o.topic_regex ? &re : NULL, errstr, errsz);
-        kconn_close(&c);
-        kcall_destroy(&x);
-    }
-    free(list);
+    struct kcall x;
+    kcall_init(&x);
+    struct proto_MetadataResponse m;
+    int rc = kcall_bootstrap_metadata(&x, rv->o.broker_list, RV_TOOL, rv->o.socket_timeout_ms,
+                                      METADATA_VERSION, true, &m, errstr, errsz);
+    if (!rc)
+        rc = take_metadata(rv, &m, rv->o.topic_regex ? &re : NULL, errstr, errsz);
+    kcall_destroy(&x);
     if (rv->o.topic_regex)
         regfree(&re);
     return rc;

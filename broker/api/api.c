@@ -46,6 +46,7 @@ static const struct api apis[] = {
     API(OFFSET_DELETE, 0, 0, OffsetDelete),
     API(CONTROLLED_SHUTDOWN, 1, 2, ControlledShutdown),
     API(ELECT_LEADERS, 0, 1, ElectLeaders),
+    API(DESCRIBE_LOG_DIRS, 0, 1, DescribeLogDirs),
 };
 
 #define NAPIS (int)(sizeof(apis) / sizeof(apis[0]))

@@ -35,5 +35,6 @@ void handle_OffsetDelete(struct request *req);
 void handle_OffsetForLeaderEpoch(struct request *req);
 void handle_ControlledShutdown(struct request *req);
 void handle_ElectLeaders(struct request *req);
+void handle_DescribeLogDirs(struct request *req);
 
 #endif

@@ -52,3 +52,5 @@
 #include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_elect_leaders.def"
 #include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_describe_log_dirs.def"
+#include PROTO_GEN

@@ -318,6 +318,10 @@ static void test_rt_ElectLeaders(void)
 {
     run(roundtrip_ElectLeaders);
 }
+static void test_rt_DescribeLogDirs(void)
+{
+    run(roundtrip_DescribeLogDirs);
+}
 static void test_flex(void)
 {
     run(roundtrip_FlexTest);
@@ -469,6 +473,7 @@ int main(void)
         {"OffsetDelete round trip, every version", test_rt_OffsetDelete},
         {"ControlledShutdown round trip, every version", test_rt_ControlledShutdown},
         {"ElectLeaders round trip, every version", test_rt_ElectLeaders},
+        {"DescribeLogDirs round trip, every version", test_rt_DescribeLogDirs},
         {"flexible test API round trip, every version", test_flex},
         {"flexible test API bytes", test_flex_bytes},
         {"unknown and malformed tagged fields", test_flex_tags},

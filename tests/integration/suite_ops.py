@@ -1,0 +1,149 @@
+"""Operator's tools on a running cluster (issue 12): gregor-log-dirs and
+DescribeLogDirs.
+
+Imported by suite.py; the tests register themselves with harness.test.
+"""
+import json
+import os
+import socket
+import struct
+import subprocess
+
+import harness
+from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+
+
+def tool(name, *args):
+    return subprocess.run([os.path.join(harness.BUILD, "tools", name)] + list(args),
+                          capture_output=True, text=True, timeout=120)
+
+
+def segment_bytes(c, i, topic, p):
+    d = os.path.join(c.log_dir(i), "%s-%d" % (topic, p))
+    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".log"))
+
+
+def describe_log_dirs_raw(c, i, version, topics):
+    """DescribeLogDirs to broker i; topics {name: [partitions]} or None.
+    Returns [(error, dir, {(topic, partition): (size, lag, future)})]."""
+    if topics is None:
+        body = struct.pack(">i", -1)
+    else:
+        body = struct.pack(">i", len(topics))
+        for t, ps in topics.items():
+            body += kstr(t) + struct.pack(">i", len(ps)) + b"".join(struct.pack(">i", p) for p in ps)
+    s = socket.create_connection(c.broker_addr(i), timeout=10)
+    try:
+        s.sendall(frame(35, version, 5, body))
+        r = recv_frame(s, timeout=15)
+    finally:
+        s.close()
+    check(r is not None, "no DescribeLogDirs answer")
+    at = 8  # correlation id, throttle
+    out = []
+    (nd,) = struct.unpack(">i", r[at:at + 4])
+    at += 4
+    for _ in range(nd):
+        err, ln = struct.unpack(">hh", r[at:at + 4])
+        d = r[at + 4:at + 4 + ln].decode()
+        at += 4 + ln
+        parts = {}
+        (nt,) = struct.unpack(">i", r[at:at + 4])
+        at += 4
+        for _ in range(nt):
+            ln = struct.unpack(">h", r[at:at + 2])[0]
+            t = r[at + 2:at + 2 + ln].decode()
+            at += 2 + ln
+            (np_,) = struct.unpack(">i", r[at:at + 4])
+            at += 4
+            for _ in range(np_):
+                p, size, lag, fut = struct.unpack(">iqqb", r[at:at + 21])
+                at += 21
+                parts[(t, p)] = (size, lag, bool(fut))
+        out.append((err, d, parts))
+    check(at == len(r), "DescribeLogDirs answer has %d bytes left over" % (len(r) - at))
+    return out
+
+
+@test
+def ops_log_dirs():
+    """Two brokers, topics ld (2 partitions, RF 2) and other (RF 1).
+    DescribeLogDirs v0 and v1 list each broker's log dir with the partitions
+    asked for (all for null; a partition that is not there is left out) and
+    their sizes equal to the segment files'. gregor-log-dirs --describe
+    prints Kafka's lines and JSON, for every broker or --broker-list, for
+    every topic or --topic-list; an unknown broker id exits 1, usage errors
+    exit 2."""
+    with Cluster(brokers=2, name="ops-logdirs") as c:
+        from kafka.admin import KafkaAdminClient, NewTopic
+        a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+        try:
+            a.create_topics([NewTopic("ld", 2, 2), NewTopic("other", 1, 1)])
+        finally:
+            a.close()
+        from confluent_kafka import Producer
+        pr = Producer({"bootstrap.servers": c.bootstrap, "acks": "all"})
+        for k in range(500):
+            pr.produce("ld", b"x" * 100, partition=k % 2)
+        pr.produce("other", b"y" * 10)
+        pr.flush(60)
+        want = {i: {(t, p): segment_bytes(c, i, t, p)
+                    for t, p in (("ld", 0), ("ld", 1), ("other", 0))
+                    if os.path.isdir(os.path.join(c.log_dir(i), "%s-%d" % (t, p)))}
+                for i in range(2)}
+        check(all(want[i][("ld", 0)] > 0 for i in range(2)), "no records reached ld-0: %s" % want)
+
+        def sizes_match():
+            for i in range(2):
+                want[i] = {tp: segment_bytes(c, i, *tp) for tp in want[i]}
+                got = describe_log_dirs_raw(c, i, 1, None)
+                if len(got) != 1 or {tp: v[0] for tp, v in got[0][2].items()} != want[i]:
+                    return False
+            return True
+        wait_for(sizes_match, 30, "DescribeLogDirs sizes to equal the segment files'")
+        got = describe_log_dirs_raw(c, 0, 0, {"ld": [1, 7], "nosuch": [0]})
+        check(len(got) == 1 and got[0][0] == 0 and got[0][1] == c.log_dir(0) and
+              list(got[0][2]) == [("ld", 1)] and got[0][2][("ld", 1)][1:] == (0, False),
+              "DescribeLogDirs v0 for ld-1, ld-7 and nosuch-0: %s" % got)
+
+        out = tool("gregor-log-dirs", "--describe", "--bootstrap-server", c.bootstrap)
+        lines = out.stdout.splitlines()
+        check(out.returncode == 0 and len(lines) == 3 and
+              lines[0] == "Querying brokers for log directories information" and
+              lines[1] == "Received log directory information from brokers 0,1",
+              "gregor-log-dirs --describe: %s" % out)
+        doc = json.loads(lines[2])
+        check(doc["version"] == 1 and [b["broker"] for b in doc["brokers"]] == [0, 1],
+              "brokers in the JSON: %s" % lines[2])
+        for b in doc["brokers"]:
+            i = b["broker"]
+            check(len(b["logDirs"]) == 1 and b["logDirs"][0]["logDir"] == c.log_dir(i) and
+                  b["logDirs"][0]["error"] is None, "log dirs of broker %d: %s" % (i, b))
+            parts = {p["partition"]: p for p in b["logDirs"][0]["partitions"]}
+            check(set(parts) == {"%s-%d" % tp for tp in want[i]},
+                  "broker %d's partitions %s, expected %s" % (i, sorted(parts), want[i]))
+            for (t, p), size in want[i].items():
+                e = parts["%s-%d" % (t, p)]
+                check(e["size"] == size and e["offsetLag"] == 0 and e["isFuture"] is False,
+                      "broker %d %s-%d: %s, expected size %d" % (i, t, p, e, size))
+        out = tool("gregor-log-dirs", "--describe", "--bootstrap-server", c.bootstrap,
+                   "--broker-list", "1", "--topic-list", "other,ld")
+        doc = json.loads(out.stdout.splitlines()[2])
+        check(out.returncode == 0 and [b["broker"] for b in doc["brokers"]] == [1] and
+              "from brokers 1" in out.stdout, "--broker-list 1: %s" % out)
+        out = tool("gregor-log-dirs", "--describe", "--bootstrap-server", c.bootstrap,
+                   "--topic-list", "other")
+        doc = json.loads(out.stdout.splitlines()[2])
+        shown = sorted(p["partition"] for b in doc["brokers"] for d in b["logDirs"]
+                       for p in d["partitions"])
+        check(shown == ["other-0"], "--topic-list other showed %s" % shown)
+        out = tool("gregor-log-dirs", "--describe", "--bootstrap-server", c.bootstrap,
+                   "--broker-list", "7")
+        check(out.returncode == 1 and "broker 7" in out.stderr, "--broker-list 7: %s" % out)
+        for bad in (["--bootstrap-server", c.bootstrap],
+                    ["--describe"],
+                    ["--describe", "--bootstrap-server", c.bootstrap, "--broker-list", "a,b"],
+                    ["--describe", "--bootstrap-server", c.bootstrap, "--sideways"]):
+            out = tool("gregor-log-dirs", *bad)
+            check(out.returncode == 2 and out.stderr.startswith("gregor-log-dirs: "),
+                  "usage error %s: %s" % (bad, out))
