@@ -52,10 +52,27 @@ def port_free(port):
         s.close()
 
 
+def ephemeral_range():
+    """The kernel's range for clients' local ports (ip_local_port_range)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_ports(n):
-    """n consecutive free ports (other clusters may run on this machine)."""
+    """n consecutive free ports (other clusters may run on this machine),
+    outside the ephemeral range: a port found free there can be taken by
+    any client's connect() before the broker binds it."""
+    lo, hi = ephemeral_range()
+    below = (10000, lo - 1 - n) if lo - 1 - n > 10000 else None
+    above = (hi + 1, 65535 - n) if hi + 1 < 65535 - n else None
+    ranges = [r for r in (below, above) if r] or [(20000, 60000 - n)]
     for _ in range(200):
-        base = random.randint(20000, 60000 - n)
+        a, b = random.choice(ranges)
+        base = random.randint(a, b)
         if all(port_free(base + i) for i in range(n)):
             return base
     raise RuntimeError("no %d consecutive free ports" % n)
