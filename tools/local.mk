@@ -19,6 +19,13 @@ tools_gregor_topics_SOURCES = \
 tools_gregor_topics_LDADD = broker/cluster/libgradmin.a broker/log/libgrlog.a zk/libgrzk.a \
 	common/libgrcommon.a $(ZK_LIBS)
 
+# gregor-configs: Kafka's kafka-configs --zookeeper for topics, on
+# gregor-topics' ZooKeeper session and config checks.
+bin_PROGRAMS += tools/gregor-configs
+tools_gregor_configs_SOURCES = tools/configs_main.c tools/topics_zk.c tools/topics_zk.h \
+	tools/topics_config.c tools/topics_cmd.h
+tools_gregor_configs_LDADD = broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)
+
 # gregor-replica-verification: Kafka's kafka-replica-verification, a small
 # client of its own on broker/proto's codecs (librdkafka cannot send the
 # debugging consumer's replica id -2).

@@ -147,3 +147,88 @@ def ops_log_dirs():
             out = tool("gregor-log-dirs", *bad)
             check(out.returncode == 2 and out.stderr.startswith("gregor-log-dirs: "),
                   "usage error %s: %s" % (bad, out))
+
+
+@test
+def ops_configs_topic_without_restart():
+    """gregor-configs --zookeeper --alter sets max.message.bytes=2000 on a
+    topic: /config/topics/<t> holds it, /config/changes records the change,
+    --describe prints it, and the running broker refuses a 5000-byte record
+    (MESSAGE_TOO_LARGE) with no restart; --delete-config lifts the limit
+    again. A bad value, an unknown key, deleting a key that is not set and
+    a topic that does not exist each exit 1 naming what is wrong, and the
+    config is unchanged; usage errors exit 2."""
+    from confluent_kafka import KafkaError, Producer
+    from kazoo.client import KazooClient
+    with Cluster(brokers=1, name="ops-configs") as c:
+        from kafka.admin import KafkaAdminClient, NewTopic
+        a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+        try:
+            a.create_topics([NewTopic("cf", 1, 1)])
+        finally:
+            a.close()
+
+        def configs(*args):
+            return tool("gregor-configs", "--zookeeper", c.zk, *args)
+
+        def produce(size):
+            errs = []
+            pr = Producer({"bootstrap.servers": c.bootstrap, "acks": "all",
+                           "message.max.bytes": 1 << 20, "retries": 0})
+            pr.produce("cf", b"z" * size, on_delivery=lambda e, m: errs.append(e))
+            pr.flush(30)
+            check(len(errs) == 1, "no delivery report")
+            return errs[0]
+
+        check(produce(5000) is None, "a 5000-byte record was refused before any config")
+        out = configs("--entity-type", "topics", "--entity-name", "cf", "--alter",
+                      "--add-config", "max.message.bytes=2000,retention.ms=86400000")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Completed updating config for entity: topic 'cf'.", "--alter: %s" % out)
+        zk = KazooClient(hosts=c.zk)
+        zk.start(timeout=15)
+        try:
+            cfg = json.loads(zk.get("/config/topics/cf")[0])["config"]
+            check(cfg == {"max.message.bytes": "2000", "retention.ms": "86400000"},
+                  "/config/topics/cf holds %s" % cfg)
+            notes = [json.loads(zk.get("/config/changes/" + n)[0])
+                     for n in zk.get_children("/config/changes")]
+            check({"version": 2, "entity_path": "topics/cf"} in notes,
+                  "no /config/changes notification for topics/cf: %s" % notes)
+        finally:
+            zk.stop()
+            zk.close()
+        out = configs("--topic", "cf", "--describe")
+        check(out.returncode == 0 and out.stdout.startswith("Configs for topic 'cf' are ") and
+              sorted(out.stdout.strip()[len("Configs for topic 'cf' are "):].split(",")) ==
+              ["max.message.bytes=2000", "retention.ms=86400000"], "--describe: %s" % out)
+        wait_for(lambda: produce(5000) is not None, 30,
+                 "the broker to refuse a 5000-byte record after max.message.bytes=2000")
+        check(produce(5000).code() == KafkaError.MSG_SIZE_TOO_LARGE,
+              "a record over the limit got %s" % produce(5000))
+        check(produce(500) is None, "a 500-byte record was refused")
+
+        for args, says in ((["--add-config", "retention.ms=soon"], "retention.ms"),
+                           (["--add-config", "no.such.key=1"], "no.such.key"),
+                           (["--delete-config", "segment.bytes"], "Invalid config(s): segment.bytes")):
+            out = configs("--topic", "cf", "--alter", *args)
+            check(out.returncode == 1 and says in out.stderr and
+                  out.stdout.startswith("Error while executing config command"),
+                  "%s: %s" % (args, out))
+        out = configs("--topic", "nosuch", "--alter", "--add-config", "retention.ms=1")
+        check(out.returncode == 1 and "Topic 'nosuch' does not exist." in out.stderr,
+              "a topic that does not exist: %s" % out)
+        out = configs("--topic", "cf", "--describe")
+        check("max.message.bytes=2000" in out.stdout and "soon" not in out.stdout,
+              "a refused change changed the config: %s" % out)
+
+        out = configs("--topic", "cf", "--alter", "--delete-config", "max.message.bytes")
+        check(out.returncode == 0, "--delete-config: %s" % out)
+        wait_for(lambda: produce(5000) is None, 30,
+                 "a 5000-byte record to be accepted again after --delete-config")
+        for bad in (["--topic", "cf"], ["--topic", "cf", "--alter"],
+                    ["--entity-type", "sideways", "--describe"],
+                    ["--topic", "cf", "--describe", "--add-config", "a=b"]):
+            out = configs(*bad)
+            check(out.returncode == 2 and out.stderr.startswith("gregor-configs: "),
+                  "usage error %s: %s" % (bad, out))
