@@ -259,10 +259,15 @@ void group_coord_stop(struct group_coord *gc)
     drop_partition(gc, -1, PROTO_ERR_NOT_COORDINATOR);
 }
 
-/* Kafka 2.8's offset expiration (KIP-211): a group that uses the group
- * protocol loses its offsets once it has been Empty for
- * offsets.retention.minutes; a group that only stores offsets loses each
- * one that long after its commit. A group left with nothing is removed. */
+/* Kafka 2.8's offset expiration (KIP-211, GroupMetadata.removeExpiredOffsets):
+ * - a group that used the group protocol loses all its offsets once it
+ *   has been Empty for offsets.retention.minutes;
+ * - a consumer group with members loses, that long after their commit,
+ *   the offsets of topics no member subscribes to;
+ * - a group that only stores offsets (assign() and commit, no
+ *   membership) loses each one that long after its own commit.
+ * A group left with nothing is removed. A group with a commit in flight
+ * waits for the next sweep. */
 static void retention_due(struct delay_op *op, bool timed_out)
 {
     (void)timed_out;
@@ -275,13 +280,15 @@ static void retention_due(struct delay_op *op, bool timed_out)
     void *v;
     while (strmap_next(&gc->groups, &it, &k, &v)) {
         struct group *g = v;
-        if (gc->part[g->partition] != GROUP_PART_LOADED || g->state != GROUP_EMPTY || g->commits)
+        if (gc->part[g->partition] != GROUP_PART_LOADED || g->commits)
             continue;
-        int n;
-        if (g->protocol_type)
-            n = now - g->state_since_ms >= keep ? group_commit_expire(g, INT64_MAX) : 0;
-        else
-            n = group_commit_expire(g, now - keep);
+        int n = 0;
+        if (!g->protocol_type)
+            n = group_commit_expire(g, now - keep, NULL);
+        else if (g->state == GROUP_EMPTY)
+            n = now - g->state_since_ms >= keep ? group_commit_expire(g, INT64_MAX, NULL) : 0;
+        else if (!strcmp(g->protocol_type, "consumer"))
+            n = group_commit_expire(g, now - keep, group_subscribed_to);
         if (n)
             LOG_INFO("group %s: removed %d expired offsets", g->id, n);
         if (group_is_idle(g))

@@ -352,9 +352,9 @@ def heartbeat(c, group, gen, member):
     return struct.unpack(">h", r[4:6])[0]
 
 
-def commit(c, group, gen, member, topic, offset):
+def commit(c, group, gen, member, topic, offset, partition=0):
     body = kstr(group) + struct.pack(">i", gen) + kstr(member) + struct.pack(">q", -1)
-    body += struct.pack(">i", 1) + kstr(topic) + struct.pack(">iiq", 1, 0, offset) + kstr("")
+    body += struct.pack(">i", 1) + kstr(topic) + struct.pack(">iiq", 1, partition, offset) + kstr("")
     r = call(c, 8, 2, body)
     # topics[1]: name, partitions[1]: index, error
     at = 4
@@ -683,3 +683,87 @@ def groups_coordinator_loss():
         finally:
             for k in ks:
                 k.close()
+
+
+def zk_exists(c, path):
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        return zk.exists(path) is not None
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@test
+def groups_offsets_retention():
+    """offsets.retention.minutes=1 with a 1 s sweep, Kafka 2.8's rules
+    (GroupMetadata.removeExpiredOffsets): an offsets-only group (commits
+    with no membership) loses each offset a minute after its own commit; a
+    consumer group that went Empty loses all a minute after it went Empty
+    (not after its commit); a group whose member stays keeps the offsets of
+    its subscribed topic past the minute without committing again, but not
+    the one of a topic it does not subscribe to. Gone means OffsetFetch
+    answers -1 and the znode is gone; nothing goes before it is due."""
+    from confluent_kafka import TopicPartition
+    overrides = OVERRIDES + ["offsets.retention.minutes=1",
+                             "offsets.retention.check.interval.ms=1000"]
+    with Cluster(brokers=1, overrides=overrides, name="groups-ret") as c:
+        topic_with(c, "ret", 2, 4)
+        topic_with(c, "ret-other", 1, 4)
+        find_coordinator(c, "ret-simple")
+        empty, active = consumer(c, "ret-empty"), consumer(c, "ret-active")
+        try:
+            for k in (empty, active):
+                k.subscribe(["ret"])
+            settle([empty], 2)
+            settle([active], 2)
+            both = [TopicPartition("ret", 0, 1), TopicPartition("ret", 1, 1)]
+            empty.commit(offsets=both, asynchronous=False)
+            active.commit(offsets=both + [TopicPartition("ret-other", 0, 3)], asynchronous=False)
+            t0 = time.time()
+            check(commit(c, "ret-simple", -1, "", "ret", 2) == NONE, "the offsets-only commit")
+            # a gap between commit and Empty, and between the two commits
+            # of the offsets-only group, tells the rules apart
+            wait_for(lambda: (poll_all([active, empty]), time.time() >= t0 + 6)[1], 30, "6 s")
+            empty.close()
+            empty = None
+            t_empty = time.time()
+            check(commit(c, "ret-simple", -1, "", "ret", 5, partition=1) == NONE,
+                  "the second offsets-only commit")
+            t_p1 = time.time()
+            # (group, topic, partition) -> when it is due (client clock, 1 s slack)
+            due = {("ret-simple", "ret", 0): t0 + 59, ("ret-simple", "ret", 1): t_p1 + 59,
+                   ("ret-empty", "ret", 0): t_empty + 59, ("ret-empty", "ret", 1): t_empty + 59,
+                   ("ret-active", "ret-other", 0): t0 + 59}
+            gone_at = {}
+
+            def sweep():
+                poll_all([active])
+                for key in due:
+                    if key in gone_at:
+                        continue
+                    off, err = fetch_offset(c, *key)
+                    check(err == NONE, "OffsetFetch %s: error %d" % (key, err))
+                    if off == -1:
+                        now = time.time()
+                        check(now >= due[key], "%s expired %.1f s early" % (key, due[key] - now))
+                        gone_at[key] = now
+                return len(gone_at) == len(due)
+            wait_for(sweep, 150, "the offsets to expire", interval=0.5)
+            check(time.time() > t0 + 60 and active.assignment(), "the active member left")
+            for p in (0, 1):
+                check(fetch_offset(c, "ret-active", "ret", p) == (1, NONE),
+                      "the active group lost its offset of ret-%d" % p)
+            check(committed_znodes(c, "ret-active", "ret") == {0: b"1", 1: b"1"},
+                  "the active group's znodes")
+            for path in ("/consumers/ret-active/offsets/ret-other/0",
+                         "/consumers/ret-simple/offsets/ret/0", "/consumers/ret-simple/offsets/ret/1",
+                         "/consumers/ret-empty/offsets/ret/0", "/consumers/ret-empty/offsets/ret/1"):
+                wait_for(lambda: not zk_exists(c, path), 15, "%s to be deleted" % path)
+        finally:
+            for k in (empty, active):
+                if k is not None:
+                    k.close()
+
