@@ -767,3 +767,46 @@ def groups_offsets_retention():
                 if k is not None:
                     k.close()
 
+
+@test
+def groups_deleted_topic_offsets():
+    """Deleting a topic removes its committed offsets, as Kafka does: every
+    group's OffsetFetch of all partitions stops listing it and its znodes
+    go, while the offsets of another topic stay, in memory and in
+    ZooKeeper."""
+    from confluent_kafka import TopicPartition
+    from kafka.admin import KafkaAdminClient
+    c = cluster()
+    topic_with(c, "deltopic", 3, 0)
+    topic_with(c, "keeptopic", 1, 0)
+    groups = ["del-a", "del-b"]
+    for n, g in enumerate(groups):
+        k = consumer(c, g)
+        try:
+            k.commit(offsets=[TopicPartition("deltopic", p, 10 + p + n) for p in range(3)] +
+                     [TopicPartition("keeptopic", 0, 7 + n)], asynchronous=False)
+        finally:
+            k.close()
+    for n, g in enumerate(groups):
+        check(committed_znodes(c, g, "deltopic") == {p: b"%d" % (10 + p + n) for p in range(3)},
+              "%s's znodes before the delete" % g)
+    a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+    try:
+        for n, g in enumerate(groups):
+            offs = a.list_consumer_group_offsets(g)
+            check(len(offs) == 4, "%s's offsets before the delete: %s" % (g, offs))
+        a.delete_topics(["deltopic"], timeout_ms=30000)
+
+        def listed(g):
+            return {(tp.topic, tp.partition): o.offset
+                    for tp, o in a.list_consumer_group_offsets(g).items()}
+        for n, g in enumerate(groups):
+            wait_for(lambda: ("deltopic", 0) not in listed(g), 30,
+                     "%s's offsets of the deleted topic to go" % g, interval=0.5)
+            check(listed(g) == {("keeptopic", 0): 7 + n}, "%s's offsets after: %s" % (g, listed(g)))
+            wait_for(lambda: not zk_exists(c, "/consumers/%s/offsets/deltopic" % g), 30,
+                     "/consumers/%s/offsets/deltopic to be deleted" % g)
+            check(committed_znodes(c, g, "keeptopic") == {0: b"%d" % (7 + n)},
+                  "%s's other topic's znodes" % g)
+    finally:
+        a.close()
