@@ -810,3 +810,97 @@ def groups_deleted_topic_offsets():
                   "%s's other topic's znodes" % g)
     finally:
         a.close()
+
+
+def fetch_all(c, i, group):
+    """OffsetFetch v2 of every partition at broker i: (error, {(topic, partition): offset})."""
+    r = call_at(c, i, 9, 2, kstr(group) + struct.pack(">i", -1))
+    out, at = {}, 4
+    for _ in range(struct.unpack(">i", r[:4])[0]):
+        n = struct.unpack(">h", r[at:at + 2])[0]
+        topic = r[at + 2:at + 2 + n].decode()
+        at += 2 + n
+        nparts = struct.unpack(">i", r[at:at + 4])[0]
+        at += 4
+        for _ in range(nparts):
+            p, off = struct.unpack(">iq", r[at:at + 12])
+            at += 12
+            at += 2 + max(0, struct.unpack(">h", r[at:at + 2])[0])  # metadata
+            check(struct.unpack(">h", r[at:at + 2])[0] == NONE, "%s-%d: error" % (topic, p))
+            at += 2
+            out[(topic, p)] = off
+    return struct.unpack(">h", r[at:at + 2])[0], out
+
+
+@test
+def groups_load_in_progress():
+    """A group with 10000 committed offsets (written into ZooKeeper with
+    kazoo) whose coordinator is SIGKILLed: the broker that takes over the
+    partition of __consumer_offsets answers COORDINATOR_LOAD_IN_PROGRESS
+    while it reads them, then every offset. The load's 20000 reads take
+    far longer than one OffsetFetch, so a tight loop of them sees it."""
+    NOT_COORDINATOR, LOAD_IN_PROGRESS = 16, 14
+    overrides = ["offsets.topic.replication.factor=2", "offsets.topic.num.partitions=1",
+                 "group.initial.rebalance.delay.ms=0", "zookeeper.session.timeout.ms=6000"]
+    n = 10000
+    with Cluster(brokers=2, overrides=overrides, name="groups-load") as c:
+        from confluent_kafka.admin import AdminClient, NewTopic
+        a = AdminClient({"bootstrap.servers": c.bootstrap})
+        a.create_topics([NewTopic("loadt", 1, 2)])["loadt"].result(30)
+        del a  # its connections would complain about the kill
+        group = "big-group"
+
+        def coordinator():
+            for i in range(2):
+                try:
+                    r = call_at(c, i, 10, 0, kstr(group))
+                except OSError:
+                    continue
+                if struct.unpack(">h", r[:2])[0] == NONE:
+                    return [struct.unpack(">i", r[2:6])[0]]
+            return None
+        old = wait_for(coordinator, 60, "a coordinator for %s" % group, interval=0.2)[0]
+        other = 1 - old
+        # both replicas in sync, so the other broker can take over
+        wait_for(lambda: "coordinating the groups of __consumer_offsets" in c.log(old), 30,
+                 "broker %d to coordinate" % old)
+        from kazoo.client import KazooClient
+        zk = KazooClient(hosts=c.zk)
+        zk.start(timeout=15)
+        try:
+            base = "/consumers/%s/offsets/loadt" % group
+            zk.ensure_path(base)
+            for start in range(0, n, 1000):
+                t = zk.transaction()
+                for p in range(start, min(n, start + 1000)):
+                    t.create("%s/%d" % (base, p), b"%d" % (p * 7 + 1))
+                check(all(x is not None and not isinstance(x, Exception) for x in t.commit()),
+                      "writing the offsets with kazoo failed")
+        finally:
+            zk.stop()
+            zk.close()
+        c.kill(old)
+        answers = []
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                err, offs = fetch_all(c, other, group)
+            except OSError:
+                continue
+            answers.append(err)
+            if err == NONE:
+                break
+            check(err in (NOT_COORDINATOR, LOAD_IN_PROGRESS), "OffsetFetch: error %d" % err)
+        check(answers and answers[-1] == NONE,
+              "broker %d never answered for the group: %s" % (other, answers[-5:]))
+        check(LOAD_IN_PROGRESS in answers,
+              "no COORDINATOR_LOAD_IN_PROGRESS among %d answers (%d NOT_COORDINATOR)" % (
+                  len(answers), answers.count(NOT_COORDINATOR)))
+        want = {("loadt", p): p * 7 + 1 for p in range(n)}
+        check(offs == want, "after the load: %d offsets, %d expected, %d differ" % (
+            len(offs), n, sum(1 for k in want if offs.get(k) != want[k])))
+        r = call_at(c, other, 12, 1, kstr(group) + struct.pack(">i", 1) + kstr("m"))
+        check(struct.unpack(">h", r[4:6])[0] == UNKNOWN_MEMBER_ID,
+              "a heartbeat after the load was not told UNKNOWN_MEMBER_ID")
+        check("loaded 1 groups with %d committed offsets" % n in c.log(other),
+              "the new coordinator's log does not show the load")
