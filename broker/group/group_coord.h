@@ -52,16 +52,16 @@ enum group_part_state {
 };
 
 struct group_coord {
-    struct broker *b;          /* borrowed */
-    int32_t nparts;            /* entries in part and load_gen */
-    uint8_t *part;             /* enum group_part_state per partition; owned */
-    uint32_t *load_gen;        /* bumped whenever a partition's load starts or stops; owned */
-    struct strmap groups;      /* group.id -> struct group (owned) */
-    struct delay_op retention; /* the offsets.retention.check.interval.ms sweep */
-    bool creating;             /* __consumer_offsets is being created */
-    struct delay_op md_op;     /* woken by metadata changes: did a topic go? */
-    struct delay_watch md_w;   /* its DELAY_METADATA watch */
-    size_t ntopics_seen;       /* topics in the metadata cache when last woken */
+    struct broker *b;           /* borrowed */
+    int32_t nparts;             /* entries in part and load_gen */
+    uint8_t *part;              /* enum group_part_state per partition; owned */
+    uint32_t *load_gen;         /* bumped whenever a partition's load starts or stops; owned */
+    struct strmap groups;       /* group.id -> struct group (owned) */
+    struct delay_op retention;  /* the offsets.retention.check.interval.ms sweep */
+    bool creating;              /* __consumer_offsets is being created */
+    struct delay_op md_op;      /* woken by metadata changes: did a topic go? */
+    struct delay_watch md_w;    /* its DELAY_METADATA watch */
+    size_t ntopics_seen;        /* topics in the metadata cache when last woken */
     struct group_purge *purges; /* removals of deleted topics' offsets in flight */
 };
 

@@ -23,18 +23,18 @@ static const char *const trees[] = {"offsets", "offsets_metadata"};
 #define NTREES ((int)(sizeof(trees) / sizeof(trees[0])))
 
 struct group_purge {
-    struct broker *b;           /* borrowed */
-    struct group_purge **list;  /* the coordinator's list; NULL once stopped */
-    struct group_purge *next;   /* in the list */
-    char *group;                /* owned */
-    char **topics;              /* owned, ntopics of them */
+    struct broker *b;          /* borrowed */
+    struct group_purge **list; /* the coordinator's list; NULL once stopped */
+    struct group_purge *next;  /* in the list */
+    char *group;               /* owned */
+    char **topics;             /* owned, ntopics of them */
     int ntopics;
-    int inflight;               /* listings outstanding */
-    int failed;                 /* listings that failed this round */
-    char **children, **dirs;    /* what the multi deletes, children first; owned */
+    int inflight;            /* listings outstanding */
+    int failed;              /* listings that failed this round */
+    char **children, **dirs; /* what the multi deletes, children first; owned */
     int nchildren, ndirs;
-    int backoff_ms;             /* the next retry's wait */
-    struct delay_op retry;      /* the retry timer */
+    int backoff_ms;        /* the next retry's wait */
+    struct delay_op retry; /* the retry timer */
 };
 
 static void paths_free(struct group_purge *j)
@@ -68,8 +68,9 @@ static void list_all(struct group_purge *j);
 
 static void retry_later(struct group_purge *j, const char *what, int rc)
 {
-    LOG_RATE(LOGGER_WARN, "group %s: removing the offsets of deleted topics: %s failed (%s); "
-                          "retrying in %d ms",
+    LOG_RATE(LOGGER_WARN,
+             "group %s: removing the offsets of deleted topics: %s failed (%s); "
+             "retrying in %d ms",
              j->group, what, gr_strerror(rc), j->backoff_ms);
     delay_start(j->b->delay, &j->retry, j->backoff_ms);
     j->backoff_ms = j->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : j->backoff_ms * 2;
@@ -78,8 +79,8 @@ static void retry_later(struct group_purge *j, const char *what, int rc)
 static void retry_due(struct delay_op *op, bool timed_out)
 {
     (void)timed_out;
-    struct group_purge *j = (struct group_purge *)(void *)((char *)op -
-                                                           offsetof(struct group_purge, retry));
+    struct group_purge *j =
+        (struct group_purge *)(void *)((char *)op - offsetof(struct group_purge, retry));
     list_all(j);
 }
 
@@ -194,8 +195,8 @@ static void list_all(struct group_purge *j)
             }
             l->j = j;
             j->inflight++;
-            int rc = j->b->zk ? zk_client_get_children(j->b->zk, path, NULL, listed, l)
-                              : GR_E_STATE;
+            int rc =
+                j->b->zk ? zk_client_get_children(j->b->zk, path, NULL, listed, l) : GR_E_STATE;
             if (rc)
                 listed(rc, NULL, 0, NULL, l);
         }

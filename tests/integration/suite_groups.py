@@ -720,19 +720,20 @@ def groups_offsets_retention():
             settle([empty], 2)
             settle([active], 2)
             both = [TopicPartition("ret", 0, 1), TopicPartition("ret", 1, 1)]
+            # each time is taken before what it dates, so "due" is never late
+            t0 = time.time()
             empty.commit(offsets=both, asynchronous=False)
             active.commit(offsets=both + [TopicPartition("ret-other", 0, 3)], asynchronous=False)
-            t0 = time.time()
             check(commit(c, "ret-simple", -1, "", "ret", 2) == NONE, "the offsets-only commit")
             # a gap between commit and Empty, and between the two commits
             # of the offsets-only group, tells the rules apart
             wait_for(lambda: (poll_all([active, empty]), time.time() >= t0 + 6)[1], 30, "6 s")
+            t_empty = time.time()
             empty.close()
             empty = None
-            t_empty = time.time()
+            t_p1 = time.time()
             check(commit(c, "ret-simple", -1, "", "ret", 5, partition=1) == NONE,
                   "the second offsets-only commit")
-            t_p1 = time.time()
             # (group, topic, partition) -> when it is due (client clock, 1 s slack)
             due = {("ret-simple", "ret", 0): t0 + 59, ("ret-simple", "ret", 1): t_p1 + 59,
                    ("ret-empty", "ret", 0): t_empty + 59, ("ret-empty", "ret", 1): t_empty + 59,
