@@ -53,6 +53,7 @@ broker_group_libgrgroup_a_SOURCES = \
 	broker/group/group_coord.c broker/group/group_coord.h \
 	broker/group/group_hash.c broker/group/group_hash.h \
 	broker/group/group_load.c broker/group/group_load.h \
+	broker/group/group_purge.c broker/group/group_purge.h \
 	broker/group/group_member.c broker/group/group_member.h \
 	broker/group/group_members.c broker/group/group_members.h \
 	broker/group/group_offsets.c broker/group/group_offsets.h \

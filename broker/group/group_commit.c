@@ -451,7 +451,8 @@ void group_commit_delete_all(struct group *g)
     free(paths);
 }
 
-int group_commit_expire(struct group *g, int64_t before_ms)
+int group_commit_expire(struct group *g, int64_t before_ms,
+                        bool (*keep)(const struct group *g, const char *topic))
 {
     size_t it = 0;
     void *v;
@@ -459,9 +460,10 @@ int group_commit_expire(struct group *g, int64_t before_ms)
     int n = 0;
     struct tp *tps = calloc(group_offsets_count(&g->offsets) + 1, sizeof(*tps));
     while (tps && tpmap_next(&g->offsets.map, &it, &t, &v))
-        if (((struct group_offset *)v)->commit_ms < before_ms)
+        if (((struct group_offset *)v)->commit_ms < before_ms && !(keep && keep(g, t.topic->name)))
             tps[n++] = t;
-    if (n && n == (int)group_offsets_count(&g->offsets))
+    /* a group with members keeps its tree: its owners live there too */
+    if (n && !keep && n == (int)group_offsets_count(&g->offsets))
         group_commit_delete_all(g);
     else
         group_commit_delete(g, tps, n);

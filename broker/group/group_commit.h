@@ -27,6 +27,7 @@
 #ifndef GREGOR_BROKER_GROUP_GROUP_COMMIT_H
 #define GREGOR_BROKER_GROUP_GROUP_COMMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/tp.h"
@@ -58,7 +59,9 @@ void group_commit_delete_all(struct group *g);
  * requests still get ZooKeeper's answer) without touching it. */
 void group_commit_detach(struct group *g);
 /* Forgets and deletes the offsets committed before before_ms (wall
- * clock); the whole tree when none is left. Returns how many. */
-int group_commit_expire(struct group *g, int64_t before_ms);
+ * clock) except those of the topics keep (NULL: none) says to keep; the
+ * whole tree when none is left and keep is NULL. Returns how many. */
+int group_commit_expire(struct group *g, int64_t before_ms,
+                        bool (*keep)(const struct group *g, const char *topic));
 
 #endif

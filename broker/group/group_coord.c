@@ -18,12 +18,25 @@
 #include "broker/group/group_commit.h"
 #include "broker/group/group_hash.h"
 #include "broker/group/group_load.h"
+#include "broker/group/group_purge.h"
 #include "broker/proto/proto_errors.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/logger.h"
 
 static void retention_due(struct delay_op *op, bool timed_out);
+static bool md_ready(struct delay_op *op, struct delay_watch *w, void *arg);
+static void md_due(struct delay_op *op, bool timed_out);
+
+/* Watches the metadata cache for deleted topics until the next one. */
+static void md_arm(struct group_coord *gc)
+{
+    struct broker *b = gc->b;
+    if (!delay_watch(b->delay, &gc->md_op, &gc->md_w, delay_key(b->md, DELAY_METADATA), 0))
+        delay_start(b->delay, &gc->md_op, -1);
+    else
+        LOG_ERROR("out of memory: the offsets of deleted topics will stay until a restart");
+}
 
 struct group_coord *group_coord_new(struct broker *b)
 {
@@ -34,6 +47,8 @@ struct group_coord *group_coord_new(struct broker *b)
     strmap_init(&gc->groups);
     delay_op_init(&gc->retention, NULL, retention_due);
     delay_start(b->delay, &gc->retention, b->cfg->offsets_retention_check_interval_ms);
+    delay_op_init(&gc->md_op, md_ready, md_due);
+    md_arm(gc);
     return gc;
 }
 
@@ -57,6 +72,8 @@ void group_coord_free(struct group_coord *gc)
     if (!gc)
         return;
     delay_cancel(gc->b->delay, &gc->retention);
+    delay_cancel(gc->b->delay, &gc->md_op);
+    group_purge_stop_all(&gc->purges);
     drop_partition(gc, -1, PROTO_ERR_NOT_COORDINATOR);
     strmap_destroy(&gc->groups);
     free(gc->part);
@@ -217,10 +234,13 @@ static bool load_current(void *ctx, int32_t p, uint32_t gen)
     return p < gc->nparts && gc->load_gen[p] == gen && gc->part[p] == GROUP_PART_LOADING;
 }
 
+static void purge_deleted(struct group_coord *gc, int32_t partition);
+
 static void load_done(void *ctx, int32_t p)
 {
     struct group_coord *gc = ctx;
     gc->part[p] = GROUP_PART_LOADED;
+    purge_deleted(gc, p);
 }
 
 static const struct group_load_hooks load_hooks = {load_adopt, load_current, load_done};
@@ -259,10 +279,15 @@ void group_coord_stop(struct group_coord *gc)
     drop_partition(gc, -1, PROTO_ERR_NOT_COORDINATOR);
 }
 
-/* Kafka 2.8's offset expiration (KIP-211): a group that uses the group
- * protocol loses its offsets once it has been Empty for
- * offsets.retention.minutes; a group that only stores offsets loses each
- * one that long after its commit. A group left with nothing is removed. */
+/* Kafka 2.8's offset expiration (KIP-211, GroupMetadata.removeExpiredOffsets):
+ * - a group that used the group protocol loses all its offsets once it
+ *   has been Empty for offsets.retention.minutes;
+ * - a consumer group with members loses, that long after their commit,
+ *   the offsets of topics no member subscribes to;
+ * - a group that only stores offsets (assign() and commit, no
+ *   membership) loses each one that long after its own commit.
+ * A group left with nothing is removed. A group with a commit in flight
+ * waits for the next sweep. */
 static void retention_due(struct delay_op *op, bool timed_out)
 {
     (void)timed_out;
@@ -275,17 +300,111 @@ static void retention_due(struct delay_op *op, bool timed_out)
     void *v;
     while (strmap_next(&gc->groups, &it, &k, &v)) {
         struct group *g = v;
-        if (gc->part[g->partition] != GROUP_PART_LOADED || g->state != GROUP_EMPTY || g->commits)
+        if (gc->part[g->partition] != GROUP_PART_LOADED || g->commits)
             continue;
-        int n;
-        if (g->protocol_type)
-            n = now - g->state_since_ms >= keep ? group_commit_expire(g, INT64_MAX) : 0;
-        else
-            n = group_commit_expire(g, now - keep);
+        int n = 0;
+        if (!g->protocol_type)
+            n = group_commit_expire(g, now - keep, NULL);
+        else if (g->state == GROUP_EMPTY)
+            n = now - g->state_since_ms >= keep ? group_commit_expire(g, INT64_MAX, NULL) : 0;
+        else if (!strcmp(g->protocol_type, "consumer"))
+            n = group_commit_expire(g, now - keep, group_subscribed_to);
         if (n)
             LOG_INFO("group %s: removed %d expired offsets", g->id, n);
         if (group_is_idle(g))
             group_coord_remove(gc, g, PROTO_ERR_COORDINATOR_NOT_AVAILABLE);
     }
     delay_start(gc->b->delay, &gc->retention, gc->b->cfg->offsets_retention_check_interval_ms);
+}
+
+/* The topics of g's offsets that the metadata cache no longer has: each
+ * forgotten here, their znodes deleted by one purge. */
+static void purge_group(struct group_coord *gc, struct group *g)
+{
+    size_t n = group_offsets_count(&g->offsets), it = 0;
+    struct tp *gone = calloc(n + 1, sizeof(*gone));
+    const char **names = calloc(n + 1, sizeof(*names));
+    int ngone = 0, nnames = 0;
+    struct tp t;
+    void *v;
+    while (gone && names && tpmap_next(&g->offsets.map, &it, &t, &v)) {
+        if (metadata_topic(gc->b->md, t.topic->name))
+            continue;
+        gone[ngone++] = t;
+        bool seen = false;
+        for (int i = 0; i < nnames && !seen; i++)
+            seen = names[i] == t.topic->name;
+        if (!seen)
+            names[nnames++] = t.topic->name;
+    }
+    if (nnames) {
+        LOG_INFO("group %s: removing the committed offsets of %d partitions of %d deleted topics",
+                 g->id, ngone, nnames);
+        if (group_purge_start(gc->b, &gc->purges, g->id, names, nnames))
+            LOG_ERROR("group %s: out of memory removing the offsets of deleted topics from "
+                      "ZooKeeper; they come back on the next load",
+                      g->id);
+        /* the znodes go by the purge: forget them without deleting */
+        char path[1024];
+        for (int i = 0; i < ngone; i++) {
+            if (group_offsets_path(path, sizeof(path), g->id, gone[i].topic->name,
+                                   gone[i].partition))
+                strmap_del(&g->offsets.znodes, path);
+            if (group_offsets_meta_path(path, sizeof(path), g->id, gone[i].topic->name,
+                                        gone[i].partition))
+                strmap_del(&g->offsets.znodes, path);
+        }
+        for (int i = 0; i < nnames; i++)
+            for (int k = 0; k < 2; k++) {
+                int len = snprintf(path, sizeof(path), "/consumers/%s/%s/%s", g->id,
+                                   k ? "offsets_metadata" : "offsets", names[i]);
+                if (len > 0 && (size_t)len < sizeof(path))
+                    strmap_del(&g->offsets.znodes, path);
+            }
+        for (int i = 0; i < ngone; i++)
+            group_offsets_del(&g->offsets, gone[i]);
+    }
+    free(gone);
+    free(names);
+}
+
+/* Kafka's cleanupGroupMetadata on partition deletion, for the loaded
+ * groups of partition (-1: all); an Empty group left with no offsets is
+ * removed, as Kafka marks it Dead. */
+static void purge_deleted(struct group_coord *gc, int32_t partition)
+{
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (strmap_next(&gc->groups, &it, &k, &v)) {
+        struct group *g = v;
+        if ((partition >= 0 && g->partition != partition) ||
+            gc->part[g->partition] != GROUP_PART_LOADED)
+            continue;
+        purge_group(gc, g);
+        if (group_is_idle(g))
+            group_coord_remove(gc, g, PROTO_ERR_COORDINATOR_NOT_AVAILABLE);
+    }
+}
+
+/* A metadata change: done when the cache lost a topic (every deletion
+ * wakes the key on its own, so a drop in the count is seen). */
+static bool md_ready(struct delay_op *op, struct delay_watch *w, void *arg)
+{
+    (void)w;
+    (void)arg;
+    struct group_coord *gc =
+        (struct group_coord *)(void *)((char *)op - offsetof(struct group_coord, md_op));
+    size_t n = gc->b->md->topics.count, seen = gc->ntopics_seen;
+    gc->ntopics_seen = n;
+    return n < seen;
+}
+
+static void md_due(struct delay_op *op, bool timed_out)
+{
+    (void)timed_out;
+    struct group_coord *gc =
+        (struct group_coord *)(void *)((char *)op - offsetof(struct group_coord, md_op));
+    purge_deleted(gc, -1);
+    md_arm(gc);
 }

@@ -18,6 +18,14 @@
  * a partition this broker starts leading is loaded from ZooKeeper
  * (group_load.c; COORDINATOR_LOAD_IN_PROGRESS meanwhile), one it stops
  * leading is dropped (its waiting requests get NOT_COORDINATOR).
+ *
+ * A topic deleted from the metadata cache takes its committed offsets
+ * with it, as in Kafka: every loaded group forgets them and their znodes
+ * are deleted (group_purge.h). The same check runs when a partition
+ * finishes loading, for topics deleted while another broker coordinated.
+ * Commits name existing topics only (UNKNOWN_TOPIC_OR_PARTITION
+ * otherwise), so an offset of a topic missing from the cache is one of a
+ * deleted topic.
  */
 #ifndef GREGOR_BROKER_GROUP_GROUP_COORD_H
 #define GREGOR_BROKER_GROUP_GROUP_COORD_H
@@ -32,6 +40,7 @@
 
 struct broker;
 struct group;
+struct group_purge;
 
 #define GROUP_COORD_TOPIC GROUP_LOAD_TOPIC
 
@@ -43,13 +52,17 @@ enum group_part_state {
 };
 
 struct group_coord {
-    struct broker *b;          /* borrowed */
-    int32_t nparts;            /* entries in part and load_gen */
-    uint8_t *part;             /* enum group_part_state per partition; owned */
-    uint32_t *load_gen;        /* bumped whenever a partition's load starts or stops; owned */
-    struct strmap groups;      /* group.id -> struct group (owned) */
-    struct delay_op retention; /* the offsets.retention.check.interval.ms sweep */
-    bool creating;             /* __consumer_offsets is being created */
+    struct broker *b;           /* borrowed */
+    int32_t nparts;             /* entries in part and load_gen */
+    uint8_t *part;              /* enum group_part_state per partition; owned */
+    uint32_t *load_gen;         /* bumped whenever a partition's load starts or stops; owned */
+    struct strmap groups;       /* group.id -> struct group (owned) */
+    struct delay_op retention;  /* the offsets.retention.check.interval.ms sweep */
+    bool creating;              /* __consumer_offsets is being created */
+    struct delay_op md_op;      /* woken by metadata changes: did a topic go? */
+    struct delay_watch md_w;    /* its DELAY_METADATA watch */
+    size_t ntopics_seen;        /* topics in the metadata cache when last woken */
+    struct group_purge *purges; /* removals of deleted topics' offsets in flight */
 };
 
 /* Returns a new coordinator (free with group_coord_free) or NULL. */

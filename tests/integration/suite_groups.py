@@ -352,9 +352,9 @@ def heartbeat(c, group, gen, member):
     return struct.unpack(">h", r[4:6])[0]
 
 
-def commit(c, group, gen, member, topic, offset):
+def commit(c, group, gen, member, topic, offset, partition=0):
     body = kstr(group) + struct.pack(">i", gen) + kstr(member) + struct.pack(">q", -1)
-    body += struct.pack(">i", 1) + kstr(topic) + struct.pack(">iiq", 1, 0, offset) + kstr("")
+    body += struct.pack(">i", 1) + kstr(topic) + struct.pack(">iiq", 1, partition, offset) + kstr("")
     r = call(c, 8, 2, body)
     # topics[1]: name, partitions[1]: index, error
     at = 4
@@ -683,3 +683,225 @@ def groups_coordinator_loss():
         finally:
             for k in ks:
                 k.close()
+
+
+def zk_exists(c, path):
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        return zk.exists(path) is not None
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@test
+def groups_offsets_retention():
+    """offsets.retention.minutes=1 with a 1 s sweep, Kafka 2.8's rules
+    (GroupMetadata.removeExpiredOffsets): an offsets-only group (commits
+    with no membership) loses each offset a minute after its own commit; a
+    consumer group that went Empty loses all a minute after it went Empty
+    (not after its commit); a group whose member stays keeps the offsets of
+    its subscribed topic past the minute without committing again, but not
+    the one of a topic it does not subscribe to. Gone means OffsetFetch
+    answers -1 and the znode is gone; nothing goes before it is due."""
+    from confluent_kafka import TopicPartition
+    overrides = OVERRIDES + ["offsets.retention.minutes=1",
+                             "offsets.retention.check.interval.ms=1000"]
+    with Cluster(brokers=1, overrides=overrides, name="groups-ret") as c:
+        topic_with(c, "ret", 2, 4)
+        topic_with(c, "ret-other", 1, 4)
+        find_coordinator(c, "ret-simple")
+        empty, active = consumer(c, "ret-empty"), consumer(c, "ret-active")
+        try:
+            for k in (empty, active):
+                k.subscribe(["ret"])
+            settle([empty], 2)
+            settle([active], 2)
+            both = [TopicPartition("ret", 0, 1), TopicPartition("ret", 1, 1)]
+            # each time is taken before what it dates, so "due" is never late
+            t0 = time.time()
+            empty.commit(offsets=both, asynchronous=False)
+            active.commit(offsets=both + [TopicPartition("ret-other", 0, 3)], asynchronous=False)
+            check(commit(c, "ret-simple", -1, "", "ret", 2) == NONE, "the offsets-only commit")
+            # a gap between commit and Empty, and between the two commits
+            # of the offsets-only group, tells the rules apart
+            wait_for(lambda: (poll_all([active, empty]), time.time() >= t0 + 6)[1], 30, "6 s")
+            t_empty = time.time()
+            empty.close()
+            empty = None
+            t_p1 = time.time()
+            check(commit(c, "ret-simple", -1, "", "ret", 5, partition=1) == NONE,
+                  "the second offsets-only commit")
+            # (group, topic, partition) -> when it is due (client clock, 1 s slack)
+            due = {("ret-simple", "ret", 0): t0 + 59, ("ret-simple", "ret", 1): t_p1 + 59,
+                   ("ret-empty", "ret", 0): t_empty + 59, ("ret-empty", "ret", 1): t_empty + 59,
+                   ("ret-active", "ret-other", 0): t0 + 59}
+            gone_at = {}
+
+            def sweep():
+                poll_all([active])
+                for key in due:
+                    if key in gone_at:
+                        continue
+                    off, err = fetch_offset(c, *key)
+                    check(err == NONE, "OffsetFetch %s: error %d" % (key, err))
+                    if off == -1:
+                        now = time.time()
+                        check(now >= due[key], "%s expired %.1f s early" % (key, due[key] - now))
+                        gone_at[key] = now
+                return len(gone_at) == len(due)
+            wait_for(sweep, 150, "the offsets to expire", interval=0.5)
+            check(time.time() > t0 + 60 and active.assignment(), "the active member left")
+            for p in (0, 1):
+                check(fetch_offset(c, "ret-active", "ret", p) == (1, NONE),
+                      "the active group lost its offset of ret-%d" % p)
+            check(committed_znodes(c, "ret-active", "ret") == {0: b"1", 1: b"1"},
+                  "the active group's znodes")
+            for path in ("/consumers/ret-active/offsets/ret-other/0",
+                         "/consumers/ret-simple/offsets/ret/0", "/consumers/ret-simple/offsets/ret/1",
+                         "/consumers/ret-empty/offsets/ret/0", "/consumers/ret-empty/offsets/ret/1"):
+                wait_for(lambda: not zk_exists(c, path), 15, "%s to be deleted" % path)
+        finally:
+            for k in (empty, active):
+                if k is not None:
+                    k.close()
+
+
+@test
+def groups_deleted_topic_offsets():
+    """Deleting a topic removes its committed offsets, as Kafka does: every
+    group's OffsetFetch of all partitions stops listing it and its znodes
+    go, while the offsets of another topic stay, in memory and in
+    ZooKeeper."""
+    from confluent_kafka import TopicPartition
+    from kafka.admin import KafkaAdminClient
+    c = cluster()
+    topic_with(c, "deltopic", 3, 0)
+    topic_with(c, "keeptopic", 1, 0)
+    groups = ["del-a", "del-b"]
+    for n, g in enumerate(groups):
+        k = consumer(c, g)
+        try:
+            k.commit(offsets=[TopicPartition("deltopic", p, 10 + p + n) for p in range(3)] +
+                     [TopicPartition("keeptopic", 0, 7 + n)], asynchronous=False)
+        finally:
+            k.close()
+    for n, g in enumerate(groups):
+        check(committed_znodes(c, g, "deltopic") == {p: b"%d" % (10 + p + n) for p in range(3)},
+              "%s's znodes before the delete" % g)
+    a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+    try:
+        for n, g in enumerate(groups):
+            offs = a.list_consumer_group_offsets(g)
+            check(len(offs) == 4, "%s's offsets before the delete: %s" % (g, offs))
+        a.delete_topics(["deltopic"], timeout_ms=30000)
+
+        def listed(g):
+            return {(tp.topic, tp.partition): o.offset
+                    for tp, o in a.list_consumer_group_offsets(g).items()}
+        for n, g in enumerate(groups):
+            wait_for(lambda: ("deltopic", 0) not in listed(g), 30,
+                     "%s's offsets of the deleted topic to go" % g, interval=0.5)
+            check(listed(g) == {("keeptopic", 0): 7 + n}, "%s's offsets after: %s" % (g, listed(g)))
+            wait_for(lambda: not zk_exists(c, "/consumers/%s/offsets/deltopic" % g), 30,
+                     "/consumers/%s/offsets/deltopic to be deleted" % g)
+            check(committed_znodes(c, g, "keeptopic") == {0: b"%d" % (7 + n)},
+                  "%s's other topic's znodes" % g)
+    finally:
+        a.close()
+
+
+def fetch_all(c, i, group):
+    """OffsetFetch v2 of every partition at broker i: (error, {(topic, partition): offset})."""
+    r = call_at(c, i, 9, 2, kstr(group) + struct.pack(">i", -1))
+    out, at = {}, 4
+    for _ in range(struct.unpack(">i", r[:4])[0]):
+        n = struct.unpack(">h", r[at:at + 2])[0]
+        topic = r[at + 2:at + 2 + n].decode()
+        at += 2 + n
+        nparts = struct.unpack(">i", r[at:at + 4])[0]
+        at += 4
+        for _ in range(nparts):
+            p, off = struct.unpack(">iq", r[at:at + 12])
+            at += 12
+            at += 2 + max(0, struct.unpack(">h", r[at:at + 2])[0])  # metadata
+            check(struct.unpack(">h", r[at:at + 2])[0] == NONE, "%s-%d: error" % (topic, p))
+            at += 2
+            out[(topic, p)] = off
+    return struct.unpack(">h", r[at:at + 2])[0], out
+
+
+@test
+def groups_load_in_progress():
+    """A group with 10000 committed offsets (written into ZooKeeper with
+    kazoo) whose coordinator is SIGKILLed: the broker that takes over the
+    partition of __consumer_offsets answers COORDINATOR_LOAD_IN_PROGRESS
+    while it reads them, then every offset. The load's 20000 reads take
+    far longer than one OffsetFetch, so a tight loop of them sees it."""
+    NOT_COORDINATOR, LOAD_IN_PROGRESS = 16, 14
+    overrides = ["offsets.topic.replication.factor=2", "offsets.topic.num.partitions=1",
+                 "group.initial.rebalance.delay.ms=0", "zookeeper.session.timeout.ms=6000"]
+    n = 10000
+    with Cluster(brokers=2, overrides=overrides, name="groups-load") as c:
+        from confluent_kafka.admin import AdminClient, NewTopic
+        a = AdminClient({"bootstrap.servers": c.bootstrap})
+        a.create_topics([NewTopic("loadt", 1, 2)])["loadt"].result(30)
+        del a  # its connections would complain about the kill
+        group = "big-group"
+
+        def coordinator():
+            for i in range(2):
+                try:
+                    r = call_at(c, i, 10, 0, kstr(group))
+                except OSError:
+                    continue
+                if struct.unpack(">h", r[:2])[0] == NONE:
+                    return [struct.unpack(">i", r[2:6])[0]]
+            return None
+        old = wait_for(coordinator, 60, "a coordinator for %s" % group, interval=0.2)[0]
+        other = 1 - old
+        # both replicas in sync, so the other broker can take over
+        wait_for(lambda: "coordinating the groups of __consumer_offsets" in c.log(old), 30,
+                 "broker %d to coordinate" % old)
+        from kazoo.client import KazooClient
+        zk = KazooClient(hosts=c.zk)
+        zk.start(timeout=15)
+        try:
+            base = "/consumers/%s/offsets/loadt" % group
+            zk.ensure_path(base)
+            for start in range(0, n, 1000):
+                t = zk.transaction()
+                for p in range(start, min(n, start + 1000)):
+                    t.create("%s/%d" % (base, p), b"%d" % (p * 7 + 1))
+                check(all(x is not None and not isinstance(x, Exception) for x in t.commit()),
+                      "writing the offsets with kazoo failed")
+        finally:
+            zk.stop()
+            zk.close()
+        c.kill(old)
+        answers = []
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                err, offs = fetch_all(c, other, group)
+            except OSError:
+                continue
+            answers.append(err)
+            if err == NONE:
+                break
+            check(err in (NOT_COORDINATOR, LOAD_IN_PROGRESS), "OffsetFetch: error %d" % err)
+        check(answers and answers[-1] == NONE,
+              "broker %d never answered for the group: %s" % (other, answers[-5:]))
+        check(LOAD_IN_PROGRESS in answers,
+              "no COORDINATOR_LOAD_IN_PROGRESS among %d answers (%d NOT_COORDINATOR)" % (
+                  len(answers), answers.count(NOT_COORDINATOR)))
+        want = {("loadt", p): p * 7 + 1 for p in range(n)}
+        check(offs == want, "after the load: %d offsets, %d expected, %d differ" % (
+            len(offs), n, sum(1 for k in want if offs.get(k) != want[k])))
+        r = call_at(c, other, 12, 1, kstr(group) + struct.pack(">i", 1) + kstr("m"))
+        check(struct.unpack(">h", r[4:6])[0] == UNKNOWN_MEMBER_ID,
+              "a heartbeat after the load was not told UNKNOWN_MEMBER_ID")
+        check("loaded 1 groups with %d committed offsets" % n in c.log(other),
+              "the new coordinator's log does not show the load")
