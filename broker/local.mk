@@ -11,6 +11,7 @@ noinst_LIBRARIES += broker/api/libgrapi.a
 broker_api_libgrapi_a_SOURCES = \
 	broker/api/admin_request.c broker/api/admin_request.h \
 	broker/api/api.c broker/api/api.h \
+	broker/api/handle_alter_configs.c \
 	broker/api/dedupe.c broker/api/dedupe.h \
 	broker/api/errmap.c broker/api/errmap.h \
 	broker/api/group_request.c broker/api/group_request.h \
@@ -73,6 +74,7 @@ broker_net_libgrnet_a_SOURCES = \
 noinst_LIBRARIES += broker/cluster/libgrcluster.a
 broker_cluster_libgrcluster_a_SOURCES = \
 	broker/cluster/admin.c broker/cluster/admin.h \
+	broker/cluster/admin_config.c broker/cluster/admin_config.h \
 	broker/cluster/controller.c broker/cluster/controller.h \
 	broker/cluster/controller_leaders.c \
 	broker/cluster/metadata.c broker/cluster/metadata.h \

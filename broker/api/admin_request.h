@@ -42,6 +42,7 @@ struct admin_req {
     void (*respond)(struct admin_req *ar); /* encode the response from items */
     struct req_wait wait;                 /* waiting for the metadata to show the results */
     struct delay_watch watch;             /* on the metadata cache's DELAY_METADATA key */
+    void *ctx;                            /* the handler's own state (shown() may use it) */
 };
 
 /* Allocates the state for n topics in the request's arena. */

@@ -47,6 +47,8 @@ static const struct api apis[] = {
     API(CONTROLLED_SHUTDOWN, 1, 2, ControlledShutdown),
     API(ELECT_LEADERS, 0, 1, ElectLeaders),
     API(DESCRIBE_LOG_DIRS, 0, 1, DescribeLogDirs),
+    API(ALTER_CONFIGS, 0, 1, AlterConfigs),
+    API(INCREMENTAL_ALTER_CONFIGS, 0, 0, IncrementalAlterConfigs),
 };
 
 #define NAPIS (int)(sizeof(apis) / sizeof(apis[0]))

@@ -22,6 +22,7 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/log/log_config.h"
+#include "broker/cluster/admin_config.h"
 #include "broker/cluster/metadata.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
@@ -132,18 +133,10 @@ static void describe_topic(struct request *req, const struct proto_DescribeConfi
         if (!want[i])
             continue;
         struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
-        const char *override = NULL;
-        for (int k = 0; k < t->nconfig; k++)
-            if (!strcmp(t->config_keys[k], d->name))
-                override = t->config_values[k];
+        const char *override;
         char value[512];
         const struct config_def *bd = d->broker_key[0] ? broker_config_find(d->broker_key) : NULL;
-        if (override)
-            snprintf(value, sizeof(value), "%s", override);
-        else if (d->offset < 0 && bd) /* gregor does not use it: show the broker's value */
-            broker_config_format(b->cfg, bd, value, sizeof(value));
-        else
-            log_config_format(&t->log_config, d, value, sizeof(value));
+        admin_topic_config_value(b, t, d, value, sizeof(value), &override);
         c->name = proto_str_cstr(d->name);
         c->value = proto_str_cstr(dup_arena(req, value));
         c->is_default = !override;

@@ -36,5 +36,7 @@ void handle_OffsetForLeaderEpoch(struct request *req);
 void handle_ControlledShutdown(struct request *req);
 void handle_ElectLeaders(struct request *req);
 void handle_DescribeLogDirs(struct request *req);
+void handle_AlterConfigs(struct request *req);
+void handle_IncrementalAlterConfigs(struct request *req);
 
 #endif

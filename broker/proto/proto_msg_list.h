@@ -54,3 +54,7 @@
 #include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_describe_log_dirs.def"
 #include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_alter_configs.def"
+#include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_incremental_alter_configs.def"
+#include PROTO_GEN

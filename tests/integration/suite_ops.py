@@ -232,3 +232,103 @@ def ops_configs_topic_without_restart():
             out = configs(*bad)
             check(out.returncode == 2 and out.stderr.startswith("gregor-configs: "),
                   "usage error %s: %s" % (bad, out))
+
+
+def incremental_alter(c, topic, ops, validate_only=False):
+    """IncrementalAlterConfigs v0 for one topic: ops [(name, op, value)].
+    Returns (error, message)."""
+    body = struct.pack(">i", 1) + struct.pack(">b", 2) + kstr(topic) + struct.pack(">i", len(ops))
+    for name, op, value in ops:
+        body += kstr(name) + struct.pack(">b", op)
+        body += struct.pack(">h", -1) if value is None else kstr(value)
+    body += struct.pack(">b", 1 if validate_only else 0)
+    s = socket.create_connection(c.broker_addr(0), timeout=10)
+    try:
+        s.sendall(frame(44, 0, 9, body))
+        r = recv_frame(s, timeout=40)
+    finally:
+        s.close()
+    check(r is not None, "no IncrementalAlterConfigs answer")
+    at = 4 + 4 + 4  # correlation id, throttle, count
+    err, ml = struct.unpack(">hh", r[at:at + 4])
+    msg = r[at + 4:at + 4 + ml].decode() if ml >= 0 else None
+    return err, msg
+
+
+@test
+def ops_alter_configs_api():
+    """AlterConfigs (kafka-python's alter_configs) replaces a topic's
+    overrides and the running broker applies them (a record over the new
+    max.message.bytes is refused); IncrementalAlterConfigs sets, deletes and
+    appends single keys; validate_only changes nothing; an unknown topic, an
+    unknown key, a bad value (cleanup.policy=compact too: gregor does not
+    compact), append on a key that is not a list and a broker resource each
+    get their error, and the overrides stay as they
+    were."""
+    from confluent_kafka import KafkaError, Producer
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+    from kazoo.client import KazooClient
+    with Cluster(brokers=1, name="ops-alter") as c:
+        a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+        zk = KazooClient(hosts=c.zk)
+        zk.start(timeout=15)
+        try:
+            a.create_topics([NewTopic("ac", 1, 1, topic_configs={"retention.ms": "100000"})])
+
+            def overrides():
+                return json.loads(zk.get("/config/topics/ac")[0])["config"]
+
+            r = a.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "ac",
+                                                configs={"max.message.bytes": "2000"})])
+            check([x[0] for x in r.resources] == [0], "alter_configs: %s" % r)
+            check(overrides() == {"max.message.bytes": "2000"},
+                  "AlterConfigs replaces the whole set: %s" % overrides())
+            errs = []
+            pr = Producer({"bootstrap.servers": c.bootstrap, "retries": 0})
+            pr.produce("ac", b"q" * 5000, on_delivery=lambda e, m: errs.append(e))
+            pr.flush(30)
+            check(errs and errs[0] is not None and errs[0].code() == KafkaError.MSG_SIZE_TOO_LARGE,
+                  "a 5000-byte record after AlterConfigs: %s" % errs)
+            r = a.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "nosuch",
+                                                configs={"retention.ms": "1"}),
+                                 ConfigResource(ConfigResourceType.TOPIC, "ac",
+                                                configs={"retention.ms": "soon"})])
+            codes = [x[0] for x in r.resources]
+            check(codes == [3, 40], "unknown topic and bad value: %s" % r)
+            r = a.alter_configs([ConfigResource(ConfigResourceType.BROKER, "0",
+                                                configs={"log.retention.ms": "1"})])
+            check([x[0] for x in r.resources] == [42], "a broker resource: %s" % r)
+            check(overrides() == {"max.message.bytes": "2000"}, "refused changes changed %s" %
+                  overrides())
+
+            err, msg = incremental_alter(c, "ac", [("retention.ms", 0, "300000"),
+                                                   ("max.message.bytes", 1, None),
+                                                   ("leader.replication.throttled.replicas", 2,
+                                                    "0:0")])
+            check(err == 0, "IncrementalAlterConfigs: %d %s" % (err, msg))
+            err, msg = incremental_alter(c, "ac", [("leader.replication.throttled.replicas", 2,
+                                                    "0:0,1:0")])
+            want = {"retention.ms": "300000", "leader.replication.throttled.replicas": "0:0,1:0"}
+            check(err == 0 and overrides() == want,
+                  "after set, delete and two appends: %d %s %s" % (err, msg, overrides()))
+            err, msg = incremental_alter(c, "ac", [("retention.ms", 0, "1")], validate_only=True)
+            check(err == 0 and overrides()["retention.ms"] == "300000",
+                  "validate_only: %d %s %s" % (err, msg, overrides()))
+            for ops, code, says in (([("retention.ms", 2, "5")], 40, "append"),
+                                    ([("no.such", 0, "1")], 40, "no.such"),
+                                    ([("retention.ms", 0, "-7")], 40, "retention.ms"),
+                                    ([("retention.ms", 9, "1")], 42, "operation"),
+                                    ([("cleanup.policy", 2, "compact")], 40, "cleanup.policy")):
+                err, msg = incremental_alter(c, "ac", ops)
+                check(err == code and msg and says in msg, "%s: %d %s" % (ops, err, msg))
+            err, msg = incremental_alter(c, "nosuch", [("retention.ms", 0, "1")])
+            check(err == 3, "an unknown topic: %d %s" % (err, msg))
+            check(overrides() == want, "refused changes changed %s" % overrides())
+            d = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, "ac")])
+            got = {e[0]: e[1] for e in d[0].resources[0][4]}
+            check(got.get("retention.ms") == "300000" and got.get("max.message.bytes") != "2000",
+                  "DescribeConfigs after the changes: %s" % got)
+        finally:
+            a.close()
+            zk.stop()
+            zk.close()

@@ -322,6 +322,14 @@ static void test_rt_DescribeLogDirs(void)
 {
     run(roundtrip_DescribeLogDirs);
 }
+static void test_rt_AlterConfigs(void)
+{
+    run(roundtrip_AlterConfigs);
+}
+static void test_rt_IncrementalAlterConfigs(void)
+{
+    run(roundtrip_IncrementalAlterConfigs);
+}
 static void test_flex(void)
 {
     run(roundtrip_FlexTest);
@@ -474,6 +482,8 @@ int main(void)
         {"ControlledShutdown round trip, every version", test_rt_ControlledShutdown},
         {"ElectLeaders round trip, every version", test_rt_ElectLeaders},
         {"DescribeLogDirs round trip, every version", test_rt_DescribeLogDirs},
+        {"AlterConfigs round trip, every version", test_rt_AlterConfigs},
+        {"IncrementalAlterConfigs round trip, every version", test_rt_IncrementalAlterConfigs},
         {"flexible test API round trip, every version", test_flex},
         {"flexible test API bytes", test_flex_bytes},
         {"unknown and malformed tagged fields", test_flex_tags},
