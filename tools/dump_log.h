@@ -129,6 +129,16 @@ typedef void (*dl_record_fn)(const struct dl_batch *b, const struct dl_record *r
 void dl_records(const struct dl_file *f, const struct dl_batch *b, int32_t max_message,
                 dl_record_fn fn, void *arg);
 
+/* DefaultRecordBatch.incrementSequence in Java's wrapping int arithmetic
+ * (a damaged header may hold any values). */
+static inline int32_t dl_increment_sequence(int32_t seq, int32_t inc)
+{
+    uint32_t s = (uint32_t)seq, i = (uint32_t)inc;
+    if (seq > (int32_t)((uint32_t)INT32_MAX - i))
+        return (int32_t)(i - ((uint32_t)INT32_MAX - s) - 1u);
+    return (int32_t)(s + i);
+}
+
 /* Kafka's codec and timestamp type names as its tool prints them. */
 const char *dl_codec_name(const struct dl_batch *b); /* dies on an unknown codec */
 const char *dl_ts_type(const struct dl_batch *b);

@@ -105,15 +105,9 @@ int dl_next_batch(const struct dl_file *f, int64_t pos, int64_t end, struct dl_b
         .base_sequence = hd.base_sequence,
         .count = hd.record_count,
     };
-    /* DefaultRecordBatch.lastSequence: incrementSequence wraps past
-     * Integer.MAX_VALUE. */
-    int32_t s = hd.base_sequence, d = hd.last_offset_delta;
-    if (s == -1)
-        b->last_sequence = -1;
-    else if (s > INT32_MAX - d)
-        b->last_sequence = (int32_t)((int64_t)d - ((int64_t)INT32_MAX - s) - 1);
-    else
-        b->last_sequence = s + d;
+    /* DefaultRecordBatch.lastSequence. */
+    b->last_sequence =
+        hd.base_sequence == -1 ? -1 : dl_increment_sequence(hd.base_sequence, hd.last_offset_delta);
     return 1;
 }
 
@@ -215,12 +209,7 @@ static void read_body(struct cur *c, int32_t body_len, const struct dl_batch *b,
     r->timestamp = (b->attributes & LOG_BATCH_TIMESTAMP_LOG_APPEND)
                        ? b->max_timestamp
                        : (int64_t)((uint64_t)b->base_timestamp + (uint64_t)ts_delta);
-    if (b->base_sequence < 0)
-        r->sequence = -1;
-    else if (b->base_sequence > INT32_MAX - off_delta)
-        r->sequence = (int32_t)((int64_t)off_delta - ((int64_t)INT32_MAX - b->base_sequence) - 1);
-    else
-        r->sequence = b->base_sequence + off_delta;
+    r->sequence = b->base_sequence < 0 ? -1 : dl_increment_sequence(b->base_sequence, off_delta);
 }
 
 static void premature_eof(const char *detail)

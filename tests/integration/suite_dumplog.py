@@ -358,3 +358,26 @@ def dumplog_usage_errors():
     check(rc == 1 and out == ["Dumping /nonexistent/00000000000000000000.log", "Starting offset: 0"]
           and err == ['Exception in thread "main" java.nio.file.NoSuchFileException: '
                       "/nonexistent/00000000000000000000.log"], "missing file: %d %s" % (rc, err))
+
+
+@test
+def dumplog_random_damage():
+    """Bytes of the segment and its indexes overwritten at random (seeded):
+    the tool never crashes; it finishes (status 0) or stops with Kafka's
+    exception line (status 1)."""
+    import random
+    files, records = segment_files()
+    rnd = random.Random(12)
+    for n in range(int(os.environ.get("DUMPLOG_DAMAGE_RUNS", "120"))):
+        sfx = rnd.choice([".log", ".log", ".index", ".timeindex"])
+        data = bytearray(files[sfx])
+        for _ in range(rnd.randint(1, 4)):
+            if data:
+                at = rnd.randrange(len(data))
+                data[at:at + rnd.randint(1, 8)] = bytes(rnd.randrange(256) for _ in range(4))
+        if rnd.random() < 0.2:
+            data = data[:rnd.randrange(len(data) + 1)]
+        with scratch(files, **{sfx.lstrip("."): bytes(data)}) as d:
+            rc, out, err = tool("--files", os.path.join(d, SEG + sfx), "--print-data-log")
+            check(rc == 0 or (rc == 1 and err and err[0].startswith('Exception in thread "main" ')),
+                  "damage %d to %s: status %d, stderr %s" % (n, sfx, rc, err[:2]))
