@@ -64,7 +64,8 @@ def record_line(b, offset, ts, key, value, header_keys):
             "partitionLeaderEpoch: 0 batchSize: %d magic: 2 compressType: %s position: %d "
             "sequence: -1 headerKeys: [%s]" % (
                 offset, -1 if key is None else len(key.encode()),
-                -1 if value is None else len(value.encode()), ts, base, last, size, codec, pos, ",".join(header_keys)))
+                -1 if value is None else len(value.encode()), ts, base, last, size, codec, pos,
+                ",".join(header_keys)))
     if key is not None:
         line += " key: " + key
     if value is not None:
@@ -307,7 +308,8 @@ def dumplog_damaged_files():
     with scratch(files, log=bytes(bad)) as d:
         rc, out, err = tool("--files", os.path.join(d, SEG + ".log"), "--deep-iteration")
         check(rc == 1 and out[-1].startswith("baseOffset: 4 ") and
-              out[-1].endswith("isvalid: false") and err and err[0].startswith('Exception in thread "main" '),
+              out[-1].endswith("isvalid: false") and err and
+              err[0].startswith('Exception in thread "main" '),
               "damaged gzip: %d %s %s" % (rc, out[-1:], err))
 
     # An index entry pointing at the wrong batch: Kafka's mismatch report.
