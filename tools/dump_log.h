@@ -3,9 +3,10 @@
  * over gregor's segment files, which are Kafka's (<base>.log, .index,
  * .timeindex in <topic>-<partition>/).
  *
- * Shared by its three files: dump_log_main.c (options, the files loop and
- * the closing reports on stderr), dump_log_log.c (batches and records of a
- * .log) and dump_log_index.c (.index and .timeindex).
+ * Shared by its files: dump_log_main.c (options, the files loop and the
+ * closing reports on stderr), dump_log_batch.c (reading batches and
+ * records), dump_log_log.c (the lines of a .log), dump_log_offsets.c
+ * (--offsets-decoder) and dump_log_index.c (.index and .timeindex).
  *
  * Every read is a pread() bounded by the file's size as measured when it was
  * opened; no length read from the file is trusted before it is checked
@@ -142,6 +143,11 @@ static inline int32_t dl_increment_sequence(int32_t seq, int32_t inc)
 /* Kafka's codec and timestamp type names as its tool prints them. */
 const char *dl_codec_name(const struct dl_batch *b); /* dies on an unknown codec */
 const char *dl_ts_type(const struct dl_batch *b);
+
+/* --offsets-decoder: prints record r's " key: ..." (after prefix) and
+ * " payload: ..." as Kafka's GroupMetadataManager formats them, or dies with
+ * its exception (dump_log_offsets.c). */
+void dl_offsets_print(const struct dl_record *r, const char *prefix);
 
 void dl_dump_log(const char *path, const struct dl_opts *o);
 void dl_dump_index(const char *path, const struct dl_opts *o);

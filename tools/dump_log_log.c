@@ -174,11 +174,11 @@ static void print_record(const struct dl_batch *b, const struct dl_record *r, vo
             print_control(r);
     }
     if (w->o->print_data && !control) {
-        if (w->o->offsets)
-            dl_die("java.lang.UnsupportedOperationException",
-                   "(gregor keeps committed offsets in ZooKeeper and writes no records to "
-                   "__consumer_offsets; --offsets-decoder decodes none)",
-                   "--offsets-decoder: record at offset %" PRId64, r->offset);
+        if (w->o->offsets) {
+            dl_offsets_print(r, prefix);
+            putchar('\n');
+            return;
+        }
         if (r->key_len >= 0) {
             printf("%skey: ", prefix);
             put_decoded(w->o->key_decoder, r->key, r->key_len);

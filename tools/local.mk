@@ -51,6 +51,7 @@ tools_gregor_dump_log_SOURCES = tools/dump_log.h \
 	tools/dump_log_main.c \
 	tools/dump_log_batch.c \
 	tools/dump_log_log.c \
+	tools/dump_log_offsets.c \
 	tools/dump_log_index.c \
 	tools/cli_opts.c tools/cli_opts.h
 tools_gregor_dump_log_LDADD = broker/log/libgrlog.a common/libgrcommon.a
