@@ -426,3 +426,26 @@ def dumplog_offsets_decoder():
             "| key: offset_commit::group=g,partition=t-3 payload: <DELETE>",
             "| key: group_metadata::group=g payload: <DELETE>"],
             "--offsets-decoder: %d %s %s" % (rc, out, err))
+
+
+@test
+def dumplog_decoder_classes():
+    """--key-decoder-class / --value-decoder-class with Kafka's
+    IntegerDecoder and LongDecoder (big-endian, as ByteBuffer reads them);
+    an unknown class is Kafka's ClassNotFoundException."""
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False,
+                                  producer_id=-1, producer_epoch=-1, base_sequence=-1,
+                                  batch_size=1 << 20)
+    b.append(0, timestamp=TS, key=struct.pack(">i", -2), value=struct.pack(">q", 1 << 40),
+             headers=[])
+    with scratch({".log": bytes(b.build())}) as d:
+        path = os.path.join(d, SEG + ".log")
+        rc, out, err = tool("--files", path, "--skip-record-metadata",
+                            "--key-decoder-class", "kafka.serializer.IntegerDecoder",
+                            "--value-decoder-class=kafka.serializer.LongDecoder")
+        check(rc == 0 and out[3:] == ["| key: -2 payload: %d" % (1 << 40)],
+              "Integer/LongDecoder: %d %s %s" % (rc, out, err))
+        rc, out, err = tool("--files", path, "--value-decoder-class", "com.example.Mine")
+        check(rc == 1 and err == ['Exception in thread "main" java.lang.ClassNotFoundException: '
+                                  "com.example.Mine"], "unknown decoder: %d %s" % (rc, err))
