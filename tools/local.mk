@@ -53,3 +53,16 @@ tests_unit_test_replica_verify_batch_SOURCES = tests/unit/test_replica_verify_ba
 tests_unit_test_replica_verify_batch_LDADD = broker/proto/libgrproto.a $(TEST_COMMON_LDADD)
 
 EXTRA_DIST += tests/tools/run
+
+# gregor-dump-log: Kafka's kafka-dump-log on segment files. It reads batch
+# headers with broker/log's parser (log_batch.o from libgrlog) and inflates
+# with common/compress.h; it opens no connection and writes no file.
+bin_PROGRAMS += tools/gregor-dump-log
+tools_gregor_dump_log_SOURCES = tools/dump_log.h \
+	tools/dump_log_main.c \
+	tools/dump_log_batch.c \
+	tools/dump_log_log.c \
+	tools/dump_log_offsets.c \
+	tools/dump_log_index.c \
+	tools/cli_opts.c tools/cli_opts.h
+tools_gregor_dump_log_LDADD = broker/log/libgrlog.a common/libgrcommon.a
