@@ -155,3 +155,12 @@ int cli_start(struct cli_opt *table, int n, int argc, char **argv, const char *h
     }
     return -1;
 }
+
+int cli_hand_usage_error(const char *tool, void (*usage)(FILE *), const char *fmt, const char *arg)
+{
+    fprintf(stderr, "%s: ", tool);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    usage(stderr);
+    return 2;
+}

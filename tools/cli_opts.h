@@ -65,4 +65,9 @@ int cli_usage_error(const char *msg, const char *head, const struct cli_opt *tab
 int cli_start(struct cli_opt *table, int n, int argc, char **argv, const char *head,
               const char *intro);
 
+/* For tools that parse their few flags by hand: prints "<tool>: " and fmt
+ * (one %s, arg) on stderr, then usage(stderr). Returns 2, the usage-error
+ * exit status. */
+int cli_hand_usage_error(const char *tool, void (*usage)(FILE *), const char *fmt, const char *arg);
+
 #endif

@@ -30,6 +30,7 @@
 #include "common/err.h"
 #include "common/logger.h"
 #include "common/topic_name.h"
+#include "tools/cli_opts.h"
 #include "tools/topics_cmd.h"
 #include "tools/topics_zk.h"
 #include "zk/zk_client.h"
@@ -66,11 +67,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "%s: ", TOOL);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    usage(stderr);
-    return 2;
+    return cli_hand_usage_error(TOOL, usage, fmt, arg);
 }
 
 static int parse(int argc, char **argv, struct opts *o)

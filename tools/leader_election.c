@@ -31,6 +31,7 @@
 #include "broker/proto/proto_api.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
+#include "tools/cli_opts.h"
 #include "tools/kconn.h"
 
 #define TOOL "gregor-leader-election"
@@ -76,11 +77,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "%s: ", TOOL);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    usage(stderr);
-    return 2;
+    return cli_hand_usage_error(TOOL, usage, fmt, arg);
 }
 
 static int add_tp(struct opts *o, const char *topic, int32_t partition)

@@ -23,7 +23,7 @@ tools_gregor_topics_LDADD = broker/cluster/libgradmin.a broker/log/libgrlog.a zk
 # gregor-topics' ZooKeeper session and config checks.
 bin_PROGRAMS += tools/gregor-configs
 tools_gregor_configs_SOURCES = tools/configs_main.c tools/topics_zk.c tools/topics_zk.h \
-	tools/topics_config.c tools/topics_cmd.h
+	tools/topics_config.c tools/topics_cmd.h tools/cli_opts.c tools/cli_opts.h
 tools_gregor_configs_LDADD = broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)
 
 # gregor-replica-verification: Kafka's kafka-replica-verification, a small
@@ -41,11 +41,13 @@ tools_gregor_replica_verification_LDADD = broker/proto/libgrproto.a common/libgr
 # gregor-leader-election: Kafka's kafka-leader-election on ElectLeaders
 # (librdkafka 2.0 has none).
 bin_PROGRAMS += tools/gregor-leader-election
-tools_gregor_leader_election_SOURCES = tools/leader_election.c tools/kconn.c tools/kconn.h
+tools_gregor_leader_election_SOURCES = tools/leader_election.c tools/kconn.c tools/kconn.h \
+	tools/cli_opts.c tools/cli_opts.h
 tools_gregor_leader_election_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
 # gregor-log-dirs: Kafka's kafka-log-dirs --describe on DescribeLogDirs.
 bin_PROGRAMS += tools/gregor-log-dirs
-tools_gregor_log_dirs_SOURCES = tools/log_dirs.c tools/kconn.c tools/kconn.h
+tools_gregor_log_dirs_SOURCES = tools/log_dirs.c tools/kconn.c tools/kconn.h tools/cli_opts.c \
+	tools/cli_opts.h
 tools_gregor_log_dirs_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
 check_PROGRAMS += tests/unit/test_replica_verify_batch
 tests_unit_test_replica_verify_batch_SOURCES = tests/unit/test_replica_verify_batch.c \

@@ -28,6 +28,7 @@
 #include "broker/proto/proto_api.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
+#include "tools/cli_opts.h"
 #include "tools/kconn.h"
 
 #define TOOL "gregor-log-dirs"
@@ -59,11 +60,7 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "%s: ", TOOL);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    usage(stderr);
-    return 2;
+    return cli_hand_usage_error(TOOL, usage, fmt, arg);
 }
 
 /* Whether name is one of the comma-separated list's entries (every name
