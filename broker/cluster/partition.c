@@ -118,10 +118,21 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
     struct tp tp = {t->id, mp->id};
     struct partition *p = partition_get(b, tp);
     if (!is_replica(mp, b->id)) {
+        /* Removed from the assignment: stop following or leading it and
+         * delete the log, as Kafka's StopReplica with delete does. A log
+         * with no hosted partition is one removed while this broker was
+         * down. The directory is renamed here (one cheap call) and removed
+         * by the log worker, off the loop. */
         if (p) {
-            LOG_INFO("%s-%d is no longer assigned to this broker", t->name, mp->id);
+            LOG_INFO("%s-%d is no longer assigned to this broker: deleting its log", t->name,
+                     mp->id);
             tpmap_del(&b->parts, tp);
-            partition_free(p, false);
+            partition_free(p, true);
+        } else if (log_manager_get(b->logs, t->name, mp->id)) {
+            LOG_INFO("deleting the log of %s-%d: it was unassigned from this broker while it "
+                     "was down",
+                     t->name, mp->id);
+            log_manager_delete(b->logs, t->name, mp->id);
         }
         return;
     }

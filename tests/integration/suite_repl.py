@@ -523,3 +523,54 @@ def replication_topics_isr_filters():
                            ("--at-min-isr-partitions", ["mia", "mic", "mie"])):
             got = listed(c, flag)
             check(got == want, "%s with broker 2 down: %s, expected %s" % (flag, got, want))
+def set_assignment(c, topic, partitions):
+    """Rewrites /brokers/topics/<topic> with partitions ({"0": [ids]}), as a
+    ZooKeeper tool would."""
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        path = "/brokers/topics/" + topic
+        data, _ = zk.get(path)
+        a = json.loads(data)
+        a["partitions"] = partitions
+        zk.set(path, json.dumps(a).encode())
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@test
+def replication_unassigned_replica_deleted():
+    """RF=2 on brokers 0 and 1 of three; the assignment is rewritten in
+    ZooKeeper to 1,2. The controller moves leadership and the ISR off
+    broker 0, which stops and deletes its log (StopReplica); broker 2
+    starts as a follower and catches up to the same records, and consumers
+    read every record."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    with Cluster(brokers=3, name="repl-stop", overrides=REPL_OVERRIDES) as c:
+        a = AdminClient({"bootstrap.servers": c.bootstrap})
+        f = a.create_topics([NewTopic("ru", num_partitions=1, replica_assignment=[[0, 1]])])
+        f["ru"].result(30)
+        wait_for(lambda: isr(c, "ru") == [0, 1], 20, "the ISR of ru-0 to be 0,1")
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "ru", [b"s%03d" % k for k in range(200)])
+        check(len(acks.acked) == 200 and not acks.errors,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        gone = os.path.join(c.log_dir(0), "ru-0")
+        check(os.path.isdir(gone), "broker 0 has no log of ru-0 to begin with")
+        set_assignment(c, "ru", {"0": [1, 2]})
+        wait_for(lambda: not os.path.exists(gone) and
+                 not [n for n in os.listdir(c.log_dir(0)) if n.startswith("ru-0")], 30,
+                 "broker 0 to delete its log of ru-0 (renamed, then removed)")
+        wait_for(lambda: state(c, "ru")["leader"] == 1 and isr(c, "ru") == [1, 2], 40,
+                 "broker 1 to lead ru-0 with broker 2 back in the ISR (state %s)" % state(c, "ru"))
+        got, hw = read_all(c, "ru")
+        check(hw == 200 and [v for _, v in got] == [v for _, v in acks.acked],
+              "read back %d records to high watermark %d" % (len(got), hw))
+        ref = log_bytes(c, 1, "ru", 0, 1 << 30)
+        upto = position_of(ref, hw)
+        wait_for(lambda: log_bytes(c, 2, "ru", 0, upto) == ref[:upto], 20,
+                 "broker 2's log to equal broker 1's up to the high watermark")
+        check("no longer assigned to this broker" in c.log(0), "broker 0 did not say why")
