@@ -199,6 +199,7 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
             /* Before following a (new) leader, the fetcher finds where our
              * log diverges from its (OffsetForLeaderEpoch) and cuts there. */
             p->truncating = true;
+            p->out_of_range = false;
             if (b->follow_changed)
                 b->follow_changed(b, p);
         }

@@ -574,3 +574,93 @@ def replication_unassigned_replica_deleted():
         wait_for(lambda: log_bytes(c, 2, "ru", 0, upto) == ref[:upto], 20,
                  "broker 2's log to equal broker 1's up to the high watermark")
         check("no longer assigned to this broker" in c.log(0), "broker 0 did not say why")
+
+
+def delete_records(addr, topic, offset):
+    """DeleteRecords v0 of topic-0 up to offset, sent to addr: (error, low
+    watermark)."""
+    body = struct.pack(">i", 1) + kstr(topic) + struct.pack(">iiqi", 1, 0, offset, 10000)
+    with socket.create_connection(addr, timeout=10) as s:
+        s.sendall(frame(21, 0, 5, body))
+        r = recv_frame(s, timeout=15)
+    check(r is not None, "no DeleteRecords answer")
+    # corr, throttle, topic count, name, partition count
+    at = 14 + struct.unpack(">h", r[12:14])[0] + 4
+    _, low, err = struct.unpack(">iqh", r[at:at + 14])
+    return err, low
+
+
+def log_start_checkpoint(c, i, topic, p=0):
+    """Broker i's log start offset of topic-p as log-start-offset-checkpoint
+    says, or None."""
+    try:
+        with open(os.path.join(c.log_dir(i), "log-start-offset-checkpoint")) as f:
+            lines = f.read().split("\n")[2:]
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == topic and parts[1] == str(p):
+            return int(parts[2])
+    return None
+
+
+@test
+def replication_follower_below_leader_log_start():
+    """A follower is down while the leader's log start moves past the
+    follower's log end (DeleteRecords to 80 of 100, in the middle of a
+    batch). Restarted, the follower is refused its fetch offset
+    (OFFSET_OUT_OF_RANGE), learns the leader's log start, empties its log
+    and restarts it there, and rejoins the ISR. Every replica's log start
+    is then the leader's, the running follower's too."""
+    with Cluster(brokers=3, name="repl-start", overrides=REPL_OVERRIDES + [
+            "log.flush.start.offset.checkpoint.interval.ms=300"]) as c:
+        create_topic(c, "rs")
+        wait_for(lambda: len(isr(c, "rs")) == 3, 20, "the ISR of rs-0 to be all three")
+        leader = state(c, "rs")["leader"]
+        down = (leader + 1) % 3
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "rs", [b"a%d" % k for k in range(10)])
+        c.stop(down)
+        wait_for(lambda: down not in isr(c, "rs"), 20, "the stopped follower to leave the ISR")
+        # One batch of 90 (offsets 10..99): the new log start falls inside it.
+        p1 = producer(c, **{"linger.ms": 1000})
+        produce_all(p1, acks, "rs", [b"b%d" % k for k in range(90)])
+        check(len(acks.acked) == 100 and not acks.errors,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        check(delete_records(c.broker_addr(leader), "rs", 80) == (NONE, 80),
+              "DeleteRecords to 80 at the leader")
+        c.start(down)
+        wait_for(lambda: len(isr(c, "rs")) == 3, 40, "the restarted follower to rejoin the ISR")
+        check("below broker %d's log start 80" % leader in c.log(down),
+              "the follower did not restart its log at the leader's log start")
+        ref = log_bytes(c, leader, "rs", 0, 1 << 30)
+        base = struct.unpack(">q", ref[position_of(ref, 80):][:8])[0]
+        check(base == 80 or "restarting the log there" in c.log(down),
+              "the batch holding 80 starts at %d, and the follower did not start there" % base)
+        wait_for(lambda: [log_start_checkpoint(c, i, "rs") for i in range(3)] == [80] * 3, 20,
+                 "every replica's log start to be 80 (%s)" % [
+                     log_start_checkpoint(c, i, "rs") for i in range(3)])
+        got = read_from_start(c, "rs", 100)
+        check(got == [v for _, v in acks.acked[80:]], "read %d records from the log start: %s" % (
+            len(got), got[:3]))
+
+
+def read_from_start(c, topic, hw, timeout=30):
+    """The values of topic-0 from its log start to offset hw (exclusive)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    cons = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "none",
+                     "enable.auto.commit": False, "topic.metadata.refresh.interval.ms": 1000})
+    try:
+        cons.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        out, last = [], -1
+        deadline = time.time() + timeout
+        while last < hw - 1 and time.time() < deadline:
+            m = cons.poll(0.5)
+            if m is not None and not m.error():
+                out.append(m.value())
+                last = m.offset()
+        return out
+    finally:
+        cons.close()
