@@ -173,6 +173,10 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
         p->leader = true;
         p->leader_epoch = mp->leader_epoch;
         p->leader_id = b->id;
+        if (log_begin_epoch(p->log, mp->leader_epoch))
+            LOG_ERROR("%s-%d: out of memory recording leader epoch %d; it is recorded at the "
+                      "first append",
+                      t->name, mp->id, mp->leader_epoch);
         /* The high watermark stays where it was: it moves once the ISR's
          * followers have fetched (the minimum over the ISR). */
         partition_isr_adopt(p, mp, true, now);

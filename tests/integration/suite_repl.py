@@ -639,9 +639,8 @@ def replication_follower_below_leader_log_start():
         base = struct.unpack(">q", ref[position_of(ref, 80):][:8])[0]
         check(base == 80 or "restarting the log there" in c.log(down),
               "the batch holding 80 starts at %d, and the follower did not start there" % base)
-        wait_for(lambda: [log_start_checkpoint(c, i, "rs") for i in range(3)] == [80] * 3, 20,
-                 "every replica's log start to be 80 (%s)" % [
-                     log_start_checkpoint(c, i, "rs") for i in range(3)])
+        wait_until_same(lambda: [log_start_checkpoint(c, i, "rs") for i in range(3)], [80] * 3,
+                        20, "every replica's log start")
         got = read_from_start(c, "rs", 100)
         check(got == [v for _, v in acks.acked[80:]], "read %d records from the log start: %s" % (
             len(got), got[:3]))
@@ -664,3 +663,51 @@ def read_from_start(c, topic, hw, timeout=30):
         return out
     finally:
         cons.close()
+
+
+def epoch_checkpoint(c, i, topic):
+    """Broker i's leader-epoch-checkpoint of topic-0, or None."""
+    try:
+        with open(os.path.join(c.log_dir(i), "%s-0" % topic, "leader-epoch-checkpoint")) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+@test
+def replication_leader_epoch_checkpoint():
+    """Ten records in each of three leader epochs (the leader stopped and
+    restarted twice): every replica's leader-epoch-checkpoint, in Kafka's
+    format, lists each epoch at its first offset. The stopped leaders kept
+    their earlier epochs across the restart, and learnt the later ones from
+    the batches they fetched."""
+    with replicated_cluster("repl-epochs", "re") as c:
+        acks = Acks()
+        pr = producer(c)
+        expect = []
+        for round_ in range(3):
+            st = state(c, "re")
+            expect.append("%d %d\n" % (st["leader_epoch"], 10 * round_))
+            produce_all(pr, acks, "re", [b"e%d-%d" % (round_, k) for k in range(10)])
+            check(len(acks.acked) == 10 * (round_ + 1) and not acks.errors,
+                  "round %d: %d acknowledged, errors %s" % (round_, len(acks.acked),
+                                                           acks.errors[:3]))
+            if round_ == 2:
+                break
+            c.stop(st["leader"])
+            wait_for(lambda: state(c, "re")["leader"] not in (st["leader"], -1), 30,
+                     "another broker to lead after %d stopped" % st["leader"])
+            c.start(st["leader"])
+            wait_for(lambda: len(isr(c, "re")) == 3, 40, "the ISR to be all three again")
+        want = "0\n3\n" + "".join(expect)
+        wait_until_same(lambda: [epoch_checkpoint(c, i, "re") for i in range(3)], [want] * 3,
+                        20, "every replica's leader-epoch-checkpoint")
+
+
+def wait_until_same(get, want, timeout, what):
+    """Waits until get() == want; failing, says what it last was."""
+    seen = []
+    try:
+        wait_for(lambda: seen.append(get()) or seen[-1] == want, timeout, what)
+    except AssertionError:
+        check(False, "%s: %r after %d s, want %r" % (what, seen[-1], timeout, want))
