@@ -198,7 +198,11 @@ int log_find_offset_by_timestamp_cached(struct log *l, int64_t ts, int64_t *offs
                                         int64_t *found_ts, struct log_cold *cold);
 
 /* Removes every offset >= offset (whole batches; replication). Returns 0 or
- * an error. A target at or past the log end does nothing. */
+ * an error. A target at or past the log end does nothing. Segments past the
+ * target are unlinked (their close goes to the worker); the one holding it
+ * is cut with bounded reads (log_segment_truncate_to says which), which
+ * the loop may wait for when they are cold: the target is near the end of
+ * what this replica last wrote, the part most likely still cached. */
 int log_truncate_to(struct log *l, int64_t offset);
 
 /* Deletes every segment and starts an empty log at offset. */
