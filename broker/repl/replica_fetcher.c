@@ -304,11 +304,13 @@ static bool take(struct fetcher *f, const struct proto_FetchablePartitionRespons
     struct log *l = p->log;
     if (o->error_code == PROTO_ERR_OFFSET_OUT_OF_RANGE) {
         /* Below the leader's log start or past its end: ask its log start
-         * next (take_log_start). */
+         * next (take_log_start), after the backoff, so a cut that cannot
+         * cure it (a log without epochs whose high watermark is past the
+         * leader's end) retries at that pace, not in a tight loop. */
         LOG_RATE(LOGGER_WARN, "%s-%d: fetch offset %" PRId64 " out of range at broker %d",
                  p->tp.topic->name, p->tp.partition, log_end_offset(l), f->source);
         p->out_of_range = true;
-        return true;
+        return false;
     }
     if (o->error_code) {
         LOG_RATE(LOGGER_INFO, "%s-%d: broker %d answered a replica fetch with error %d",
