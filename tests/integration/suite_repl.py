@@ -523,6 +523,8 @@ def replication_topics_isr_filters():
                            ("--at-min-isr-partitions", ["mia", "mic", "mie"])):
             got = listed(c, flag)
             check(got == want, "%s with broker 2 down: %s, expected %s" % (flag, got, want))
+
+
 def set_assignment(c, topic, partitions):
     """Rewrites /brokers/topics/<topic> with partitions ({"0": [ids]}), as a
     ZooKeeper tool would."""
