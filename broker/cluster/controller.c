@@ -237,6 +237,19 @@ static bool drop_unassigned(struct controller *c, const struct metadata_topic *t
     bool leader_dropped = mp->leader >= 0 && !in(mp->replicas, mp->nreplicas, mp->leader);
     if (nisr == mp->nisr && !leader_dropped)
         return false;
+    if (nisr == 0 && mp->nisr > 0) {
+        /* No replica of the new assignment holds the committed records:
+         * electing one would lose them. Kafka's controller does not act on
+         * such a rewrite at all; here the state stays as it is (the removed
+         * replicas keep their logs, partition.c) until an assigned replica
+         * is in sync or the assignment is put back. */
+        LOG_RATE(LOGGER_WARN,
+                 "%s-%d: no replica of the new assignment is in the ISR; leadership and ISR "
+                 "stay as they are (put the assignment back, or add the new replicas beside the "
+                 "in-sync ones first)",
+                 t->name, mp->id);
+        return true;
+    }
     int32_t leader = mp->leader;
     if (leader_dropped) {
         leader = -1;

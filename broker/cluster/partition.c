@@ -111,6 +111,19 @@ static bool is_replica(const struct metadata_partition *mp, int32_t id)
 }
 
 /* Brings one hosted partition in line with its metadata. */
+/* Whether another live broker of mp's assignment leads it from the ISR,
+ * so its log holds every committed record of the partition. */
+static bool held_elsewhere(const struct broker *b, const struct metadata_partition *mp)
+{
+    if (!mp->has_state || mp->leader < 0 || mp->leader == b->id ||
+        !metadata_broker_alive(b->md, mp->leader) || !is_replica(mp, mp->leader))
+        return false;
+    for (int i = 0; i < mp->nisr; i++)
+        if (mp->isr[i] == mp->leader)
+            return true;
+    return false;
+}
+
 static void sync_one(struct broker *b, const struct metadata_topic *t,
                      const struct metadata_partition *mp)
 {
@@ -122,13 +135,20 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
          * delete the log, as Kafka's StopReplica with delete does. A log
          * with no hosted partition is one removed while this broker was
          * down. The directory is renamed here (one cheap call) and removed
-         * by the log worker, off the loop. */
+         * by the log worker, off the loop. The log goes only once a live
+         * replica of the new assignment leads from the ISR, so it holds
+         * every committed record: a rewrite that leaves out every in-sync
+         * replica (which Kafka's controller would not act on) must not
+         * delete the only copies. Until then the log is kept unserved, and
+         * the next state change decides again. */
+        bool safe = held_elsewhere(b, mp);
         if (p) {
-            LOG_INFO("%s-%d is no longer assigned to this broker: deleting its log", t->name,
-                     mp->id);
+            LOG_INFO("%s-%d is no longer assigned to this broker: %s", t->name, mp->id,
+                     safe ? "deleting its log" : "keeping its log until a replica of the new "
+                                                 "assignment leads from the ISR");
             tpmap_del(&b->parts, tp);
-            partition_free(p, true);
-        } else if (log_manager_get(b->logs, t->name, mp->id)) {
+            partition_free(p, safe);
+        } else if (safe && log_manager_get(b->logs, t->name, mp->id)) {
             LOG_INFO("deleting the log of %s-%d: it was unassigned from this broker while it "
                      "was down",
                      t->name, mp->id);

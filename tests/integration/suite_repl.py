@@ -578,6 +578,41 @@ def replication_unassigned_replica_deleted():
         check("no longer assigned to this broker" in c.log(0), "broker 0 did not say why")
 
 
+@test
+def replication_rewrite_without_in_sync_replica_keeps_data():
+    """RF=2 on brokers 0 and 1; the assignment is rewritten to broker 2
+    alone, which holds none of the records. Deleting the old replicas'
+    logs would lose every committed record, so neither broker deletes its
+    log and the controller leaves leadership and ISR alone (Kafka's
+    controller ignores such a rewrite). Put back, the partition serves
+    every acknowledged record again."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    with Cluster(brokers=3, name="repl-rewrite", overrides=REPL_OVERRIDES) as c:
+        a = AdminClient({"bootstrap.servers": c.bootstrap})
+        f = a.create_topics([NewTopic("rw", num_partitions=1, replica_assignment=[[0, 1]])])
+        f["rw"].result(30)
+        wait_for(lambda: isr(c, "rw") == [0, 1], 20, "the ISR of rw-0 to be 0,1")
+        acks = Acks()
+        produce_all(producer(c), acks, "rw", [b"w%03d" % k for k in range(100)])
+        check(len(acks.acked) == 100, "%d acknowledged" % len(acks.acked))
+        before = state(c, "rw")
+        set_assignment(c, "rw", {"0": [2]})
+        for i in (0, 1):
+            wait_for(lambda: "keeping its log until a replica of the new assignment" in c.log(i),
+                     30, "broker %d to stop serving rw-0 and keep its log" % i)
+        time.sleep(2)  # a wrongly taken deletion or election would have happened by now
+        for i in (0, 1):
+            check(len(log_bytes(c, i, "rw", 0, 1 << 30)) > 0,
+                  "broker %d's log of rw-0 is gone or empty" % i)
+        now = state(c, "rw")
+        check(now["leader"] == before["leader"] and now["isr"] == before["isr"],
+              "the state changed from %s to %s" % (before, now))
+        set_assignment(c, "rw", {"0": [0, 1]})
+        got, hw = read_all(c, "rw", timeout=60)
+        check(hw == 100 and [v for _, v in got] == [v for _, v in acks.acked],
+              "after the assignment was put back: %d records to high watermark %d" % (len(got), hw))
+
+
 def delete_records(addr, topic, offset):
     """DeleteRecords v0 of topic-0 up to offset, sent to addr: (error, low
     watermark)."""

@@ -297,11 +297,18 @@ static void test_reassignment_away_deletes_the_log(void)
     watch(&f, &data0, p0, DELAY_DATA);
     t->parts[0].replicas[0] = OTHER;
     t->parts[0].replicas[1] = DEAD;
-    t->parts[0].leader = OTHER;
+    /* First the new assignment alone (the state still names us, the only
+     * in-sync replica): the partition is no longer served, but its log is
+     * the only copy of what was committed and stays. */
     partitions_sync(&f.t.b, "moves", 0);
     CU_ASSERT_PTR_NULL(partition_get(&f.t.b, tp_of("moves", 0)));
     CU_ASSERT_EQUAL(data0.completed, 1);
     CU_ASSERT_TRUE(data0.saw_going);
+    CU_ASSERT_PTR_NOT_NULL(log_manager_get(f.t.b.logs, "moves", 0));
+    /* Then the state the controller writes: OTHER leads from the ISR. */
+    t->parts[0].leader = OTHER;
+    t->parts[0].isr[0] = OTHER;
+    partitions_sync(&f.t.b, "moves", 0);
     /* Deleted as Kafka's StopReplica does: renamed at once, removed by the
      * worker. */
     CU_ASSERT_PTR_NULL(log_manager_get(f.t.b.logs, "moves", 0));
@@ -407,7 +414,7 @@ int main(void)
         {"partition_lead says why a partition cannot be used", test_lead_says_why_not},
         {"appends, flushes and role changes wake their partition only",
          test_changes_wake_their_partition_only},
-        {"a replica moved away is dropped and its log deleted",
+        {"a replica moved away is dropped, its log deleted once another replica leads in sync",
          test_reassignment_away_deletes_the_log},
         {"a leader records its epoch when it begins", test_leader_records_its_epoch},
         {"the high watermark is the minimum over the ISR", test_high_watermark_is_min_over_isr},
