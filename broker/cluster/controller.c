@@ -217,6 +217,54 @@ static bool in(const int32_t *v, int n, int32_t x)
     return false;
 }
 
+/* A rewrite of /brokers/topics/<t> (by a ZooKeeper tool) that
+ * drops replicas: they leave the ISR, and a dropped leader hands over to
+ * the first live assigned replica in the ISR, with a new leader epoch. The
+ * dropped brokers delete their logs when they see the assignment
+ * (partition.c, Kafka's StopReplica); new replicas follow and join the ISR
+ * once caught up. With no assigned replica in the ISR alive, nobody leads
+ * (leader -1, the ISR's assigned members kept), and the usual rules
+ * apply: a returning ISR member takes over, or an unclean election.
+ * Returns whether the state had to change (a write was started). */
+static bool drop_unassigned(struct controller *c, const struct metadata_topic *t,
+                            const struct metadata_partition *mp)
+{
+    int32_t isr[64];
+    int nisr = 0;
+    for (int i = 0; i < mp->nisr && nisr < 64; i++)
+        if (in(mp->replicas, mp->nreplicas, mp->isr[i]))
+            isr[nisr++] = mp->isr[i];
+    bool leader_dropped = mp->leader >= 0 && !in(mp->replicas, mp->nreplicas, mp->leader);
+    if (nisr == mp->nisr && !leader_dropped)
+        return false;
+    if (nisr == 0 && mp->nisr > 0) {
+        /* No replica of the new assignment holds the committed records:
+         * electing one would lose them. Kafka's controller does not act on
+         * such a rewrite at all; here the state stays as it is (the removed
+         * replicas keep their logs, partition.c) until an assigned replica
+         * is in sync or the assignment is put back. */
+        LOG_RATE(LOGGER_WARN,
+                 "%s-%d: no replica of the new assignment is in the ISR; leadership and ISR "
+                 "stay as they are (put the assignment back, or add the new replicas beside the "
+                 "in-sync ones first)",
+                 t->name, mp->id);
+        return true;
+    }
+    int32_t leader = mp->leader;
+    if (leader_dropped) {
+        leader = -1;
+        for (int i = 0; i < mp->nreplicas && leader < 0; i++)
+            if (in(isr, nisr, mp->replicas[i]) && controller_eligible(c, mp->replicas[i]))
+                leader = mp->replicas[i];
+    }
+    if (!tpmap_get(&c->writing, (struct tp){t->id, mp->id}))
+        LOG_INFO("%s-%d: replicas were removed from the assignment; leaving them out of the "
+                 "leadership and the ISR",
+                 t->name, mp->id);
+    write_state(c, t, mp, leader, mp->leader_epoch + 1, isr, nisr, false);
+    return true;
+}
+
 /* Brings one partition's state in line with the live brokers and the
  * intents (controller.h). */
 static void check_partition(struct controller *c, const struct metadata_topic *t,
@@ -236,6 +284,8 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
             write_state(c, t, mp, live[0], 0, live, nlive, true);
         return;
     }
+    if (drop_unassigned(c, t, mp))
+        return;
     for (int i = 0; i < mp->nisr && nisr < 64; i++)
         if (controller_eligible(c, mp->isr[i]))
             isr[nisr++] = mp->isr[i];

@@ -451,7 +451,9 @@ static void config_cb(int rc, const char *data, size_t len, const struct zk_stat
 }
 
 /* Copies the replica lists of a new assignment, keeping each partition's
- * known state. Returns the new array or NULL. */
+ * known state. Returns the new array, or NULL (out of memory) and nothing
+ * changes: a replica list cut short would read as this broker's replica
+ * being unassigned, and its log would be deleted. */
 static struct metadata_partition *rebuild_parts(const struct metadata_topic *t,
                                                 const struct zk_topic_assignment *a, int n)
 {
@@ -468,12 +470,17 @@ static struct metadata_partition *rebuild_parts(const struct metadata_topic *t,
         }
         np[i].id = i;
         np[i].nreplicas = a->partitions[i].n_replicas;
-        np[i].replicas = malloc((size_t)np[i].nreplicas * sizeof(int32_t));
-        if (np[i].replicas)
-            memcpy(np[i].replicas, a->partitions[i].replicas,
-                   (size_t)np[i].nreplicas * sizeof(int32_t));
-        else
-            np[i].nreplicas = 0;
+        np[i].replicas = malloc((size_t)np[i].nreplicas * sizeof(int32_t) + 1);
+        if (!np[i].replicas || (old && old->nisr && !np[i].isr)) {
+            for (int k = 0; k <= i; k++) {
+                free(np[k].replicas);
+                free(np[k].isr);
+            }
+            free(np);
+            return NULL;
+        }
+        memcpy(np[i].replicas, a->partitions[i].replicas,
+               (size_t)np[i].nreplicas * sizeof(int32_t));
     }
     return np;
 }
@@ -500,6 +507,10 @@ static void assign_cb(int rc, const struct zk_topic_assignment *a, const char *w
                 n = i;
             }
         struct metadata_partition *np = rebuild_parts(t, a, n);
+        if (!np)
+            LOG_ERROR("out of memory reading /brokers/topics/%s; keeping the assignment known "
+                      "before",
+                      c->topic);
         if (np) {
             int oldn = t->nparts;
             bool first = !t->have_assignment;

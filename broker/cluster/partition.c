@@ -111,6 +111,19 @@ static bool is_replica(const struct metadata_partition *mp, int32_t id)
 }
 
 /* Brings one hosted partition in line with its metadata. */
+/* Whether another live broker of mp's assignment leads it from the ISR,
+ * so its log holds every committed record of the partition. */
+static bool held_elsewhere(const struct broker *b, const struct metadata_partition *mp)
+{
+    if (!mp->has_state || mp->leader < 0 || mp->leader == b->id ||
+        !metadata_broker_alive(b->md, mp->leader) || !is_replica(mp, mp->leader))
+        return false;
+    for (int i = 0; i < mp->nisr; i++)
+        if (mp->isr[i] == mp->leader)
+            return true;
+    return false;
+}
+
 static void sync_one(struct broker *b, const struct metadata_topic *t,
                      const struct metadata_partition *mp)
 {
@@ -118,10 +131,28 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
     struct tp tp = {t->id, mp->id};
     struct partition *p = partition_get(b, tp);
     if (!is_replica(mp, b->id)) {
+        /* Removed from the assignment: stop following or leading it and
+         * delete the log, as Kafka's StopReplica with delete does. A log
+         * with no hosted partition is one removed while this broker was
+         * down. The directory is renamed here (one cheap call) and removed
+         * by the log worker, off the loop. The log goes only once a live
+         * replica of the new assignment leads from the ISR, so it holds
+         * every committed record: a rewrite that leaves out every in-sync
+         * replica (which Kafka's controller would not act on) must not
+         * delete the only copies. Until then the log is kept unserved, and
+         * the next state change decides again. */
+        bool safe = held_elsewhere(b, mp);
         if (p) {
-            LOG_INFO("%s-%d is no longer assigned to this broker", t->name, mp->id);
+            LOG_INFO("%s-%d is no longer assigned to this broker: %s", t->name, mp->id,
+                     safe ? "deleting its log" : "keeping its log until a replica of the new "
+                                                 "assignment leads from the ISR");
             tpmap_del(&b->parts, tp);
-            partition_free(p, false);
+            partition_free(p, safe);
+        } else if (safe && log_manager_get(b->logs, t->name, mp->id)) {
+            LOG_INFO("deleting the log of %s-%d: it was unassigned from this broker while it "
+                     "was down",
+                     t->name, mp->id);
+            log_manager_delete(b->logs, t->name, mp->id);
         }
         return;
     }
@@ -162,6 +193,10 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
         p->leader = true;
         p->leader_epoch = mp->leader_epoch;
         p->leader_id = b->id;
+        if (log_begin_epoch(p->log, mp->leader_epoch))
+            LOG_ERROR("%s-%d: out of memory recording leader epoch %d; it is recorded at the "
+                      "first append",
+                      t->name, mp->id, mp->leader_epoch);
         /* The high watermark stays where it was: it moves once the ISR's
          * followers have fetched (the minimum over the ISR). */
         partition_isr_adopt(p, mp, true, now);
@@ -188,6 +223,7 @@ static void sync_one(struct broker *b, const struct metadata_topic *t,
             /* Before following a (new) leader, the fetcher finds where our
              * log diverges from its (OffsetForLeaderEpoch) and cuts there. */
             p->truncating = true;
+            p->out_of_range = false;
             if (b->follow_changed)
                 b->follow_changed(b, p);
         }

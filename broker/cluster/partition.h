@@ -4,8 +4,9 @@
  * Owns the link between a partition in the metadata cache and its log on
  * disk, and the leader role (leader epoch, high watermark), in one map keyed
  * by topic-partition identity (b->parts). partitions_sync() makes the hosted
- * set follow the metadata: a replica assigned here gets a log, a deleted
- * topic's logs are deleted, the state znode decides who leads.
+ * set follow the metadata: a replica assigned here gets a log, the logs of
+ * a deleted topic and of a replica no longer assigned here are deleted
+ * (Kafka's StopReplica), the state znode decides who leads.
  *
  * Requests that wait on a partition do so through the delayed-operation
  * facility (core/delay.h), on the partition's keys: DELAY_DATA is woken

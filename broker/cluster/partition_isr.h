@@ -51,6 +51,7 @@ struct partition {
     int32_t leader_id; /* the leader as the state znode says, -1 none */
     void *follow;      /* the replica fetcher's state, while followed */
     bool truncating;   /* must find where it diverges from its leader before fetching */
+    bool out_of_range; /* the leader refused its fetch offset: must ask its log start */
 };
 
 /* A replica Fetch from broker replica_id at fetch_offset reached the

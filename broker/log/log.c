@@ -532,6 +532,16 @@ static void after_truncation(struct log *l)
     check_recovery_point(l);
 }
 
+int log_begin_epoch(struct log *l, int32_t epoch)
+{
+    if (l->offline)
+        return 0; /* it serves nothing, and its disk may be gone */
+    int rc = log_epoch_assign(&l->epochs, epoch, log_end_offset(l));
+    if (rc == 1)
+        log_write_epochs(l);
+    return rc < 0 ? rc : 0;
+}
+
 int log_truncate_to(struct log *l, int64_t offset)
 {
     if (offset >= log_end_offset(l))

@@ -182,6 +182,13 @@ int log_read(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offse
 int log_read_cached(struct log *l, int64_t offset, int32_t max_bytes, int64_t max_offset,
                     bool min_one_batch, struct log_read_result *out, struct log_cold *cold);
 
+/* This replica leads at leader epoch epoch from its log end on: records
+ * that in the leader epoch cache (and its checkpoint) now, not at the first
+ * append, as Kafka's Partition.makeLeader does, so the new leader answers
+ * OffsetForLeaderEpoch for every epoch a follower may hold with the offset
+ * where its own log parted from it. Returns 0 or GR_E_NOMEM. */
+int log_begin_epoch(struct log *l, int32_t epoch);
+
 /* Finds the first offset whose record timestamp is >= ts. Returns 1 with
  * *offset and *found_ts, 0 if no record is that recent, or a negative error. */
 int log_find_offset_by_timestamp(struct log *l, int64_t ts, int64_t *offset, int64_t *found_ts);
@@ -191,7 +198,11 @@ int log_find_offset_by_timestamp_cached(struct log *l, int64_t ts, int64_t *offs
                                         int64_t *found_ts, struct log_cold *cold);
 
 /* Removes every offset >= offset (whole batches; replication). Returns 0 or
- * an error. A target at or past the log end does nothing. */
+ * an error. A target at or past the log end does nothing. Segments past the
+ * target are unlinked (their close goes to the worker); the one holding it
+ * is cut with bounded reads (log_segment_truncate_to says which), which
+ * the loop may wait for when they are cold: the target is near the end of
+ * what this replica last wrote, the part most likely still cached. */
 int log_truncate_to(struct log *l, int64_t offset);
 
 /* Deletes every segment and starts an empty log at offset. */

@@ -581,6 +581,7 @@ struct translate_ctx {
     int64_t target;
     int64_t position;
     struct log_batch_hdr *h;
+    int64_t prev_last; /* last offset of the batch walked before *h, or -1 */
 };
 
 static int translate_fn(const struct log_batch_hdr *h, int64_t pos, void *ctx)
@@ -591,11 +592,15 @@ static int translate_fn(const struct log_batch_hdr *h, int64_t pos, void *ctx)
         *t->h = *h;
         return 1;
     }
+    t->prev_last = log_batch_last_offset(h);
     return 0;
 }
 
-int log_segment_translate(struct log_segment *s, int64_t offset, int64_t *position,
-                          struct log_batch_hdr *h, struct log_cold *cold)
+
+/* log_segment_translate; *prev_last is also set: the last offset of the
+ * batch before *h if the walk saw it, else -1. */
+static int translate_prev(struct log_segment *s, int64_t offset, int64_t *position,
+                          struct log_batch_hdr *h, struct log_cold *cold, int64_t *prev_last)
 {
     int64_t idx_off, end, cold_pos;
     uint32_t idx_pos;
@@ -603,13 +608,21 @@ int log_segment_translate(struct log_segment *s, int64_t offset, int64_t *positi
         log_index_lookup(&s->index, offset, &idx_off, &idx_pos);
     else if (log_index_lookup_cached(&s->index, offset, &idx_off, &idx_pos, &cold_pos))
         return cold_index_at(&s->index.file, cold_pos, cold);
-    struct translate_ctx t = {offset, -1, h};
+    struct translate_ctx t = {offset, -1, h, -1};
     int rc = walk_headers(s, idx_pos, translate_fn, &t, &end, cold);
+    *prev_last = t.prev_last;
     if (rc == 1) {
         *position = t.position;
         return 0;
     }
     return rc ? rc : GR_E_RANGE;
+}
+
+int log_segment_translate(struct log_segment *s, int64_t offset, int64_t *position,
+                          struct log_batch_hdr *h, struct log_cold *cold)
+{
+    int64_t prev_last;
+    return translate_prev(s, offset, position, h, cold, &prev_last);
 }
 
 int log_segment_find_timestamp(struct log_segment *s, int64_t ts, int64_t min_offset,
@@ -672,9 +685,9 @@ int log_segment_find_timestamp(struct log_segment *s, int64_t ts, int64_t min_of
 
 int log_segment_truncate_to(struct log_segment *s, int64_t offset)
 {
-    int64_t pos;
+    int64_t pos, prev_last;
     struct log_batch_hdr h;
-    int rc = log_segment_translate(s, offset, &pos, &h, NULL);
+    int rc = translate_prev(s, offset, &pos, &h, NULL, &prev_last);
     if (rc == GR_E_RANGE)
         return 0; /* nothing at or after offset */
     if (rc)
@@ -687,9 +700,18 @@ int log_segment_truncate_to(struct log_segment *s, int64_t offset)
     if (ftruncate(s->file->fd, (off_t)pos))
         return gr_err_from_errno(errno);
     s->size = pos;
-    rc = scan_tail(s);
-    if (rc)
+    if (pos == 0) {
+        s->next_offset = s->base_offset;
+        s->max_timestamp = s->rolling_timestamp = -1;
+        s->offset_of_max_timestamp = s->base_offset;
+    } else if (prev_last >= 0 && s->offset_of_max_timestamp <= prev_last) {
+        /* The batch with the largest timestamp stays, so the largest
+         * timestamp does not change, and the walk saw the new last batch:
+         * nothing more to read. */
+        s->next_offset = prev_last + 1;
+    } else if ((rc = scan_tail(s))) {
         return rc;
+    }
     int64_t o;
     uint32_t p;
     log_index_lookup(&s->index, INT64_MAX, &o, &p);

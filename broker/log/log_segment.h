@@ -105,7 +105,15 @@ int log_segment_find_timestamp(struct log_segment *s, int64_t ts, int64_t min_of
                                int64_t *offset, int64_t *found_ts, struct log_cold *cold);
 
 /* Removes every batch holding an offset >= offset (a batch straddling it is
- * removed whole). Returns 0 or a negative error. */
+ * removed whole). Returns 0 or a negative error.
+ * What it reads, on the calling thread (the page cache may have to fetch
+ * it): a binary search of each index (a few pages) and the batch headers
+ * from the offset index entry below offset to the batch holding it (at
+ * most index.interval.bytes of data plus one batch), as Kafka's
+ * LogSegment.truncateTo. When the batch with the largest timestamp is cut
+ * too, the new largest timestamp is found by reading the headers from the
+ * time index's last entry to the new end: one index interval while
+ * timestamps grow, more when they stalled over a long stretch. */
 int log_segment_truncate_to(struct log_segment *s, int64_t offset);
 
 /* The segment stops being the last one: records its largest timestamp in the

@@ -30,6 +30,8 @@
 #define REPL_FETCH_VERSION 11
 /* OffsetForLeaderEpoch v3: replica_id and current_leader_epoch. */
 #define REPL_EPOCH_VERSION 3
+/* ListOffsets v4+ carries current_leader_epoch; v5 is the newest served. */
+#define REPL_LIST_VERSION 5
 
 struct fetcher {
     struct replica_fetchers *m; /* its manager */
@@ -187,10 +189,25 @@ static int append_fetched(struct partition *p, const uint8_t *data, size_t len)
     }
     if (end <= start)
         return 0;
+    struct log_batch_hdr first;
+    log_batch_parse(data + start, &first);
+    int64_t now = clock_wall_ms();
+    int rc;
+    if (first.base_offset < log_end_offset(l) && log_end_offset(l) == l->log_start_offset) {
+        /* An empty log restarted at the leader's log start, which falls
+         * inside this batch (DeleteRecords): start it at the batch instead,
+         * as Kafka's Partition does on UnexpectedAppendOffsetException. The
+         * leader's log start comes back with the answer (take). */
+        LOG_INFO("%s-%d: the first batch from broker %d starts at %" PRId64
+                 ", below our empty log's start %" PRId64 "; restarting the log there",
+                 p->tp.topic->name, p->tp.partition, p->leader_id, first.base_offset,
+                 l->log_start_offset);
+        if ((rc = log_truncate_fully(l, first.base_offset, now)))
+            return rc;
+    }
     struct log_append_info info;
     char why[256];
-    int rc =
-        log_append_follower(l, data + start, end - start, clock_wall_ms(), &info, why, sizeof(why));
+    rc = log_append_follower(l, data + start, end - start, now, &info, why, sizeof(why));
     if (rc)
         LOG_RATE(LOGGER_ERROR, "%s-%d: cannot append what broker %d sent: %s (%s)",
                  p->tp.topic->name, p->tp.partition, p->leader_id, gr_strerror(rc), why);
@@ -252,17 +269,47 @@ static bool take_epoch(const struct proto_EpochEndOffset *o, struct partition *p
     return true;
 }
 
+/* The leader's log start offset (ListOffsets earliest) after it refused
+ * p's fetch offset, as Kafka's AbstractFetcherThread.handleOutOfRangeError:
+ * a log end below it (the leader deleted segments by retention or
+ * DeleteRecords while we were away) means nothing of ours is worth
+ * keeping, so the log is emptied and restarts there; otherwise our log end
+ * is past the leader's, and OffsetForLeaderEpoch finds where to cut.
+ * Returns true if it went well. */
+static bool take_log_start(const struct proto_ListOffsetsPartitionResponse *o,
+                           struct partition *p)
+{
+    struct log *l = p->log;
+    if (o->error_code || o->offset < 0) {
+        LOG_RATE(LOGGER_INFO, "%s-%d: broker %d answered ListOffsets with error %d",
+                 p->tp.topic->name, p->tp.partition, p->leader_id, o->error_code);
+        return false;
+    }
+    p->out_of_range = false;
+    int64_t leo = log_end_offset(l);
+    if (o->offset <= leo) {
+        p->truncating = true;
+        return true;
+    }
+    LOG_INFO("%s-%d: our log end %" PRId64 " is below broker %d's log start %" PRId64
+             "; emptying the log to restart it there",
+             p->tp.topic->name, p->tp.partition, leo, p->leader_id, o->offset);
+    return log_truncate_fully(l, o->offset, clock_wall_ms()) == 0;
+}
+
 /* One partition of a Fetch answer. Returns true if it went well. */
 static bool take(struct fetcher *f, const struct proto_FetchablePartitionResponse *o,
                  struct partition *p)
 {
     struct log *l = p->log;
     if (o->error_code == PROTO_ERR_OFFSET_OUT_OF_RANGE) {
-        /* Past the leader's end: find where we diverge again. (A log end
-         * below the leader's log start is not handled yet.) */
+        /* Below the leader's log start or past its end: ask its log start
+         * next (take_log_start), after the backoff, so a cut that cannot
+         * cure it (a log without epochs whose high watermark is past the
+         * leader's end) retries at that pace, not in a tight loop. */
         LOG_RATE(LOGGER_WARN, "%s-%d: fetch offset %" PRId64 " out of range at broker %d",
                  p->tp.topic->name, p->tp.partition, log_end_offset(l), f->source);
-        p->truncating = true;
+        p->out_of_range = true;
         return false;
     }
     if (o->error_code) {
@@ -278,6 +325,12 @@ static bool take(struct fetcher *f, const struct proto_FetchablePartitionRespons
     int64_t hw = o->high_watermark < log_end_offset(l) ? o->high_watermark : log_end_offset(l);
     if (hw > l->high_watermark)
         log_set_high_watermark(l, hw);
+    /* The log start follows the leader's (DeleteRecords, retention), as
+     * Kafka's follower does, never past our high watermark. */
+    int64_t start = o->log_start_offset < l->high_watermark ? o->log_start_offset
+                                                            : l->high_watermark;
+    if (start > l->log_start_offset)
+        log_advance_start(l, start);
     return true;
 }
 
@@ -304,6 +357,16 @@ static bool answered(struct fetcher *f, int err, const uint8_t *body, size_t len
     return true;
 }
 
+/* The common end of every answer: frees what decoding it took and
+ * schedules the next request, at once or after replica.fetch.backoff.ms
+ * if something went wrong (not at all if the request was cancelled). */
+static void done(struct fetcher *f, int err, bool ok, struct arena *a)
+{
+    arena_destroy(a);
+    if (err != GR_E_CANCELLED)
+        schedule(f, ok ? 0 : f->m->b->cfg->replica_fetch_backoff_ms);
+}
+
 static void epochs_answered(int err, const uint8_t *body, size_t len, void *opaque)
 {
     struct fetcher *f = opaque;
@@ -319,9 +382,25 @@ static void epochs_answered(int err, const uint8_t *body, size_t len, void *opaq
             if (p && p->truncating)
                 ok &= take_epoch(o, p);
         }
-    arena_destroy(&a);
-    if (err != GR_E_CANCELLED)
-        schedule(f, ok ? 0 : f->m->b->cfg->replica_fetch_backoff_ms);
+    done(f, err, ok, &a);
+}
+
+static void log_starts_answered(int err, const uint8_t *body, size_t len, void *opaque)
+{
+    struct fetcher *f = opaque;
+    struct arena a;
+    arena_init(&a);
+    struct proto_ListOffsetsResponse r;
+    bool ok = answered(f, err, body, len, proto_decode_ListOffsetsResponse, REPL_LIST_VERSION,
+                       &a, &r);
+    for (int32_t t = 0; ok && t < r.topics_count; t++)
+        for (int32_t k = 0; k < r.topics[t].partitions_count; k++) {
+            const struct proto_ListOffsetsPartitionResponse *o = &r.topics[t].partitions[k];
+            struct partition *p = followed(f, r.topics[t].name, o->partition_index);
+            if (p && p->out_of_range)
+                ok &= take_log_start(o, p);
+        }
+    done(f, err, ok, &a);
 }
 
 static void fetched(int err, const uint8_t *body, size_t len, void *opaque)
@@ -337,12 +416,10 @@ static void fetched(int err, const uint8_t *body, size_t len, void *opaque)
             const struct proto_FetchablePartitionResponse *o =
                 &r.responses[t].partition_responses[k];
             struct partition *p = followed(f, r.responses[t].topic, o->partition);
-            if (p && !p->truncating)
+            if (p && !p->truncating && !p->out_of_range)
                 ok &= take(f, o, p);
         }
-    arena_destroy(&a);
-    if (err != GR_E_CANCELLED)
-        schedule(f, ok ? 0 : f->m->b->cfg->replica_fetch_backoff_ms);
+    done(f, err, ok, &a);
 }
 
 /* Sends the encoded body in o (an encoder's status rc) as api_key at
@@ -409,6 +486,40 @@ static int send_epochs(struct fetcher *f, struct client *cl, int n)
     return rc;
 }
 
+/* ListOffsets (earliest) for the n partitions whose fetch offset the
+ * leader refused, as a replica (replica_id: the leader answers from its
+ * own log) at our view of the leader epoch. */
+static int send_log_starts(struct fetcher *f, struct client *cl, int n)
+{
+    struct broker *b = f->m->b;
+    struct proto_ListOffsetsPartition *lp = calloc((size_t)n + 1, sizeof(*lp));
+    struct proto_ListOffsetsTopic *lt = calloc((size_t)n + 1, sizeof(*lt));
+    int k = 0, rc = GR_E_NOMEM;
+    for (int i = 0; lp && lt && i < f->n; i++) {
+        const struct partition *p = f->parts[i];
+        if (!p->out_of_range)
+            continue;
+        lp[k] = (struct proto_ListOffsetsPartition){.partition_index = p->tp.partition,
+                                                    .current_leader_epoch = p->leader_epoch,
+                                                    .timestamp = -2};
+        lt[k] = (struct proto_ListOffsetsTopic){.name = proto_str_cstr(p->tp.topic->name),
+                                                .partitions = &lp[k],
+                                                .partitions_count = 1};
+        k++;
+    }
+    if (lp && lt) {
+        struct proto_ListOffsetsRequest req = {.replica_id = b->id, .topics = lt,
+                                               .topics_count = k};
+        struct proto_out o;
+        proto_out_init(&o);
+        rc = send_body(f, cl, &o, proto_encode_ListOffsetsRequest(&o, REPL_LIST_VERSION, &req),
+                       PROTO_API_LIST_OFFSETS, REPL_LIST_VERSION, log_starts_answered);
+    }
+    free(lp);
+    free(lt);
+    return rc;
+}
+
 /* Fetch for the n partitions not truncating. */
 static int send_fetch(struct fetcher *f, struct client *cl, int n)
 {
@@ -451,7 +562,8 @@ static int send_fetch(struct fetcher *f, struct client *cl, int n)
 }
 
 /* The next request: OffsetForLeaderEpoch while a partition must find
- * where it diverges, else Fetch. */
+ * where it diverges, else ListOffsets while one must learn the leader's
+ * log start, else Fetch. */
 static void send_next(struct fetcher *f)
 {
     const struct broker_config *cfg = f->m->b->cfg;
@@ -462,10 +574,14 @@ static void send_next(struct fetcher *f)
         schedule(f, cfg->replica_fetch_backoff_ms);
         return;
     }
-    int truncating = 0;
-    for (int i = 0; i < f->n; i++)
+    int truncating = 0, out_of_range = 0;
+    for (int i = 0; i < f->n; i++) {
         truncating += f->parts[i]->truncating;
-    int rc = truncating ? send_epochs(f, cl, truncating) : send_fetch(f, cl, f->n);
+        out_of_range += f->parts[i]->out_of_range;
+    }
+    int rc = truncating     ? send_epochs(f, cl, truncating)
+             : out_of_range ? send_log_starts(f, cl, out_of_range)
+                            : send_fetch(f, cl, f->n);
     if (rc) {
         LOG_RATE(LOGGER_ERROR, "cannot send a request to broker %d: %s", f->source,
                  gr_strerror(rc));

@@ -11,7 +11,12 @@
  * replica.fetch.{max,response.max,min,wait.max}.bytes/ms. Fetched batches
  * are appended as they are (log_append_follower: the leader's offsets,
  * epochs and bytes; the leader epoch checkpoint follows), and the follower
- * takes its high watermark from the answer (at most its own log end).
+ * takes its high watermark from the answer (at most its own log end) and
+ * its log start (at most its high watermark). A fetch offset the leader
+ * refuses (OFFSET_OUT_OF_RANGE) is followed by ListOffsets for the
+ * leader's log start: a log end below it empties the log, which restarts
+ * there (Kafka's handleOutOfRangeError); a log end past the leader's goes
+ * back to OffsetForLeaderEpoch.
  * Errors and lost connections wait replica.fetch.backoff.ms before the
  * next fetch; the client reconnects with its own backoff.
  *

@@ -523,3 +523,228 @@ def replication_topics_isr_filters():
                            ("--at-min-isr-partitions", ["mia", "mic", "mie"])):
             got = listed(c, flag)
             check(got == want, "%s with broker 2 down: %s, expected %s" % (flag, got, want))
+
+
+def set_assignment(c, topic, partitions):
+    """Rewrites /brokers/topics/<topic> with partitions ({"0": [ids]}), as a
+    ZooKeeper tool would."""
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        path = "/brokers/topics/" + topic
+        data, _ = zk.get(path)
+        a = json.loads(data)
+        a["partitions"] = partitions
+        zk.set(path, json.dumps(a).encode())
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@test
+def replication_unassigned_replica_deleted():
+    """RF=2 on brokers 0 and 1 of three; the assignment is rewritten in
+    ZooKeeper to 1,2. The controller moves leadership and the ISR off
+    broker 0, which stops and deletes its log (StopReplica); broker 2
+    starts as a follower and catches up to the same records, and consumers
+    read every record."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    with Cluster(brokers=3, name="repl-stop", overrides=REPL_OVERRIDES) as c:
+        a = AdminClient({"bootstrap.servers": c.bootstrap})
+        f = a.create_topics([NewTopic("ru", num_partitions=1, replica_assignment=[[0, 1]])])
+        f["ru"].result(30)
+        wait_for(lambda: isr(c, "ru") == [0, 1], 20, "the ISR of ru-0 to be 0,1")
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "ru", [b"s%03d" % k for k in range(200)])
+        check(len(acks.acked) == 200 and not acks.errors,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        gone = os.path.join(c.log_dir(0), "ru-0")
+        check(os.path.isdir(gone), "broker 0 has no log of ru-0 to begin with")
+        set_assignment(c, "ru", {"0": [1, 2]})
+        wait_for(lambda: not os.path.exists(gone) and
+                 not [n for n in os.listdir(c.log_dir(0)) if n.startswith("ru-0")], 30,
+                 "broker 0 to delete its log of ru-0 (renamed, then removed)")
+        wait_for(lambda: state(c, "ru")["leader"] == 1 and isr(c, "ru") == [1, 2], 40,
+                 "broker 1 to lead ru-0 with broker 2 back in the ISR (state %s)" % state(c, "ru"))
+        got, hw = read_all(c, "ru")
+        check(hw == 200 and [v for _, v in got] == [v for _, v in acks.acked],
+              "read back %d records to high watermark %d" % (len(got), hw))
+        ref = log_bytes(c, 1, "ru", 0, 1 << 30)
+        upto = position_of(ref, hw)
+        wait_for(lambda: log_bytes(c, 2, "ru", 0, upto) == ref[:upto], 20,
+                 "broker 2's log to equal broker 1's up to the high watermark")
+        check("no longer assigned to this broker" in c.log(0), "broker 0 did not say why")
+
+
+@test
+def replication_rewrite_without_in_sync_replica_keeps_data():
+    """RF=2 on brokers 0 and 1; the assignment is rewritten to broker 2
+    alone, which holds none of the records. Deleting the old replicas'
+    logs would lose every committed record, so neither broker deletes its
+    log and the controller leaves leadership and ISR alone (Kafka's
+    controller ignores such a rewrite). Put back, the partition serves
+    every acknowledged record again."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    with Cluster(brokers=3, name="repl-rewrite", overrides=REPL_OVERRIDES) as c:
+        a = AdminClient({"bootstrap.servers": c.bootstrap})
+        f = a.create_topics([NewTopic("rw", num_partitions=1, replica_assignment=[[0, 1]])])
+        f["rw"].result(30)
+        wait_for(lambda: isr(c, "rw") == [0, 1], 20, "the ISR of rw-0 to be 0,1")
+        acks = Acks()
+        produce_all(producer(c), acks, "rw", [b"w%03d" % k for k in range(100)])
+        check(len(acks.acked) == 100, "%d acknowledged" % len(acks.acked))
+        before = state(c, "rw")
+        set_assignment(c, "rw", {"0": [2]})
+        for i in (0, 1):
+            wait_for(lambda: "keeping its log until a replica of the new assignment" in c.log(i),
+                     30, "broker %d to stop serving rw-0 and keep its log" % i)
+        time.sleep(2)  # a wrongly taken deletion or election would have happened by now
+        for i in (0, 1):
+            check(len(log_bytes(c, i, "rw", 0, 1 << 30)) > 0,
+                  "broker %d's log of rw-0 is gone or empty" % i)
+        now = state(c, "rw")
+        check(now["leader"] == before["leader"] and now["isr"] == before["isr"],
+              "the state changed from %s to %s" % (before, now))
+        set_assignment(c, "rw", {"0": [0, 1]})
+        got, hw = read_all(c, "rw", timeout=60)
+        check(hw == 100 and [v for _, v in got] == [v for _, v in acks.acked],
+              "after the assignment was put back: %d records to high watermark %d" % (len(got), hw))
+
+
+def delete_records(addr, topic, offset):
+    """DeleteRecords v0 of topic-0 up to offset, sent to addr: (error, low
+    watermark)."""
+    body = struct.pack(">i", 1) + kstr(topic) + struct.pack(">iiqi", 1, 0, offset, 10000)
+    with socket.create_connection(addr, timeout=10) as s:
+        s.sendall(frame(21, 0, 5, body))
+        r = recv_frame(s, timeout=15)
+    check(r is not None, "no DeleteRecords answer")
+    # corr, throttle, topic count, name, partition count
+    at = 14 + struct.unpack(">h", r[12:14])[0] + 4
+    _, low, err = struct.unpack(">iqh", r[at:at + 14])
+    return err, low
+
+
+def log_start_checkpoint(c, i, topic, p=0):
+    """Broker i's log start offset of topic-p as log-start-offset-checkpoint
+    says, or None."""
+    try:
+        with open(os.path.join(c.log_dir(i), "log-start-offset-checkpoint")) as f:
+            lines = f.read().split("\n")[2:]
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == topic and parts[1] == str(p):
+            return int(parts[2])
+    return None
+
+
+@test
+def replication_follower_below_leader_log_start():
+    """A follower is down while the leader's log start moves past the
+    follower's log end (DeleteRecords to 80 of 100, in the middle of a
+    batch). Restarted, the follower is refused its fetch offset
+    (OFFSET_OUT_OF_RANGE), learns the leader's log start, empties its log
+    and restarts it there, and rejoins the ISR. Every replica's log start
+    is then the leader's, the running follower's too."""
+    with Cluster(brokers=3, name="repl-start", overrides=REPL_OVERRIDES + [
+            "log.flush.start.offset.checkpoint.interval.ms=300"]) as c:
+        create_topic(c, "rs")
+        wait_for(lambda: len(isr(c, "rs")) == 3, 20, "the ISR of rs-0 to be all three")
+        leader = state(c, "rs")["leader"]
+        down = (leader + 1) % 3
+        acks = Acks()
+        pr = producer(c)
+        produce_all(pr, acks, "rs", [b"a%d" % k for k in range(10)])
+        c.stop(down)
+        wait_for(lambda: down not in isr(c, "rs"), 20, "the stopped follower to leave the ISR")
+        # One batch of 90 (offsets 10..99): the new log start falls inside it.
+        p1 = producer(c, **{"linger.ms": 1000})
+        produce_all(p1, acks, "rs", [b"b%d" % k for k in range(90)])
+        check(len(acks.acked) == 100 and not acks.errors,
+              "%d acknowledged, errors %s" % (len(acks.acked), acks.errors[:3]))
+        check(delete_records(c.broker_addr(leader), "rs", 80) == (NONE, 80),
+              "DeleteRecords to 80 at the leader")
+        c.start(down)
+        wait_for(lambda: len(isr(c, "rs")) == 3, 40, "the restarted follower to rejoin the ISR")
+        check("below broker %d's log start 80" % leader in c.log(down),
+              "the follower did not restart its log at the leader's log start")
+        ref = log_bytes(c, leader, "rs", 0, 1 << 30)
+        base = struct.unpack(">q", ref[position_of(ref, 80):][:8])[0]
+        check(base == 80 or "restarting the log there" in c.log(down),
+              "the batch holding 80 starts at %d, and the follower did not start there" % base)
+        wait_until_same(lambda: [log_start_checkpoint(c, i, "rs") for i in range(3)], [80] * 3,
+                        20, "every replica's log start")
+        got = read_from_start(c, "rs", 100)
+        check(got == [v for _, v in acks.acked[80:]], "read %d records from the log start: %s" % (
+            len(got), got[:3]))
+
+
+def read_from_start(c, topic, hw, timeout=30):
+    """The values of topic-0 from its log start to offset hw (exclusive)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    cons = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "none",
+                     "enable.auto.commit": False, "topic.metadata.refresh.interval.ms": 1000})
+    try:
+        cons.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        out, last = [], -1
+        deadline = time.time() + timeout
+        while last < hw - 1 and time.time() < deadline:
+            m = cons.poll(0.5)
+            if m is not None and not m.error():
+                out.append(m.value())
+                last = m.offset()
+        return out
+    finally:
+        cons.close()
+
+
+def epoch_checkpoint(c, i, topic):
+    """Broker i's leader-epoch-checkpoint of topic-0, or None."""
+    try:
+        with open(os.path.join(c.log_dir(i), "%s-0" % topic, "leader-epoch-checkpoint")) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+@test
+def replication_leader_epoch_checkpoint():
+    """Ten records in each of three leader epochs (the leader stopped and
+    restarted twice): every replica's leader-epoch-checkpoint, in Kafka's
+    format, lists each epoch at its first offset. The stopped leaders kept
+    their earlier epochs across the restart, and learnt the later ones from
+    the batches they fetched."""
+    with replicated_cluster("repl-epochs", "re") as c:
+        acks = Acks()
+        pr = producer(c)
+        expect = []
+        for round_ in range(3):
+            st = state(c, "re")
+            expect.append("%d %d\n" % (st["leader_epoch"], 10 * round_))
+            produce_all(pr, acks, "re", [b"e%d-%d" % (round_, k) for k in range(10)])
+            check(len(acks.acked) == 10 * (round_ + 1) and not acks.errors,
+                  "round %d: %d acknowledged, errors %s" % (round_, len(acks.acked),
+                                                           acks.errors[:3]))
+            if round_ == 2:
+                break
+            c.stop(st["leader"])
+            wait_for(lambda: state(c, "re")["leader"] not in (st["leader"], -1), 30,
+                     "another broker to lead after %d stopped" % st["leader"])
+            c.start(st["leader"])
+            wait_for(lambda: len(isr(c, "re")) == 3, 40, "the ISR to be all three again")
+        want = "0\n3\n" + "".join(expect)
+        wait_until_same(lambda: [epoch_checkpoint(c, i, "re") for i in range(3)], [want] * 3,
+                        20, "every replica's leader-epoch-checkpoint")
+
+
+def wait_until_same(get, want, timeout, what):
+    """Waits until get() == want; failing, says what it last was."""
+    seen = []
+    try:
+        wait_for(lambda: seen.append(get()) or seen[-1] == want, timeout, what)
+    except AssertionError:
+        check(False, "%s: %r after %d s, want %r" % (what, seen[-1], timeout, want))

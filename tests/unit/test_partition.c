@@ -10,6 +10,8 @@
  * integration tests.
  */
 #include <CUnit/CUnit.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <ev.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,27 +262,101 @@ static void test_changes_wake_their_partition_only(void)
     fx_destroy(&f);
 }
 
-static void test_reassignment_away_keeps_the_log(void)
+/* Whether dir holds an entry whose name starts with prefix. */
+static bool dir_has(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    bool found = false;
+    while (d && !found && (de = readdir(d)))
+        found = !strncmp(de->d_name, prefix, strlen(prefix));
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static void test_reassignment_away_deletes_the_log(void)
 {
     struct fixture f;
     fx_init(&f);
-    const int32_t reps[1][2] = {{ME, OTHER}};
-    const int32_t leaders[1] = {ME};
-    struct metadata_topic *t = add_topic(&f, "moves", 1, reps, leaders);
+    const int32_t reps[2][2] = {{ME, OTHER}, {OTHER, DEAD}};
+    const int32_t leaders[2] = {ME, OTHER};
+    struct metadata_topic *t = add_topic(&f, "moves", 2, reps, leaders);
+    /* moves-1 is not assigned here, but a log of it is on disk: it was
+     * moved away while this broker was down. */
+    struct log *stray;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(log_manager_create(f.t.b.logs, "moves", 1, &t->log_config,
+                                             clock_wall_ms(), &stray, err, sizeof(err)),
+                          0);
     partitions_sync(&f.t.b, NULL, -1);
+    CU_ASSERT_PTR_NULL(log_manager_get(f.t.b.logs, "moves", 1));
     struct partition *p0 = partition_get(&f.t.b, tp_of("moves", 0));
     CU_ASSERT_PTR_NOT_NULL_FATAL(p0);
     struct watcher data0;
     watch(&f, &data0, p0, DELAY_DATA);
     t->parts[0].replicas[0] = OTHER;
     t->parts[0].replicas[1] = DEAD;
-    t->parts[0].leader = OTHER;
+    /* First the new assignment alone (the state still names us, the only
+     * in-sync replica): the partition is no longer served, but its log is
+     * the only copy of what was committed and stays. */
     partitions_sync(&f.t.b, "moves", 0);
     CU_ASSERT_PTR_NULL(partition_get(&f.t.b, tp_of("moves", 0)));
     CU_ASSERT_EQUAL(data0.completed, 1);
     CU_ASSERT_TRUE(data0.saw_going);
-    /* Not deleted: only a topic deletion removes data. */
     CU_ASSERT_PTR_NOT_NULL(log_manager_get(f.t.b.logs, "moves", 0));
+    /* Then the state the controller writes: OTHER leads from the ISR. */
+    t->parts[0].leader = OTHER;
+    t->parts[0].isr[0] = OTHER;
+    partitions_sync(&f.t.b, "moves", 0);
+    /* Deleted as Kafka's StopReplica does: renamed at once, removed by the
+     * worker. */
+    CU_ASSERT_PTR_NULL(log_manager_get(f.t.b.logs, "moves", 0));
+    log_manager_drain(f.t.b.logs);
+    CU_ASSERT_FALSE(dir_has(f.t.dir, "moves-0"));
+    CU_ASSERT_FALSE(dir_has(f.t.dir, "moves-1"));
+    fx_destroy(&f);
+}
+
+/* Reads dir/topic-0/leader-epoch-checkpoint into out (size n). */
+static void read_epochs(const char *dir, const char *topic, char *out, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s-0/leader-epoch-checkpoint", dir, topic);
+    FILE *fp = fopen(path, "r");
+    size_t got = fp ? fread(out, 1, n - 1, fp) : 0;
+    out[got] = 0;
+    if (fp)
+        fclose(fp);
+}
+
+/* A leader records its epoch at its log end when it becomes leader, before
+ * any append (Kafka's makeLeader); a follower's epochs come from the
+ * batches it fetches. */
+static void test_leader_records_its_epoch(void)
+{
+    struct fixture f;
+    fx_init(&f);
+    const int32_t reps[1][2] = {{ME, OTHER}};
+    const int32_t leaders[1] = {ME};
+    struct metadata_topic *t = add_topic(&f, "ep", 1, reps, leaders);
+    partitions_sync(&f.t.b, NULL, -1);
+    struct partition *p = partition_get(&f.t.b, tp_of("ep", 0));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(p->log->epochs.n, 1);
+    append_records(p, 3);
+    /* Another broker leads at epoch 6, and this one again at epoch 7. */
+    t->parts[0].leader = OTHER;
+    t->parts[0].leader_epoch = 6;
+    partitions_sync(&f.t.b, "ep", 0);
+    t->parts[0].leader = ME;
+    t->parts[0].leader_epoch = 7;
+    partitions_sync(&f.t.b, "ep", 0);
+    append_records(p, 2);
+    log_manager_drain(f.t.b.logs);
+    char text[256];
+    read_epochs(f.t.dir, "ep", text, sizeof(text));
+    CU_ASSERT_STRING_EQUAL(text, "0\n2\n5 0\n7 3\n");
     fx_destroy(&f);
 }
 
@@ -338,7 +414,9 @@ int main(void)
         {"partition_lead says why a partition cannot be used", test_lead_says_why_not},
         {"appends, flushes and role changes wake their partition only",
          test_changes_wake_their_partition_only},
-        {"a replica moved away is dropped, its log kept", test_reassignment_away_keeps_the_log},
+        {"a replica moved away is dropped, its log deleted once another replica leads in sync",
+         test_reassignment_away_deletes_the_log},
+        {"a leader records its epoch when it begins", test_leader_records_its_epoch},
         {"the high watermark is the minimum over the ISR", test_high_watermark_is_min_over_isr},
         CU_TEST_INFO_NULL,
     };

@@ -240,6 +240,40 @@ static void test_should_roll(void)
     log_segment_close(s);
 }
 
+/* A cut that keeps the batch with the largest timestamp learns the new end
+ * from its walk to the cut (no scan of the tail); one that removes it scans
+ * the tail. Either way the segment then says what a reopened one says. */
+static void test_truncate_keeps_or_rescans_max_timestamp(void)
+{
+    int err;
+    struct log_segment *s = log_segment_create(dir, 0, 500, 1 << 20, 0, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    fill(s, 10, 5000); /* offsets 0..49, timestamps up to 5094 */
+    fill(s, 30, 0);    /* offsets 50..199, timestamps below: the maximum is early */
+    CU_ASSERT_EQUAL(s->offset_of_max_timestamp, 49);
+    CU_ASSERT_EQUAL(log_segment_truncate_to(s, 152), 0);
+    CU_ASSERT_EQUAL(s->next_offset, 150);
+    CU_ASSERT_EQUAL(s->max_timestamp, 5094);
+    CU_ASSERT_EQUAL(s->offset_of_max_timestamp, 49);
+    CU_ASSERT_EQUAL(log_segment_truncate_to(s, 30), 0); /* the maximum goes */
+    CU_ASSERT_EQUAL(s->next_offset, 30);
+    CU_ASSERT_EQUAL(s->max_timestamp, 5054);
+    CU_ASSERT_EQUAL(s->offset_of_max_timestamp, 29);
+    fill(s, 4, 9000);
+    int64_t next = s->next_offset, max_ts = s->max_timestamp, max_off = s->offset_of_max_timestamp;
+    CU_ASSERT_EQUAL(log_segment_deactivate(s), 0);
+    log_segment_close(s);
+    bool rebuild;
+    s = log_segment_open(dir, 0, 500, 1 << 20, 0, &rebuild, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(log_segment_load_tail(s), 0);
+    CU_ASSERT_EQUAL(s->next_offset, next);
+    CU_ASSERT_EQUAL(s->max_timestamp, max_ts);
+    CU_ASSERT_EQUAL(s->offset_of_max_timestamp, max_off);
+    log_segment_unlink(s);
+    log_segment_close(s);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
@@ -247,6 +281,8 @@ int main(void)
         {"one descriptor per segment, indexes mapped", test_one_descriptor_per_segment},
         {"recovery rebuilds identical indexes and cuts bad tails", test_recover_rebuilds_same_index},
         {"truncation removes whole batches and keeps indexes right", test_truncate},
+        {"truncation keeps or rescans the largest timestamp",
+         test_truncate_keeps_or_rescans_max_timestamp},
         {"roll rule: size, age, jitter, offset range, full index", test_should_roll},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"segment", setup, teardown, NULL, NULL, tests},
