@@ -11,7 +11,10 @@
  * election, if enabled, takes the first live replica), dropping dead
  * replicas from ISRs, deleting topics requested through
  * /admin/delete_topics, and consuming the leaders' ISR change
- * notifications (/isr_change_notification). Every leader change increments the leader epoch.
+ * notifications (/isr_change_notification), and taking replicas removed
+ * from a partition's assignment out of its ISR and leadership (not when no
+ * assigned replica is in sync: electing one would lose committed records).
+ * Every leader change increments the leader epoch.
  *
  * It reads the cluster from the metadata cache, which the writes flow back
  * into through watches; it keeps no second copy. What it is asked to do
