@@ -18,6 +18,10 @@ import harness
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 from suite_repl import REPL_OVERRIDES, Acks, create_topic, isr, producer, read_all, state
 
+# Rounds of the SIGTERM tests (short in CI; GREGOR_LEADERS_ROUNDS=N for a
+# soak: tests/integration/run build leaders_).
+ROUNDS = int(os.environ.get("GREGOR_LEADERS_ROUNDS", "0")) or None
+
 NONE, REQUEST_TIMED_OUT, BROKER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION = 0, 7, 8, 3
 NOT_CONTROLLER, INVALID_REQUEST, STALE_BROKER_EPOCH = 41, 42, 77
 PREFERRED_LEADER_NOT_AVAILABLE, ELECTION_NOT_NEEDED = 80, 84
@@ -178,7 +182,8 @@ def check_all_acked_read_back(c, topic, partitions, acked):
 @test
 def leaders_sigterm_bounce_moves_leadership_first():
     """Under acks=all load on three partitions, the broker leading the most
-    is sent SIGTERM, twice in a row (restarted between): before it exits its
+    is sent SIGTERM, twice in a row (restarted between; GREGOR_LEADERS_ROUNDS=N
+    for more): before it exits its
     leaderships have moved to other ISR members (its log says the controlled
     shutdown succeeded; the state znodes name new leaders with a higher
     epoch), the producer sees no error, and every acknowledged record is
@@ -193,7 +198,7 @@ def leaders_sigterm_bounce_moves_leadership_first():
             wait_for(lambda: len(isr(c, "lb", p)) == 3, 30, "the ISR of lb-%d to be all three" % p)
         load = Load(c, "lb", 3)
         try:
-            for round_ in range(2):
+            for round_ in range(ROUNDS or 2):
                 wait_for(lambda: load.acks.acked, 30, "records to be acknowledged")
                 before = [state(c, "lb", p) for p in range(3)]
                 leads = [sum(1 for s in before if s["leader"] == i) for i in range(3)]
@@ -405,9 +410,10 @@ def leaders_controlled_shutdown_bad_requests():
 @test
 def leaders_controller_killed_during_sigterm_bounce():
     """Under acks=all load on three partitions, the controller is SIGKILLed
-    and at the same moment another broker leading partitions gets SIGTERM,
-    twice. The leaving broker's first attempts fail (the controller is gone
-    and its /controller znode lives until its session times out); it
+    and at the same moment another broker leading partitions gets SIGTERM
+    (once in CI; GREGOR_LEADERS_ROUNDS=N repeats it). The leaving broker's
+    first attempts fail (the controller is gone and its /controller znode
+    lives until its session times out); it
     retries until the new controller moves its leaderships, then exits.
     The producer sees no error and every acknowledged record is read back."""
     over = REPL_OVERRIDES + ["zookeeper.session.timeout.ms=6000",
@@ -420,7 +426,7 @@ def leaders_controller_killed_during_sigterm_bounce():
             wait_for(lambda: len(isr(c, "lk", p)) == 3, 30, "the ISR of lk-%d to be all three" % p)
         load = Load(c, "lk", 3)
         try:
-            for round_ in range(2):
+            for round_ in range(ROUNDS or 1):
                 wait_for(lambda: load.acks.acked, 30, "records to be acknowledged")
                 ctl = controller_id(c)
                 leads = [sum(1 for p in range(3) if state(c, "lk", p)["leader"] == i)
