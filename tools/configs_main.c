@@ -1,10 +1,12 @@
 /*
- * gregor-configs: Kafka 2.8's kafka-configs --zookeeper for topics.
+ * gregor-configs: Kafka 2.8's kafka-configs for topics, in --zookeeper mode
+ * (here) and --bootstrap-server mode (configs_boot.c).
  *
  *   gregor-configs --zookeeper Z --entity-type topics [--entity-name T] --describe
  *   gregor-configs --zookeeper Z --entity-type topics --entity-name T --alter \
  *       [--add-config k1=v1,k2=[a,b]] [--delete-config k1,k2]
  *   (--topic T stands for --entity-type topics --entity-name T)
+ *   gregor-configs --bootstrap-server B --topic T (--describe [--all] | --alter ...)
  *
  * It reads and writes /config/topics/<t> and records the change under
  * /config/changes as Kafka's ConfigCommand does; brokers watch the topic's
@@ -16,9 +18,8 @@
  * Output as Kafka's: "Configs for topic 't' are k=v,k2=v2" and "Completed
  * updating config for entity: topic 't'.". Exit status 0, 1 for an error of
  * the command ("Error while executing config command with args ...: <why>"
- * as Kafka prints it), 2 for a usage error. Not yet: --bootstrap-server mode
- * (AlterConfigs), and the brokers, users and clients entity types: they are
- * refused with a message saying so.
+ * as Kafka prints it), 2 for a usage error. Not yet: the brokers, users and
+ * clients entity types: they are refused with a message saying so.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -31,6 +32,7 @@
 #include "common/logger.h"
 #include "common/topic_name.h"
 #include "tools/cli_opts.h"
+#include "tools/configs_cmd.h"
 #include "tools/topics_cmd.h"
 #include "tools/topics_zk.h"
 #include "zk/zk_client.h"
@@ -41,17 +43,21 @@
 
 struct opts {
     const char *zookeeper, *bootstrap, *type, *name, *add, *del;
-    bool describe, alter;
+    bool describe, alter, all;
 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "This tool helps to manipulate and describe entity config for a topic.\n"
-            "Usage: %s --zookeeper <host:port[/chroot]> --entity-type topics\n"
-            "       [--entity-name <topic>] (--describe | --alter [--add-config <k=v,...>]\n"
-            "       [--delete-config <k,...>])\n"
-            "  --zookeeper <connect>       REQUIRED: the ZooKeeper connection string.\n"
+            "Usage: %s (--zookeeper <host:port[/chroot]> | --bootstrap-server <host:port>)\n"
+            "       --entity-type topics [--entity-name <topic>]\n"
+            "       (--describe [--all] | --alter [--add-config <k=v,...>] [--delete-config <k,...>])\n"
+            "  --zookeeper <connect>       The ZooKeeper connection string (or:)\n"
+            "  --bootstrap-server <hosts>  a broker to ask (AlterConfigs and DescribeConfigs);\n"
+            "                              needs --entity-name.\n"
+            "  --all                       With --bootstrap-server --describe: every key, not\n"
+            "                              only those set on the topic.\n"
             "  --entity-type topics        The entity type (only topics for now).\n"
             "  --entity-name <name>        The topic; --describe without it lists every topic\n"
             "                              with configs.\n"
@@ -78,8 +84,10 @@ static int parse(int argc, char **argv, struct opts *o)
             usage(stdout);
             exit(0);
         }
-        if (!strcmp(a, "--describe") || !strcmp(a, "--alter")) {
-            *(a[2] == 'd' ? &o->describe : &o->alter) = true;
+        if (!strcmp(a, "--describe") || !strcmp(a, "--alter") || !strcmp(a, "--all")) {
+            *(!strcmp(a, "--describe") ? &o->describe
+              : !strcmp(a, "--all")    ? &o->all
+                                       : &o->alter) = true;
             continue;
         }
         const char **dst = !strcmp(a, "--zookeeper")          ? &o->zookeeper
@@ -101,10 +109,13 @@ static int parse(int argc, char **argv, struct opts *o)
         }
         *dst = argv[++i];
     }
-    if (o->bootstrap)
-        return usage_error("%s", "--bootstrap-server is not supported yet; use --zookeeper");
-    if (!o->zookeeper)
-        return usage_error("%s", "Missing required argument \"[zookeeper]\"");
+    if (!o->zookeeper == !o->bootstrap)
+        return usage_error("%s", "Only one of --bootstrap-server or --zookeeper must be "
+                                 "specified");
+    if (o->all && (!o->bootstrap || !o->describe))
+        return usage_error("%s", "--all goes with --describe and --bootstrap-server");
+    if (o->bootstrap && !o->name)
+        return usage_error("%s", "an entity name must be specified with --bootstrap-server");
     if (o->describe == o->alter)
         return usage_error("%s", "Command must include exactly one action: --describe, --alter");
     if (!o->type)
@@ -332,6 +343,32 @@ static int alter(struct topics_zk *z, const struct opts *o)
     return 0;
 }
 
+/* --bootstrap-server: the brokers validate and apply (configs_boot.c). */
+static int bootstrap_mode(const struct opts *o)
+{
+    char err[1024];
+    if (o->describe)
+        return configs_boot_describe(o->bootstrap, o->name, o->all, err, sizeof(err))
+                   ? error(o, err)
+                   : 0;
+    char *add = strdup(o->add ? o->add : ""), *del = strdup(o->del ? o->del : "");
+    char *keys[MAX_KEYS], *values[MAX_KEYS], *dels[MAX_KEYS];
+    int nadd = add && del ? split_add(add, keys, values, err, sizeof(err)) : -1;
+    int ndel = 0, rc = nadd < 0;
+    if (nadd < 0 && (!add || !del))
+        snprintf(err, sizeof(err), "out of memory");
+    char *save = NULL;
+    for (char *k = rc ? NULL : strtok_r(del, ",", &save); k && ndel < MAX_KEYS;
+         k = strtok_r(NULL, ",", &save))
+        dels[ndel++] = k;
+    if (!rc)
+        rc = configs_boot_alter(o->bootstrap, o->name, keys, values, nadd, dels, ndel, err,
+                                sizeof(err));
+    free(add);
+    free(del);
+    return rc ? error(o, err) : 0;
+}
+
 /* The zk client logs reconnects for an operator of a broker; here they would
  * bury the answer (GREGOR_LOG_LEVEL brings them back). */
 static void quiet_logs(void)
@@ -355,7 +392,9 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     quiet_logs();
-    char err[512];
+    char err[1024];
+    if (o.bootstrap)
+        return bootstrap_mode(&o);
     struct topics_zk *z = topics_zk_open(o.zookeeper, err, sizeof(err));
     if (!z)
         return error(&o, err);

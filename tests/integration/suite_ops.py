@@ -18,6 +18,17 @@ def tool(name, *args):
                           capture_output=True, text=True, timeout=120)
 
 
+def zk_get(c, path):
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        return zk.get(path)[0]
+    finally:
+        zk.stop()
+        zk.close()
+
+
 def segment_bytes(c, i, topic, p):
     d = os.path.join(c.log_dir(i), "%s-%d" % (topic, p))
     return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".log"))
@@ -226,9 +237,41 @@ def ops_configs_topic_without_restart():
         check(out.returncode == 0, "--delete-config: %s" % out)
         wait_for(lambda: produce(5000) is None, 30,
                  "a 5000-byte record to be accepted again after --delete-config")
+        # --bootstrap-server mode: DescribeConfigs and IncrementalAlterConfigs.
+        def boot(*args):
+            return tool("gregor-configs", "--bootstrap-server", c.bootstrap, *args)
+        out = boot("--topic", "cf", "--alter", "--add-config", "segment.ms=600000",
+                   "--delete-config", "retention.ms")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Completed updating config for topic cf.", "--bootstrap-server --alter: %s" % out)
+        cfg = json.loads(zk_get(c, "/config/topics/cf"))["config"]
+        check(cfg == {"segment.ms": "600000"}, "after the bootstrap alter: %s" % cfg)
+        out = boot("--topic", "cf", "--describe")
+        lines = out.stdout.splitlines()
+        check(out.returncode == 0 and lines == [
+            "Dynamic configs for topic cf are:", lines[1]] and lines[1].startswith(
+                "  segment.ms=600000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:"
+                "segment.ms=600000") and lines[1].endswith("}"),
+              "--bootstrap-server --describe: %s" % out)
+        out = boot("--topic", "cf", "--describe", "--all")
+        lines = out.stdout.splitlines()
+        check(out.returncode == 0 and lines[0] == "All configs for topic cf are:" and
+              any(l.startswith("  retention.ms=") for l in lines) and len(lines) > 10,
+              "--describe --all: %s" % out.stdout[:500])
+        out = boot("--topic", "cf", "--alter", "--delete-config", "retention.ms")
+        check(out.returncode == 1 and "Invalid config(s): retention.ms" in out.stderr,
+              "deleting a key not set through the broker: %s" % out)
+        out = boot("--topic", "cf", "--alter", "--add-config", "segment.ms=never")
+        check(out.returncode == 1 and "segment.ms" in out.stderr, "a bad value: %s" % out)
+        out = boot("--topic", "nosuch", "--describe")
+        check(out.returncode == 1 and "UNKNOWN_TOPIC_OR_PARTITION" in out.stderr,
+              "describing a topic that does not exist: %s" % out)
+
         for bad in (["--topic", "cf"], ["--topic", "cf", "--alter"],
                     ["--entity-type", "sideways", "--describe"],
-                    ["--topic", "cf", "--describe", "--add-config", "a=b"]):
+                    ["--topic", "cf", "--describe", "--add-config", "a=b"],
+                    ["--topic", "cf", "--describe", "--all"],
+                    ["--bootstrap-server", c.bootstrap, "--topic", "cf", "--describe"]):
             out = configs(*bad)
             check(out.returncode == 2 and out.stderr.startswith("gregor-configs: "),
                   "usage error %s: %s" % (bad, out))
