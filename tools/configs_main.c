@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "common/err.h"
-#include "common/logger.h"
 #include "common/topic_name.h"
 #include "tools/cli_opts.h"
 #include "tools/configs_cmd.h"
@@ -369,19 +368,6 @@ static int bootstrap_mode(const struct opts *o)
     return rc ? error(o, err) : 0;
 }
 
-/* The zk client logs reconnects for an operator of a broker; here they would
- * bury the answer (GREGOR_LOG_LEVEL brings them back). */
-static void quiet_logs(void)
-{
-    if (getenv("GREGOR_LOG_LEVEL")) {
-        logger_init_from_env();
-        return;
-    }
-    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (devnull >= 0)
-        logger_set_fd(devnull);
-}
-
 int main(int argc, char **argv)
 {
     struct opts o = {0};
@@ -391,7 +377,7 @@ int main(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc;
-    quiet_logs();
+    topics_zk_quiet_logs();
     char err[1024];
     if (o.bootstrap)
         return bootstrap_mode(&o);

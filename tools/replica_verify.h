@@ -11,7 +11,8 @@
  * The tool's shared state and the split of its work:
  *   replica_verify_main.c   options, the run loop, reports and exit status
  *   replica_verify_fetch.c  Metadata, ListOffsets and Fetch over the wire
- *   replica_verify_check.c  the comparison of one partition's replicas
+ *   replica_verify_check.c  the comparison of one partition's replicas and the
+ *                           report time stamp
  *   replica_verify_batch.c  record batch headers
  *   kconn.c                 one blocking connection per broker (shared)
  * Everything runs on one thread, one request in flight per broker: the tool is a

@@ -13,9 +13,23 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "common/clock.h"
 #include "tools/replica_verify.h"
 #include "tools/replica_verify_batch.h"
+
+void rv_time_string(char *out, size_t n)
+{
+    int64_t ms = clock_wall_ms();
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&s, &tm);
+    char base[24];
+    strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(out, n, "%s,%03d", base, (int)(ms % 1000));
+}
+
 
 /* The first replica's batch of a step, that the others must match. */
 struct first {

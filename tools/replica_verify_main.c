@@ -27,17 +27,6 @@
 #include "common/clock.h"
 #include "tools/replica_verify.h"
 
-void rv_time_string(char *out, size_t n)
-{
-    int64_t ms = clock_wall_ms();
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&s, &tm);
-    char base[24];
-    strftime(base, sizeof(base), "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(out, n, "%s,%03d", base, (int)(ms % 1000));
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,

@@ -33,19 +33,6 @@ static int usage_error(const char *msg)
     return 1;
 }
 
-/* The zk client logs reconnect attempts and session changes for a broker's
- * operator; in a one-shot tool they would only bury the answer. */
-static void quiet_logs(void)
-{
-    if (getenv("GREGOR_LOG_LEVEL")) {
-        logger_init_from_env();
-        return;
-    }
-    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (devnull >= 0)
-        logger_set_fd(devnull);
-}
-
 static int run(struct topics_zk *z, const struct topics_opts *o)
 {
     if (o->create)
@@ -63,7 +50,7 @@ int main(int argc, char **argv)
 {
     struct topics_opts o;
     char err[1024];
-    quiet_logs();
+    topics_zk_quiet_logs();
     if (argc < 2)
         return usage_error("Create, delete, describe, or change a topic.");
     if (topics_opts_parse(argc, argv, &o, err, sizeof(err))) {

@@ -10,10 +10,12 @@
 #include "tools/topics_zk.h"
 
 #include <ev.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/logger.h"
 #include "zk/zk_topic.h"
 
 struct topics_zk {
@@ -381,4 +383,15 @@ int topics_zk_broker_ids(struct topics_zk *z, int32_t **ids, int *n, char *why, 
     c->n = 0;
     call_free(c);
     return rc;
+}
+
+void topics_zk_quiet_logs(void)
+{
+    if (getenv("GREGOR_LOG_LEVEL")) {
+        logger_init_from_env();
+        return;
+    }
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull >= 0)
+        logger_set_fd(devnull);
 }

@@ -36,6 +36,10 @@ struct topics_zk;
  * session. Returns a new session (free with topics_zk_close()) or NULL with
  * the reason in errstr ("cannot connect to ZooKeeper at ..."). */
 struct topics_zk *topics_zk_open(const char *connect, char *errstr, size_t errsz);
+/* The zk client logs reconnects and session changes for a broker's
+ * operator; in a one-shot tool they would only bury the answer: they go to
+ * /dev/null unless GREGOR_LOG_LEVEL is set. */
+void topics_zk_quiet_logs(void);
 /* Closes the session (its ephemerals, none here, go at once). NULL is ignored. */
 void topics_zk_close(struct topics_zk *z);
 
