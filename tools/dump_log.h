@@ -3,8 +3,9 @@
  * over gregor's segment files, which are Kafka's (<base>.log, .index,
  * .timeindex in <topic>-<partition>/).
  *
- * Shared by its files: dump_log_main.c (options, the files loop and the
- * closing reports on stderr), dump_log_batch.c (reading batches and
+ * Shared by its files: dump_log_main.c (options and the files loop),
+ * dump_log_util.c (dying as Kafka's tool does, the closing reports on
+ * stderr, file names), dump_log_batch.c (reading batches and
  * records), dump_log_log.c (the lines of a .log), dump_log_offsets.c
  * (--offsets-decoder) and dump_log_index.c (.index and .timeindex).
  *
@@ -55,6 +56,10 @@ enum dl_report {
 };
 /* Adds (a, b) to report r for the file whose absolute path is path (copied). */
 void dl_report_add(enum dl_report r, const char *path, int64_t a, int64_t b);
+/* Prints every report, in Kafka's order, on stderr (the end of a run). */
+void dl_print_reports(void);
+/* The part of path after its last '/' (borrowed from path). */
+const char *dl_base_name(const char *path);
 
 /* Prints "Exception in thread "main" cls: msg" (and, when detail is not
  * NULL, a second line saying what gregor found) on stderr after flushing

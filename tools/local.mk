@@ -63,7 +63,7 @@ EXTRA_DIST += tests/tools/run
 # with common/compress.h; it opens no connection and writes no file.
 bin_PROGRAMS += tools/gregor-dump-log
 tools_gregor_dump_log_SOURCES = tools/dump_log.h \
-	tools/dump_log_main.c \
+	tools/dump_log_main.c tools/dump_log_util.c \
 	tools/dump_log_batch.c \
 	tools/dump_log_log.c \
 	tools/dump_log_offsets.c \
