@@ -360,7 +360,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     struct broker *b = w->data;
     (void)loop;
     (void)revents;
-    server_shutdown_begin(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    server_shutdown_begin(b, w->signum == SIGTERM ? "SIGTERM" : "SIGINT", server_stop);
 }
 
 static void reaper_cb(struct ev_loop *loop, ev_check *w, int revents)

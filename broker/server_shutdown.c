@@ -19,7 +19,6 @@
 #include "broker/proto/proto_out.h"
 #include "broker/proto/proto_reader.h"
 #include "broker/repl/replica_fetcher.h"
-#include "broker/server.h"
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -35,6 +34,7 @@ struct server_shutdown {
     int attempts_left;       /* controlled.shutdown.max.retries, counting down */
     bool asking;             /* an attempt is waiting for the controller's answer */
     ev_timer retry;          /* controlled.shutdown.retry.backoff.ms */
+    server_stop_fn *stop;    /* stops the broker (server_stop) */
 };
 
 static void attempt(struct server_shutdown *s);
@@ -43,7 +43,7 @@ static void finish(struct server_shutdown *s, const char *outcome)
 {
     char why[160];
     snprintf(why, sizeof(why), "%s; %s", s->why, outcome);
-    server_stop(s->b, why);
+    s->stop(s->b, why);
 }
 
 /* One attempt failed: wait and try again, or give up. */
@@ -176,11 +176,11 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
     attempt(w->data);
 }
 
-void server_shutdown_begin(struct broker *b, const char *why)
+void server_shutdown_begin(struct broker *b, const char *why, server_stop_fn *stop)
 {
     const struct broker_config *cfg = b->cfg;
     if (b->leaving) {
-        server_stop(b, "a second signal during controlled shutdown");
+        stop(b, "a second signal during controlled shutdown");
         return;
     }
     const char *skip = NULL;
@@ -197,15 +197,16 @@ void server_shutdown_begin(struct broker *b, const char *why)
     if (skip) {
         char w[160];
         snprintf(w, sizeof(w), "%s; no controlled shutdown: %s", why, skip);
-        server_stop(b, w);
+        stop(b, w);
         return;
     }
     struct server_shutdown *s = calloc(1, sizeof(*s));
     if (!s) {
-        server_stop(b, why);
+        stop(b, why);
         return;
     }
     s->b = b;
+    s->stop = stop;
     snprintf(s->why, sizeof(s->why), "%s", why);
     s->controller = -1;
     s->attempts_left = cfg->controlled_shutdown_max_retries;

@@ -22,9 +22,13 @@
 
 struct broker;
 
-/* Begins a controlled shutdown of b, or stops it at once (see above). why
- * (borrowed) names the cause in the log. */
-void server_shutdown_begin(struct broker *b, const char *why);
+/* How the broker stops for good (server_stop; passed in so that this file
+ * and server.c do not depend on each other). */
+typedef void server_stop_fn(struct broker *b, const char *why);
+
+/* Begins a controlled shutdown of b, or stops it at once with stop (see
+ * above). why (borrowed) names the cause in the log. */
+void server_shutdown_begin(struct broker *b, const char *why, server_stop_fn *stop);
 /* The brokers or the controller changed: an attempt waiting on a
  * controller that is no longer the controller is abandoned and made again
  * to the new one (a dead controller's /controller znode lives until its
