@@ -174,6 +174,27 @@ int config_table_set(const struct config_table *t, void *obj, uint8_t *source, c
     return rc;
 }
 
+int config_table_reset(const struct config_table *t, void *obj, uint8_t *source,
+                       const struct config_def *d)
+{
+    char err[256];
+    void *f = (char *)obj + d->offset;
+    if (d->dflt) {
+        int rc = set_value(obj, d, d->dflt, err, sizeof(err));
+        if (rc)
+            return rc;
+    } else if (d->type == CONFIG_INT) {
+        *(int32_t *)f = CONFIG_UNSET_INT;
+    } else if (d->type == CONFIG_LONG) {
+        *(int64_t *)f = CONFIG_UNSET;
+    } else if (d->type == CONFIG_STRING || d->type == CONFIG_LIST) {
+        free(*(char **)f);
+        *(char **)f = NULL;
+    }
+    source[d - t->defs] = CONFIG_SRC_DEFAULT;
+    return 0;
+}
+
 struct load_ctx {
     const struct config_table *t;
     void *obj;

@@ -34,7 +34,9 @@ enum config_type {
 enum config_source {
     CONFIG_SRC_DEFAULT = 0, /* Kafka's default */
     CONFIG_SRC_FILE = 1,    /* the properties file */
-    CONFIG_SRC_OVERRIDE = 2 /* --override on the command line */
+    CONFIG_SRC_OVERRIDE = 2, /* --override on the command line */
+    CONFIG_SRC_DYNAMIC_DEFAULT = 3, /* /config/brokers/<default> in ZooKeeper */
+    CONFIG_SRC_DYNAMIC_BROKER = 4   /* /config/brokers/<id> in ZooKeeper */
 };
 
 /* Whether gregor acts on a key: the one place that says so. */
@@ -75,6 +77,12 @@ void config_table_destroy(const struct config_table *t, void *obj, uint8_t **sou
  * GR_E_CONFIG with errstr naming the key, the value and what is allowed. */
 int config_table_set(const struct config_table *t, void *obj, uint8_t *source, const char *key,
                      const char *value, enum config_source src, char *errstr, size_t errsz);
+
+/* Puts d's value in obj back to the table's default (no value when the
+ * default is none) and its source to CONFIG_SRC_DEFAULT. Returns 0, or
+ * GR_E_NOMEM (obj keeps its value). */
+int config_table_reset(const struct config_table *t, void *obj, uint8_t *source,
+                       const struct config_def *d);
 
 /* Reads a .properties file into obj (keys as config_table_set), with
  * "path:line: " before any error. */

@@ -87,6 +87,13 @@ tests_unit_test_config_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR=\"$(abs_top_srcdir
 tests_unit_test_config_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a broker/log/libgrlog.a \
 	common/libgrcommon.a $(CUNIT_LIBS)
 
+# Dynamic broker configs (broker/core/broker_dynamic.c): keys, checks and
+# the precedence of the ZooKeeper layers over the file.
+check_PROGRAMS += tests/unit/test_broker_dynamic
+tests_unit_test_broker_dynamic_SOURCES = tests/unit/test_broker_dynamic.c
+tests_unit_test_broker_dynamic_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a \
+	broker/log/libgrlog.a common/libgrcommon.a $(CUNIT_LIBS)
+
 # Hosted partitions against real logs and a real loop.
 # The group coordinator's hash and state machine (broker/group/).
 check_PROGRAMS += tests/unit/test_group

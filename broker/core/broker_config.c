@@ -515,13 +515,9 @@ static int check_connection_limits(struct broker_config *c, char *errstr, size_t
     return 0;
 }
 
-int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
+int broker_config_derive_log(struct broker_config *c, char *errstr, size_t errsz)
 {
     const int64_t hour = 3600000, minute = 60000;
-    for (int i = 0; i < c->n_log_dirs; i++)
-        free(c->log_dir_list[i]);
-    c->n_log_dirs = 0;
-
     c->eff_log_roll_ms = c->log_roll_ms != CONFIG_UNSET ? c->log_roll_ms
                                                         : (int64_t)c->log_roll_hours * hour;
     c->eff_log_roll_jitter_ms = c->log_roll_jitter_ms != CONFIG_UNSET
@@ -539,9 +535,24 @@ int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
     c->eff_log_flush_interval_ms = c->log_flush_interval_ms != CONFIG_UNSET
                                        ? c->log_flush_interval_ms
                                        : c->log_flush_scheduler_interval_ms;
+    if (c->eff_log_roll_jitter_ms >= c->eff_log_roll_ms && c->eff_log_roll_jitter_ms > 0) {
+        snprintf(errstr, errsz, "log.roll.jitter.ms (%" PRId64 ") must be below log.roll.ms (%" PRId64 ")",
+                 c->eff_log_roll_jitter_ms, c->eff_log_roll_ms);
+        return GR_E_CONFIG;
+    }
+    return 0;
+}
+
+int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
+{
+    for (int i = 0; i < c->n_log_dirs; i++)
+        free(c->log_dir_list[i]);
+    c->n_log_dirs = 0;
     c->eff_zookeeper_connection_timeout_ms =
         c->zookeeper_connection_timeout_ms != CONFIG_UNSET_INT ? c->zookeeper_connection_timeout_ms
                                                                : c->zookeeper_session_timeout_ms;
+    if (broker_config_derive_log(c, errstr, errsz))
+        return GR_E_CONFIG;
 
     int rc = split_log_dirs(c, errstr, errsz);
     if (rc)
@@ -632,11 +643,6 @@ int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
                  "group.min.session.timeout.ms (%d) is larger than group.max.session.timeout.ms "
                  "(%d)",
                  c->group_min_session_timeout_ms, c->group_max_session_timeout_ms);
-        return GR_E_CONFIG;
-    }
-    if (c->eff_log_roll_jitter_ms >= c->eff_log_roll_ms && c->eff_log_roll_jitter_ms > 0) {
-        snprintf(errstr, errsz, "log.roll.jitter.ms (%" PRId64 ") must be below log.roll.ms (%" PRId64 ")",
-                 c->eff_log_roll_jitter_ms, c->eff_log_roll_ms);
         return GR_E_CONFIG;
     }
     return 0;

@@ -189,6 +189,11 @@ int broker_config_load_file(struct broker_config *c, const char *path, char *err
  * with errstr set. */
 int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz);
 
+/* Recomputes the eff_log_* values from the log keys (the part of
+ * broker_config_finalize that dynamic broker configs change) and checks
+ * them. Returns 0 or GR_E_CONFIG with errstr set. */
+int broker_config_derive_log(struct broker_config *c, char *errstr, size_t errsz);
+
 /* Writes def's current value in c as Kafka would show it (empty string for
  * no value). Returns the text length. */
 size_t broker_config_format(const struct broker_config *c, const struct config_def *def,
