@@ -77,6 +77,7 @@ broker_cluster_libgrcluster_a_SOURCES = \
 	broker/cluster/admin_config.c broker/cluster/admin_config.h \
 	broker/cluster/controller.c broker/cluster/controller.h \
 	broker/cluster/controller_leaders.c \
+	broker/cluster/dynconfig.c broker/cluster/dynconfig.h \
 	broker/cluster/metadata.c broker/cluster/metadata.h \
 	broker/cluster/partition.c broker/cluster/partition.h \
 	broker/cluster/partition_isr.c broker/cluster/partition_isr.h
@@ -87,7 +88,8 @@ broker_cluster_libgradmin_a_SOURCES = broker/cluster/admin_assign.c broker/clust
 
 noinst_LIBRARIES += broker/core/libgrcore.a
 broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/broker_config.c \
-	broker/core/broker_config.h broker/core/delay.c broker/core/delay.h
+	broker/core/broker_config.h broker/core/broker_dynamic.c broker/core/broker_dynamic.h \
+	broker/core/delay.c broker/core/delay.h
 
 noinst_LIBRARIES += broker/libgrserver.a
 broker_libgrserver_a_SOURCES = broker/server.c broker/server.h \

@@ -33,6 +33,7 @@
 #include "broker/net/listener.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/controller.h"
+#include "broker/cluster/dynconfig.h"
 #include "broker/group/group_coord.h"
 #include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
@@ -130,6 +131,7 @@ static void registered_cb(int rc, int64_t epoch, const char *why, void *arg)
     LOG_INFO("registered broker %d at /brokers/ids/%d (broker epoch %lld)", b->id, b->id,
              (long long)epoch);
     metadata_load(b->md, b->zk);
+    dynconfig_load(b->dyn, b->zk);
 }
 
 static void do_register(struct broker *b)
@@ -227,6 +229,7 @@ static void zk_connected(struct zk_client *zc, bool new_session, void *ctx)
     LOG_INFO("ZooKeeper session established");
     b->registered = false;
     metadata_session_lost(b->md);
+    dynconfig_session_lost(b->dyn);
     controller_session_started(b->ctl);
     if (zk_kafka_create_top_level_paths(b->zk, paths_cb, b))
         LOG_WARN("cannot start the ZooKeeper set-up");
@@ -250,6 +253,7 @@ static void zk_expired(struct zk_client *zc, void *ctx)
     LOG_WARN("the ZooKeeper session expired; opening a new one to register broker %d again",
              b->id);
     metadata_session_lost(b->md);
+    dynconfig_session_lost(b->dyn);
     controller_session_started(b->ctl);
 }
 
@@ -317,7 +321,10 @@ static void remove_stray_logs(struct broker *b)
 
 static void maybe_started(struct broker *b)
 {
-    if (b->phase != PHASE_STARTING || !b->md->loaded || !b->registered)
+    /* The dynamic broker configs too: a record must not be judged by the
+     * file's message.max.bytes when ZooKeeper says otherwise. */
+    if (b->phase != PHASE_STARTING || !b->md->loaded || !b->registered ||
+        !dynconfig_loaded(b->dyn))
         return;
     remove_stray_logs(b);
     partitions_sync(b, NULL, -1);
@@ -390,7 +397,8 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     b->ctl = calloc(1, sizeof(*b->ctl));
     b->delay = calloc(1, sizeof(*b->delay));
     b->owner = calloc(1, sizeof(*b->owner));
-    if (!b->md || !b->ctl || !b->delay || !b->owner)
+    b->dyn = dynconfig_new(b);
+    if (!b->md || !b->ctl || !b->delay || !b->owner || !b->dyn)
         return -1;
     zk_owner_init(b->owner);
     delay_init(b->delay, loop);
@@ -452,6 +460,8 @@ void server_stop(struct broker *b, const char *why)
         b->zk = NULL;
         if (b->md)
             metadata_detach(b->md);
+        if (b->dyn)
+            dynconfig_detach(b->dyn);
         zk_client_free(zk);
     }
     if (b->logs) {
@@ -485,6 +495,8 @@ void server_destroy(struct broker *b)
     }
     group_coord_free(b->gc);
     b->gc = NULL;
+    dynconfig_free(b->dyn);
+    b->dyn = NULL;
     free(b->owner);
     tpmap_destroy(&b->parts);
     strmap_destroy(&b->auto_creating);

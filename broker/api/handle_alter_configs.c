@@ -15,8 +15,14 @@
  * (an unknown key or a value the broker refuses, with the key, the value
  * and what is allowed), INVALID_REQUEST (a null value in AlterConfigs, an
  * unknown operation, a key named twice in one incremental resource, or
- * a resource type other than topics: gregor does not change broker
- * configs at run time yet).
+ * a resource type other than topics and brokers).
+ *
+ * Broker resources (type 4) change the dynamic broker configs, as Kafka's
+ * ZkAdminManager: the name is this broker's id (clients send a broker's
+ * resource to that broker) or empty for every broker's default; the set
+ * goes to /config/brokers/<id> or /config/brokers/<default>, and the answer
+ * waits until this broker has read it back (cluster/dynconfig.c). A key
+ * that cannot change at run time gets INVALID_CONFIG naming it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +32,10 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/cluster/admin_config.h"
+#include "broker/cluster/dynconfig.h"
 #include "broker/cluster/metadata.h"
 #include "broker/core/broker.h"
+#include "broker/core/broker_config.h"
 #include "broker/log/log_config.h"
 #include "broker/net/request.h"
 #include "broker/proto/proto_errors.h"
@@ -36,6 +44,7 @@
 #include "common/err.h"
 
 #define RESOURCE_TOPIC 2
+#define RESOURCE_BROKER 4
 #define WAIT_MS 30000
 #define MAX_KEYS 256
 
@@ -45,6 +54,14 @@ enum { OP_SET = 0, OP_DELETE = 1, OP_APPEND = 2, OP_SUBTRACT = 3 };
 struct wanted {
     const char **keys, **values; /* arena */
     int n;
+    bool broker;                 /* a broker resource: item name is "<id>" or "<default>" */
+};
+
+/* The set a resource holds now, which an incremental change starts from. */
+struct current {
+    const char *const *keys, *const *values; /* borrowed from the cache */
+    int n;
+    const struct metadata_topic *t; /* the topic, for a topic resource */
 };
 
 struct alter_state {
@@ -55,6 +72,8 @@ static bool shows(struct admin_req *ar, const struct admin_item *it)
 {
     const struct alter_state *st = ar->ctx;
     const struct wanted *w = &st->want[it - ar->items];
+    if (w->broker)
+        return dynconfig_shows(ar->req->b->dyn, it->name, w->keys, w->values, w->n);
     const struct metadata_topic *t = metadata_topic(ar->req->b->md, it->name);
     if (!t)
         return true; /* deleted meanwhile: nothing more will show */
@@ -118,6 +137,11 @@ static const char *edit_list(struct request *req, const char *base, const char *
     return out;
 }
 
+static struct wanted *st_want(struct admin_req *ar, int i)
+{
+    return &((struct alter_state *)ar->ctx)->want[i];
+}
+
 static struct proto_str item_message(struct admin_req *ar, int i)
 {
     return admin_req_message(&ar->items[i]);
@@ -128,23 +152,50 @@ static struct proto_str item_message(struct admin_req *ar, int i)
 static void start(struct admin_req *ar, int i, const struct wanted *w, bool validate_only)
 {
     char msg[512] = "";
-    int code = admin_set_topic_config(ar->req->b, ar->items[i].name, w->keys, w->values, w->n,
-                                      validate_only, admin_req_write_done, &ar->items[i], msg,
-                                      sizeof(msg));
+    int code = (w->broker ? admin_set_broker_config : admin_set_topic_config)(
+        ar->req->b, ar->items[i].name, w->keys, w->values, w->n, validate_only,
+        admin_req_write_done, &ar->items[i], msg, sizeof(msg));
     admin_req_started(ar, i, code, msg);
 }
 
-/* Common checks of one resource: the topic's name in ar's item i, or an
- * error recorded there. Returns the cached topic or NULL. */
-static const struct metadata_topic *resource_topic(struct admin_req *ar, int i, int8_t type,
-                                                   struct proto_str name)
+/* A broker resource: its name ("" for the default, else this broker's id)
+ * becomes the znode name in ar's item i and the set it holds goes in cur.
+ * Returns false with an error recorded in the item. */
+static bool resource_broker(struct admin_req *ar, int i, struct proto_str name,
+                            struct current *cur)
 {
     struct request *req = ar->req;
+    char *n = req_cstr(req, name), mine[16], msg[400];
+    snprintf(mine, sizeof(mine), "%d", req->b->id);
+    if (!n) {
+        admin_req_started(ar, i, GR_E_NOMEM, "out of memory");
+        return false;
+    }
+    ar->items[i].name = n[0] ? n : "<default>";
+    if (!dynconfig_layer(req->b->dyn, ar->items[i].name, &cur->keys, &cur->values, &cur->n)) {
+        snprintf(msg, sizeof(msg),
+                 "Unexpected broker id, expected %d or empty string, but received %.300s",
+                 req->b->id, n);
+        admin_req_started(ar, i, GR_E_INVALID, msg);
+        return false;
+    }
+    st_want(ar, i)->broker = true;
+    return true;
+}
+
+/* Common checks of one resource: the topic's or broker's name in ar's item
+ * i and what it holds now in cur, or an error recorded there (false). */
+static bool resource_current(struct admin_req *ar, int i, int8_t type, struct proto_str name,
+                             struct current *cur)
+{
+    struct request *req = ar->req;
+    memset(cur, 0, sizeof(*cur));
+    if (type == RESOURCE_BROKER)
+        return resource_broker(ar, i, name, cur);
     if (type != RESOURCE_TOPIC) {
         admin_req_started(ar, i, GR_E_INVALID,
-                          "gregor changes topic configs only (resource type 2); broker configs "
-                          "cannot be changed at run time yet");
-        return NULL;
+                          "gregor changes topic (resource type 2) and broker (4) configs only");
+        return false;
     }
     ar->items[i].name = req_topic_name(req, name);
     const struct metadata_topic *t =
@@ -154,8 +205,11 @@ static const struct metadata_topic *resource_topic(struct admin_req *ar, int i, 
         snprintf(msg, sizeof(msg), "Topic %.*s does not exist.", (int)(name.len > 300 ? 300 : name.len),
                  name.ptr ? name.ptr : "");
         admin_req_started(ar, i, GR_E_NOENT, msg);
+        return false;
     }
-    return t;
+    *cur = (struct current){(const char *const *)t->config_keys,
+                            (const char *const *)t->config_values, t->nconfig, t};
+    return true;
 }
 
 static struct admin_req *begin(struct request *req, int32_t n, struct alter_state **st)
@@ -204,7 +258,8 @@ void handle_AlterConfigs(struct request *req)
     ar->respond = respond_alter;
     for (int32_t i = 0; i < r->resources_count; i++) {
         const struct proto_AlterConfigsResource *rs = &r->resources[i];
-        if (!resource_topic(ar, i, rs->resource_type, rs->resource_name))
+        struct current cur;
+        if (!resource_current(ar, i, rs->resource_type, rs->resource_name, &cur))
             continue;
         struct wanted *w = &st->want[i];
         int32_t n = rs->configs_count;
@@ -264,13 +319,13 @@ static void respond_incremental(struct admin_req *ar)
     req_respond(req, IncrementalAlterConfigs, &resp);
 }
 
-/* Applies rs's operations to t's overrides into w. Returns NULL, or the
- * reason (with *code) for refusing the resource. */
-static const char *apply_ops(struct request *req, const struct metadata_topic *t,
+/* Applies rs's operations to the resource's set cur into w. Returns NULL,
+ * or the reason (with *code) for refusing the resource. */
+static const char *apply_ops(struct request *req, const struct current *cur,
                              const struct proto_IncrementalAlterConfigsResource *rs,
                              struct wanted *w, int *code, char *msg, size_t msgsz)
 {
-    int cap = t->nconfig + rs->configs_count;
+    int cap = cur->n + rs->configs_count;
     w->keys = arena_calloc(&req->arena, (size_t)cap + 1, sizeof(char *));
     w->values = arena_calloc(&req->arena, (size_t)cap + 1, sizeof(char *));
     if (!w->keys || !w->values) {
@@ -279,9 +334,9 @@ static const char *apply_ops(struct request *req, const struct metadata_topic *t
     }
     /* Copies: the cache's strings are replaced when it re-reads the znode,
      * and shows() compares against this set after that. */
-    for (int k = 0; k < t->nconfig; k++) {
-        w->keys[w->n] = req_cstr(req, proto_str_cstr(t->config_keys[k]));
-        w->values[w->n] = req_cstr(req, proto_str_cstr(t->config_values[k]));
+    for (int k = 0; k < cur->n; k++) {
+        w->keys[w->n] = req_cstr(req, proto_str_cstr(cur->keys[k]));
+        w->values[w->n] = req_cstr(req, proto_str_cstr(cur->values[k]));
         if (!w->keys[w->n] || !w->values[w->n]) {
             *code = GR_E_NOMEM;
             return "out of memory";
@@ -304,17 +359,17 @@ static const char *apply_ops(struct request *req, const struct metadata_topic *t
             snprintf(msg, msgsz, "Unknown config operation %d for %s", op, key);
             return msg;
         }
-        const struct log_config_def *d = log_config_find(key);
-        if (!d) {
+        const struct log_config_def *d = cur->t ? log_config_find(key) : NULL;
+        if (cur->t ? !d : !broker_config_find(key)) {
             *code = GR_E_CONFIG;
-            snprintf(msg, msgsz, "Unknown topic config name: %s", key);
+            snprintf(msg, msgsz, "Unknown %s config name: %s", cur->t ? "topic" : "broker", key);
             return msg;
         }
         if (op != OP_DELETE && !c->value.ptr) {
             snprintf(msg, msgsz, "Null value not supported for : %s", key);
             return msg;
         }
-        if ((op == OP_APPEND || op == OP_SUBTRACT) && !list_key(key)) {
+        if ((op == OP_APPEND || op == OP_SUBTRACT) && (!cur->t || !list_key(key))) {
             *code = GR_E_CONFIG;
             snprintf(msg, msgsz, "Config value %s is not allowed for config key: %s",
                      op == OP_APPEND ? "append" : "subtract", key);
@@ -328,7 +383,7 @@ static const char *apply_ops(struct request *req, const struct metadata_topic *t
             value = req_cstr(req, c->value);
         } else if (op != OP_DELETE) {
             char base[512];
-            admin_topic_config_value(req->b, t, d, base, sizeof(base), NULL);
+            admin_topic_config_value(req->b, cur->t, d, base, sizeof(base), NULL);
             const char *v = req_cstr(req, c->value);
             value = v ? edit_list(req, base, v, op) : NULL;
         }
@@ -362,13 +417,12 @@ void handle_IncrementalAlterConfigs(struct request *req)
     ar->respond = respond_incremental;
     for (int32_t i = 0; i < r->resources_count; i++) {
         const struct proto_IncrementalAlterConfigsResource *rs = &r->resources[i];
-        const struct metadata_topic *t =
-            resource_topic(ar, i, rs->resource_type, rs->resource_name);
-        if (!t)
+        struct current cur;
+        if (!resource_current(ar, i, rs->resource_type, rs->resource_name, &cur))
             continue;
         char msg[512];
         int code;
-        const char *why = apply_ops(req, t, rs, &st->want[i], &code, msg, sizeof(msg));
+        const char *why = apply_ops(req, &cur, rs, &st->want[i], &code, msg, sizeof(msg));
         if (why) {
             admin_req_started(ar, i, code, why);
             continue;

@@ -2,9 +2,14 @@
  * DescribeConfigs for topics (every topic-level key: the override from
  * /config/topics, else the broker's value) and for this broker (every
  * server.properties key). Sources and synonyms follow Kafka: TOPIC_CONFIG
- * for overrides, STATIC_BROKER_CONFIG for keys set in the file or by
- * --override, DEFAULT_CONFIG for defaults. Requested keys gregor does not
- * know are left out, as Kafka leaves them out.
+ * for overrides, DYNAMIC_BROKER_CONFIG and DYNAMIC_DEFAULT_BROKER_CONFIG
+ * for values from /config/brokers/<id> and /config/brokers/<default>,
+ * STATIC_BROKER_CONFIG for keys set in the file or by --override,
+ * DEFAULT_CONFIG for defaults; the synonyms of a broker key are its value
+ * in each of those layers, highest first. The broker resource named "" is
+ * the cluster-wide dynamic default layer alone, as in Kafka. Keys that can
+ * change at run time (core/broker_dynamic.c) are not read-only. Requested
+ * keys gregor does not know are left out, as Kafka leaves them out.
  *
  * Cost: requested keys are looked up by hash, and a resource named again in
  * one request gets INVALID_REQUEST ("Duplicate resource in request") rather
@@ -23,16 +28,24 @@
 #include "broker/api/handlers.h"
 #include "broker/log/log_config.h"
 #include "broker/cluster/admin_config.h"
+#include "broker/cluster/dynconfig.h"
 #include "broker/cluster/metadata.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/net/conn_quota.h"
 #include "broker/net/request.h"
 #include "broker/core/broker_config.h"
+#include "broker/core/broker_dynamic.h"
 
 enum { RESOURCE_TOPIC = 2, RESOURCE_BROKER = 4 };
 /* Kafka's ConfigSource values (v1+). */
-enum { SRC_TOPIC = 1, SRC_STATIC_BROKER = 4, SRC_DEFAULT = 5 };
+enum {
+    SRC_TOPIC = 1,
+    SRC_DYNAMIC_BROKER = 2,
+    SRC_DYNAMIC_DEFAULT = 3,
+    SRC_STATIC_BROKER = 4,
+    SRC_DEFAULT = 5
+};
 /* Kafka's ConfigType values (v3+). */
 enum { TYPE_BOOLEAN = 1, TYPE_STRING = 2, TYPE_INT = 3, TYPE_LONG = 5, TYPE_LIST = 7 };
 
@@ -89,11 +102,6 @@ static const char *broker_key(size_t i)
     return broker_config_table.defs[i].name;
 }
 
-static int8_t broker_source(const struct broker *b, const struct config_def *d)
-{
-    return broker_config_source(b->cfg, d) == CONFIG_SRC_DEFAULT ? SRC_DEFAULT : SRC_STATIC_BROKER;
-}
-
 static int8_t broker_type(const struct config_def *d)
 {
     switch (d->type) {
@@ -103,6 +111,98 @@ static int8_t broker_type(const struct config_def *d)
     case CONFIG_LIST: return TYPE_LIST;
     default: return TYPE_STRING;
     }
+}
+
+static int8_t wire_source(int src)
+{
+    switch (src) {
+    case CONFIG_SRC_DEFAULT: return SRC_DEFAULT;
+    case CONFIG_SRC_DYNAMIC_BROKER: return SRC_DYNAMIC_BROKER;
+    case CONFIG_SRC_DYNAMIC_DEFAULT: return SRC_DYNAMIC_DEFAULT;
+    default: return SRC_STATIC_BROKER;
+    }
+}
+
+static int8_t broker_source(const struct broker *b, const struct config_def *d)
+{
+    return wire_source(broker_config_source(b->cfg, d));
+}
+
+/* The value a dynamic layer ("<default>" or this broker's id) gives key, or
+ * NULL. */
+static const char *layer_value(const struct broker *b, const char *layer, const char *key)
+{
+    const char *const *keys, *const *values;
+    int n = 0;
+    if (!dynconfig_layer(b->dyn, layer, &keys, &values, &n))
+        return NULL;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(keys[i], key))
+            return values[i];
+    return NULL;
+}
+
+/* Key d's value in every layer that sets it, highest first: this broker's
+ * dynamic value (unless only the default layer is described, as Kafka
+ * leaves it out there), the cluster's dynamic default, the file's,
+ * Kafka's default. Returns the arena array (count in *n) or NULL. */
+static struct proto_DescribeConfigsSynonym *broker_synonyms(struct request *req,
+                                                            const struct config_def *d,
+                                                            bool per_broker, int *n)
+{
+    struct broker *b = req->b;
+    struct proto_DescribeConfigsSynonym *syn = arena_calloc(&req->arena, 4, sizeof(*syn));
+    char mine[16], text[1024];
+    *n = 0;
+    if (!syn)
+        return NULL;
+    snprintf(mine, sizeof(mine), "%d", b->id);
+    const char *layers[2] = {per_broker ? layer_value(b, mine, d->name) : NULL,
+                             layer_value(b, "<default>", d->name)};
+    const int8_t srcs[2] = {SRC_DYNAMIC_BROKER, SRC_DYNAMIC_DEFAULT};
+    for (int l = 0; l < 2; l++)
+        if (layers[l])
+            syn[(*n)++] = (struct proto_DescribeConfigsSynonym){
+                proto_str_cstr(d->name), proto_str_cstr(dup_arena(req, layers[l])), srcs[l]};
+    int src = dynconfig_static_value(b->dyn, d->name, text, sizeof(text));
+    if (src != CONFIG_SRC_DEFAULT)
+        syn[(*n)++] = (struct proto_DescribeConfigsSynonym){
+            proto_str_cstr(d->name), proto_str_cstr(dup_arena(req, text)), SRC_STATIC_BROKER};
+    if (d->dflt)
+        syn[(*n)++] = (struct proto_DescribeConfigsSynonym){proto_str_cstr(d->name),
+                                                            proto_str_cstr(d->dflt), SRC_DEFAULT};
+    return syn;
+}
+
+/* The broker resource "": the cluster-wide dynamic defaults alone. */
+static void describe_default_layer(struct request *req,
+                                   const struct proto_DescribeConfigsResource *res,
+                                   struct proto_DescribeConfigsResult *out, bool synonyms)
+{
+    const char *const *keys, *const *values;
+    int n = 0;
+    dynconfig_layer(req->b->dyn, "<default>", &keys, &values, &n);
+    struct proto_DescribeConfigsResourceResult *cfgs =
+        arena_calloc(&req->arena, (size_t)n + 1, sizeof(*cfgs));
+    if (!cfgs)
+        return;
+    for (int i = 0; i < n; i++) {
+        const struct config_def *d = broker_config_find(keys[i]);
+        bool want = res->configuration_keys_count < 0;
+        for (int32_t k = 0; k < res->configuration_keys_count && !want; k++)
+            want = proto_str_eq(res->configuration_keys[k], keys[i]);
+        if (!d || !want)
+            continue;
+        struct proto_DescribeConfigsResourceResult *c = &cfgs[out->configs_count++];
+        c->name = proto_str_cstr(dup_arena(req, keys[i]));
+        c->value = proto_str_cstr(dup_arena(req, values[i]));
+        c->config_source = SRC_DYNAMIC_DEFAULT;
+        c->config_type = broker_type(d);
+        c->documentation = PROTO_STR_NULL;
+        if (synonyms)
+            c->synonyms = broker_synonyms(req, d, false, &c->synonyms_count);
+    }
+    out->configs = cfgs;
 }
 
 static void describe_topic(struct request *req, const struct proto_DescribeConfigsResource *res,
@@ -182,7 +282,11 @@ static void describe_broker(struct request *req, const struct proto_DescribeConf
     struct broker *b = req->b;
     char *name = req_cstr(req, res->resource_name), idtxt[16];
     snprintf(idtxt, sizeof(idtxt), "%d", b->id);
-    if (!name || (name[0] && strcmp(name, idtxt))) {
+    if (name && !name[0]) {
+        describe_default_layer(req, res, out, synonyms);
+        return;
+    }
+    if (!name || strcmp(name, idtxt)) {
         out->error_code = PROTO_ERR_INVALID_REQUEST;
         char msg[128];
         snprintf(msg, sizeof(msg), "Unexpected broker id, expected %d or empty string, but "
@@ -205,18 +309,14 @@ static void describe_broker(struct request *req, const struct proto_DescribeConf
         value_in_force(b, d, value, sizeof(value));
         c->name = proto_str_cstr(d->name);
         c->value = value[0] || d->dflt ? proto_str_cstr(dup_arena(req, value)) : PROTO_STR_NULL;
-        c->read_only = true; /* static configuration: changed by restarting */
+        /* Static keys change by editing the file and restarting. */
+        c->read_only = broker_dynamic_scope(d->name) == BROKER_DYNAMIC_NO;
         c->is_default = broker_source(b, d) == SRC_DEFAULT;
         c->config_source = broker_source(b, d);
         c->config_type = broker_type(d);
         c->documentation = PROTO_STR_NULL;
-        if (synonyms) {
-            struct proto_DescribeConfigsSynonym *syn = arena_calloc(&req->arena, 1, sizeof(*syn));
-            if (syn)
-                *syn = (struct proto_DescribeConfigsSynonym){c->name, c->value, c->config_source};
-            c->synonyms = syn;
-            c->synonyms_count = syn ? 1 : 0;
-        }
+        if (synonyms)
+            c->synonyms = broker_synonyms(req, d, true, &c->synonyms_count);
     }
     out->configs = cfgs;
 }

@@ -1,5 +1,6 @@
 /*
- * Topic config changes through the admin APIs (see admin_config.h).
+ * Topic and broker config changes through the admin APIs (see
+ * admin_config.h).
  */
 #include "broker/cluster/admin_config.h"
 
@@ -10,6 +11,7 @@
 #include "broker/cluster/metadata.h"
 #include "broker/core/broker.h"
 #include "broker/core/broker_config.h"
+#include "broker/core/broker_dynamic.h"
 #include "broker/log/log_config.h"
 #include "common/err.h"
 #include "zk/zk_client.h"
@@ -21,9 +23,9 @@ struct config_op {
     struct broker *b;
     admin_done_fn done;
     void *ctx;
-    char *json;          /* the new /config/topics/<t>; owned */
-    char path[300];      /* /config/topics/<t> */
-    char entity[280];    /* topics/<t> */
+    char *json;          /* the new /config/<type>/<name>; owned */
+    char path[300];      /* /config/<type>/<name> */
+    char entity[280];    /* <type>/<name> */
 };
 
 static void finish(struct config_op *op, int rc, const char *why)
@@ -81,22 +83,13 @@ static void written(int rc, const struct zk_stat *st, void *arg)
     announce(op);
 }
 
-int admin_set_topic_config(struct broker *b, const char *topic, const char *const *keys,
-                           const char *const *values, int n, bool validate_only,
-                           admin_done_fn done, void *ctx, char *msg, size_t msgsz)
+/* Writes the whole set of type/name's dynamic configs to /config/<type>/<name>
+ * and announces it under /config/changes; done follows. Returns
+ * GR_PENDING, or an error with msg set. */
+static int write_config(struct broker *b, const char *type, const char *name,
+                        const char *const *keys, const char *const *values, int n,
+                        admin_done_fn done, void *ctx, char *msg, size_t msgsz)
 {
-    const struct metadata_topic *t = metadata_topic(b->md, topic);
-    if (!t) {
-        snprintf(msg, msgsz, "Topic %s does not exist.", topic);
-        return GR_E_NOENT;
-    }
-    struct log_config lc;
-    broker_config_log_defaults(b->cfg, &lc);
-    for (int i = 0; i < n; i++)
-        if (log_config_set(&lc, keys[i], values[i], msg, msgsz))
-            return GR_E_CONFIG;
-    if (validate_only)
-        return GR_OK;
     if (!b->zk) {
         snprintf(msg, msgsz, "no ZooKeeper session");
         return GR_E_CLOSING;
@@ -120,8 +113,8 @@ int admin_set_topic_config(struct broker *b, const char *topic, const char *cons
     op->b = b;
     op->done = done;
     op->ctx = ctx;
-    snprintf(op->path, sizeof(op->path), "/config/topics/%s", topic);
-    snprintf(op->entity, sizeof(op->entity), "topics/%s", topic);
+    snprintf(op->path, sizeof(op->path), "/config/%s/%s", type, name);
+    snprintf(op->entity, sizeof(op->entity), "%s/%s", type, name);
     /* Unconditional, as Kafka's setOrCreateEntityConfigs: the request says
      * what the whole set is to be. */
     rc = zk_client_set(b->zk, op->path, op->json, strlen(op->json), ZK_ANY_VERSION, written, op);
@@ -132,6 +125,36 @@ int admin_set_topic_config(struct broker *b, const char *topic, const char *cons
         return rc;
     }
     return GR_PENDING;
+}
+
+int admin_set_topic_config(struct broker *b, const char *topic, const char *const *keys,
+                           const char *const *values, int n, bool validate_only,
+                           admin_done_fn done, void *ctx, char *msg, size_t msgsz)
+{
+    const struct metadata_topic *t = metadata_topic(b->md, topic);
+    if (!t) {
+        snprintf(msg, msgsz, "Topic %s does not exist.", topic);
+        return GR_E_NOENT;
+    }
+    struct log_config lc;
+    broker_config_log_defaults(b->cfg, &lc);
+    for (int i = 0; i < n; i++)
+        if (log_config_set(&lc, keys[i], values[i], msg, msgsz))
+            return GR_E_CONFIG;
+    if (validate_only)
+        return GR_OK;
+    return write_config(b, "topics", topic, keys, values, n, done, ctx, msg, msgsz);
+}
+
+int admin_set_broker_config(struct broker *b, const char *name, const char *const *keys,
+                            const char *const *values, int n, bool validate_only,
+                            admin_done_fn done, void *ctx, char *msg, size_t msgsz)
+{
+    struct broker_dynamic_set set = {keys, values, n};
+    int rc = broker_dynamic_validate(b->cfg, &set, msg, msgsz);
+    if (rc || validate_only)
+        return rc;
+    return write_config(b, "brokers", name, keys, values, n, done, ctx, msg, msgsz);
 }
 
 void admin_topic_config_value(const struct broker *b, const struct metadata_topic *t,

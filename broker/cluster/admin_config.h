@@ -1,10 +1,11 @@
 /*
- * Topic config changes through the Kafka admin APIs (AlterConfigs,
- * IncrementalAlterConfigs): validate the new set of overrides against the
- * topic config table, write /config/topics/<t> and announce the change under
- * /config/changes, as Kafka's AdminZkClient.changeTopicConfig does. Every
- * broker watches the config znode, so the new values reach the logs
- * without a restart (cluster/metadata.c, cluster/partition.c).
+ * Topic and broker config changes through the Kafka admin APIs
+ * (AlterConfigs, IncrementalAlterConfigs): validate the new set against the
+ * topic config table or the dynamic broker keys, write /config/topics/<t>
+ * or /config/brokers/<id|<default>> and announce the change under
+ * /config/changes, as Kafka's AdminZkClient.changeConfigs does. Brokers
+ * watch the config znodes, so the new values reach the logs without a
+ * restart (cluster/metadata.c, cluster/partition.c, cluster/dynconfig.c).
  */
 #ifndef GREGOR_BROKER_ADMIN_CONFIG_H
 #define GREGOR_BROKER_ADMIN_CONFIG_H
@@ -25,6 +26,14 @@ struct broker;
 int admin_set_topic_config(struct broker *b, const char *topic, const char *const *keys,
                            const char *const *values, int n, bool validate_only,
                            admin_done_fn done, void *ctx, char *msg, size_t msgsz);
+
+/* Replaces the dynamic broker configs of name ("<id>" for one broker,
+ * "<default>" for all) with the n keys/values (borrowed), after checking
+ * each key may change at run time and each value. Returns as
+ * admin_set_topic_config (GR_E_CONFIG for a static key or a bad value). */
+int admin_set_broker_config(struct broker *b, const char *name, const char *const *keys,
+                            const char *const *values, int n, bool validate_only,
+                            admin_done_fn done, void *ctx, char *msg, size_t msgsz);
 
 struct metadata_topic;
 struct log_config_def;

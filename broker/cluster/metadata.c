@@ -400,6 +400,15 @@ static void apply_config(struct metadata *md, struct metadata_topic *t)
     }
 }
 
+void metadata_reapply_configs(struct metadata *md)
+{
+    size_t it = 0;
+    void *v;
+    while (strmap_next(&md->topics, &it, NULL, &v))
+        apply_config(md, v);
+    changed(md, NULL, -1);
+}
+
 static void set_overrides(struct metadata_topic *t, const struct zk_config *zc)
 {
     for (int i = 0; i < t->nconfig; i++) {

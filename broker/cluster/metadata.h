@@ -102,6 +102,10 @@ void metadata_load(struct metadata *md, struct zk_client *zk);
 void metadata_detach(struct metadata *md);
 /* The session expired: every watch is gone. */
 void metadata_session_lost(struct metadata *md);
+/* The broker's defaults for topic configs changed (dynamic broker configs):
+ * recompute every topic's settings from them and its overrides, and report
+ * a change of everything so the hosted logs take them. */
+void metadata_reapply_configs(struct metadata *md);
 
 struct metadata_topic *metadata_topic(const struct metadata *md, const char *name);
 /* A cached topic whose name equals name once every '.' is read as '_'

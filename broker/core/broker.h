@@ -24,6 +24,7 @@ struct conn;
 struct conn_quota;
 struct controller;
 struct delay;
+struct dynconfig;
 struct listener;
 struct log_manager;
 struct fetch_state;
@@ -82,6 +83,7 @@ struct broker {
     struct metadata *md;              /* the cluster as ZooKeeper describes it; owned */
     struct controller *ctl;           /* controller election and duties; owned */
     struct group_coord *gc;           /* the group coordinator (broker/group); owned */
+    struct dynconfig *dyn;            /* dynamic broker configs (cluster/dynconfig.c); owned */
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
     /* A hosted partition's leader or leader epoch changed, or it goes
      * (p->going): the replica fetchers (repl/) follow. NULL: nobody. */
