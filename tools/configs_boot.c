@@ -1,15 +1,21 @@
 /*
- * gregor-configs --bootstrap-server: topic configs through the brokers
- * (DescribeConfigs v1 with synonyms, IncrementalAlterConfigs v0), as Kafka
- * 2.8's ConfigCommand does in that mode. Output as Kafka's:
+ * gregor-configs --bootstrap-server: topic and broker configs through the
+ * brokers (DescribeConfigs v1 with synonyms, IncrementalAlterConfigs v0),
+ * as Kafka 2.8's ConfigCommand does in that mode. Output as Kafka's:
  *
  *   Dynamic configs for topic t are:
  *     retention.ms=1000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=1000, ...}
  *   Completed updating config for topic t.
  *
- * (--all prints "All configs for topic t are:" and every key.) A
+ * and for brokers "Dynamic configs for broker 0 are:", "Default configs
+ * for brokers in the cluster are:", "Completed updating config for broker
+ * 0." and "Completed updating default config for brokers in the
+ * cluster.". (--all prints "All configs for ... are:" and every key.) A
  * --delete-config key that is not set is refused before anything is
- * changed ("Invalid config(s): k"), as Kafka's tool does.
+ * changed ("Invalid config(s): k"), as Kafka's tool does. A broker's
+ * resource goes to that broker when it is the bootstrap one; otherwise
+ * the bootstrap broker answers for its own id only (gregor-configs does
+ * not look up other brokers' addresses), and says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +32,10 @@
 #define DESCRIBE_VERSION 1
 #define ALTER_VERSION 0
 #define RESOURCE_TOPIC 2
+#define RESOURCE_BROKER 4
 #define SRC_DYNAMIC_TOPIC 1
+#define SRC_DYNAMIC_BROKER 2
+#define SRC_DYNAMIC_DEFAULT 3
 
 static const char *source_name(int8_t s)
 {
@@ -58,12 +67,15 @@ static int connect_bootstrap(const char *bootstrap, struct kconn *c, char *err, 
     return 0;
 }
 
-/* DescribeConfigs of one topic with synonyms; the answer's views live in x. */
-static int describe_topic(struct kconn *c, struct kcall *x, const char *topic,
-                          const struct proto_DescribeConfigsResult **out, char *err, size_t errsz)
+/* DescribeConfigs of one topic or broker ("" for the brokers' default)
+ * with synonyms; the answer's views live in x. */
+static int describe_resource(struct kconn *c, struct kcall *x, bool broker, const char *name,
+                             const struct proto_DescribeConfigsResult **out, char *err,
+                             size_t errsz)
 {
-    struct proto_DescribeConfigsResource res = {.resource_type = RESOURCE_TOPIC,
-                                                .resource_name = proto_str_cstr(topic),
+    struct proto_DescribeConfigsResource res = {.resource_type = broker ? RESOURCE_BROKER
+                                                                        : RESOURCE_TOPIC,
+                                                .resource_name = proto_str_cstr(name),
                                                 .configuration_keys_count = -1};
     struct proto_DescribeConfigsRequest req = {.resources = &res, .resources_count = 1,
                                                .include_synonyms = true};
@@ -86,32 +98,43 @@ static int describe_topic(struct kconn *c, struct kcall *x, const char *topic,
     return 0;
 }
 
-/* Connects c to the first bootstrap broker and describes topic into x
- * (initialized here; the caller destroys it and closes c either way). */
-static int open_and_describe(const char *bootstrap, const char *topic, struct kconn *c,
-                             struct kcall *x, const struct proto_DescribeConfigsResult **out,
-                             char *err, size_t errsz)
+/* Connects c to the first bootstrap broker and describes the resource into
+ * x (initialized here; the caller destroys it and closes c either way). */
+static int open_and_describe(const char *bootstrap, bool broker, const char *name,
+                             struct kconn *c, struct kcall *x,
+                             const struct proto_DescribeConfigsResult **out, char *err,
+                             size_t errsz)
 {
     kcall_init(x);
     if (connect_bootstrap(bootstrap, c, err, errsz)) {
         c->fd = -1; /* nothing to close */
         return -1;
     }
-    return describe_topic(c, x, topic, out, err, errsz);
+    return describe_resource(c, x, broker, name, out, err, errsz);
 }
 
-int configs_boot_describe(const char *bootstrap, const char *topic, bool all, char *err,
-                          size_t errsz)
+/* The source of the values the resource itself holds (not inherited). */
+static int8_t own_source(bool broker, const char *name)
+{
+    return !broker ? SRC_DYNAMIC_TOPIC : name[0] ? SRC_DYNAMIC_BROKER : SRC_DYNAMIC_DEFAULT;
+}
+
+int configs_boot_describe(const char *bootstrap, bool broker, const char *name, bool all,
+                          char *err, size_t errsz)
 {
     struct kconn c;
     struct kcall x;
     const struct proto_DescribeConfigsResult *res;
-    int rc = open_and_describe(bootstrap, topic, &c, &x, &res, err, errsz);
+    int rc = open_and_describe(bootstrap, broker, name, &c, &x, &res, err, errsz);
     if (!rc) {
-        printf("%s configs for topic %s are:\n", all ? "All" : "Dynamic", topic);
+        if (broker && !name[0])
+            printf("Default configs for brokers in the cluster are:\n");
+        else
+            printf("%s configs for %s %s are:\n", all ? "All" : "Dynamic",
+                   broker ? "broker" : "topic", name);
         for (int32_t i = 0; i < res->configs_count; i++) {
             const struct proto_DescribeConfigsResourceResult *e = &res->configs[i];
-            if (!all && e->config_source != SRC_DYNAMIC_TOPIC)
+            if (!all && e->config_source != own_source(broker, name))
                 continue;
             printf("  %.*s=%.*s sensitive=%s synonyms={", (int)e->name.len, e->name.ptr,
                    e->value.ptr ? (int)e->value.len : 4, e->value.ptr ? e->value.ptr : "null",
@@ -130,19 +153,19 @@ int configs_boot_describe(const char *bootstrap, const char *topic, bool all, ch
     return rc;
 }
 
-int configs_boot_alter(const char *bootstrap, const char *topic, char *const *keys,
+int configs_boot_alter(const char *bootstrap, bool broker, const char *name, char *const *keys,
                        char *const *values, int nadd, char *const *dels, int ndel, char *err,
                        size_t errsz)
 {
     struct kconn c;
     struct kcall x;
     const struct proto_DescribeConfigsResult *res;
-    int rc = open_and_describe(bootstrap, topic, &c, &x, &res, err, errsz);
+    int rc = open_and_describe(bootstrap, broker, name, &c, &x, &res, err, errsz);
     /* Kafka refuses to delete what is not set, before changing anything. */
     for (int i = 0; !rc && i < ndel; i++) {
         bool set = false;
         for (int32_t k = 0; k < res->configs_count && !set; k++)
-            set = res->configs[k].config_source == SRC_DYNAMIC_TOPIC &&
+            set = res->configs[k].config_source == own_source(broker, name) &&
                   proto_str_eq(res->configs[k].name, dels[i]);
         if (!set) {
             snprintf(err, errsz, "Invalid config(s): %s", dels[i]);
@@ -163,8 +186,9 @@ int configs_boot_alter(const char *bootstrap, const char *topic, char *const *ke
         ops[nadd + i] = (struct proto_AlterableConfigOp){
             .name = proto_str_cstr(dels[i]), .config_operation = 1, .value = PROTO_STR_NULL};
     if (!rc) {
-        struct proto_IncrementalAlterConfigsResource r = {.resource_type = RESOURCE_TOPIC,
-                                                          .resource_name = proto_str_cstr(topic),
+        struct proto_IncrementalAlterConfigsResource r = {.resource_type = broker ? RESOURCE_BROKER
+                                                                                  : RESOURCE_TOPIC,
+                                                          .resource_name = proto_str_cstr(name),
                                                           .configs = ops,
                                                           .configs_count = nadd + ndel};
         struct proto_IncrementalAlterConfigsRequest req = {.resources = &r, .resources_count = 1};
@@ -189,7 +213,9 @@ int configs_boot_alter(const char *bootstrap, const char *topic, char *const *ke
     }
     free(ops);
     kconn_close(&c);
-    if (!rc)
-        printf("Completed updating config for topic %s.\n", topic);
+    if (!rc && broker && !name[0])
+        printf("Completed updating default config for brokers in the cluster.\n");
+    else if (!rc)
+        printf("Completed updating config for %s %s.\n", broker ? "broker" : "topic", name);
     return rc;
 }

@@ -1,25 +1,28 @@
 /*
- * gregor-configs: Kafka 2.8's kafka-configs for topics, in --zookeeper mode
- * (here) and --bootstrap-server mode (configs_boot.c).
+ * gregor-configs: Kafka 2.8's kafka-configs, in --zookeeper mode (here) and
+ * --bootstrap-server mode (configs_boot.c).
  *
- *   gregor-configs --zookeeper Z --entity-type topics [--entity-name T] --describe
- *   gregor-configs --zookeeper Z --entity-type topics --entity-name T --alter \
- *       [--add-config k1=v1,k2=[a,b]] [--delete-config k1,k2]
+ *   gregor-configs --zookeeper Z --entity-type topics|brokers|users|clients
+ *       [--entity-name N | --entity-default] --describe
+ *   gregor-configs --zookeeper Z --entity-type T (--entity-name N | --entity-default)
+ *       --alter [--add-config k1=v1,k2=[a,b]] [--delete-config k1,k2]
  *   (--topic T stands for --entity-type topics --entity-name T)
- *   gregor-configs --bootstrap-server B --topic T (--describe [--all] | --alter ...)
+ *   gregor-configs --bootstrap-server B (--topic T | --entity-type brokers
+ *       (--entity-name ID | --entity-default)) (--describe [--all] | --alter ...)
  *
- * It reads and writes /config/topics/<t> and records the change under
- * /config/changes as Kafka's ConfigCommand does; brokers watch the topic's
- * config znode and apply the new values to its logs without a restart.
- * Keys and values are checked against the broker's own topic config table
- * (the same check gregor-topics --config makes), so a bad value is refused
- * with the key, the value and what is allowed.
+ * It reads and writes /config/<type>/<name> and records the change under
+ * /config/changes as Kafka's ConfigCommand does; brokers watch the config
+ * znodes and apply topic configs and dynamic broker configs without a
+ * restart. Keys and values are checked as the broker checks them
+ * (configs_entity.c), so a bad value is refused with the key, the value and
+ * what is allowed. As in Kafka 2.8, a broker config is added through
+ * ZooKeeper only while that broker (for <default>: every broker) is down,
+ * for bootstrapping; a running cluster takes them with --bootstrap-server.
  *
  * Output as Kafka's: "Configs for topic 't' are k=v,k2=v2" and "Completed
  * updating config for entity: topic 't'.". Exit status 0, 1 for an error of
  * the command ("Error while executing config command with args ...: <why>"
- * as Kafka prints it), 2 for a usage error. Not yet: the brokers, users and
- * clients entity types: they are refused with a message saying so.
+ * as Kafka prints it), 2 for a usage error.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -29,9 +32,9 @@
 #include <unistd.h>
 
 #include "common/err.h"
-#include "common/topic_name.h"
 #include "tools/cli_opts.h"
 #include "tools/configs_cmd.h"
+#include "tools/configs_entity.h"
 #include "tools/topics_cmd.h"
 #include "tools/topics_zk.h"
 #include "zk/zk_client.h"
@@ -42,24 +45,31 @@
 
 struct opts {
     const char *zookeeper, *bootstrap, *type, *name, *add, *del;
-    bool describe, alter, all;
+    bool describe, alter, all, entity_default;
+    enum configs_entity_type kind; /* from type */
+    char znode[512];               /* name under /config/<type> ("" for all entities) */
 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "This tool helps to manipulate and describe entity config for a topic.\n"
+            "This tool helps to manipulate and describe entity config for a topic, client, user "
+            "or broker.\n"
             "Usage: %s (--zookeeper <host:port[/chroot]> | --bootstrap-server <host:port>)\n"
-            "       --entity-type topics [--entity-name <topic>]\n"
+            "       --entity-type topics|brokers|users|clients [--entity-name <name> | "
+            "--entity-default]\n"
             "       (--describe [--all] | --alter [--add-config <k=v,...>] [--delete-config <k,...>])\n"
             "  --zookeeper <connect>       The ZooKeeper connection string (or:)\n"
-            "  --bootstrap-server <hosts>  a broker to ask (AlterConfigs and DescribeConfigs);\n"
-            "                              needs --entity-name.\n"
+            "  --bootstrap-server <hosts>  a broker to ask (AlterConfigs and DescribeConfigs),\n"
+            "                              for topics and brokers; needs an entity name.\n"
             "  --all                       With --bootstrap-server --describe: every key, not\n"
-            "                              only those set on the topic.\n"
-            "  --entity-type topics        The entity type (only topics for now).\n"
-            "  --entity-name <name>        The topic; --describe without it lists every topic\n"
-            "                              with configs.\n"
+            "                              only the dynamic ones.\n"
+            "  --entity-type <type>        topics, brokers (dynamic broker configs), users or\n"
+            "                              clients (quotas: stored, not enforced by gregor yet).\n"
+            "  --entity-name <name>        The topic, broker id, user principal or client id;\n"
+            "                              --describe without it lists every entity with configs.\n"
+            "  --entity-default            The default entity of brokers, users or clients\n"
+            "                              (/config/<type>/<default>).\n"
             "  --topic <name>              The same as --entity-type topics --entity-name.\n"
             "  --describe                  Print the configs set on the entity.\n"
             "  --alter                     Change them:\n"
@@ -83,10 +93,12 @@ static int parse(int argc, char **argv, struct opts *o)
             usage(stdout);
             exit(0);
         }
-        if (!strcmp(a, "--describe") || !strcmp(a, "--alter") || !strcmp(a, "--all")) {
+        if (!strcmp(a, "--describe") || !strcmp(a, "--alter") || !strcmp(a, "--all") ||
+            !strcmp(a, "--entity-default")) {
             *(!strcmp(a, "--describe") ? &o->describe
               : !strcmp(a, "--all")    ? &o->all
-                                       : &o->alter) = true;
+              : !strcmp(a, "--alter")  ? &o->alter
+                                       : &o->entity_default) = true;
             continue;
         }
         const char **dst = !strcmp(a, "--zookeeper")          ? &o->zookeeper
@@ -113,27 +125,34 @@ static int parse(int argc, char **argv, struct opts *o)
                                  "specified");
     if (o->all && (!o->bootstrap || !o->describe))
         return usage_error("%s", "--all goes with --describe and --bootstrap-server");
-    if (o->bootstrap && !o->name)
-        return usage_error("%s", "an entity name must be specified with --bootstrap-server");
     if (o->describe == o->alter)
         return usage_error("%s", "Command must include exactly one action: --describe, --alter");
     if (!o->type)
         return usage_error("%s", "an entity-type must be specified with --entity-type");
-    if (!strcmp(o->type, "brokers") || !strcmp(o->type, "users") || !strcmp(o->type, "clients"))
-        return usage_error("--entity-type %s is not supported yet (only topics)", o->type);
-    if (strcmp(o->type, "topics"))
+    int kind = configs_entity_type(o->type);
+    if (kind < 0)
         return usage_error("Invalid entity-type %s, --entity-type must be one of topics, "
                            "clients, users, brokers",
                            o->type);
-    if (o->alter && !o->name)
-        return usage_error("%s", "an entity name must be specified with --alter of topics");
+    o->kind = (enum configs_entity_type)kind;
+    if (o->name && o->entity_default)
+        return usage_error("%s", "--entity-name and --entity-default cannot both be given");
+    if (o->bootstrap && !o->name && !o->entity_default)
+        return usage_error("%s", "At least one of --entity-name or --entity-default must be "
+                                 "specified with --bootstrap-server");
+    if (o->bootstrap && o->kind != ENTITY_TOPICS && o->kind != ENTITY_BROKERS)
+        return usage_error("--zookeeper option must be specified for entity-type %s", o->type);
+    if (o->alter && !o->name && !o->entity_default)
+        return usage_error("an entity name must be specified with --alter of %s", o->type);
     if (o->alter && !o->add && !o->del)
         return usage_error("%s", "At least one of --add-config or --delete-config must be "
                                  "specified with --alter");
     if (o->describe && (o->add || o->del))
         return usage_error("%s", "--add-config and --delete-config only go with --alter");
-    if (o->name && !topic_name_valid(o->name))
-        return usage_error("\"%s\" is not a legal topic name", o->name);
+    char why[600];
+    if ((o->name || o->entity_default) &&
+        configs_entity_znode(o->kind, o->name, o->znode, sizeof(o->znode), why, sizeof(why)))
+        return usage_error("%s", why);
     return 0;
 }
 
@@ -188,13 +207,13 @@ static int error(const struct opts *o, const char *why)
     return 1;
 }
 
-/* Reads /config/topics/<name> into c (empty if absent), with its version
+/* Reads /config/<type>/<znode> into c (empty if absent), with its version
  * (-1 if absent). */
-static int read_config(struct topics_zk *z, const char *name, struct zk_config *c, int *version,
-                       char *err, size_t errsz)
+static int read_config(struct topics_zk *z, const char *type, const char *znode,
+                       struct zk_config *c, int *version, char *err, size_t errsz)
 {
-    char path[320];
-    snprintf(path, sizeof(path), "/config/topics/%s", name);
+    char path[640];
+    snprintf(path, sizeof(path), "/config/%s/%s", type, znode);
     char *data = NULL;
     size_t len = 0;
     struct zk_stat st;
@@ -215,19 +234,20 @@ static int read_config(struct topics_zk *z, const char *name, struct zk_config *
     return rc ? -1 : 0;
 }
 
-static int describe_one(struct topics_zk *z, const char *name)
+static int describe_one(struct topics_zk *z, const struct opts *o, const char *znode)
 {
     struct zk_config c;
     int version;
-    char err[512];
-    if (read_config(z, name, &c, &version, err, sizeof(err)))
+    char err[512], entity[640];
+    if (read_config(z, o->type, znode, &c, &version, err, sizeof(err)))
         return -1;
     int order[MAX_KEYS];
     int n = c.n < MAX_KEYS ? c.n : MAX_KEYS;
     struct zk_config shown = c;
     shown.n = n;
     topics_config_print_order(&shown, order);
-    printf("Configs for topic '%s' are ", name);
+    configs_entity_describe(o->kind, znode, entity, sizeof(entity));
+    printf("Configs for %s are ", entity);
     for (int i = 0; i < n; i++)
         printf("%s%s=%s", i ? "," : "", c.entries[order[i]].key, c.entries[order[i]].value);
     printf("\n");
@@ -237,26 +257,77 @@ static int describe_one(struct topics_zk *z, const char *name)
 
 static int describe(struct topics_zk *z, const struct opts *o)
 {
-    if (o->name)
-        return describe_one(z, o->name) ? error(o, "cannot read the topic's config") : 0;
-    char **names = NULL;
+    if (o->znode[0])
+        return describe_one(z, o, o->znode) ? error(o, "cannot read the entity's config") : 0;
+    char **names = NULL, path[64];
     int n = 0;
-    int rc = topics_zk_children(z, "/config/topics", &names, &n);
+    snprintf(path, sizeof(path), "/config/%s", o->type);
+    int rc = topics_zk_children(z, path, &names, &n);
     if (rc == GR_E_NOENT)
         return 0;
     if (rc)
         return error(o, gr_strerror(rc));
     for (int i = 0; i < n && !rc; i++)
-        rc = describe_one(z, names[i]);
+        rc = describe_one(z, o, names[i]);
     topics_zk_free_names(names, n);
-    return rc ? error(o, "cannot read a topic's config") : 0;
+    return rc ? error(o, "cannot read an entity's config") : 0;
+}
+
+/* Kafka 2.8 adds broker configs through ZooKeeper only for bootstrapping:
+ * while the broker (for <default>: any broker) runs, it must go through
+ * --bootstrap-server, where the broker validates and applies it. Returns
+ * 0, or -1 with err set. */
+static int brokers_down(struct topics_zk *z, const struct opts *o, char *const *keys, int nadd,
+                        char *err, size_t errsz)
+{
+    if (o->kind != ENTITY_BROKERS || !nadd)
+        return 0;
+    char set[512] = "";
+    for (int i = 0; i < nadd; i++)
+        snprintf(set + strlen(set), sizeof(set) - strlen(set), "%s%s", i ? ", " : "", keys[i]);
+    const char *info = "Broker configuration updates using ZooKeeper are supported for "
+                       "bootstrapping before brokers are started to enable encrypted password "
+                       "configs to be stored in ZooKeeper.";
+    char path[600];
+    int rc;
+    if (strcmp(o->znode, "<default>")) {
+        snprintf(path, sizeof(path), "/brokers/ids/%s", o->znode);
+        rc = topics_zk_exists(z, path);
+        if (rc == GR_OK) {
+            snprintf(err, errsz,
+                     "requirement failed: --bootstrap-server option must be specified to update "
+                     "broker configs Set(%s) when broker %s is running. %s",
+                     set, o->znode, info);
+            return -1;
+        }
+    } else {
+        char **names = NULL;
+        int n = 0;
+        rc = topics_zk_children(z, "/brokers/ids", &names, &n);
+        topics_zk_free_names(names, n);
+        if (rc == GR_OK && n > 0) {
+            snprintf(err, errsz,
+                     "requirement failed: --bootstrap-server option must be specified to update "
+                     "broker configs Set(%s) for default cluster if any broker is running. %s",
+                     set, info);
+            return -1;
+        }
+    }
+    if (rc && rc != GR_E_NOENT) {
+        snprintf(err, errsz, "cannot tell whether the brokers run: %s", gr_strerror(rc));
+        return -1;
+    }
+    return 0;
 }
 
 static int alter(struct topics_zk *z, const struct opts *o)
 {
-    char err[1024], path[320];
-    snprintf(path, sizeof(path), "/brokers/topics/%s", o->name);
-    int rc = topics_zk_exists(z, path);
+    char err[1024], path[640];
+    int rc = 0;
+    if (o->kind == ENTITY_TOPICS) {
+        snprintf(path, sizeof(path), "/brokers/topics/%s", o->znode);
+        rc = topics_zk_exists(z, path);
+    }
     if (rc == GR_E_NOENT) {
         snprintf(err, sizeof(err), "Topic '%s' does not exist.", o->name);
         return error(o, err);
@@ -270,9 +341,11 @@ static int alter(struct topics_zk *z, const struct opts *o)
     int version = -1;
     rc = nadd < 0 || !del;
     for (int i = 0; !rc && i < nadd; i++)
-        rc = topics_config_check(keys[i], values[i], err, sizeof(err));
+        rc = configs_entity_check(o->kind, keys[i], values[i], err, sizeof(err));
     if (!rc)
-        rc = read_config(z, o->name, &c, &version, err, sizeof(err));
+        rc = brokers_down(z, o, keys, nadd, err, sizeof(err));
+    if (!rc)
+        rc = read_config(z, o->type, o->znode, &c, &version, err, sizeof(err));
     else if (nadd < 0 && !add)
         snprintf(err, sizeof(err), "out of memory");
     bool have_c = !rc;
@@ -308,7 +381,7 @@ static int alter(struct topics_zk *z, const struct opts *o)
         rc = zk_json_config_encode(&out, &json, err, sizeof(err));
     }
     if (!rc) {
-        snprintf(path, sizeof(path), "/config/topics/%s", o->name);
+        snprintf(path, sizeof(path), "/config/%s/%s", o->type, o->znode);
         /* Compare-and-set on the version read: a concurrent change is not
          * overwritten unseen. */
         int zrc = version < 0 ? topics_zk_create(z, path, json, strlen(json))
@@ -322,8 +395,8 @@ static int alter(struct topics_zk *z, const struct opts *o)
         }
     }
     if (!rc) {
-        char entity[300];
-        snprintf(entity, sizeof(entity), "topics/%s", o->name);
+        char entity[600];
+        snprintf(entity, sizeof(entity), "%s/%s", o->type, o->znode);
         int zrc = topics_zk_config_changed(z, entity, err, sizeof(err));
         if (zrc) {
             if (!err[0])
@@ -338,7 +411,9 @@ static int alter(struct topics_zk *z, const struct opts *o)
     free(del);
     if (rc)
         return error(o, err);
-    printf("Completed updating config for entity: topic '%s'.\n", o->name);
+    char entity[640];
+    configs_entity_describe(o->kind, o->znode, entity, sizeof(entity));
+    printf("Completed updating config for entity: %s.\n", entity);
     return 0;
 }
 
@@ -347,7 +422,8 @@ static int bootstrap_mode(const struct opts *o)
 {
     char err[1024];
     if (o->describe)
-        return configs_boot_describe(o->bootstrap, o->name, o->all, err, sizeof(err))
+        return configs_boot_describe(o->bootstrap, o->kind == ENTITY_BROKERS, o->name ? o->name : "",
+                                     o->all, err, sizeof(err))
                    ? error(o, err)
                    : 0;
     char *add = strdup(o->add ? o->add : ""), *del = strdup(o->del ? o->del : "");
@@ -361,8 +437,8 @@ static int bootstrap_mode(const struct opts *o)
          k = strtok_r(NULL, ",", &save))
         dels[ndel++] = k;
     if (!rc)
-        rc = configs_boot_alter(o->bootstrap, o->name, keys, values, nadd, dels, ndel, err,
-                                sizeof(err));
+        rc = configs_boot_alter(o->bootstrap, o->kind == ENTITY_BROKERS, o->name ? o->name : "",
+                                keys, values, nadd, dels, ndel, err, sizeof(err));
     free(add);
     free(del);
     return rc ? error(o, err) : 0;

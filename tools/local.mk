@@ -19,13 +19,15 @@ tools_gregor_topics_SOURCES = \
 tools_gregor_topics_LDADD = broker/cluster/libgradmin.a broker/log/libgrlog.a zk/libgrzk.a \
 	common/libgrcommon.a $(ZK_LIBS)
 
-# gregor-configs: Kafka's kafka-configs --zookeeper for topics, on
-# gregor-topics' ZooKeeper session and config checks.
+# gregor-configs: Kafka's kafka-configs, on gregor-topics' ZooKeeper
+# session and the broker's own config checks.
 bin_PROGRAMS += tools/gregor-configs
 tools_gregor_configs_SOURCES = tools/configs_main.c tools/configs_boot.c tools/configs_cmd.h \
+	tools/configs_entity.c tools/configs_entity.h \
 	tools/topics_zk.c tools/topics_zk.h tools/topics_config.c tools/topics_cmd.h \
 	tools/cli_opts.c tools/cli_opts.h tools/kconn.c tools/kconn.h
-tools_gregor_configs_LDADD = broker/log/libgrlog.a broker/proto/libgrproto.a zk/libgrzk.a \
+tools_gregor_configs_LDADD = broker/core/libgrcore.a broker/log/libgrlog.a \
+	broker/proto/libgrproto.a zk/libgrzk.a \
 	common/libgrcommon.a $(ZK_LIBS)
 
 # gregor-replica-verification: Kafka's kafka-replica-verification, a small

@@ -29,6 +29,15 @@ def zk_get(c, path):
         zk.close()
 
 
+def create_topic(c, name, partitions=1, rf=1):
+    from kafka.admin import KafkaAdminClient, NewTopic
+    a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
+    try:
+        a.create_topics([NewTopic(name, partitions, rf)])
+    finally:
+        a.close()
+
+
 def segment_bytes(c, i, topic, p):
     d = os.path.join(c.log_dir(i), "%s-%d" % (topic, p))
     return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".log"))
@@ -172,12 +181,7 @@ def ops_configs_topic_without_restart():
     from confluent_kafka import KafkaError, Producer
     from kazoo.client import KazooClient
     with Cluster(brokers=1, name="ops-configs") as c:
-        from kafka.admin import KafkaAdminClient, NewTopic
-        a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
-        try:
-            a.create_topics([NewTopic("cf", 1, 1)])
-        finally:
-            a.close()
+        create_topic(c, "cf")
 
         def configs(*args):
             return tool("gregor-configs", "--zookeeper", c.zk, *args)
@@ -277,6 +281,156 @@ def ops_configs_topic_without_restart():
                   "usage error %s: %s" % (bad, out))
 
 
+@test
+def ops_configs_broker_dynamic():
+    """Dynamic broker configs without a restart. gregor-configs
+    --bootstrap-server sets message.max.bytes=3000 for every broker
+    (/config/brokers/<default>): the running broker refuses a 5000-byte
+    record; 10000 for broker 0 (/config/brokers/0) wins over the default and
+    the record goes through; deleting it brings the default back. A dynamic
+    log.segment.bytes rolls segments at once. --describe prints Kafka's
+    lines with the layers as synonyms. A static key (broker.id), a bad value
+    and another broker's id are refused naming them. --zookeeper refuses to
+    add a broker config while the broker runs (Kafka 2.8's rule, naming
+    --bootstrap-server), describes the layers, and with the broker stopped
+    writes one that the broker applies when it starts. Users' quotas are
+    stored under their sanitized names and described. (conf/server.properties
+    sets message.max.bytes, hence its STATIC_BROKER_CONFIG synonym.)"""
+    from confluent_kafka import KafkaError, Producer
+    with Cluster(brokers=1, name="ops-dyncfg") as c:
+        create_topic(c, "dy")
+
+        def boot(*args):
+            return tool("gregor-configs", "--bootstrap-server", c.bootstrap, *args)
+
+        def zkc(*args):
+            return tool("gregor-configs", "--zookeeper", c.zk, *args)
+
+        def produce(size, topic="dy", n=1):
+            errs = []
+            pr = Producer({"bootstrap.servers": c.bootstrap, "acks": "all", "linger.ms": 0,
+                           "message.max.bytes": 1 << 20, "retries": 0})
+            for _ in range(n):
+                pr.produce(topic, b"z" * size, on_delivery=lambda e, m: errs.append(e))
+                pr.flush(30)
+            check(len(errs) == n, "delivery reports: %s" % errs)
+            return errs[0] if n == 1 else errs
+
+        check(produce(5000) is None, "a 5000-byte record was refused before any config")
+        out = boot("--entity-type", "brokers", "--entity-default", "--alter",
+                   "--add-config", "message.max.bytes=3000")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Completed updating default config for brokers in the cluster.",
+              "default --alter: %s" % out)
+        check(json.loads(zk_get(c, "/config/brokers/<default>"))["config"] ==
+              {"message.max.bytes": "3000"}, "/config/brokers/<default>")
+        err = produce(5000)
+        check(err is not None and err.code() == KafkaError.MSG_SIZE_TOO_LARGE,
+              "a 5000-byte record with the dynamic default of 3000: %s" % err)
+        check(produce(2000) is None, "a 2000-byte record was refused")
+
+        out = boot("--entity-type", "brokers", "--entity-name", "0", "--alter",
+                   "--add-config", "message.max.bytes=10000")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Completed updating config for broker 0.", "broker 0 --alter: %s" % out)
+        check(produce(5000) is None, "broker 0's own 10000 does not win over the default")
+        out = boot("--entity-type", "brokers", "--entity-name", "0", "--describe")
+        check(out.returncode == 0 and out.stdout.splitlines() == [
+            "Dynamic configs for broker 0 are:",
+            "  message.max.bytes=10000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:"
+            "message.max.bytes=10000, DYNAMIC_DEFAULT_BROKER_CONFIG:message.max.bytes=3000, "
+            "STATIC_BROKER_CONFIG:message.max.bytes=1048588, "
+            "DEFAULT_CONFIG:message.max.bytes=1048588}"], "broker 0 --describe: %s" % out)
+        out = boot("--entity-type", "brokers", "--entity-default", "--describe")
+        check(out.returncode == 0 and out.stdout.splitlines() == [
+            "Default configs for brokers in the cluster are:",
+            "  message.max.bytes=3000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:"
+            "message.max.bytes=3000, STATIC_BROKER_CONFIG:message.max.bytes=1048588, "
+            "DEFAULT_CONFIG:message.max.bytes=1048588}"],
+            "default --describe: %s" % out)
+        out = zkc("--entity-type", "brokers", "--describe")
+        check(out.returncode == 0 and sorted(out.stdout.splitlines()) == [
+            "Configs for brokers '0' are message.max.bytes=10000",
+            "Configs for default brokers are message.max.bytes=3000"],
+            "--zookeeper --describe of all brokers: %s" % out)
+
+        out = boot("--entity-type", "brokers", "--entity-name", "0", "--alter",
+                   "--delete-config", "message.max.bytes")
+        check(out.returncode == 0, "broker 0 --delete-config: %s" % out)
+        err = produce(5000)
+        check(err is not None and err.code() == KafkaError.MSG_SIZE_TOO_LARGE,
+              "the default did not come back after the broker's own value was deleted: %s" % err)
+
+        # A log key: every log without an override rolls at the new size.
+        out = boot("--entity-type", "brokers", "--entity-default", "--alter",
+                   "--add-config", "log.segment.bytes=4000")
+        check(out.returncode == 0, "log.segment.bytes: %s" % out)
+        check(produce(1500, n=8) == [None] * 8, "records after log.segment.bytes=4000")
+        logs = [f for f in os.listdir(os.path.join(c.log_dir(0), "dy-0")) if f.endswith(".log")]
+        check(len(logs) >= 3, "log.segment.bytes=4000 rolled no segments: %s" % logs)
+        # Deleting through ZooKeeper is allowed while brokers run (only
+        # additions are refused); the broker follows the znode.
+        out = zkc("--entity-type", "brokers", "--entity-default", "--alter",
+                  "--delete-config", "log.segment.bytes")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Completed updating config for entity: default brokers.",
+              "--zookeeper --delete-config of the default: %s" % out)
+
+        for args, says in ((["--entity-name", "0", "--add-config", "broker.id=5"],
+                            "Cannot update these configs dynamically: broker.id"),
+                           (["--entity-name", "0", "--add-config", "message.max.bytes=big"],
+                            "message.max.bytes"),
+                           (["--entity-name", "7", "--add-config", "message.max.bytes=1"],
+                            "Unexpected broker id")):
+            out = boot("--entity-type", "brokers", "--alter", *args)
+            check(out.returncode == 1 and says in out.stderr, "%s: %s" % (args, out))
+
+        out = zkc("--entity-type", "brokers", "--entity-name", "0", "--alter",
+                  "--add-config", "log.retention.ms=1000")
+        check(out.returncode == 1 and "--bootstrap-server option must be specified to update "
+              "broker configs Set(log.retention.ms) when broker 0 is running" in out.stderr,
+              "--zookeeper with the broker running: %s" % out)
+        out = zkc("--entity-type", "brokers", "--entity-default", "--alter",
+                  "--add-config", "log.retention.ms=1000")
+        check(out.returncode == 1 and "for default cluster if any broker is running" in out.stderr,
+              "--zookeeper default with a broker running: %s" % out)
+        out = zkc("--entity-type", "brokers", "--entity-name", "x", "--describe")
+        check(out.returncode == 2 and "must be a valid integer broker id" in out.stderr,
+              "a broker name that is not an id: %s" % out)
+
+        c.stop(0)
+        out = zkc("--entity-type", "brokers", "--entity-name", "0", "--alter",
+                  "--add-config", "message.max.bytes=100000")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Completed updating config for entity: brokers '0'.",
+              "--zookeeper with the broker stopped: %s" % out)
+        c.start(0)
+        check(produce(5000) is None,
+              "broker 0 did not apply message.max.bytes=100000 written while it was down")
+        out = boot("--entity-type", "brokers", "--entity-name", "0", "--describe", "--all")
+        check(out.returncode == 0 and any(l.startswith(
+            "  message.max.bytes=100000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:")
+            for l in out.stdout.splitlines()), "--describe --all after the restart: %s" % out)
+
+        out = zkc("--entity-type", "users", "--entity-name", "alice@example.com", "--alter",
+                  "--add-config", "producer_byte_rate=1024,request_percentage=50")
+        check(out.returncode == 0 and out.stdout.strip() ==
+              "Completed updating config for entity: user-principal 'alice@example.com'.",
+              "users --alter: %s" % out)
+        check(json.loads(zk_get(c, "/config/users/alice%40example.com"))["config"] ==
+              {"producer_byte_rate": "1024", "request_percentage": "50"}, "the user's znode")
+        out = zkc("--entity-type", "users", "--describe")
+        line = "Configs for user-principal 'alice@example.com' are "
+        check(out.returncode == 0 and out.stdout.startswith(line) and
+              sorted(out.stdout.strip()[len(line):].split(",")) ==
+              ["producer_byte_rate=1024", "request_percentage=50"], "users --describe: %s" % out)
+        for key, says in (("fetch_rate=5", "Unknown Dynamic Configuration 'fetch_rate'"),
+                          ("consumer_byte_rate=fast", "consumer_byte_rate"),
+                          ("SCRAM-SHA-256=[password=x]", "SASL")):
+            out = zkc("--entity-type", "users", "--entity-default", "--alter", "--add-config", key)
+            check(out.returncode == 1 and says in out.stderr, "users %s: %s" % (key, out))
+
+
 def incremental_alter(c, topic, ops, validate_only=False):
     """IncrementalAlterConfigs v0 for one topic: ops [(name, op, value)].
     Returns (error, message)."""
@@ -339,8 +493,9 @@ def ops_alter_configs_api():
             codes = [x[0] for x in r.resources]
             check(codes == [3, 40], "unknown topic and bad value: %s" % r)
             r = a.alter_configs([ConfigResource(ConfigResourceType.BROKER, "0",
-                                                configs={"log.retention.ms": "1"})])
-            check([x[0] for x in r.resources] == [42], "a broker resource: %s" % r)
+                                                configs={"broker.id": "5"})])
+            check([x[0] for x in r.resources] == [40] and "broker.id" in r.resources[0][1],
+                  "a static broker key: %s" % r)
             check(overrides() == {"max.message.bytes": "2000"}, "refused changes changed %s" %
                   overrides())
 
