@@ -129,6 +129,9 @@ int kconn_send(struct kconn *c, int16_t key, int16_t version, const struct buf *
                                     .correlation_id = *corr,
                                     .client_id = proto_str_cstr(c->client_id),
                                     .header_version = 1};
+    /* Flexible versions take header v2 (the same plus tagged fields). */
+    if (proto_api_request_header_version(key, version) == 2)
+        h.header_version = 2;
     struct buf req;
     buf_init(&req);
     buf_put_i32(&req, 0); /* the size, patched below */

@@ -47,8 +47,8 @@ int kconn_parse_endpoint(const char *s, char *host, size_t hn, int *port);
 /* Closes the socket, if open. */
 void kconn_close(struct kconn *c);
 
-/* Sends one request (header v1 with the tool's client id, then body,
- * borrowed), connecting first if need be, and sets *corr to its
+/* Sends one request (header v1 with the tool's client id, v2 for a
+ * flexible version, then body, borrowed), connecting first if need be, and sets *corr to its
  * correlation id. Returns 0, or -1 with the reason in errstr and the
  * socket closed. */
 int kconn_send(struct kconn *c, int16_t key, int16_t version, const struct buf *body,

@@ -28,6 +28,8 @@ PROTO_DEFS = \
 	broker/proto/proto_list_groups.def broker/proto/proto_delete_groups.def \
 	broker/proto/proto_offset_delete.def \
 	broker/proto/proto_controlled_shutdown.def broker/proto/proto_elect_leaders.def \
+	broker/proto/proto_alter_partition_reassignments.def \
+	broker/proto/proto_list_partition_reassignments.def \
 	broker/proto/proto_describe_log_dirs.def \
 	broker/proto/proto_alter_configs.def broker/proto/proto_incremental_alter_configs.def
 EXTRA_DIST += $(PROTO_DEFS)

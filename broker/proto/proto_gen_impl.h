@@ -237,6 +237,9 @@
             return proto_out_status(o);                                                            \
         }                                                                                          \
         proto_out_begin_response(o, correlation_id);                                               \
+        /* Response header v1 for flexible versions (never ApiVersions). */                       \
+        if (PROTO_FLEX(Api, version) && (key) != 18)                                               \
+            proto_out_uvarint(o, 0);                                                               \
         proto_enc_##Api##Response(o, version, resp);                                               \
         return proto_out_end_response(o);                                                          \
     }                                                                                              \

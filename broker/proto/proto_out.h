@@ -81,8 +81,8 @@ static inline int proto_out_status(const struct proto_out *o)
 void proto_out_fail(struct proto_out *o, int err);
 
 /* Starts a response frame: an int32 size (patched by end) and the response
- * header v0 (the correlation id; gregor implements no flexible versions, so
- * no header tagged fields). */
+ * header v0 (the correlation id). A flexible version's header v1 adds an
+ * empty tagged-field section, which the generated encoder writes next. */
 void proto_out_begin_response(struct proto_out *o, int32_t correlation_id);
 /* Ends the frame: patches its size prefix, which counts file bytes too.
  * Returns proto_out_status(). */

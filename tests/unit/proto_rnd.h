@@ -65,7 +65,11 @@
             for (int i = 0; i < ROUNDS; i++) {                                                     \
                 struct proto_##Api##Response m;                                                    \
                 rnd_##Api##Response(g, v, &m);                                                     \
-                check_message(#Api "Response", v, &m, enc_response_##Api, 8,                      \
+                /* Size, correlation id, and for flexible versions (but              \
+                 * ApiVersions) response header v1's empty tagged fields. */         \
+                size_t skip_ = 8 + (proto_##Api##_first_flexible >= 0 &&             \
+                                    v >= proto_##Api##_first_flexible && (key) != 18); \
+                check_message(#Api "Response", v, &m, enc_response_##Api, skip_,                 \
                               proto_decode_##Api##Response, sizeof(m));                            \
                 rnd_reset(g);                                                                      \
             }                                                                                      \

@@ -330,6 +330,14 @@ static void test_rt_IncrementalAlterConfigs(void)
 {
     run(roundtrip_IncrementalAlterConfigs);
 }
+static void test_rt_AlterPartitionReassignments(void)
+{
+    run(roundtrip_AlterPartitionReassignments);
+}
+static void test_rt_ListPartitionReassignments(void)
+{
+    run(roundtrip_ListPartitionReassignments);
+}
 static void test_flex(void)
 {
     run(roundtrip_FlexTest);
@@ -484,6 +492,8 @@ int main(void)
         {"DescribeLogDirs round trip, every version", test_rt_DescribeLogDirs},
         {"AlterConfigs round trip, every version", test_rt_AlterConfigs},
         {"IncrementalAlterConfigs round trip, every version", test_rt_IncrementalAlterConfigs},
+        {"AlterPartitionReassignments round trip, every version", test_rt_AlterPartitionReassignments},
+        {"ListPartitionReassignments round trip, every version", test_rt_ListPartitionReassignments},
         {"flexible test API round trip, every version", test_flex},
         {"flexible test API bytes", test_flex_bytes},
         {"unknown and malformed tagged fields", test_flex_tags},
