@@ -20,6 +20,8 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handle_controlled_shutdown.c \
 	broker/api/handle_create_topics.c \
 	broker/api/handle_elect_leaders.c \
+	broker/api/handle_alter_partition_reassignments.c \
+	broker/api/handle_list_partition_reassignments.c \
 	broker/api/handle_delete_records.c \
 	broker/api/handle_delete_topics.c \
 	broker/api/handle_delete_groups.c \
@@ -76,7 +78,7 @@ broker_cluster_libgrcluster_a_SOURCES = \
 	broker/cluster/admin.c broker/cluster/admin.h \
 	broker/cluster/admin_config.c broker/cluster/admin_config.h \
 	broker/cluster/controller.c broker/cluster/controller.h \
-	broker/cluster/controller_leaders.c \
+	broker/cluster/controller_leaders.c broker/cluster/controller_reassign.c \
 	broker/cluster/dynconfig.c broker/cluster/dynconfig.h \
 	broker/cluster/metadata.c broker/cluster/metadata.h \
 	broker/cluster/partition.c broker/cluster/partition.h \

@@ -49,6 +49,8 @@ static const struct api apis[] = {
     API(DESCRIBE_LOG_DIRS, 0, 1, DescribeLogDirs),
     API(ALTER_CONFIGS, 0, 1, AlterConfigs),
     API(INCREMENTAL_ALTER_CONFIGS, 0, 0, IncrementalAlterConfigs),
+    API(ALTER_PARTITION_REASSIGNMENTS, 0, 0, AlterPartitionReassignments),
+    API(LIST_PARTITION_REASSIGNMENTS, 0, 0, ListPartitionReassignments),
 };
 
 #define NAPIS (int)(sizeof(apis) / sizeof(apis[0]))

@@ -35,6 +35,8 @@ void handle_OffsetDelete(struct request *req);
 void handle_OffsetForLeaderEpoch(struct request *req);
 void handle_ControlledShutdown(struct request *req);
 void handle_ElectLeaders(struct request *req);
+void handle_AlterPartitionReassignments(struct request *req);
+void handle_ListPartitionReassignments(struct request *req);
 void handle_DescribeLogDirs(struct request *req);
 void handle_AlterConfigs(struct request *req);
 void handle_IncrementalAlterConfigs(struct request *req);

@@ -26,10 +26,12 @@ void controller_init(struct controller *c, struct broker *b)
     tpmap_init(&c->writing);
     strmap_init(&c->deleting);
     controller_leaders_init(c);
+    controller_reassign_init(c);
 }
 
 void controller_destroy(struct controller *c)
 {
+    controller_reassign_destroy(c);
     controller_leaders_destroy(c);
     tpmap_destroy(&c->writing);
     strmap_destroy(&c->deleting);
@@ -42,6 +44,7 @@ static void resign(struct controller *c, const char *why)
     LOG_INFO("no longer the controller (%s)", why);
     c->active = false;
     controller_leaders_reset(c);
+    controller_reassign_reset(c);
 }
 
 void controller_session_started(struct controller *c)
@@ -53,6 +56,7 @@ void controller_session_started(struct controller *c)
     c->electing = false;
     c->reclaiming = false;
     controller_leaders_reset(c);
+    controller_reassign_reset(c);
 }
 
 static void do_duties(struct controller *c, const char *topic, int32_t partition);
@@ -284,6 +288,7 @@ static void check_partition(struct controller *c, const struct metadata_topic *t
             write_state(c, t, mp, live[0], 0, live, nlive, true);
         return;
     }
+    controller_reassign_check(c, t, mp);
     if (drop_unassigned(c, t, mp))
         return;
     for (int i = 0; i < mp->nisr && nisr < 64; i++)
@@ -515,6 +520,7 @@ static void do_duties(struct controller *c, const char *topic, int32_t partition
     if (!c->active)
         return;
     controller_leaders_duties(c);
+    controller_reassign_duties(c);
     if (!c->deletes_watch) {
         struct zk_watcher w = {delete_watch, c};
         if (!zk_client_get_children(b->zk, "/admin/delete_topics", &w, delete_requests_cb, c))

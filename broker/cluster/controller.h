@@ -64,6 +64,14 @@ struct controller {
     struct tpmap unclean;    /* partitions that may be elected uncleanly once (values unused) */
     bool preferred_watch;    /* a watch on /admin/preferred_replica_election is armed */
     ev_timer rebalance;      /* leader.imbalance.check.interval.seconds, while active */
+    /* controller_reassign.c */
+    struct tpmap reassign_rows;     /* rows of /brokers/topics/<t> to write (struct row) */
+    struct tpmap reassign_listed;   /* /admin/reassign_partitions entries under way: targets */
+    struct tpmap reassign_done;     /* its entries to remove (values unused) */
+    struct strmap reassign_writing; /* topics with a /brokers/topics write in flight */
+    unsigned reassign_session;      /* bumped on reset: stale completions do nothing */
+    bool reassign_watch;            /* a watch on /admin/reassign_partitions is armed */
+    bool reassign_rewriting;        /* a rewrite of /admin/reassign_partitions is in flight */
 };
 
 /* A broker in controlled shutdown, until its registration goes. */
@@ -115,6 +123,29 @@ enum controller_elect_result controller_elect(struct controller *c,
 /* Whether the metadata shows the result an election of that type wants. */
 bool controller_elected(const struct controller *c, enum controller_election type,
                         const char *topic, int32_t partition);
+
+/* ---- partition reassignment (controller_reassign.c) -------------------- */
+
+/* Moves topic's partition to the n replicas (NULL: cancels its
+ * reassignment, back to the replicas it had). Returns 0 (started, or
+ * nothing to do), GR_E_NOT_CONTROLLER, GR_E_NOENT (no such partition),
+ * GR_E_BAD_ASSIGNMENT (an empty list, a duplicate, a broker that is not
+ * registered), GR_E_STATE (a cancel with no reassignment in progress) or
+ * GR_E_NOMEM, with msg saying why. */
+int controller_reassign(struct controller *c, const char *topic, int32_t partition,
+                        const int32_t *replicas, int n, char *msg, size_t msgsz);
+
+/* For controller.c: state, the /admin/reassign_partitions watch, and the
+ * check of one partition (complete a reassignment whose new replicas are
+ * all in sync; finish a znode entry whose assignment is reached). */
+void controller_reassign_init(struct controller *c);
+void controller_reassign_destroy(struct controller *c);
+void controller_reassign_reset(struct controller *c);
+void controller_reassign_duties(struct controller *c);
+struct metadata_topic;
+struct metadata_partition;
+void controller_reassign_check(struct controller *c, const struct metadata_topic *t,
+                               const struct metadata_partition *mp);
 
 /* For controller.c: the intents' part of the duties (watch the preferred
  * election znode, drop brokers that have gone), and whether a broker may be

@@ -477,9 +477,13 @@ static struct metadata_partition *rebuild_parts(const struct metadata_topic *t,
         } else {
             np[i].leader = -1;
         }
+        const struct zk_partition_replicas *zp = &a->partitions[i];
         np[i].id = i;
-        np[i].nreplicas = a->partitions[i].n_replicas;
-        np[i].replicas = malloc((size_t)np[i].nreplicas * sizeof(int32_t) + 1);
+        np[i].nreplicas = zp->n_replicas;
+        np[i].nadding = zp->n_adding;
+        np[i].nremoving = zp->n_removing;
+        np[i].replicas = malloc((size_t)(zp->n_replicas + zp->n_adding + zp->n_removing) *
+                                    sizeof(int32_t) + 1);
         if (!np[i].replicas || (old && old->nisr && !np[i].isr)) {
             for (int k = 0; k <= i; k++) {
                 free(np[k].replicas);
@@ -488,8 +492,13 @@ static struct metadata_partition *rebuild_parts(const struct metadata_topic *t,
             free(np);
             return NULL;
         }
-        memcpy(np[i].replicas, a->partitions[i].replicas,
-               (size_t)np[i].nreplicas * sizeof(int32_t));
+        memcpy(np[i].replicas, zp->replicas, (size_t)zp->n_replicas * sizeof(int32_t));
+        np[i].adding = np[i].replicas + zp->n_replicas;
+        np[i].removing = np[i].adding + zp->n_adding;
+        if (zp->n_adding)
+            memcpy(np[i].adding, zp->adding, (size_t)zp->n_adding * sizeof(int32_t));
+        if (zp->n_removing)
+            memcpy(np[i].removing, zp->removing, (size_t)zp->n_removing * sizeof(int32_t));
     }
     return np;
 }

@@ -48,6 +48,9 @@ struct metadata_partition {
     int32_t id;                        /* partition number */
     int32_t *replicas;                 /* assignment order; owned */
     int nreplicas;                     /* entries in replicas */
+    int32_t *adding, *removing;        /* a reassignment's replicas being added and removed
+                                        * (/brokers/topics/<t>); in replicas' allocation */
+    int nadding, nremoving;            /* entries in them (0: no reassignment recorded) */
     bool has_state;                    /* the state znode exists and was read */
     int32_t leader;                    /* leader broker id, -1 if none */
     int32_t leader_epoch;              /* leader epoch */

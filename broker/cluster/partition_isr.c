@@ -47,6 +47,21 @@ static struct partition_replica *replica(struct partition *p, int32_t id)
     return NULL;
 }
 
+/* Whether the followers known here are the assignment's (a reassignment
+ * adds and removes replicas without a new leader epoch). */
+static bool same_replicas(const struct partition *p, const struct metadata_partition *mp)
+{
+    int n = 0;
+    for (int i = 0; i < mp->nreplicas; i++) {
+        if (mp->replicas[i] == p->b->id)
+            continue;
+        if (!replica((struct partition *)p, mp->replicas[i]))
+            return false;
+        n++;
+    }
+    return n == p->nreplicas;
+}
+
 /* Whether id counts for the high watermark: in the ISR, or in one being
  * written (Kafka's "maximal ISR"). */
 static bool counted(const struct partition *p, int32_t id)
@@ -103,11 +118,49 @@ void partition_isr_reset(struct partition *p)
     p->isr_gen++;
 }
 
+/* Takes the assignment's followers, keeping what is known of each, and
+ * keeping the ISR members it dropped until the ISR loses them too (the
+ * high watermark still waits for every ISR member). */
+static void refresh_replicas(struct partition *p, const struct metadata_partition *mp,
+                             int64_t now_ms)
+{
+    struct partition_replica *reps =
+        malloc(((size_t)mp->nreplicas + (size_t)p->nreplicas + 1) * sizeof(*reps));
+    if (!reps) {
+        LOG_ERROR("out of memory taking the replicas of %s-%d", p->tp.topic->name,
+                  p->tp.partition);
+        return;
+    }
+    int n = 0;
+    for (int i = 0; i < mp->nreplicas; i++) {
+        if (mp->replicas[i] == p->b->id)
+            continue;
+        const struct partition_replica *old = replica(p, mp->replicas[i]);
+        reps[n++] = old ? *old : (struct partition_replica){mp->replicas[i], -1, now_ms, -1, -1};
+    }
+    for (int i = 0; i < p->nreplicas; i++) {
+        bool kept = false;
+        for (int k = 0; k < n && !kept; k++)
+            kept = reps[k].id == p->replicas[i].id;
+        if (!kept && counted(p, p->replicas[i].id))
+            reps[n++] = p->replicas[i];
+    }
+    free(p->replicas);
+    p->replicas = reps;
+    p->nreplicas = n;
+    partition_update_hw(p);
+}
+
 void partition_isr_adopt(struct partition *p, const struct metadata_partition *mp, bool new_epoch,
                          int64_t now_ms)
 {
-    if (!new_epoch && !p->isr_stale && mp->state_version <= p->state_version)
-        return; /* not newer than our own view */
+    if (!new_epoch && !p->isr_stale && mp->state_version <= p->state_version) {
+        /* Not newer than our own view of the ISR; but a reassignment may
+         * have added or removed replicas (with no new leader epoch). */
+        if (!same_replicas(p, mp))
+            refresh_replicas(p, mp, now_ms);
+        return;
+    }
     if (!new_epoch && p->isr_next)
         return; /* our write's answer comes first */
     int32_t *isr = malloc(((size_t)mp->nisr + 1) * sizeof(*isr));
