@@ -35,6 +35,7 @@
 #include "tools/cli_opts.h"
 #include "tools/configs_cmd.h"
 #include "tools/configs_entity.h"
+#include "tools/configs_zk.h"
 #include "tools/topics_cmd.h"
 #include "tools/topics_zk.h"
 #include "zk/zk_client.h"
@@ -207,39 +208,13 @@ static int error(const struct opts *o, const char *why)
     return 1;
 }
 
-/* Reads /config/<type>/<znode> into c (empty if absent), with its version
- * (-1 if absent). */
-static int read_config(struct topics_zk *z, const char *type, const char *znode,
-                       struct zk_config *c, int *version, char *err, size_t errsz)
-{
-    char path[640];
-    snprintf(path, sizeof(path), "/config/%s/%s", type, znode);
-    char *data = NULL;
-    size_t len = 0;
-    struct zk_stat st;
-    int rc = topics_zk_get(z, path, &data, &len, &st);
-    *version = -1;
-    if (rc == GR_E_NOENT) {
-        memset(c, 0, sizeof(*c));
-        arena_init(&c->mem);
-        return 0;
-    }
-    if (rc) {
-        snprintf(err, errsz, "cannot read %s: %s", path, gr_strerror(rc));
-        return -1;
-    }
-    *version = st.version;
-    rc = zk_json_config_decode(data ? data : "", data ? len : 0, c, err, errsz);
-    free(data);
-    return rc ? -1 : 0;
-}
 
 static int describe_one(struct topics_zk *z, const struct opts *o, const char *znode)
 {
     struct zk_config c;
     int version;
     char err[512], entity[640];
-    if (read_config(z, o->type, znode, &c, &version, err, sizeof(err)))
+    if (configs_zk_read(z, o->type, znode, &c, &version, err, sizeof(err)))
         return -1;
     int order[MAX_KEYS];
     int n = c.n < MAX_KEYS ? c.n : MAX_KEYS;
@@ -320,6 +295,28 @@ static int brokers_down(struct topics_zk *z, const struct opts *o, char *const *
     return 0;
 }
 
+/* --add-config and --delete-config split into keys/values and dels, which
+ * point into *add and *del (new copies the caller frees). Returns 0, or 1
+ * with err. */
+static int split_changes(const struct opts *o, char **add, char **del, char **keys,
+                         char **values, int *nadd, char **dels, int *ndel, char *err,
+                         size_t errsz)
+{
+    *add = strdup(o->add ? o->add : "");
+    *del = strdup(o->del ? o->del : "");
+    *ndel = 0;
+    *nadd = *add && *del ? split_add(*add, keys, values, err, errsz) : -1;
+    if (*nadd < 0) {
+        if (!*add || !*del)
+            snprintf(err, errsz, "out of memory");
+        return 1;
+    }
+    char *save = NULL;
+    for (char *k = strtok_r(*del, ",", &save); k && *ndel < MAX_KEYS; k = strtok_r(NULL, ",", &save))
+        dels[(*ndel)++] = k;
+    return 0;
+}
+
 static int alter(struct topics_zk *z, const struct opts *o)
 {
     char err[1024], path[640];
@@ -334,79 +331,17 @@ static int alter(struct topics_zk *z, const struct opts *o)
     }
     if (rc)
         return error(o, gr_strerror(rc));
-    char *add = strdup(o->add ? o->add : ""), *del = strdup(o->del ? o->del : "");
-    char *keys[MAX_KEYS], *values[MAX_KEYS];
-    int nadd = add ? split_add(add, keys, values, err, sizeof(err)) : -1;
-    struct zk_config c;
-    int version = -1;
-    rc = nadd < 0 || !del;
+    char *add = NULL, *del = NULL;
+    char *keys[MAX_KEYS], *values[MAX_KEYS], *dels[MAX_KEYS];
+    int nadd, ndel;
+    rc = split_changes(o, &add, &del, keys, values, &nadd, dels, &ndel, err, sizeof(err));
     for (int i = 0; !rc && i < nadd; i++)
         rc = configs_entity_check(o->kind, keys[i], values[i], err, sizeof(err));
     if (!rc)
         rc = brokers_down(z, o, keys, nadd, err, sizeof(err));
     if (!rc)
-        rc = read_config(z, o->type, o->znode, &c, &version, err, sizeof(err));
-    else if (nadd < 0 && !add)
-        snprintf(err, sizeof(err), "out of memory");
-    bool have_c = !rc;
-    /* The new set: the old one, minus deletions, plus additions. */
-    struct zk_config_entry entries[2 * MAX_KEYS];
-    int n = 0;
-    for (int i = 0; !rc && i < c.n && n < MAX_KEYS; i++)
-        entries[n++] = c.entries[i];
-    char *save = NULL;
-    for (char *k = rc ? NULL : strtok_r(del, ",", &save); k && !rc; k = strtok_r(NULL, ",", &save)) {
-        int at = 0;
-        while (at < n && strcmp(entries[at].key, k))
-            at++;
-        if (at == n) {
-            snprintf(err, sizeof(err), "Invalid config(s): %s", k);
-            rc = 1;
-            break;
-        }
-        memmove(&entries[at], &entries[at + 1], (size_t)(n - at - 1) * sizeof(*entries));
-        n--;
-    }
-    for (int i = 0; !rc && i < nadd; i++) {
-        int at = 0;
-        while (at < n && strcmp(entries[at].key, keys[i]))
-            at++;
-        if (at == n)
-            n++;
-        entries[at] = (struct zk_config_entry){keys[i], values[i]};
-    }
-    char *json = NULL;
-    if (!rc) {
-        struct zk_config out = {.entries = entries, .n = n};
-        rc = zk_json_config_encode(&out, &json, err, sizeof(err));
-    }
-    if (!rc) {
-        snprintf(path, sizeof(path), "/config/%s/%s", o->type, o->znode);
-        /* Compare-and-set on the version read: a concurrent change is not
-         * overwritten unseen. */
-        int zrc = version < 0 ? topics_zk_create(z, path, json, strlen(json))
-                              : topics_zk_set(z, path, json, strlen(json), version);
-        if (zrc) {
-            snprintf(err, sizeof(err), "cannot write %s: %s%s", path, gr_strerror(zrc),
-                     zrc == GR_E_ZK_BADVERSION || zrc == GR_E_EXISTS
-                         ? " (changed meanwhile by someone else; run the command again)"
-                         : "");
-            rc = 1;
-        }
-    }
-    if (!rc) {
-        char entity[600];
-        snprintf(entity, sizeof(entity), "%s/%s", o->type, o->znode);
-        int zrc = topics_zk_config_changed(z, entity, err, sizeof(err));
-        if (zrc) {
-            if (!err[0])
-                snprintf(err, sizeof(err), "%s", gr_strerror(zrc));
-            rc = 1;
-        }
-    }
-    free(json);
-    if (have_c)
-        zk_json_config_destroy(&c);
+        rc = configs_zk_edit(z, o->type, o->znode, keys, values, nadd, dels, ndel, true, err,
+                             sizeof(err));
     free(add);
     free(del);
     if (rc)
@@ -426,16 +361,10 @@ static int bootstrap_mode(const struct opts *o)
                                      o->all, err, sizeof(err))
                    ? error(o, err)
                    : 0;
-    char *add = strdup(o->add ? o->add : ""), *del = strdup(o->del ? o->del : "");
+    char *add = NULL, *del = NULL;
     char *keys[MAX_KEYS], *values[MAX_KEYS], *dels[MAX_KEYS];
-    int nadd = add && del ? split_add(add, keys, values, err, sizeof(err)) : -1;
-    int ndel = 0, rc = nadd < 0;
-    if (nadd < 0 && (!add || !del))
-        snprintf(err, sizeof(err), "out of memory");
-    char *save = NULL;
-    for (char *k = rc ? NULL : strtok_r(del, ",", &save); k && ndel < MAX_KEYS;
-         k = strtok_r(NULL, ",", &save))
-        dels[ndel++] = k;
+    int nadd, ndel;
+    int rc = split_changes(o, &add, &del, keys, values, &nadd, dels, &ndel, err, sizeof(err));
     if (!rc)
         rc = configs_boot_alter(o->bootstrap, o->kind == ENTITY_BROKERS, o->name ? o->name : "",
                                 keys, values, nadd, dels, ndel, err, sizeof(err));

@@ -23,7 +23,7 @@ tools_gregor_topics_LDADD = broker/cluster/libgradmin.a broker/log/libgrlog.a zk
 # session and the broker's own config checks.
 bin_PROGRAMS += tools/gregor-configs
 tools_gregor_configs_SOURCES = tools/configs_main.c tools/configs_boot.c tools/configs_cmd.h \
-	tools/configs_entity.c tools/configs_entity.h \
+	tools/configs_entity.c tools/configs_entity.h tools/configs_zk.c tools/configs_zk.h \
 	tools/topics_zk.c tools/topics_zk.h tools/topics_config.c tools/topics_cmd.h \
 	tools/cli_opts.c tools/cli_opts.h tools/kconn.c tools/kconn.h
 tools_gregor_configs_LDADD = broker/core/libgrcore.a broker/log/libgrlog.a \
@@ -48,6 +48,16 @@ bin_PROGRAMS += tools/gregor-leader-election
 tools_gregor_leader_election_SOURCES = tools/leader_election.c tools/kconn.c tools/kconn.h \
 	tools/cli_opts.c tools/cli_opts.h
 tools_gregor_leader_election_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
+# gregor-reassign-partitions: Kafka's kafka-reassign-partitions, through
+# the brokers (AlterPartitionReassignments) or ZooKeeper
+# (/admin/reassign_partitions).
+bin_PROGRAMS += tools/gregor-reassign-partitions
+tools_gregor_reassign_partitions_SOURCES = tools/reassign_main.c tools/reassign.h \
+	tools/reassign_json.c tools/reassign_zk.c tools/reassign_boot.c \
+	tools/configs_zk.c tools/configs_zk.h tools/topics_zk.c tools/topics_zk.h \
+	tools/kconn.c tools/kconn.h tools/cli_opts.c tools/cli_opts.h
+tools_gregor_reassign_partitions_LDADD = broker/cluster/libgradmin.a broker/proto/libgrproto.a \
+	zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)
 # gregor-log-dirs: Kafka's kafka-log-dirs --describe on DescribeLogDirs.
 bin_PROGRAMS += tools/gregor-log-dirs
 tools_gregor_log_dirs_SOURCES = tools/log_dirs.c tools/kconn.c tools/kconn.h tools/cli_opts.c \

@@ -198,6 +198,14 @@ static const struct config_def defs[] = {
          "how often high watermarks are checkpointed"),
     INT("num.replica.fetchers", num_replica_fetchers, "1", 1, I32MAX,
         "fetcher connections per source broker"),
+    /* Kafka keeps these two in /config/brokers only (DynamicConfig.Broker);
+     * gregor also takes them from the file. */
+    LONG("leader.replication.throttled.rate", leader_replication_throttled_rate,
+         "9223372036854775807", 0, I64MAX,
+         "bytes per second a leader sends to the replicas of leader.replication.throttled.replicas"),
+    LONG("follower.replication.throttled.rate", follower_replication_throttled_rate,
+         "9223372036854775807", 0, I64MAX,
+         "bytes per second a follower fetches for follower.replication.throttled.replicas"),
     /* controller */
     BOOL("auto.leader.rebalance.enable", auto_leader_rebalance_enable, "true",
          "move leadership back to preferred replicas"),

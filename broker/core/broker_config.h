@@ -122,6 +122,8 @@ struct broker_config {
     int32_t replica_fetch_backoff_ms;         /* replica.fetch.backoff.ms */
     int64_t replica_high_watermark_checkpoint_interval_ms; /* HW checkpoint period */
     int32_t num_replica_fetchers;             /* num.replica.fetchers */
+    int64_t leader_replication_throttled_rate;   /* bytes/s a leader sends throttled replicas */
+    int64_t follower_replication_throttled_rate; /* bytes/s a follower fetches for them */
     /* controller */
     bool auto_leader_rebalance_enable;        /* auto.leader.rebalance.enable */
     int64_t leader_imbalance_check_interval_seconds; /* leader.imbalance.check.interval.seconds */

@@ -14,7 +14,8 @@
 
 /* Kafka 2.8's dynamic keys that gregor applies live: the broker-level
  * synonyms of topic configs (DynamicLogConfig: new values reach every log
- * without a topic override at once) and the thread pool sizes, which
+ * without a topic override at once), the replication throttles of
+ * reassignments (repl/replica_throttle.c) and the thread pool sizes, which
  * Kafka lets change and gregor, with one loop, accepts without effect.
  * The listener, SSL, SASL, quota and connection-limit keys Kafka also
  * lets change are not here: gregor cannot apply them live, and a value
@@ -41,6 +42,8 @@ static const char *const dynamic_keys[] = {
     "message.max.bytes",
     "min.insync.replicas",
     "unclean.leader.election.enable",
+    "leader.replication.throttled.rate",
+    "follower.replication.throttled.rate",
     "num.io.threads",
     "num.network.threads",
     "num.recovery.threads.per.data.dir",
