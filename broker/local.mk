@@ -82,7 +82,8 @@ broker_cluster_libgrcluster_a_SOURCES = \
 	broker/cluster/dynconfig.c broker/cluster/dynconfig.h \
 	broker/cluster/metadata.c broker/cluster/metadata.h \
 	broker/cluster/partition.c broker/cluster/partition.h \
-	broker/cluster/partition_isr.c broker/cluster/partition_isr.h
+	broker/cluster/partition_isr.c broker/cluster/partition_isr.h \
+	broker/cluster/throttle.c broker/cluster/throttle.h
 
 # Replica assignment is shared with tools/gregor-topics.
 noinst_LIBRARIES += broker/cluster/libgradmin.a

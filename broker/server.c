@@ -34,6 +34,7 @@
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/controller.h"
 #include "broker/cluster/dynconfig.h"
+#include "broker/cluster/throttle.h"
 #include "broker/group/group_coord.h"
 #include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
@@ -398,7 +399,8 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     b->delay = calloc(1, sizeof(*b->delay));
     b->owner = calloc(1, sizeof(*b->owner));
     b->dyn = dynconfig_new(b);
-    if (!b->md || !b->ctl || !b->delay || !b->owner || !b->dyn)
+    b->throttle = calloc(1, sizeof(*b->throttle));
+    if (!b->md || !b->ctl || !b->delay || !b->owner || !b->dyn || !b->throttle)
         return -1;
     zk_owner_init(b->owner);
     delay_init(b->delay, loop);
@@ -497,6 +499,8 @@ void server_destroy(struct broker *b)
     b->gc = NULL;
     dynconfig_free(b->dyn);
     b->dyn = NULL;
+    free(b->throttle);
+    b->throttle = NULL;
     free(b->owner);
     tpmap_destroy(&b->parts);
     strmap_destroy(&b->auto_creating);

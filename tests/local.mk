@@ -94,6 +94,13 @@ tests_unit_test_broker_dynamic_SOURCES = tests/unit/test_broker_dynamic.c
 tests_unit_test_broker_dynamic_LDADD = tests/unit/libgrtest.a broker/core/libgrcore.a \
 	broker/log/libgrlog.a common/libgrcommon.a $(CUNIT_LIBS)
 
+# Replication throttles (broker/cluster/throttle.c) and their lists.
+check_PROGRAMS += tests/unit/test_throttle
+tests_unit_test_throttle_SOURCES = tests/unit/test_throttle.c
+tests_unit_test_throttle_LDADD = tests/unit/libgrtest.a broker/cluster/libgrcluster.a \
+	broker/core/libgrcore.a broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a \
+	$(ZK_LIBS) $(CUNIT_LIBS)
+
 # Hosted partitions against real logs and a real loop.
 # The group coordinator's hash and state machine (broker/group/).
 check_PROGRAMS += tests/unit/test_group

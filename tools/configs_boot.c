@@ -13,9 +13,9 @@
  * cluster.". (--all prints "All configs for ... are:" and every key.) A
  * --delete-config key that is not set is refused before anything is
  * changed ("Invalid config(s): k"), as Kafka's tool does. A broker's
- * resource goes to that broker when it is the bootstrap one; otherwise
- * the bootstrap broker answers for its own id only (gregor-configs does
- * not look up other brokers' addresses), and says so.
+ * own resource goes to that broker (its address from Metadata), as
+ * Kafka's admin client sends it; the brokers' default to the first
+ * bootstrap broker.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +48,33 @@ static const char *source_name(int8_t s)
     case 6: return "DYNAMIC_BROKER_LOGGER_CONFIG";
     default: return "UNKNOWN";
     }
+}
+
+/* Broker id's endpoint, from Metadata, as a connection: a broker's own
+ * configs go to that broker, as Kafka's admin client sends them. */
+static int connect_broker(const char *bootstrap, const char *id, struct kconn *c, char *err,
+                          size_t errsz)
+{
+    struct kcall x;
+    struct proto_MetadataResponse m;
+    kcall_init(&x);
+    int rc = kcall_bootstrap_metadata(&x, bootstrap, CLIENT_ID, TIMEOUT_MS, 1, false, &m, err,
+                                      errsz);
+    if (!rc) {
+        rc = -1;
+        snprintf(err, errsz, "broker %s is not in the cluster's metadata", id);
+        for (int32_t i = 0; i < m.brokers_count; i++) {
+            char host[256], idtxt[16];
+            snprintf(idtxt, sizeof(idtxt), "%d", m.brokers[i].node_id);
+            if (strcmp(idtxt, id) || (size_t)m.brokers[i].host.len >= sizeof(host))
+                continue;
+            memcpy(host, m.brokers[i].host.ptr, (size_t)m.brokers[i].host.len);
+            host[m.brokers[i].host.len] = '\0';
+            rc = kconn_init(c, host, m.brokers[i].port, CLIENT_ID, TIMEOUT_MS, 64u << 20);
+        }
+    }
+    kcall_destroy(&x);
+    return rc;
 }
 
 /* The first bootstrap broker's endpoint as a connection. */
@@ -106,7 +133,8 @@ static int open_and_describe(const char *bootstrap, bool broker, const char *nam
                              size_t errsz)
 {
     kcall_init(x);
-    if (connect_bootstrap(bootstrap, c, err, errsz)) {
+    if (broker && name[0] ? connect_broker(bootstrap, name, c, err, errsz)
+                          : connect_bootstrap(bootstrap, c, err, errsz)) {
         c->fd = -1; /* nothing to close */
         return -1;
     }

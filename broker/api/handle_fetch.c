@@ -72,6 +72,7 @@
 #include "broker/log/log_manager.h"
 #include "broker/log/log_warm.h"
 #include "broker/cluster/partition.h"
+#include "broker/cluster/throttle.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
 #include "broker/net/request.h"
@@ -224,6 +225,14 @@ static int64_t read_all(struct fetch_state *st, int *errors)
         o->high_watermark = hw;
         o->last_stable_offset = hw;
         o->log_start_offset = l->log_start_offset;
+        /* A reassignment's throttle: while the leader's rate is used up,
+         * a throttled follower outside the ISR gets no records (Kafka's
+         * answer too); it asks again after its wait. */
+        bool throttled = follower && throttle_leader_applies(req->b, p, r->replica_id);
+        if (throttled && throttle_bucket_empty(&req->b->throttle->leader,
+                                               req->b->cfg->leader_replication_throttled_rate,
+                                               clock_wall_ms()))
+            continue;
         int64_t room = st->limit - total;
         int32_t max = fp->partition_max_bytes;
         if (room < max)
@@ -241,6 +250,8 @@ static int64_t read_all(struct fetch_state *st, int *errors)
             (*errors)++;
             continue;
         }
+        if (throttled)
+            throttle_bucket_take(&req->b->throttle->leader, res.length);
         if (res.length > 0) {
             o->record_set.kind = PROTO_RECORDS_FILE;
             o->record_set.file = (struct proto_out_file){res.file->fd, res.position, res.length,

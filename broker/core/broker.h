@@ -33,6 +33,7 @@ struct request;
 struct metadata;
 struct partition;
 struct replica_fetchers;
+struct replica_throttle;
 struct server_shutdown;
 struct zk_client;
 struct zk_owner;
@@ -84,6 +85,7 @@ struct broker {
     struct controller *ctl;           /* controller election and duties; owned */
     struct group_coord *gc;           /* the group coordinator (broker/group); owned */
     struct dynconfig *dyn;            /* dynamic broker configs (cluster/dynconfig.c); owned */
+    struct replica_throttle *throttle; /* reassignment throttles (cluster/throttle.c); owned */
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
     /* A hosted partition's leader or leader epoch changed, or it goes
      * (p->going): the replica fetchers (repl/) follow. NULL: nobody. */

@@ -131,11 +131,67 @@ int log_config_set(struct log_config *lc, const char *key, const char *value, ch
                 return GR_E_CONFIG;
             }
         }
+        bool found;
+        if (strstr(key, ".throttled.replicas") && !log_config_throttled_lookup(value, -1, -1,
+                                                                               &found)) {
+            snprintf(errstr, errsz,
+                     "invalid value \"%s\" for topic config %s: must be \"*\" or "
+                     "partition:broker entries separated by commas, e.g. 0:101,0:102",
+                     value, key);
+            return GR_E_CONFIG;
+        }
         if (field == (char *)&lc->log_append_time)
             lc->log_append_time = !strcmp(value, "LogAppendTime");
         return 0;
     }
     return GR_E_CONFIG;
+}
+
+/* Reads a decimal number of at most 10 digits at *p (spaces around it
+ * skipped), advancing it. Returns -1 if there is none. */
+static int64_t list_number(const char **p)
+{
+    const char *s = *p;
+    int64_t v = 0;
+    int digits = 0;
+    while (*s == ' ')
+        s++;
+    while (*s >= '0' && *s <= '9' && digits < 11) {
+        v = v * 10 + (*s++ - '0');
+        digits++;
+    }
+    while (*s == ' ')
+        s++;
+    *p = s;
+    return digits && digits <= 10 && v <= INT32_MAX ? v : -1;
+}
+
+bool log_config_throttled_lookup(const char *value, int32_t partition, int32_t broker,
+                                 bool *found)
+{
+    const char *p = value;
+    *found = false;
+    while (*p == ' ')
+        p++;
+    if (!*p)
+        return true;
+    if (!strcmp(p, "*")) {
+        *found = true;
+        return true;
+    }
+    for (;;) {
+        int64_t part = list_number(&p);
+        if (part < 0 || *p++ != ':')
+            return false;
+        int64_t b = list_number(&p);
+        if (b < 0)
+            return false;
+        *found |= part == partition && b == broker;
+        if (!*p)
+            return true;
+        if (*p++ != ',')
+            return false;
+    }
 }
 
 size_t log_config_format(const struct log_config *lc, const struct log_config_def *d, char *out,

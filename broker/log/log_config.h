@@ -55,6 +55,13 @@ const struct log_config_def *log_config_find(const char *name);
 int log_config_set(struct log_config *lc, const char *key, const char *value, char *errstr,
                    size_t errsz);
 
+/* A throttled-replicas list (leader/follower.replication.throttled.replicas):
+ * "", "*" or "partition:broker" entries separated by commas. Returns false
+ * if value is not one; else sets *found to whether it names partition on
+ * broker ("*" names every one). */
+bool log_config_throttled_lookup(const char *value, int32_t partition, int32_t broker,
+                                 bool *found);
+
 /* Formats def's value in lc as Kafka shows it. For a key gregor does not
  * use (offset -1) it writes Kafka's default; callers that know the broker's
  * value of def->broker_key show that instead. Returns the length. */

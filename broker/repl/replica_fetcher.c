@@ -11,6 +11,7 @@
 
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/partition.h"
+#include "broker/cluster/throttle.h"
 #include "broker/core/broker.h"
 #include "broker/log/log.h"
 #include "broker/net/client.h"
@@ -28,6 +29,8 @@
 /* The Fetch version followers send: the newest gregor serves (current
  * leader epoch, v9+, fences a follower with an old view of the leader). */
 #define REPL_FETCH_VERSION 11
+/* How soon a fetcher whose partitions are all throttled looks again. */
+#define THROTTLED_RETRY_MS 100
 /* OffsetForLeaderEpoch v3: replica_id and current_leader_epoch. */
 #define REPL_EPOCH_VERSION 3
 /* ListOffsets v4+ carries current_leader_epoch; v5 is the newest served. */
@@ -321,6 +324,9 @@ static bool take(struct fetcher *f, const struct proto_FetchablePartitionRespons
         o->record_set.mem.len > 0 &&
         append_fetched(p, o->record_set.mem.ptr, (size_t)o->record_set.mem.len))
         return false;
+    if (o->record_set.kind == PROTO_RECORDS_MEM && o->record_set.mem.len > 0 &&
+        throttle_follower_applies(f->m->b, p))
+        throttle_bucket_take(&f->m->b->throttle->follower, o->record_set.mem.len);
     /* The follower's high watermark is the leader's, up to what it holds. */
     int64_t hw = o->high_watermark < log_end_offset(l) ? o->high_watermark : log_end_offset(l);
     if (hw > l->high_watermark)
@@ -532,6 +538,12 @@ static int send_fetch(struct fetcher *f, struct client *cl, int n)
         const struct partition *p = f->parts[i];
         if (p->truncating)
             continue;
+        /* A reassignment's throttle: left out while the follower rate is
+         * used up (never once this replica is in the ISR). */
+        if (throttle_follower_applies(b, p) &&
+            throttle_bucket_empty(&b->throttle->follower, cfg->follower_replication_throttled_rate,
+                                  clock_wall_ms()))
+            continue;
         fp[k] = (struct proto_FetchPartition){.partition = p->tp.partition,
                                               .current_leader_epoch = p->leader_epoch,
                                               .fetch_offset = log_end_offset(p->log),
@@ -541,6 +553,13 @@ static int send_fetch(struct fetcher *f, struct client *cl, int n)
                                           .partitions = &fp[k],
                                           .partitions_count = 1};
         k++;
+    }
+    if (fp && ft && !k) {
+        /* Everything is throttled: look again in a tenth of a second. */
+        free(fp);
+        free(ft);
+        schedule(f, THROTTLED_RETRY_MS);
+        return 0;
     }
     if (fp && ft) {
         struct proto_FetchRequest req = {.replica_id = b->id,

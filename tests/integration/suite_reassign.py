@@ -393,3 +393,87 @@ def reassign_api_errors_cancel_and_list():
             os.kill(pid, signal.SIGCONT)
         wait_for(lambda: logs_gone(c, frozen, "ap", 1), 60,
                  "broker %d to hold no log of ap-1" % frozen)
+
+
+def log_size(c, broker, topic, p):
+    d = os.path.join(c.log_dir(broker), "%s-%d" % (topic, p))
+    if not os.path.isdir(d):
+        return 0
+    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".log"))
+
+
+def zk_config(c, path):
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        return json.loads(zk.get(path)[0])["config"] if zk.exists(path) else {}
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@test
+def reassign_throttle_limits_the_copy():
+    """--execute --throttle 300000 on a move that copies 6 MB to a new
+    broker: it sets leader/follower.replication.throttled.rate on the
+    brokers involved and the throttled-replica lists on the topic (Kafka's
+    lines say so), and the new replica has copied well under half of it
+    after three seconds (the rate bounds it at about 1.2 MB plus one
+    fetch). Lifting the rate (gregor-configs) lets the move finish; --verify
+    then says complete and removes every throttle, as Kafka's tool does."""
+    with Cluster(brokers=3, name="ra-thr", overrides=REPL_OVERRIDES) as c:
+        create(c, "th", [[0, 1]])
+        from confluent_kafka import Producer
+        pr = Producer({"bootstrap.servers": c.bootstrap, "acks": "all", "linger.ms": 20})
+        for k in range(6000):
+            pr.produce("th", b"%06d" % k + b"x" * 994, partition=0)
+            pr.poll(0)
+        check(pr.flush(60) == 0, "records left unsent")
+        total = log_size(c, 0, "th", 0)
+        check(total >= 6000000, "only %d bytes in th-0" % total)
+        f = write_json(c, "th.json", plan("th", [(0, [0, 2])]))
+        out = tool(c, "boot", "--execute", "--reassignment-json-file", f, "--throttle", "300000")
+        lines = out.stdout.splitlines()
+        check(out.returncode == 0 and lines[-3:] == [
+            "Warning: You must run --verify periodically, until the reassignment completes, to "
+            "ensure the throttle is removed.", "The inter-broker throttle limit was set to "
+            "300000 B/s", "Successfully started partition reassignment for th-0"],
+            "--execute --throttle: %s" % out)
+        cfg = zk_config(c, "/config/topics/th")
+        check(cfg == {"leader.replication.throttled.replicas": "0:0,0:1",
+                      "follower.replication.throttled.replicas": "0:2"}, "topic throttles %s" % cfg)
+        for b in (0, 1, 2):
+            check(zk_config(c, "/config/brokers/%d" % b) == {
+                "leader.replication.throttled.rate": "300000",
+                "follower.replication.throttled.rate": "300000"},
+                "broker %d throttles: %s" % (b, zk_config(c, "/config/brokers/%d" % b)))
+        start = time.time()
+        wait_for(lambda: log_size(c, 2, "th", 0) > 0, 20, "broker 2 to start copying")
+        time.sleep(max(0.0, 3.0 - (time.time() - start)))
+        copied = log_size(c, 2, "th", 0)
+        check(copied < total / 2, "broker 2 copied %d of %d bytes in 3 s at 300000 B/s" % (
+            copied, total))
+        out = tool(c, "boot", "--verify", "--reassignment-json-file", f)
+        check(out.stdout.splitlines()[1:] == ["Reassignment of partition th-0 is still in "
+                                              "progress."], "--verify while throttled: %s" % out)
+        for b in (0, 2):
+            out = subprocess.run([os.path.join(harness.BUILD, "tools", "gregor-configs"),
+                                  "--bootstrap-server", c.bootstrap, "--entity-type", "brokers",
+                                  "--entity-name", str(b), "--alter", "--delete-config",
+                                  "leader.replication.throttled.rate,"
+                                  "follower.replication.throttled.rate"],
+                                 capture_output=True, text=True, timeout=60)
+            check(out.returncode == 0, "lifting broker %d's rate: %s" % (b, out))
+        wait_for(lambda: moved(c, "th", 0, [0, 2]), 60, "th-0 to finish moving to 0,2")
+        check(log_size(c, 2, "th", 0) >= total, "broker 2 has %d of %d bytes" % (
+            log_size(c, 2, "th", 0), total))
+        out = tool(c, "boot", "--verify", "--reassignment-json-file", f)
+        check(out.returncode == 0 and out.stdout.splitlines() == [
+            "Status of partition reassignment:", "Reassignment of partition th-0 is complete.", "",
+            "Clearing broker-level throttles on brokers 0,1,2",
+            "Clearing topic-level throttles on topic th"], "--verify when done: %s" % out)
+        check(zk_config(c, "/config/topics/th") == {}, "topic throttles left: %s" %
+              zk_config(c, "/config/topics/th"))
+        for b in (0, 1, 2):
+            check(zk_config(c, "/config/brokers/%d" % b) == {}, "broker %d throttles left" % b)
