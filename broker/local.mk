@@ -60,7 +60,8 @@ broker_group_libgrgroup_a_SOURCES = \
 	broker/group/group_member.c broker/group/group_member.h \
 	broker/group/group_members.c broker/group/group_members.h \
 	broker/group/group_offsets.c broker/group/group_offsets.h \
-	broker/group/group_owners.c broker/group/group_owners.h
+	broker/group/group_owners.c broker/group/group_owners.h \
+	broker/group/group_persist.c broker/group/group_persist.h
 
 noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \

@@ -14,8 +14,10 @@
 #include "broker/group/group_member.h"
 #include "broker/group/group_members.h"
 #include "broker/group/group_owners.h"
+#include "broker/group/group_persist.h"
 #include "broker/proto/proto_errors.h"
 #include "common/clock.h"
+#include "common/err.h"
 #include "common/logger.h"
 
 /* How long a new member may wait in its first join phase before it is
@@ -67,6 +69,7 @@ struct group *group_new(struct broker *b, const char *id, int32_t partition)
     g->partition = partition;
     g->state = GROUP_EMPTY;
     g->state_since_ms = clock_wall_ms();
+    g->coord_epoch = -1;
     delay_op_init(&g->join, join_ready, join_ended);
     group_offsets_init(&g->offsets);
     group_members_init(g);
@@ -132,6 +135,7 @@ void group_free(struct group *g, int16_t error)
     list_free(g, pending, error);
     group_members_destroy(g);
     group_owners_clear(g);
+    group_persist_detach(g);
     strmap_destroy(&g->owners);
     group_offsets_destroy(&g->offsets);
     free(g->id);
@@ -384,6 +388,7 @@ static void on_complete_join(struct group *g)
         set_str(&g->protocol_name, NULL);
         transition(g, GROUP_EMPTY);
         group_owners_clear(g);
+        group_persist_save(g);
         LOG_INFO("group %s with generation %d is now empty", g->id, g->generation);
         return;
     }
@@ -528,6 +533,7 @@ static bool update_static_member(struct group *g, struct group_member *m, char *
             group_members_set_awaiting_join(g, m, false);
             current_join_result(g, m, false, g->prev_leader, res);
             group_owners_publish(g);
+            group_persist_save(g); /* the new member id, or a move fences the member */
             return true;
         }
         maybe_prepare_rebalance(g, "a static member rejoined with other protocols");
@@ -723,6 +729,7 @@ bool group_sync(struct group *g, int32_t generation, const char *member_id, cons
     transition(g, GROUP_STABLE);
     LOG_INFO("group %s: generation %d is stable", g->id, g->generation);
     group_owners_publish(g);
+    group_persist_save(g);
     for (struct group_member *o = g->members; o; o = o->next)
         if (o != m && o->awaiting_sync)
             answer_sync(
@@ -819,4 +826,72 @@ bool group_is_idle(const struct group *g)
 {
     return g->state == GROUP_EMPTY && !g->members && !g->pending &&
            group_offsets_count(&g->offsets) == 0;
+}
+
+/* One restored member: its record's metadata as its only protocol (the
+ * chosen one, all Kafka keeps), its assignment, no session yet. */
+static int restore_member(struct group *g, const struct group_record *r,
+                          const struct group_record_member *rm)
+{
+    const char *names[] = {r->protocol_name};
+    const uint8_t *meta[] = {rm->meta};
+    const int32_t len[] = {rm->meta_len};
+    struct group_join_params p = {.instance_id = rm->instance_id,
+                                  .client_id = rm->client_id,
+                                  .client_host = rm->client_host,
+                                  .session_timeout_ms = rm->session_timeout_ms,
+                                  .rebalance_timeout_ms = rm->rebalance_timeout_ms,
+                                  .protocol_names = names,
+                                  .protocol_meta = meta,
+                                  .protocol_len = len,
+                                  .nprotocols = 1};
+    char *id = strdup(rm->member_id);
+    struct group_member *m = id ? group_member_new(g, id, &p, session_ended) : NULL;
+    if (!m) {
+        free(id);
+        return GR_E_NOMEM;
+    }
+    if (group_member_set_assignment(m, rm->assignment, rm->assignment_len) ||
+        group_members_add(g, m)) {
+        group_member_free(m);
+        return GR_E_NOMEM;
+    }
+    return 0;
+}
+
+int group_restore(struct group *g, const struct group_record *r)
+{
+    if (g->state != GROUP_EMPTY || g->generation || g->members || g->pending || g->protocol_type)
+        return GR_E_STATE;
+    bool stable = r->state == GROUP_STABLE;
+    int rc = set_str(&g->protocol_type, r->protocol_type) &&
+                     set_str(&g->protocol_name, stable ? r->protocol_name : NULL) &&
+                     set_str(&g->leader_id, stable ? r->leader_id : NULL)
+                 ? 0
+                 : GR_E_NOMEM;
+    for (int i = 0; !rc && stable && i < r->nmembers; i++)
+        rc = restore_member(g, r, &r->members[i]);
+    if (rc) {
+        while (g->members) {
+            struct group_member *m = g->members;
+            group_members_del(g, m);
+            member_drop(g, m, PROTO_ERR_NONE);
+        }
+        set_str(&g->protocol_type, NULL);
+        set_str(&g->protocol_name, NULL);
+        set_str(&g->leader_id, NULL);
+        return rc;
+    }
+    g->generation = r->generation;
+    g->state = r->state;
+    g->state_since_ms = r->state_since_ms;
+    return 0;
+}
+
+void group_loaded(struct group *g)
+{
+    for (struct group_member *m = g->members; m; m = m->next)
+        schedule_session(g, m, m->session_timeout_ms);
+    if (g->state == GROUP_STABLE)
+        group_owners_publish(g);
 }

@@ -36,6 +36,8 @@
 struct broker;
 struct group_commit_job;
 struct group_join_member;
+struct group_persist;
+struct group_record;
 
 enum group_state {
     GROUP_EMPTY,
@@ -107,6 +109,8 @@ struct group {
     struct group_commit_job *commits; /* commits ZooKeeper has not answered (group_commit.c) */
     char *prev_leader;                /* the leader before a static member's rejoin; owned */
     struct group_join_member *scratch; /* the last member list handed out; owned */
+    int32_t coord_epoch;               /* its partition's leader epoch here; -1 unknown */
+    struct group_persist *persist;     /* writes its membership record; owned, or NULL */
 };
 
 /* What a JoinGroup asks (every pointer borrowed for the call). */
@@ -198,5 +202,18 @@ struct group_member *group_member_find(const struct group *g, const char *member
 bool group_subscribed_to(const struct group *g, const char *topic);
 /* Empty and holds no offsets: nothing to keep. */
 bool group_is_idle(const struct group *g);
+
+/* Restores a membership record (group_persist.h; borrowed, copied from)
+ * onto g, which a load has just created: a Stable record makes g Stable
+ * with the record's generation, protocol, leader and members (each with
+ * its assignment); an Empty one leaves g Empty with its generation,
+ * protocol type and the time it went Empty. No member's session runs
+ * until group_loaded(). Returns 0, GR_E_STATE (g is not as new: an earlier
+ * attempt of the same load restored it) or GR_E_NOMEM (g unchanged). */
+int group_restore(struct group *g, const struct group_record *r);
+/* The load of g's partition is done: every restored member's session
+ * starts now, and a Stable group's membership znodes are published again
+ * (the old coordinator's were ephemeral). */
+void group_loaded(struct group *g);
 
 #endif

@@ -13,6 +13,7 @@
 #include "broker/core/broker.h"
 #include "broker/core/delay.h"
 #include "broker/group/group.h"
+#include "broker/group/group_persist.h"
 #include "broker/proto/proto_errors.h"
 #include "common/clock.h"
 #include "common/err.h"
@@ -421,6 +422,7 @@ static int deeper_first(const void *a, const void *b)
 
 void group_commit_delete_all(struct group *g)
 {
+    group_persist_remove(g); /* first: /consumers/<group> must be empty to go */
     size_t n = g->offsets.znodes.count, k = 0, it = 0;
     char **paths = calloc(n + 1, sizeof(*paths));
     const char *key;

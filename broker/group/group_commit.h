@@ -52,8 +52,9 @@ void *group_commit_start(struct group *g, struct group_commit_entry *e, int n);
 /* Forgets the offsets of tps (n, borrowed) and deletes their znodes
  * (asynchronous, best effort; failures are logged). */
 void group_commit_delete(struct group *g, const struct tp *tps, int n);
-/* Forgets every offset of g and deletes its znodes, /consumers/<group>
- * included when nothing else lives there. */
+/* Forgets every offset of g and deletes its znodes, its membership
+ * record (group_persist.h) and /consumers/<group> included when nothing
+ * else lives there. */
 void group_commit_delete_all(struct group *g);
 /* The coordinator is about to free g: its commits in flight go on (their
  * requests still get ZooKeeper's answer) without touching it. */

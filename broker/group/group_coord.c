@@ -18,6 +18,7 @@
 #include "broker/group/group_commit.h"
 #include "broker/group/group_hash.h"
 #include "broker/group/group_load.h"
+#include "broker/group/group_persist.h"
 #include "broker/group/group_purge.h"
 #include "broker/proto/proto_errors.h"
 #include "common/clock.h"
@@ -78,6 +79,7 @@ void group_coord_free(struct group_coord *gc)
     strmap_destroy(&gc->groups);
     free(gc->part);
     free(gc->load_gen);
+    free(gc->epoch);
     free(gc);
 }
 
@@ -178,6 +180,7 @@ struct group *group_coord_adopt(struct group_coord *gc, const char *id, int32_t 
         return g;
     if (!(g = group_new(gc->b, id, partition)))
         return NULL;
+    g->coord_epoch = partition >= 0 && partition < gc->nparts ? gc->epoch[partition] : -1;
     if (strmap_put(&gc->groups, g->id, g)) {
         group_free(g, PROTO_ERR_NONE);
         return NULL;
@@ -192,6 +195,7 @@ struct group *group_coord_get_or_create(struct group_coord *gc, const char *id)
 
 void group_coord_remove(struct group_coord *gc, struct group *g, int16_t error)
 {
+    group_persist_remove(g);
     strmap_del(&gc->groups, g->id);
     group_commit_detach(g);
     group_free(g, error);
@@ -217,8 +221,14 @@ static bool grow(struct group_coord *gc, int32_t n)
     if (!gen)
         return false;
     gc->load_gen = gen;
+    int32_t *epoch = realloc(gc->epoch, (size_t)n * sizeof(*epoch));
+    if (!epoch)
+        return false;
+    gc->epoch = epoch;
     memset(gc->part + gc->nparts, 0, (size_t)(n - gc->nparts));
     memset(gc->load_gen + gc->nparts, 0, (size_t)(n - gc->nparts) * sizeof(*gen));
+    for (int32_t i = gc->nparts; i < n; i++)
+        epoch[i] = -1;
     gc->nparts = n;
     return true;
 }
@@ -236,11 +246,46 @@ static bool load_current(void *ctx, int32_t p, uint32_t gen)
 
 static void purge_deleted(struct group_coord *gc, int32_t partition);
 
+/* Calls fn on each group of partition p. */
+static void each_group(struct group_coord *gc, int32_t p, void (*fn)(struct group *g, void *arg),
+                       void *arg)
+{
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (strmap_next(&gc->groups, &it, &k, &v))
+        if (((struct group *)v)->partition == p)
+            fn(v, arg);
+}
+
+static void loaded(struct group *g, void *arg)
+{
+    (void)arg;
+    group_loaded(g);
+}
+
 static void load_done(void *ctx, int32_t p)
 {
     struct group_coord *gc = ctx;
     gc->part[p] = GROUP_PART_LOADED;
+    each_group(gc, p, loaded, NULL);
     purge_deleted(gc, p);
+}
+
+static void set_epoch(struct group *g, void *arg)
+{
+    g->coord_epoch = *(const int32_t *)arg;
+}
+
+/* The leader epoch of partition i, led here, is the groups' coordinator
+ * epoch: their records carry it (it moves while leadership stays only if
+ * the controller bumps it). */
+static void follow_epoch(struct group_coord *gc, int32_t i, int32_t epoch)
+{
+    if (gc->epoch[i] == epoch)
+        return;
+    gc->epoch[i] = epoch;
+    each_group(gc, i, set_epoch, &epoch);
 }
 
 static const struct group_load_hooks load_hooks = {load_adopt, load_current, load_done};
@@ -256,6 +301,8 @@ void group_coord_metadata_changed(struct group_coord *gc)
         struct partition *p =
             t && i < t->nparts ? partition_get(gc->b, (struct tp){t->id, i}) : NULL;
         bool lead = p && p->leader && !p->going;
+        if (lead)
+            follow_epoch(gc, i, p->leader_epoch);
         if (lead && gc->part[i] == GROUP_PART_NOT_LEADER) {
             LOG_INFO("coordinating the groups of %s-%d: loading them", GROUP_COORD_TOPIC, i);
             gc->part[i] = GROUP_PART_LOADING;

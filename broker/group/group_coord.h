@@ -56,6 +56,7 @@ struct group_coord {
     int32_t nparts;             /* entries in part and load_gen */
     uint8_t *part;              /* enum group_part_state per partition; owned */
     uint32_t *load_gen;         /* bumped whenever a partition's load starts or stops; owned */
+    int32_t *epoch;             /* its leader epoch while led here (the coordinator epoch); owned */
     struct strmap groups;       /* group.id -> struct group (owned) */
     struct delay_op retention;  /* the offsets.retention.check.interval.ms sweep */
     bool creating;              /* __consumer_offsets is being created */
@@ -84,7 +85,8 @@ struct group *group_coord_get_or_create(struct group_coord *gc, const char *id);
 /* The group id of partition (the load's way in), created Empty when
  * missing; NULL when out of memory. */
 struct group *group_coord_adopt(struct group_coord *gc, const char *id, int32_t partition);
-/* Removes group g (Dead): waiting requests get error, its timers stop. */
+/* Removes group g (Dead): waiting requests get error, its timers stop,
+ * its membership record is deleted (group_persist.h). */
 void group_coord_remove(struct group_coord *gc, struct group *g, int16_t error);
 /* Whether any partition of this broker is still loading. */
 bool group_coord_loading(const struct group_coord *gc);

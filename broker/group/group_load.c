@@ -13,6 +13,7 @@
 #include "broker/core/broker.h"
 #include "broker/group/group.h"
 #include "broker/group/group_hash.h"
+#include "broker/group/group_persist.h"
 #include "common/err.h"
 #include "common/logger.h"
 #include "zk/zk_client.h"
@@ -30,6 +31,7 @@ struct load_job {
     int inflight;                         /* ZooKeeper reads outstanding */
     int failed;                           /* reads that failed (other than a missing znode) */
     int groups, offsets;                  /* loaded, for the log line */
+    int memberships, members;             /* restored, for the log line */
 };
 
 /* One read: which group, topic and partition it is about. */
@@ -64,8 +66,8 @@ static void read_ended(struct load_job *j)
         return;
     }
     j->hooks->loaded(j->ctx, j->partition);
-    LOG_INFO("loaded %d groups with %d committed offsets of %s-%d", j->groups, j->offsets,
-             GROUP_LOAD_TOPIC, j->partition);
+    LOG_INFO("loaded %d groups with %d committed offsets and %d memberships (%d members) of %s-%d",
+             j->groups, j->offsets, j->memberships, j->members, GROUP_LOAD_TOPIC, j->partition);
     free(j);
 }
 
@@ -140,21 +142,6 @@ static struct group *group_of(struct load_read *r)
     return g;
 }
 
-static void mark_known(struct group *g, const char *path)
-{
-    /* each ancestor too: a later commit creates none of them */
-    char buf[PATH_MAX_LEN];
-    size_t n = strlen(path);
-    if (n >= sizeof(buf))
-        return;
-    memcpy(buf, path, n + 1);
-    strmap_put(&g->offsets.znodes, buf, GROUP_ZNODE_KNOWN);
-    for (char *s = strrchr(buf, '/'); s && s > buf; s = strrchr(buf, '/')) {
-        *s = 0;
-        strmap_put(&g->offsets.znodes, buf, GROUP_ZNODE_KNOWN);
-    }
-}
-
 static void meta_read(int rc, const char *data, size_t len, const struct zk_stat *stat, void *ctx)
 {
     (void)stat;
@@ -164,7 +151,7 @@ static void meta_read(int rc, const char *data, size_t len, const struct zk_stat
     if (read_ok(r, rc) && (g = group_of(r)) && (t = tp_topic_find(r->topic, strlen(r->topic)))) {
         char path[PATH_MAX_LEN];
         if (group_offsets_meta_path(path, sizeof(path), r->group, r->topic, r->partition))
-            mark_known(g, path);
+            group_offsets_mark_known(&g->offsets, path);
         struct group_offset *o = group_offsets_get(&g->offsets, (struct tp){t, r->partition});
         cJSON *js = data ? cJSON_ParseWithLength(data, len) : NULL;
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(js, "metadata");
@@ -196,7 +183,7 @@ static void offset_read(int rc, const char *data, size_t len, const struct zk_st
         } else {
             j->offsets++;
             if (group_offsets_path(path, sizeof(path), r->group, r->topic, r->partition))
-                mark_known(g, path);
+                group_offsets_mark_known(&g->offsets, path);
             bool ok = group_offsets_meta_path(path, sizeof(path), r->group, r->topic, r->partition);
             read_next(j, r->group, r->topic, r->partition, ok ? path : NULL, NULL, meta_read);
         }
@@ -205,17 +192,46 @@ static void offset_read(int rc, const char *data, size_t len, const struct zk_st
     read_free(r);
 }
 
+/* /consumers/<group>/gregor_group_metadata: the group's membership as
+ * its last coordinator left it. A record that cannot be used is reported
+ * and left for the next write to replace; the offsets load all the same. */
+static void record_read(int rc, const char *data, size_t len, const struct zk_stat *stat, void *ctx)
+{
+    struct load_read *r = ctx;
+    struct group *g;
+    if (read_ok(r, rc) && (g = group_of(r))) {
+        struct group_record rec;
+        char why[256], path[PATH_MAX_LEN];
+        int err = group_persist_decode(data, len, &rec, why, sizeof(why));
+        if (err && err != GR_E_NOMEM && group_persist_path(path, sizeof(path), r->group))
+            LOG_WARN("group %s: ignoring its membership record %s (%s); its members join again",
+                     r->group, path, why);
+        else if (!err && !(err = group_restore(g, &rec))) {
+            r->job->memberships++;
+            r->job->members += rec.nmembers;
+        }
+        if (err == GR_E_NOMEM)
+            r->job->failed++;
+        group_record_free(&rec);
+        group_persist_seen(g, stat->version);
+    }
+    read_free(r);
+}
+
 static void listed(int rc, const char *const *names, int n, const struct zk_stat *stat, void *ctx);
 
-/* /consumers: the groups of this partition. */
+/* /consumers: the groups of this partition, their offsets and records. */
 static void groups_found(struct load_job *j, const char *const *names, int n)
 {
     char path[PATH_MAX_LEN];
     for (int i = 0; i < n; i++)
         if (group_offsets_valid_group(names[i]) &&
-            group_hash_partition(names[i], strlen(names[i]), j->nparts) == j->partition)
+            group_hash_partition(names[i], strlen(names[i]), j->nparts) == j->partition) {
             read_next(j, names[i], NULL, -1, offsets_dir(path, sizeof(path), names[i], NULL),
                       listed, NULL);
+            bool ok = group_persist_path(path, sizeof(path), names[i]);
+            read_next(j, names[i], NULL, -1, ok ? path : NULL, NULL, record_read);
+        }
 }
 
 /* /consumers/<group>/offsets: the group exists, with these topics. */

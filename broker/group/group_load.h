@@ -3,9 +3,13 @@
  * when this broker starts leading it: every /consumers/<group> whose id
  * hashes to the partition becomes an Empty group with its committed
  * offsets (each offset's commit time is its znode's mtime; metadata and
- * leader epoch come from the offsets_metadata sibling when there is one).
- * Membership is not stored, so members of a group that moved here join
- * again (they get UNKNOWN_MEMBER_ID on their next heartbeat).
+ * leader epoch come from the offsets_metadata sibling when there is one)
+ * and, when its membership record (group_persist.h) is there, its
+ * generation and members as its last coordinator left them: a Stable
+ * group stays Stable, and its members carry on with their next heartbeat.
+ * Their sessions start when the load is done (group_loaded()), so a member
+ * that died with the old coordinator is removed a session timeout later
+ * and a rebalance follows.
  *
  * All reads are asynchronous; the partition answers
  * COORDINATOR_LOAD_IN_PROGRESS until the last one is back. A load that a

@@ -101,6 +101,20 @@ bool group_offsets_meta_path(char *buf, size_t bufsz, const char *group, const c
     return path(buf, bufsz, "offsets_metadata", group, topic, partition);
 }
 
+void group_offsets_mark_known(struct group_offsets *o, const char *path)
+{
+    char buf[1024];
+    size_t n = strlen(path);
+    if (n >= sizeof(buf))
+        return;
+    memcpy(buf, path, n + 1);
+    strmap_put(&o->znodes, buf, GROUP_ZNODE_KNOWN);
+    for (char *s = strrchr(buf, '/'); s && s > buf; s = strrchr(buf, '/')) {
+        *s = 0;
+        strmap_put(&o->znodes, buf, GROUP_ZNODE_KNOWN);
+    }
+}
+
 bool group_offsets_parse(const char *data, size_t len, int64_t *out)
 {
     char tmp[32];

@@ -67,6 +67,10 @@ bool group_offsets_meta_path(char *buf, size_t bufsz, const char *group, const c
 /* Whether a group id can name a znode (not "", ".", "..", no '/', no NUL,
  * no control characters): other ids cannot commit offsets. */
 bool group_offsets_valid_group(const char *group);
+/* Records that path and each of its ancestors exist (a later write
+ * creates none of them). Out of memory only loses knowledge: a write then
+ * creates and meets EXISTS, which the writers handle. */
+void group_offsets_mark_known(struct group_offsets *o, const char *path);
 /* Parses a decimal offset znode's data. */
 bool group_offsets_parse(const char *data, size_t len, int64_t *out);
 

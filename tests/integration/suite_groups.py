@@ -498,6 +498,10 @@ def groups_admin_kafka_python():
         wait_for(lambda: a.describe_consumer_groups(["adm-active"])[0].state == "Empty", 30,
                  "the group to be empty")
         check(offset_delete(c, "adm-active", "adm", 0) == (NONE, NONE), "OffsetDelete of an empty group")
+        rec = wait_for(lambda: (lambda r: r if r and r["state"] == "Empty" else None)(
+            zk_record(c, "adm-active")), 15, "the Empty group's membership record")
+        check(rec["members"] == [] and rec["generation"] >= 2 and
+              rec["protocol_type"] == "consumer", "the Empty group's record: %s" % rec)
         check(committed_znodes(c, "adm-active", "adm") == {1: b"2"}, "after OffsetDelete")
         check(a.delete_consumer_groups(["adm-active"])[0][1].errno == NONE, "DeleteGroups")
         check("adm-active" not in dict(a.list_consumer_groups()), "the deleted group is listed")
@@ -512,6 +516,7 @@ def groups_admin_kafka_python():
                 zk.stop()
                 zk.close()
         wait_for(gone, 10, "the deleted group's offsets znodes to go")
+        check(zk_record(c, "adm-active") is None, "the deleted group's membership record")
         check(a.delete_consumer_groups(["adm-active"])[0][1].errno == GROUP_ID_NOT_FOUND,
               "DeleteGroups of a group that is gone")
         md = a._client.cluster
@@ -621,68 +626,213 @@ def groups_coordinator_loss():
     having loaded its committed offsets from ZooKeeper; the members carry
     on there and read what is produced next, and the offsets committed
     before the kill are what the new coordinator answers."""
-    from confluent_kafka import Producer, TopicPartition
-    overrides = ["offsets.topic.replication.factor=3", "group.initial.rebalance.delay.ms=0",
-                 "offsets.topic.num.partitions=8", "default.replication.factor=3",
-                 "zookeeper.session.timeout.ms=6000", "replica.fetch.wait.max.ms=200"]
-    with Cluster(brokers=3, overrides=overrides, name="groups-coordloss") as c:
-        from confluent_kafka.admin import AdminClient, NewTopic
-        a = AdminClient({"bootstrap.servers": c.bootstrap})
-        a.create_topics([NewTopic("cl", 4, 3)])["cl"].result(30)
-        p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all"})
-        for i in range(40):
-            p.produce("cl", value=b"before-%d" % i, partition=i % 4)
-        check(p.flush(30) == 0, "producing the first records did not finish")
+    from confluent_kafka import TopicPartition
+    with Cluster(brokers=3, overrides=LOSS_OVERRIDES, name="groups-coordloss") as c:
+        topic_before(c, "cl")
         group = "coordloss"
 
         def coordinator():
-            for i in range(3):
-                if not c.alive(i):
-                    continue
-                try:
-                    r = call_at(c, i, 10, 0, kstr(group))
-                except Exception:
-                    continue
-                if struct.unpack(">h", r[:2])[0] == NONE:
-                    return [struct.unpack(">i", r[2:6])[0]]  # a list: broker 0 is falsy
-            return None
+            return coordinator_of(c, group)
         ks = [consumer(c, group, **{"session.timeout.ms": 10000}) for _ in range(2)]
         try:
             for k in ks:
                 k.subscribe(["cl"])
-            got = []
-            wait_for(lambda: (poll_all(ks, got), len(got) >= 40)[1], 60, "the first 40 records")
-            settle(ks, 4)
-            for k in ks:
-                k.commit(asynchronous=False)
-            committed = {tp.partition: tp.offset for k in ks for tp in
-                         k.committed(k.assignment(), timeout=10)}
-            check(committed == {0: 10, 1: 10, 2: 10, 3: 10}, "committed before: %s" % committed)
+            read_before(ks)
             old = wait_for(coordinator, 30, "the group's coordinator")[0]
             c.kill(old)
             new = wait_for(lambda: (lambda n: n if n and n[0] != old else None)(coordinator()), 30,
                            "another broker to coordinate the group")[0]
             check(new != old, "the coordinator did not move")
-            p2 = Producer({"bootstrap.servers": c.bootstrap, "acks": "all"})
-            for i in range(40):
-                p2.produce("cl", value=b"after-%d" % i, partition=i % 4)
-            check(p2.flush(60) == 0, "producing after the kill did not finish")
-            after = []
-            want = set(b"after-%d" % i for i in range(40))
-            wait_for(lambda: (poll_all(ks, after), want <= set(after))[1], 90,
-                     "the members to read the records produced after the kill")
             # A partition that changes hands in the rebalance is read again
             # from its committed offset (at least once), but nothing below
             # the offsets committed before the kill comes back.
-            check(not [v for v in after if v.startswith(b"before-")],
-                  "records below the committed offsets were delivered again: %s" %
-                  [v for v in after if v.startswith(b"before-")][:5])
+            read_after(c.bootstrap, ks, "cl")
             back = ks[0].committed([TopicPartition("cl", q) for q in range(4)], timeout=20)
             check(all(t.offset >= 10 for t in back),
                   "the new coordinator lost committed offsets: %s" % back)
         finally:
             for k in ks:
                 k.close()
+
+
+# Three brokers that outlive one SIGKILL: __consumer_offsets and the
+# topics with replication factor 3, a short ZooKeeper session so the dead
+# broker's partitions move soon.
+LOSS_OVERRIDES = ["offsets.topic.replication.factor=3", "group.initial.rebalance.delay.ms=0",
+                  "offsets.topic.num.partitions=8", "default.replication.factor=3",
+                  "zookeeper.session.timeout.ms=6000", "replica.fetch.wait.max.ms=200"]
+
+
+def topic_before(c, topic):
+    """Creates topic (4 partitions, replication factor 3) holding 40 records
+    "before-<i>", round robin."""
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+    a = AdminClient({"bootstrap.servers": c.bootstrap})
+    a.create_topics([NewTopic(topic, 4, 3)])[topic].result(30)
+    p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all"})
+    for i in range(40):
+        p.produce(topic, value=b"before-%d" % i, partition=i % 4)
+    check(p.flush(30) == 0, "producing the first records did not finish")
+
+
+def coordinator_of(c, group):
+    """[id] of the group's coordinator as the first live broker that knows
+    it answers (a list: broker 0 is falsy), or None."""
+    for i in range(c.n):
+        if not c.alive(i):
+            continue
+        try:
+            r = call_at(c, i, 10, 0, kstr(group))
+        except (OSError, AssertionError):
+            continue
+        if struct.unpack(">h", r[:2])[0] == NONE:
+            return [struct.unpack(">i", r[2:6])[0]]
+    return None
+
+
+def read_before(ks):
+    """Polls the consumers ks of topic_before's topic until they share its
+    partitions and have read its 40 records, and commits: returns owners()."""
+    got = []
+    wait_for(lambda: (poll_all(ks, got), len(set(got)) >= 40)[1], 60, "the first 40 records")
+    spread = settle(ks, 4)
+    # a partition that changed hands while they joined is read again from
+    # the start by its new owner: commit only once each is at the end
+    wait_for(lambda: (poll_all(ks), all(t.offset == 10 for k in ks
+                                        for t in k.position(k.assignment())))[1], 60,
+             "the members to reach the end of their partitions")
+    for k in ks:
+        k.commit(asynchronous=False)
+    committed = {tp.partition: tp.offset for k in ks for tp in
+                 k.committed(k.assignment(), timeout=10)}
+    check(committed == {0: 10, 1: 10, 2: 10, 3: 10}, "committed before: %s" % committed)
+    return spread
+
+
+def read_after(bootstrap, ks, topic):
+    """Produces 40 records "after-<i>" to topic (made by topic_before) and
+    polls the consumers ks until they have read them all, none of the
+    "before-" records (all committed) coming back."""
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for i in range(40):
+        p.produce(topic, value=b"after-%d" % i, partition=i % 4)
+    check(p.flush(60) == 0, "producing after the kill did not finish")
+    after = []
+    want = set(b"after-%d" % i for i in range(40))
+    wait_for(lambda: (poll_all(ks, after), want <= set(after))[1], 90,
+             "the members to read the records produced after the kill")
+    again = [v for v in after if v.startswith(b"before-")]
+    check(not again, "records below the committed offsets were delivered again: %s" % again[:5])
+
+
+def zk_record(c, group):
+    """The group's membership record (JSON, decoded), or None."""
+    import json
+    from kazoo.client import KazooClient
+    zk = KazooClient(hosts=c.zk)
+    zk.start(timeout=15)
+    try:
+        path = "/consumers/%s/gregor_group_metadata" % group
+        return json.loads(zk.get(path)[0]) if zk.exists(path) else None
+    finally:
+        zk.stop()
+        zk.close()
+
+
+@test
+def groups_coordinator_loss_keeps_members():
+    """The group's membership survives its coordinator: three brokers, two
+    members of a Stable group, the coordinator's broker SIGKILLed. The
+    broker that takes over loads the group's membership record with its
+    committed offsets, so nothing rebalances: the new coordinator accepts
+    each member's heartbeat of the old generation, DescribeGroups shows the
+    same members Stable, the members see no revocation and keep their
+    partitions, and they read what is produced next from the committed
+    offsets. When they leave, the new coordinator writes the Empty group
+    over the record under its own, higher, coordinator epoch."""
+    from confluent_kafka import TopicPartition
+    from kafka.admin import KafkaAdminClient
+    group = "keepers"
+    with Cluster(brokers=3, overrides=LOSS_OVERRIDES, name="groups-keep") as c:
+        topic_before(c, "kp")
+
+        def coordinator():
+            return coordinator_of(c, group)
+        events = []  # (consumer, "assign"/"revoke"/"lost", partitions)
+
+        def listen(i):
+            def note(kind):
+                return lambda k, parts: events.append((i, kind, sorted(t.partition for t in parts)))
+            return dict(on_assign=note("assign"), on_revoke=note("revoke"), on_lost=note("lost"))
+        # the session outlasts the coordinator's move (ZooKeeper's 6 s and
+        # the election): librdkafka gives up a member whose heartbeats go
+        # unanswered for a session timeout
+        ks = [consumer(c, group, **{"session.timeout.ms": 30000}) for _ in range(2)]
+        try:
+            for i, k in enumerate(ks):
+                k.subscribe(["kp"], **listen(i))
+            before = read_before(ks)
+            old = wait_for(coordinator, 30, "the group's coordinator")[0]
+            rec = wait_for(lambda: (lambda r: r if r and r["state"] == "Stable" and
+                                    len(r["members"]) == 2 else None)(zk_record(c, group)),
+                           30, "the Stable group's record in ZooKeeper")
+            gen, members = rec["generation"], sorted(m["member_id"] for m in rec["members"])
+            check("group %s: generation %d is stable" % (group, gen) in c.log(old),
+                  "the record's generation %d is not the one the coordinator made stable" % gen)
+            check(rec["leader"] in members and rec["protocol"] == "range" and
+                  all(m["assignment"] for m in rec["members"]), "the record: %s" % rec)
+            del events[:]
+
+            c.kill(old)
+            new = wait_for(lambda: (lambda n: n if n and n[0] != old else None)(coordinator()),
+                           60, "another broker to coordinate the group")[0]
+            # the members as the new coordinator knows them, at the old generation
+            for m in members:
+                hb = lambda: heartbeat_at(c, new, group, gen, m)
+                # COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR: not there yet
+                err = wait_for(lambda: (lambda e: [e] if e not in (14, 16) else None)(hb()), 30,
+                               "the new coordinator to load the group")[0]
+                check(err == NONE, "heartbeat of member %s at generation %d on the new "
+                      "coordinator (broker %d): error %d" % (m, gen, new, err))
+            live = ",".join("127.0.0.1:%d" % c.broker_addr(i)[1] for i in range(3) if i != old)
+            adm = KafkaAdminClient(bootstrap_servers=live, request_timeout_ms=30000)
+            try:
+                d = adm.describe_consumer_groups([group])[0]
+                check(d.state == "Stable" and sorted(m.member_id for m in d.members) == members,
+                      "DescribeGroups on the new coordinator: %s" % (d,))
+            finally:
+                adm.close()
+            read_after(live, ks, "kp")
+            check(events == [], "the members saw a rebalance: %s" % events)
+            check(owners(ks) == before, "the partitions changed hands: %s, before %s" %
+                  (owners(ks), before))
+            log = c.log(new)
+            check("loaded 1 groups with 4 committed offsets and 1 memberships (2 members)" in log,
+                  "the new coordinator's log does not show the membership loaded")
+            check("group %s: preparing to rebalance" % group not in log and
+                  "group %s: generation %d" % (group, gen + 1) not in log,
+                  "the new coordinator rebalanced the group")
+            for k in ks:
+                k.commit(asynchronous=False)
+            back = {t.partition: t.offset for t in
+                    ks[0].committed([TopicPartition("kp", q) for q in range(4)], timeout=20)}
+            check(back == {0: 20, 1: 20, 2: 20, 3: 20}, "committed after: %s" % back)
+        finally:
+            for k in ks:
+                k.close()
+        # both left: the new coordinator's Empty record replaces the old one
+        rec2 = wait_for(lambda: (lambda r: r if r and r["state"] == "Empty" else None)(
+            zk_record(c, group)), 30, "the Empty group's record")
+        check(rec2["generation"] > gen and rec2["members"] == [] and
+              rec2["coordinator_epoch"] > rec["coordinator_epoch"],
+              "the Empty record %s after %s" % (rec2, rec))
+
+
+def heartbeat_at(c, i, group, gen, member):
+    r = call_at(c, i, 12, 1, kstr(group) + struct.pack(">i", gen) + kstr(member))
+    return struct.unpack(">h", r[4:6])[0]
 
 
 def zk_exists(c, path):
@@ -705,7 +855,8 @@ def groups_offsets_retention():
     (not after its commit); a group whose member stays keeps the offsets of
     its subscribed topic past the minute without committing again, but not
     the one of a topic it does not subscribe to. Gone means OffsetFetch
-    answers -1 and the znode is gone; nothing goes before it is due."""
+    answers -1 and the znode is gone (the Empty group's membership record
+    with its offsets); nothing goes before it is due."""
     from confluent_kafka import TopicPartition
     overrides = OVERRIDES + ["offsets.retention.minutes=1",
                              "offsets.retention.check.interval.ms=1000"]
@@ -761,8 +912,11 @@ def groups_offsets_retention():
                   "the active group's znodes")
             for path in ("/consumers/ret-active/offsets/ret-other/0",
                          "/consumers/ret-simple/offsets/ret/0", "/consumers/ret-simple/offsets/ret/1",
-                         "/consumers/ret-empty/offsets/ret/0", "/consumers/ret-empty/offsets/ret/1"):
+                         "/consumers/ret-empty/offsets/ret/0", "/consumers/ret-empty/offsets/ret/1",
+                         "/consumers/ret-empty/gregor_group_metadata"):
                 wait_for(lambda: not zk_exists(c, path), 15, "%s to be deleted" % path)
+            check(zk_record(c, "ret-active")["state"] == "Stable",
+                  "the active group's membership record")
         finally:
             for k in (empty, active):
                 if k is not None:

@@ -1,12 +1,15 @@
 /*
  * The group coordinator's pure parts: Kafka's group-to-partition hash
- * (broker/group/group_hash.c) against values Java computes, and the group
+ * (broker/group/group_hash.c) against values Java computes, the group
  * state machine (broker/group/group.c) on a real libev loop and delay
  * facility, its answers taken from the member keys the way a parked
- * request takes them.
+ * request takes them, and the membership record a new coordinator
+ * restores a group from (broker/group/group_persist.c): its JSON both
+ * ways, what it refuses, and which of two records stays.
  */
 #include <CUnit/CUnit.h>
 #include <ev.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,7 +18,9 @@
 #include "broker/core/delay.h"
 #include "broker/group/group.h"
 #include "broker/group/group_hash.h"
+#include "broker/group/group_persist.h"
 #include "broker/proto/proto_errors.h"
+#include "common/err.h"
 #include "tests/unit/testutil.h"
 
 /* ---- the hash ------------------------------------------------------------ */
@@ -67,6 +72,7 @@ static int setup(void)
 
 static int teardown(void)
 {
+    broker_config_destroy(&cfg); /* each suite's setup makes its own */
     delay_destroy(&delay);
     ev_loop_destroy(loop);
     return 0;
@@ -378,6 +384,312 @@ static void test_max_size(void)
     group_free(g, PROTO_ERR_NOT_COORDINATOR);
 }
 
+/* ---- membership records ---------------------------------------------------- */
+
+/* A Stable group of generation 1 under coordinator epoch 7: a dynamic
+ * leader and a static member, each with its assignment. */
+static struct group *stable_group(void)
+{
+    struct group *g = group_new(&broker, "rec", 3);
+    g->coord_epoch = 7;
+    struct waiter j1, j2;
+    struct group_member *m1 = join_new(g, &j1), *m2;
+    struct group_join_params p = params("", "inst-2");
+    struct group_join_result res;
+    CU_ASSERT_FALSE_FATAL(group_join(g, &p, &res, &m2));
+    park(&j2, m2, false);
+    group_settle(g);
+    RUN_UNTIL(j1.answered && j2.answered);
+    CU_ASSERT_TRUE_FATAL(j1.answered && j2.answered && j1.generation == 1);
+    struct group_sync_result sr;
+    struct group_member *w;
+    struct group_assignment a[] = {{m1->id, (const uint8_t *)"\x00\x01\xff", 3},
+                                   {m2->id, (const uint8_t *)"A2", 2}};
+    CU_ASSERT_TRUE(group_sync(g, 1, m1->id, NULL, a, 2, &sr, &w));
+    CU_ASSERT_EQUAL_FATAL(g->state, GROUP_STABLE);
+    return g;
+}
+
+static void decode_ok(const char *js, struct group_record *r)
+{
+    char why[256];
+    int rc = group_persist_decode(js, strlen(js), r, why, sizeof(why));
+    if (rc)
+        fprintf(stderr, "decode: %s\n", why);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+static void test_record_round_trip(void)
+{
+    struct group *g = stable_group();
+    size_t len;
+    int err;
+    char *js = group_persist_encode(g, &len, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(js);
+    CU_ASSERT_EQUAL(len, strlen(js));
+    struct group_record r;
+    decode_ok(js, &r);
+    CU_ASSERT_EQUAL(r.coord_epoch, 7);
+    CU_ASSERT_EQUAL(r.generation, 1);
+    CU_ASSERT_EQUAL(r.state, GROUP_STABLE);
+    CU_ASSERT_EQUAL(r.state_since_ms, g->state_since_ms);
+    CU_ASSERT_STRING_EQUAL(r.protocol_type, "consumer");
+    CU_ASSERT_STRING_EQUAL(r.protocol_name, "range");
+    CU_ASSERT_STRING_EQUAL(r.leader_id, g->leader_id);
+    CU_ASSERT_EQUAL_FATAL(r.nmembers, 2);
+    const struct group_record_member *a = &r.members[0], *b = &r.members[1];
+    CU_ASSERT_STRING_EQUAL(a->member_id, g->members->id);
+    CU_ASSERT_PTR_NULL(a->instance_id);
+    CU_ASSERT_STRING_EQUAL(a->client_id, "c");
+    CU_ASSERT_STRING_EQUAL(a->client_host, "/127.0.0.1");
+    CU_ASSERT_EQUAL(a->session_timeout_ms, 10000);
+    CU_ASSERT_EQUAL(a->rebalance_timeout_ms, 10000);
+    /* only the chosen protocol's metadata, bytes as they were */
+    CU_ASSERT_TRUE(a->meta_len == 3 && !memcmp(a->meta, meta_a, 3));
+    CU_ASSERT_TRUE(a->assignment_len == 3 && !memcmp(a->assignment, "\x00\x01\xff", 3));
+    CU_ASSERT_STRING_EQUAL(b->instance_id, "inst-2");
+    CU_ASSERT_TRUE(b->assignment_len == 2 && !memcmp(b->assignment, "A2", 2));
+
+    /* the new coordinator's group: the same generation, members and assignments */
+    char m1[128], m2[128];
+    strcpy(m1, a->member_id);
+    strcpy(m2, b->member_id);
+    group_free(g, PROTO_ERR_NOT_COORDINATOR);
+    struct group *h = group_new(&broker, "rec", 3);
+    CU_ASSERT_EQUAL_FATAL(group_restore(h, &r), 0);
+    CU_ASSERT_EQUAL(group_restore(h, &r), GR_E_STATE); /* a retried load leaves it */
+    group_loaded(h);
+    CU_ASSERT_EQUAL(h->state, GROUP_STABLE);
+    CU_ASSERT_EQUAL(h->generation, 1);
+    CU_ASSERT_EQUAL(h->nmembers, 2);
+    CU_ASSERT_STRING_EQUAL(h->leader_id, m1);
+    CU_ASSERT_EQUAL(group_heartbeat(h, 1, m1, NULL), PROTO_ERR_NONE);
+    CU_ASSERT_EQUAL(group_heartbeat(h, 0, m1, NULL), PROTO_ERR_ILLEGAL_GENERATION);
+    CU_ASSERT_EQUAL(group_heartbeat(h, 1, "other", "inst-2"), PROTO_ERR_FENCED_INSTANCE_ID);
+    CU_ASSERT_EQUAL(group_commit_check(h, 1, m2, "inst-2"), PROTO_ERR_NONE);
+    struct group_sync_result sr;
+    struct group_member *w;
+    CU_ASSERT_TRUE(group_sync(h, 1, m2, "inst-2", NULL, 0, &sr, &w));
+    CU_ASSERT_TRUE(sr.error == 0 && sr.len == 2 && !memcmp(sr.assignment, "A2", 2));
+    /* and it writes the record it was restored from */
+    h->coord_epoch = 7;
+    size_t len2;
+    char *js2 = group_persist_encode(h, &len2, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(js2);
+    CU_ASSERT_STRING_EQUAL(js2, js);
+    free(js);
+    free(js2);
+    group_record_free(&r);
+    CU_ASSERT_PTR_NULL(r.members);
+    group_free(h, PROTO_ERR_NOT_COORDINATOR);
+}
+
+/* Restored members have no session until the load is done; then one that
+ * never heartbeats (it died with the old coordinator) is removed a
+ * session timeout later, and the group empties. The Empty group's record
+ * keeps its generation and when it went Empty. */
+static void test_record_sessions_and_empty(void)
+{
+    struct group *g = stable_group();
+    size_t len;
+    int err;
+    char *js = group_persist_encode(g, &len, &err);
+    group_free(g, PROTO_ERR_NOT_COORDINATOR);
+    struct group_record r;
+    decode_ok(js, &r);
+    free(js);
+    for (int i = 0; i < r.nmembers; i++)
+        r.members[i].session_timeout_ms = r.members[i].rebalance_timeout_ms = 20;
+    struct group *h = group_new(&broker, "rec", 3);
+    CU_ASSERT_EQUAL_FATAL(group_restore(h, &r), 0);
+    group_record_free(&r);
+    for (int i = 0; i < 20; i++) {
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+        ev_run(loop, EVRUN_NOWAIT);
+    }
+    CU_ASSERT_EQUAL(h->nmembers, 2); /* still loading: nobody expires */
+    group_loaded(h);
+    RUN_UNTIL(h->state == GROUP_EMPTY);
+    CU_ASSERT_EQUAL_FATAL(h->state, GROUP_EMPTY);
+    CU_ASSERT_EQUAL(h->generation, 2);
+    CU_ASSERT_EQUAL(h->nmembers, 0);
+
+    h->coord_epoch = 8;
+    js = group_persist_encode(h, &len, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(js);
+    decode_ok(js, &r);
+    free(js);
+    CU_ASSERT_EQUAL(r.state, GROUP_EMPTY);
+    CU_ASSERT_EQUAL(r.coord_epoch, 8);
+    CU_ASSERT_EQUAL(r.generation, 2);
+    CU_ASSERT_EQUAL(r.nmembers, 0);
+    CU_ASSERT_STRING_EQUAL(r.protocol_type, "consumer");
+    CU_ASSERT_PTR_NULL(r.protocol_name);
+    CU_ASSERT_PTR_NULL(r.leader_id);
+    CU_ASSERT_EQUAL(r.state_since_ms, h->state_since_ms);
+    struct group *k = group_new(&broker, "rec", 3);
+    CU_ASSERT_EQUAL(group_restore(k, &r), 0);
+    CU_ASSERT_EQUAL(k->state, GROUP_EMPTY);
+    CU_ASSERT_EQUAL(k->generation, 2);
+    CU_ASSERT_STRING_EQUAL(k->protocol_type, "consumer");
+    CU_ASSERT_EQUAL(k->state_since_ms, h->state_since_ms); /* retention counts from here */
+    group_record_free(&r);
+    group_free(h, PROTO_ERR_NOT_COORDINATOR);
+    group_free(k, PROTO_ERR_NOT_COORDINATOR);
+    /* a group in the middle of a rebalance has no record */
+    struct group *m = group_new(&broker, "mid", 0);
+    struct waiter j;
+    join_new(m, &j);
+    CU_ASSERT_PTR_NULL(group_persist_encode(m, &len, &err));
+    CU_ASSERT_EQUAL(err, GR_E_STATE);
+    RUN_UNTIL(j.answered);
+    group_free(m, PROTO_ERR_NOT_COORDINATOR);
+}
+
+static const char valid_record[] =
+    "{\"version\":1,\"coordinator_epoch\":3,\"generation\":2,\"state\":\"Stable\","
+    "\"protocol_type\":\"consumer\",\"protocol\":\"range\",\"leader\":\"m1\","
+    "\"current_state_timestamp\":1000,\"members\":[{\"member_id\":\"m1\","
+    "\"group_instance_id\":\"i1\",\"client_id\":\"c\",\"client_host\":\"/h\","
+    "\"session_timeout\":10000,\"rebalance_timeout\":10000,\"subscription\":\"AAE=\","
+    "\"assignment\":\"\"}]}";
+/* A second member, to append to valid_record's first. */
+#define MEMBER(id, instance)                                                                       \
+    ",{\"member_id\":\"" id "\",\"group_instance_id\":" instance ",\"client_id\":\"c\","           \
+    "\"client_host\":\"/h\",\"session_timeout\":0,\"rebalance_timeout\":-1,"                       \
+    "\"subscription\":\"/+8=\",\"assignment\":\"AA==\"}]}"
+#define MEMBER2 MEMBER("m2", "null")
+
+/* valid_record with its first from replaced by to. */
+static char *with(const char *from, const char *to)
+{
+    static char buf[2048];
+    const char *at = strstr(valid_record, from);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - valid_record), valid_record, to,
+             at + strlen(from));
+    return buf;
+}
+
+static void test_record_decode(void)
+{
+    struct group_record r;
+    decode_ok(valid_record, &r);
+    CU_ASSERT_TRUE(r.members[0].meta_len == 2 && !memcmp(r.members[0].meta, "\x00\x01", 2));
+    CU_ASSERT_PTR_NULL(r.members[0].assignment);
+    CU_ASSERT_EQUAL(r.members[0].assignment_len, 0);
+    CU_ASSERT_STRING_EQUAL(r.members[0].instance_id, "i1");
+    group_record_free(&r);
+    /* a second member: every padding of base64, timeouts as odd as a JoinGroup may carry */
+    decode_ok(with("}]}", "}" MEMBER2), &r);
+    CU_ASSERT_EQUAL_FATAL(r.nmembers, 2);
+    CU_ASSERT_TRUE(r.members[1].meta_len == 2 && !memcmp(r.members[1].meta, "\xff\xef", 2));
+    CU_ASSERT_TRUE(r.members[1].assignment_len == 1 && r.members[1].assignment[0] == 0);
+    CU_ASSERT_PTR_NULL(r.members[1].instance_id);
+    CU_ASSERT_EQUAL(r.members[1].session_timeout_ms, 0);
+    CU_ASSERT_EQUAL(r.members[1].rebalance_timeout_ms, -1);
+    group_record_free(&r);
+    decode_ok(with("AAE=", "AAAA"), &r);
+    CU_ASSERT_EQUAL(r.members[0].meta_len, 3);
+    group_record_free(&r);
+}
+
+static void test_record_malformed(void)
+{
+    static const struct {
+        const char *from, *to, *reason; /* the reason names what is wrong */
+    } bad[] = {
+        {"\"version\":1", "\"version\":2", "version 2"},
+        {"\"version\":1,", "", "version"},
+        {"\"state\":\"Stable\"", "\"state\":\"Dead\"", "state"},
+        {"\"state\":\"Stable\"", "\"state\":\"Empty\"", "Empty group with 1 members"},
+        {"\"generation\":2", "\"generation\":-1", "generation"},
+        {"\"generation\":2", "\"generation\":2.5", "generation"},
+        {"\"generation\":2", "\"generation\":\"2\"", "generation"},
+        {"\"coordinator_epoch\":3", "\"coordinator_epoch\":2147483648", "coordinator_epoch"},
+        {"\"current_state_timestamp\":1000", "\"current_state_timestamp\":null", "timestamp"},
+        {"\"leader\":\"m1\"", "\"leader\":\"m9\"", "leader m9"},
+        {"\"protocol\":\"range\"", "\"protocol\":null", "protocol"},
+        {"\"protocol\":\"range\"", "\"protocol\":\"\"", "protocol"},
+        {"\"protocol_type\":\"consumer\",", "", "protocol_type"},
+        {"\"members\":[", "\"members\":7,\"x\":[", "members"},
+        {"\"members\":[", "\"members\":[1,", "member 1"},
+        {"\"members\":[{\"member_id\":\"m1\",\"group_instance_id\":\"i1\",\"client_id\":\"c\","
+         "\"client_host\":\"/h\",\"session_timeout\":10000,\"rebalance_timeout\":10000,"
+         "\"subscription\":\"AAE=\",\"assignment\":\"\"}]",
+         "\"members\":[]", "Stable group with 0 members"},
+        {"\"member_id\":\"m1\"", "\"member_id\":\"\"", "id"},
+        {"\"member_id\":\"m1\",", "", "member_id"},
+        {"\"client_id\":\"c\"", "\"client_id\":5", "client_id"},
+        {"\"session_timeout\":10000", "\"session_timeout\":-1", "session_timeout"},
+        {"\"session_timeout\":10000", "\"session_timeout\":4294967296", "session_timeout"},
+        {"\"rebalance_timeout\":10000", "\"rebalance_timeout\":-2147483649", "rebalance_timeout"},
+        {"\"subscription\":\"AAE=\"", "\"subscription\":\"AAE\"", "subscription"},
+        {"\"subscription\":\"AAE=\"", "\"subscription\":\"A=AE\"", "subscription"},
+        {"\"subscription\":\"AAE=\"", "\"subscription\":\"AA*=\"", "subscription"},
+        {"\"subscription\":\"AAE=\"", "\"subscription\":\"====\"", "subscription"},
+        {"\"assignment\":\"\"", "\"assignment\":null", "assignment"},
+        {"}]}", "}" MEMBER2 "x", "JSON"}, /* trailing junk */
+        {"}]}", "}" MEMBER("m1", "null"), "repeats"},
+        {"}]}", "}" MEMBER("m2", "\"i1\""), "repeats"}, /* the same group.instance.id */
+    };
+    struct group_record r;
+    char why[256];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *js = with(bad[i].from, bad[i].to);
+        memset(&r, 0x5a, sizeof(r));
+        int rc = group_persist_decode(js, strlen(js), &r, why, sizeof(why));
+        if (rc != GR_E_CORRUPT || !why[0] || !strstr(why, bad[i].reason))
+            fprintf(stderr, "\ncase %zu: rc %d, why \"%s\"\n", i, rc, why);
+        CU_ASSERT_EQUAL(rc, GR_E_CORRUPT);
+        CU_ASSERT_TRUE(why[0] != 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(why, bad[i].reason));
+        CU_ASSERT_TRUE(r.members == NULL && r.nmembers == 0 && r.protocol_type == NULL);
+        group_record_free(&r);
+    }
+    /* not a record at all */
+    const char *junk[] = {"", "hello", "[]", "{}", "null", "{\"version\":1"};
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+        CU_ASSERT_EQUAL(group_persist_decode(junk[i], strlen(junk[i]), &r, why, sizeof(why)),
+                        GR_E_CORRUPT);
+        CU_ASSERT_TRUE(why[0] != 0);
+        group_record_free(&r);
+    }
+    CU_ASSERT_EQUAL(group_persist_decode(NULL, 0, &r, why, sizeof(why)), GR_E_CORRUPT);
+    /* truncated anywhere */
+    for (size_t n = 0; n < sizeof(valid_record) - 1; n++) {
+        CU_ASSERT_NOT_EQUAL(group_persist_decode(valid_record, n, &r, why, sizeof(why)), 0);
+        group_record_free(&r);
+    }
+    /* larger than a record may be: refused before parsing */
+    size_t big = GROUP_PERSIST_BYTES_MAX + 1;
+    char *huge = malloc(big);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(huge);
+    memset(huge, ' ', big);
+    CU_ASSERT_EQUAL(group_persist_decode(huge, big, &r, why, sizeof(why)), GR_E_TOO_LARGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "bytes"));
+    free(huge);
+    /* a small reason buffer still ends in a NUL */
+    char small[8];
+    const char *js = with("\"leader\":\"m1\"", "\"leader\":\"m9\"");
+    CU_ASSERT_EQUAL(group_persist_decode(js, strlen(js), &r, small, sizeof(small)), GR_E_CORRUPT);
+    CU_ASSERT_EQUAL(strlen(small), sizeof(small) - 1);
+}
+
+/* Which record stays when a write meets another coordinator's. */
+static void test_record_newer_wins(void)
+{
+    /* a higher coordinator epoch wins, whatever the generations */
+    CU_ASSERT_TRUE(group_persist_yields(6, 1, 5, 9));
+    CU_ASSERT_TRUE(group_persist_yields(6, 9, 5, 1));
+    CU_ASSERT_FALSE(group_persist_yields(4, 9, 5, 1));
+    CU_ASSERT_FALSE(group_persist_yields(-1, 3, 0, 0));
+    /* the same epoch is this coordinator's own: its memory is newer */
+    CU_ASSERT_FALSE(group_persist_yields(5, 2, 5, 2));
+    CU_ASSERT_FALSE(group_persist_yields(5, 9, 5, 2));
+}
+
 int main(void)
 {
     CU_TestInfo hash[] = {
@@ -394,8 +706,17 @@ int main(void)
         {"group.max.size", test_max_size},
         CU_TEST_INFO_NULL,
     };
+    CU_TestInfo record[] = {
+        {"a Stable group's record restores it", test_record_round_trip},
+        {"restored sessions start at load; an Empty record", test_record_sessions_and_empty},
+        {"decoding valid records", test_record_decode},
+        {"malformed records are refused with a reason", test_record_malformed},
+        {"the newer coordinator's record stays", test_record_newer_wins},
+        CU_TEST_INFO_NULL,
+    };
     CU_SuiteInfo suites[] = {{"group hash", NULL, NULL, NULL, NULL, hash},
                              {"group state machine", setup, teardown, NULL, NULL, machine},
+                             {"group membership records", setup, teardown, NULL, NULL, record},
                              CU_SUITE_INFO_NULL};
     return test_main("test_group", suites);
 }
