@@ -37,7 +37,7 @@
 #include "broker/group/group_coord.h"
 #include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 #include "broker/metrics/metrics_broker.h"
 #include "broker/cluster/partition.h"
 #include "broker/repl/replica_fetcher.h"

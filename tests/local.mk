@@ -150,4 +150,4 @@ tests_bench_bench_proto_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
 check_PROGRAMS += tests/unit/test_metrics
 tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
 tests_unit_test_metrics_LDADD = tests/unit/libgrtest.a broker/metrics/libgrmetrics.a \
-	broker/net/libgrnet.a common/libgrcommon.a $(CUNIT_LIBS)
+	broker/net/libgrnet.a broker/core/libgrcore.a common/libgrcommon.a $(CUNIT_LIBS)

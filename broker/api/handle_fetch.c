@@ -71,7 +71,7 @@
 #include "broker/log/log.h"
 #include "broker/log/log_manager.h"
 #include "broker/log/log_warm.h"
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"

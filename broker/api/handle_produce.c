@@ -29,7 +29,7 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/log/log.h"
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"

@@ -12,7 +12,7 @@
 #include "broker/cluster/partition.h"
 #include "broker/core/broker.h"
 #include "broker/log/log.h"
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 #include "broker/metrics/metrics_http.h"
 #include "broker/proto/proto_api.h"
 #include "common/logger.h"

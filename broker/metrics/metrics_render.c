@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 
 void metrics_render_label(struct buf *out, const char *v)
 {

@@ -5,7 +5,7 @@
  * rules of its example kafka-2_0_0.yml, so dashboards built on that setup
  * work (docs/ARCHITECTURE.md, "Metrics", lists them and where each is
  * counted). It renders what it is given and reads nothing of the broker: the
- * counters (metrics.h) and a snapshot of the gauges (metrics_collect.c).
+ * counters (core/metrics.h) and a snapshot of the gauges (metrics_broker.c).
  */
 #ifndef GREGOR_BROKER_METRICS_METRICS_RENDER_H
 #define GREGOR_BROKER_METRICS_METRICS_RENDER_H
@@ -31,7 +31,8 @@ struct metrics_log_snap {
     int64_t size;         /* bytes of its segments */
 };
 
-/* The gauges at the moment of a scrape (metrics_collect fills it). */
+/* The gauges at the moment of a scrape (metrics_collect fills it,
+ * metrics_broker.c). */
 struct metrics_snapshot {
     int64_t partition_count;    /* partitions hosted here */
     int64_t leader_count;       /* of them, led here */

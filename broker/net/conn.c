@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "broker/core/broker.h"
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 #include "broker/net/conn_quota.h"
 #include "broker/net/request.h"
 #include "common/logger.h"

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 #include "broker/metrics/metrics_http.h"
 #include "broker/metrics/metrics_http_parse.h"
 #include "broker/metrics/metrics_render.h"

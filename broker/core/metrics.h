@@ -6,15 +6,17 @@
  * topics together, ZooKeeper session events. Per-topic traffic lives in
  * each hosted partition (struct partition), so counting a Produce or Fetch
  * costs no lookup; gauges (partition and leader counts, the ISR, log sizes)
- * are computed at scrape time (metrics_collect.c).
+ * are computed at scrape time (broker/metrics/metrics_broker.c). They live
+ * here, in core/, because net/ and api/ count into them and broker/metrics/
+ * (which reads cluster/) is above both.
  *
  * Every count happens on the loop thread (handlers, conn.c, server.c's
  * ZooKeeper callbacks); the log's worker threads count nothing. So these
  * are plain integers, no atomics. b->metrics is NULL when the endpoint is
  * off, and each counting call then costs one test of that pointer.
  */
-#ifndef GREGOR_BROKER_METRICS_METRICS_H
-#define GREGOR_BROKER_METRICS_METRICS_H
+#ifndef GREGOR_BROKER_CORE_METRICS_H
+#define GREGOR_BROKER_CORE_METRICS_H
 
 #include <ev.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
  * The broker's counters (see metrics.h): allocation and the recent window.
  */
-#include "broker/metrics/metrics.h"
+#include "broker/core/metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
