@@ -205,6 +205,26 @@ def metrics_count_traffic_and_replication():
                              for i in alive) == 1, 40, "one active controller among the survivors")
 
 
+@test
+def metrics_zookeeper_session_events():
+    """A session expiry (the broker frozen past its session timeout) is
+    counted, and the broker is back to connected after it."""
+    with Cluster(brokers=1, name="metrics-zk",
+                 overrides=[METRICS, "zookeeper.session.timeout.ms=4000"]) as c:
+        page = scrape(c, 0)
+        check(value(page, "kafka_server_sessionexpirelistener_zookeepersyncconnects_total") == 1 and
+              value(page, "kafka_server_sessionexpirelistener_zookeeperexpires_total") == 0,
+              "before the expiry: %s" % {k: v for k, v in page.items() if "zookeeper" in k[0]})
+        c.expire_session(0, 7)
+
+        def counted():
+            p = scrape(c, 0)
+            return (value(p, "kafka_server_sessionexpirelistener_zookeeperexpires_total") == 1 and
+                    value(p, "kafka_server_sessionexpirelistener_zookeepersyncconnects_total") >= 2 and
+                    value(p, "gregor_zookeeper_session_state", state="connected") == 1)
+        wait_for(counted, 30, "the expiry and the new session to be counted")
+
+
 # --- malformed HTTP while a client produces ------------------------------------------
 
 def http_exchange(port, data, timeout=10):
