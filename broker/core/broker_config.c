@@ -496,7 +496,6 @@ static int parse_ip_overrides(struct broker_config *c, char *errstr, size_t errs
     return 0;
 }
 
-/* The connection and memory limits (see the keys' block in the table). */
 /* gregor.metrics.listener: [http://]host:port, host a name, an IPv4
  * address, a [bracketed] IPv6 address or empty (every address). */
 static int parse_metrics_listener(struct broker_config *c, char *errstr, size_t errsz)
@@ -533,6 +532,7 @@ static int parse_metrics_listener(struct broker_config *c, char *errstr, size_t 
     return 0;
 }
 
+/* The connection and memory limits (see the keys' block in the table). */
 static int check_connection_limits(struct broker_config *c, char *errstr, size_t errsz)
 {
     int rc = parse_ip_overrides(c, errstr, errsz);

@@ -77,14 +77,14 @@ def total(c, brokers, name, **labels):
     return sum(value(scrape(c, i), name, **labels) for i in brokers)
 
 
-def produce(bootstrap, topic, n, acks="all"):
-    """n records of VALUE bytes, through confluent-kafka-python; returns
-    how many were delivered without error."""
+def produce(bootstrap, topic, n, partitions, acks="all"):
+    """n records of VALUE bytes, spread evenly over the partitions, through
+    confluent-kafka-python; returns how many were delivered without error."""
     from confluent_kafka import Producer
     ok = []
     p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "linger.ms": 5})
     for i in range(n):
-        p.produce(topic, value=b"%0*d" % (VALUE, i),
+        p.produce(topic, value=b"%0*d" % (VALUE, i), partition=i % partitions,
                   on_delivery=lambda err, m: ok.append(err is None))
         p.poll(0)
     p.flush(60)
@@ -138,7 +138,7 @@ def metrics_count_traffic_and_replication():
         check(total(c, everyone, "kafka_server_brokertopicmetrics_messagesin_total", topic="mx") == 0,
               "messages counted before any was produced")
         n = 600
-        check(produce(c.bootstrap, "mx", n) == n, "not every record was delivered")
+        check(produce(c.bootstrap, "mx", n, 3) == n, "not every record was delivered")
         got = total(c, everyone, "kafka_server_brokertopicmetrics_messagesin_total", topic="mx")
         check(got == n, "messagesin_total{topic=mx} over the brokers: %s, produced %d" % (got, n))
         check(total(c, everyone, "kafka_server_brokertopicmetrics_messagesin_total") == n,
@@ -146,7 +146,7 @@ def metrics_count_traffic_and_replication():
         bytes_in = total(c, everyone, "kafka_server_brokertopicmetrics_bytesin_total", topic="mx")
         check(n * VALUE <= bytes_in < n * (VALUE + 80),
               "bytesin_total %s for %d records of %d bytes" % (bytes_in, n, VALUE))
-        check(produce(c.bootstrap, "mx", 100) == 100, "second round not delivered")
+        check(produce(c.bootstrap, "mx", 100, 3) == 100, "second round not delivered")
         more = total(c, everyone, "kafka_server_brokertopicmetrics_bytesin_total", topic="mx")
         check(more - bytes_in >= 100 * VALUE, "bytesin grew by %s for 100 more records" %
               (more - bytes_in))
@@ -168,7 +168,7 @@ def metrics_count_traffic_and_replication():
                                                      partition=str(p["partition"]))
             return min(seg.values()) > 0 and sum(seg.values()) >= 3 * (n + 100) * VALUE
         try:
-            wait_for(sizes_grown, 20, "every replica's kafka_log_log_size to grow")
+            wait_for(sizes_grown, 30, "every replica's kafka_log_log_size to grow")
         except AssertionError:
             raise AssertionError("kafka_log_log_size by (broker, partition): %s" % seg)
         pages = [scrape(c, i) for i in everyone]
@@ -280,9 +280,10 @@ def metrics_malformed_http_does_not_disturb_clients():
             got = http_exchange(port, b"GET /metrics HTTP/9.9\r\n\r\n")
             check(got.startswith(b"HTTP/1.1 505 "), "HTTP/9.9: %r" % got[:80])
             # Idle connections up to the cap: one more is turned away...
+            time.sleep(1.5)  # the connections above are gone (each drains for at most 1 s)
             idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(16)]
             idle[0].sendall(b"GET /metr")  # half a head
-            time.sleep(0.3)
+            time.sleep(0.5)
             got = http_exchange(port, b"GET /metrics HTTP/1.1\r\n\r\n")
             check(got.startswith(b"HTTP/1.1 503 "), "over the connection cap: %r" % got[:80])
             before = len(delivered)
@@ -327,7 +328,7 @@ def metrics_scraped_by_prometheus():
     with Cluster(brokers=1, name="metrics-prom", overrides=[METRICS]) as c:
         create_topic(c, "mp", 3, 1)
         n = 321
-        check(produce(c.bootstrap, "mp", n) == n, "not every record was delivered")
+        check(produce(c.bootstrap, "mp", n, 3) == n, "not every record was delivered")
         d = tempfile.mkdtemp(prefix="gregor-it-prom-")
         port = free_ports(1)
         with open(os.path.join(d, "prometheus.yml"), "w") as f:
