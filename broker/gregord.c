@@ -107,6 +107,7 @@ int main(int argc, char **argv)
     }
     if (broker_config_finalize(&cfg, err, sizeof(err))) {
         fprintf(stderr, "gregord: %s\n", err);
+        broker_config_destroy(&cfg); /* what finalize parsed before the error */
         return 2;
     }
     if (!cfg.zookeeper_connect || !cfg.zookeeper_connect[0]) {

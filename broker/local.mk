@@ -3,6 +3,7 @@
 #   api/      the API table and one handler per Kafka API
 #   repl/     replica fetchers (followers copying their leaders)
 #   group/    the group coordinator, committed offsets in ZooKeeper
+#   metrics/  the Prometheus endpoint: the page and its HTTP server (counters: core/)
 #   net/      listeners, connections, requests
 #   cluster/  metadata cache, hosted partitions, controller, administration
 #   core/     the state every part shares
@@ -63,6 +64,15 @@ broker_group_libgrgroup_a_SOURCES = \
 	broker/group/group_owners.c broker/group/group_owners.h \
 	broker/group/group_persist.c broker/group/group_persist.h
 
+# metrics/ reads cluster/ and log/ at scrape time; net/ and api/ count into
+# core/metrics.h, below them all.
+noinst_LIBRARIES += broker/metrics/libgrmetrics.a
+broker_metrics_libgrmetrics_a_SOURCES = \
+	broker/metrics/metrics_broker.c broker/metrics/metrics_broker.h \
+	broker/metrics/metrics_http.c broker/metrics/metrics_http.h \
+	broker/metrics/metrics_http_parse.c broker/metrics/metrics_http_parse.h \
+	broker/metrics/metrics_render.c broker/metrics/metrics_render.h
+
 noinst_LIBRARIES += broker/net/libgrnet.a
 broker_net_libgrnet_a_SOURCES = \
 	broker/net/client.c broker/net/client.h \
@@ -93,14 +103,14 @@ broker_cluster_libgradmin_a_SOURCES = broker/cluster/admin_assign.c broker/clust
 noinst_LIBRARIES += broker/core/libgrcore.a
 broker_core_libgrcore_a_SOURCES = broker/core/broker.h broker/core/broker_config.c \
 	broker/core/broker_config.h broker/core/broker_dynamic.c broker/core/broker_dynamic.h \
-	broker/core/delay.c broker/core/delay.h
+	broker/core/delay.c broker/core/delay.h broker/core/metrics.c broker/core/metrics.h
 
 noinst_LIBRARIES += broker/libgrserver.a
 broker_libgrserver_a_SOURCES = broker/server.c broker/server.h \
 	broker/server_shutdown.c broker/server_shutdown.h
 
 BROKER_LDADD = broker/libgrserver.a broker/api/libgrapi.a broker/group/libgrgroup.a \
-	broker/repl/libgrrepl.a broker/net/libgrnet.a \
+	broker/repl/libgrrepl.a broker/metrics/libgrmetrics.a broker/net/libgrnet.a \
 	broker/cluster/libgrcluster.a broker/cluster/libgradmin.a broker/core/libgrcore.a \
 	broker/proto/libgrproto.a \
 	broker/log/libgrlog.a zk/libgrzk.a common/libgrcommon.a $(ZK_LIBS)

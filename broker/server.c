@@ -38,6 +38,8 @@
 #include "broker/group/group_coord.h"
 #include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
+#include "broker/core/metrics.h"
+#include "broker/metrics/metrics_broker.h"
 #include "broker/cluster/partition.h"
 #include "broker/repl/replica_fetcher.h"
 #include "broker/server_shutdown.h"
@@ -223,6 +225,8 @@ static void zk_connected(struct zk_client *zc, bool new_session, void *ctx)
     struct broker *b = ctx;
     (void)zc;
     b->zk_connected = true;
+    if (b->metrics)
+        metrics_zk_event(b->metrics, METRICS_ZK_CONNECTED);
     if (!new_session) {
         LOG_INFO("reconnected to ZooKeeper; the session survived");
         return;
@@ -241,6 +245,8 @@ static void zk_disconnected(struct zk_client *zc, void *ctx)
     struct broker *b = ctx;
     (void)zc;
     b->zk_connected = false;
+    if (b->metrics)
+        metrics_zk_event(b->metrics, METRICS_ZK_DISCONNECTED);
     LOG_WARN("lost the connection to ZooKeeper; serving from the last known metadata while "
              "reconnecting");
 }
@@ -251,6 +257,8 @@ static void zk_expired(struct zk_client *zc, void *ctx)
     (void)zc;
     b->zk_connected = false;
     b->registered = false;
+    if (b->metrics)
+        metrics_zk_event(b->metrics, METRICS_ZK_EXPIRED);
     LOG_WARN("the ZooKeeper session expired; opening a new one to register broker %d again",
              b->id);
     metadata_session_lost(b->md);
@@ -423,7 +431,7 @@ int server_start(struct broker *b, struct ev_loop *loop, struct broker_config *c
     b->reaper.data = b;
     ev_check_start(loop, &b->reaper);
 
-    if (open_logs(b) || listeners_bind(b))
+    if (open_logs(b) || listeners_bind(b) || metrics_broker_start(b))
         return -1;
     /* After the logs and listeners are open: the default of max.connections
      * is what the open-file limit leaves beside them. */
@@ -448,6 +456,7 @@ void server_stop(struct broker *b, const char *why)
     LOG_INFO("shutting down (%s)", why);
     server_shutdown_free(b);
     listeners_close(b);
+    metrics_broker_stop(b);
     while (b->conns)
         conn_close(b->conns, NULL);
     ev_timer_stop(b->loop, &b->isr_tick);
@@ -501,6 +510,7 @@ void server_destroy(struct broker *b)
     b->dyn = NULL;
     free(b->throttle);
     b->throttle = NULL;
+    metrics_broker_free(b);
     free(b->owner);
     tpmap_destroy(&b->parts);
     strmap_destroy(&b->auto_creating);

@@ -152,3 +152,9 @@ EXTRA_DIST += tests/unit/proto_flex_test.def
 check_PROGRAMS += tests/bench/bench_proto
 tests_bench_bench_proto_SOURCES = tests/bench/bench_proto.c
 tests_bench_bench_proto_LDADD = broker/proto/libgrproto.a common/libgrcommon.a
+
+# The metrics endpoint: HTTP parser, exposition renderer, server on a real loop.
+check_PROGRAMS += tests/unit/test_metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test_metrics.c
+tests_unit_test_metrics_LDADD = tests/unit/libgrtest.a broker/metrics/libgrmetrics.a \
+	broker/net/libgrnet.a broker/core/libgrcore.a common/libgrcommon.a $(CUNIT_LIBS)

@@ -71,6 +71,7 @@
 #include "broker/log/log.h"
 #include "broker/log/log_manager.h"
 #include "broker/log/log_warm.h"
+#include "broker/core/metrics.h"
 #include "broker/cluster/partition.h"
 #include "broker/cluster/throttle.h"
 #include "broker/proto/proto_errors.h"
@@ -262,8 +263,33 @@ static int64_t read_all(struct fetch_state *st, int *errors)
     return total;
 }
 
+/* Kafka's BytesOutPerSec: the record bytes of an answer to a consumer (a
+ * follower's are replication traffic), counted once, as it is answered. */
+static void count_bytes_out(struct fetch_state *st, struct metrics *m)
+{
+    const struct proto_FetchRequest *r = st->req->body;
+    if (r->replica_id >= 0)
+        return;
+    for (int32_t k = 0; k < st->n; k++) {
+        const struct proto_records *rs = &st->fp[k].o->record_set;
+        uint64_t n = rs->kind == PROTO_RECORDS_FILE  ? (uint64_t)rs->file.len
+                     : rs->kind == PROTO_RECORDS_MEM ? (uint64_t)(rs->mem.len > 0 ? rs->mem.len : 0)
+                                                     : 0;
+        if (!n)
+            continue;
+        m->bytes_out += n;
+        /* Looked up again (the answer may come after the partition left). */
+        struct partition *p =
+            partition_get(st->req->b, req_tp(st->fp[k].topic, st->fp[k].fp->partition));
+        if (p)
+            p->bytes_out += n;
+    }
+}
+
 static void respond(struct fetch_state *st)
 {
+    if (st->req->b->metrics)
+        count_bytes_out(st, st->req->b->metrics);
     struct proto_FetchResponse resp = {
         .error_code = PROTO_ERR_NONE, .responses_count = st->ntopics, .responses = st->topics};
     req_respond(st->req, Fetch, &resp);
@@ -612,6 +638,8 @@ static void first_look(struct fetch_state *st)
 void handle_Fetch(struct request *req)
 {
     const struct proto_FetchRequest *r = req->body;
+    /* Kafka times a Fetch also as FetchFollower or FetchConsumer. */
+    req->metrics_alias = r->replica_id >= 0 ? METRICS_FETCH_FOLLOWER : METRICS_FETCH_CONSUMER;
     if (r->session_id != 0) {
         /* gregor hands out no session ids, so a client naming one is
          * asking for a session we do not have. */

@@ -29,6 +29,7 @@
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/log/log.h"
+#include "broker/core/metrics.h"
 #include "broker/cluster/metadata.h"
 #include "broker/cluster/partition.h"
 #include "broker/proto/proto_errors.h"
@@ -169,6 +170,11 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     out->base_offset = info.first_offset;
     out->log_append_time_ms = info.log_append_time;
     out->log_start_offset = p->log->log_start_offset;
+    if (req->b->metrics) { /* Kafka's MessagesInPerSec and BytesInPerSec */
+        metrics_produced(req->b->metrics, (uint64_t)info.records, (uint64_t)batch.len);
+        p->messages_in += (uint64_t)info.records;
+        p->bytes_in += (uint64_t)batch.len;
+    }
     partition_appended(p);
     if (r->acks == 0)
         return GR_OK;

@@ -52,6 +52,10 @@ struct partition {
     void *follow;      /* the replica fetcher's state, while followed */
     bool truncating;   /* must find where it diverges from its leader before fetching */
     bool out_of_range; /* the leader refused its fetch offset: must ask its log start */
+    /* traffic while hosted here, counted only with metrics on (broker/metrics) */
+    uint64_t messages_in; /* records appended by Produce as leader */
+    uint64_t bytes_in;    /* their batch bytes */
+    uint64_t bytes_out;   /* record bytes sent to consumers */
 };
 
 /* A replica Fetch from broker replica_id at fetch_offset reached the

@@ -31,6 +31,8 @@ struct fetch_state;
 struct group_coord;
 struct request;
 struct metadata;
+struct metrics;
+struct metrics_http;
 struct partition;
 struct replica_fetchers;
 struct replica_throttle;
@@ -102,6 +104,8 @@ struct broker {
     struct fetch_state *fetch_warm_line; /* fetches in line for the reader beyond its limit */
     struct fetch_state **fetch_warm_tail; /* where the next one goes (NULL: line empty) */
     int64_t admin_pending_replicas;   /* replicas of topic writes not yet answered by ZooKeeper */
+    struct metrics *metrics;          /* counters for gregor.metrics.listener; owned; NULL: off */
+    struct metrics_http *metrics_http; /* its HTTP endpoint; owned; NULL: off */
 
     ev_signal sigterm, sigint;        /* start a clean shutdown */
     struct server_shutdown *leaving;  /* a controlled shutdown under way; owned (server_shutdown.c) */

@@ -127,6 +127,8 @@ static const struct config_def defs[] = {
         "partition replicas per live broker, on average, beyond which creation is refused"),
     LONG("gregor.produce.inflate.max.bytes", produce_inflate_max_bytes, "134217728", 1, I64MAX,
          "bytes all compressed batches of one Produce request may inflate to when validated"),
+    STR("gregor.metrics.listener", metrics_listener, NULL,
+        "host:port (or http://host:port) of the Prometheus endpoint GET /metrics; off unless set"),
     /* log */
     STR("log.dir", log_dir, "/tmp/kafka-logs", "log directory, used when log.dirs is absent"),
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),
@@ -502,6 +504,42 @@ static int parse_ip_overrides(struct broker_config *c, char *errstr, size_t errs
     return 0;
 }
 
+/* gregor.metrics.listener: [http://]host:port, host a name, an IPv4
+ * address, a [bracketed] IPv6 address or empty (every address). */
+static int parse_metrics_listener(struct broker_config *c, char *errstr, size_t errsz)
+{
+    const char *v = c->metrics_listener;
+    c->eff_metrics_host[0] = '\0';
+    c->eff_metrics_port = -1;
+    if (!v || !v[0])
+        return 0;
+    const char *hp = strncmp(v, "http://", 7) ? v : v + 7;
+    const char *colon = strrchr(hp, ':');
+    const char *host = hp;
+    size_t hlen = colon ? (size_t)(colon - hp) : 0;
+    char *end = NULL;
+    long port = colon && colon[1] ? strtol(colon + 1, &end, 10) : -1;
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        host++;
+        hlen -= 2;
+    }
+    bool bad = !colon || port < 0 || port > 65535 || !end || *end || colon[1] == '-' ||
+               colon[1] == '+' || hlen >= sizeof(c->eff_metrics_host) || strstr(hp, "://") ||
+               (memchr(host, ':', hlen) && host == hp) || strpbrk(hp, "/ ?#@");
+    if (bad) {
+        snprintf(errstr, errsz,
+                 "invalid value \"%s\" for gregor.metrics.listener: expected host:port or "
+                 "http://host:port (port 0-65535, IPv6 addresses in brackets, an empty host "
+                 "for every address), e.g. http://127.0.0.1:9404",
+                 v);
+        return GR_E_CONFIG;
+    }
+    memcpy(c->eff_metrics_host, host, hlen);
+    c->eff_metrics_host[hlen] = '\0';
+    c->eff_metrics_port = (int)port;
+    return 0;
+}
+
 /* The connection and memory limits (see the keys' block in the table). */
 static int check_connection_limits(struct broker_config *c, char *errstr, size_t errsz)
 {
@@ -628,7 +666,8 @@ int broker_config_finalize(struct broker_config *c, char *errstr, size_t errsz)
         }
     }
 
-    if ((rc = check_connection_limits(c, errstr, errsz)))
+    if ((rc = check_connection_limits(c, errstr, errsz)) ||
+        (rc = parse_metrics_listener(c, errstr, errsz)))
         return rc;
     if (c->zookeeper_set_acl) {
         snprintf(errstr, errsz, "zookeeper.set.acl=true is not supported by gregor; set it to false");

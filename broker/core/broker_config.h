@@ -83,6 +83,7 @@ struct broker_config {
     int32_t create_partitions_max;            /* gregor.create.partitions.max: per request */
     int32_t broker_partitions_max;            /* gregor.broker.partitions.max: replicas per broker */
     int64_t produce_inflate_max_bytes;        /* gregor.produce.inflate.max.bytes: per request */
+    char *metrics_listener;                   /* gregor.metrics.listener; NULL or "": off */
     /* log */
     char *log_dir;                            /* log.dir, used when log.dirs is absent */
     char *log_dirs;                           /* log.dirs */
@@ -153,6 +154,8 @@ struct broker_config {
     int64_t eff_log_flush_interval_ms;        /* INT64_MAX = never by time */
     int64_t eff_zookeeper_connection_timeout_ms;
     int eff_log_umask;                        /* gregor.log.umask as a number */
+    char eff_metrics_host[256];               /* gregor.metrics.listener's host ("": all) */
+    int eff_metrics_port;                     /* and port (0: any free one) */
     int n_log_dirs;                           /* entries in log_dir_list */
     char *log_dir_list[CONFIG_MAX_LOG_DIRS];  /* owned, no trailing slash */
     int n_listeners;                          /* entries in listener */

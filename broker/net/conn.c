@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "broker/core/broker.h"
+#include "broker/core/metrics.h"
 #include "broker/net/conn_quota.h"
 #include "broker/net/request.h"
 #include "common/logger.h"
@@ -264,11 +265,26 @@ static void update_reading(struct conn *c)
         link_set_reading(&c->link, want);
 }
 
+/* With metrics on, times a request that was served (its answer left, or
+ * it needed none). Kafka's TotalTimeMs starts when the request is read:
+ * received_us is the loop's time when its frame completed. */
+static void count_request(struct metrics *m, const struct request *req)
+{
+    if (!req->api)
+        return; /* refused before a handler ran: the connection closes */
+    int64_t us = (int64_t)(ev_time() * 1e6) - req->received_us;
+    metrics_request_done(m, req->hdr.request_api_key, req->hdr.request_api_version, us);
+    if (req->metrics_alias)
+        metrics_request_done(m, req->metrics_alias, req->hdr.request_api_version, us);
+}
+
 /* Drops the answered requests at the head of the queue. */
 static void release_answered(struct conn *c)
 {
     while (c->head && c->head != c->unsent && !c->head->sending) {
         struct request *req = c->head;
+        if (c->b->metrics)
+            count_request(c->b->metrics, req);
         c->head = req->next;
         if (!c->head)
             c->tail = NULL;

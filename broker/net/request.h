@@ -62,6 +62,8 @@ struct request {
     struct link_msg msg;            /* the response in the link's output queue */
     bool sending;                   /* msg is queued on the link, not sent yet */
     size_t out_bytes;               /* response bytes its connection counts until sent */
+    int metrics_alias;              /* a second name it is timed under (broker/metrics: the
+                                       Fetch slots), 0: none */
 };
 
 /* Takes ownership of frame; borrows b, c and ops (which must outlive the

@@ -236,6 +236,13 @@ static void test_bad_combinations(void)
         {"log.dirs", "/a,/a", "twice"},
         {"broker.id", "5000", "reserved.broker.max.id"},
         {"zookeeper.set.acl", "true", "zookeeper.set.acl"},
+        {"gregor.metrics.listener", "9404", "gregor.metrics.listener: expected host:port"},
+        {"gregor.metrics.listener", "https://127.0.0.1:9404", "\"https://127.0.0.1:9404\""},
+        {"gregor.metrics.listener", "127.0.0.1:65536", "port 0-65535"},
+        {"gregor.metrics.listener", "127.0.0.1:-1", "http://host:port"},
+        {"gregor.metrics.listener", "::1:9404", "IPv6 addresses in brackets"},
+        {"gregor.metrics.listener", "http://h:9404/metrics", "gregor.metrics.listener"},
+        {"gregor.metrics.listener", "h:", "gregor.metrics.listener"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
@@ -265,6 +272,37 @@ static void test_listeners_parse(void)
     CU_ASSERT_EQUAL(broker_config_parse_listeners("listeners", "A://h:1,A://h:2", l, 4, err, sizeof(err)),
                     GR_E_CONFIG);
     CU_ASSERT_EQUAL(broker_config_parse_listeners("listeners", "", l, 4, err, sizeof(err)), GR_E_CONFIG);
+}
+
+/* gregor.metrics.listener: off unless set, [http://]host:port otherwise. */
+static void test_metrics_listener(void)
+{
+    static const struct {
+        const char *value, *host;
+        int port;
+    } good[] = {
+        {"http://127.0.0.1:9404", "127.0.0.1", 9404},
+        {"localhost:9404", "localhost", 9404},
+        {"[::1]:0", "::1", 0},
+        {":9404", "", 9404},
+        {"", "", -1},
+    };
+    struct broker_config c;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+    CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
+    CU_ASSERT_PTR_NULL(c.metrics_listener);
+    CU_ASSERT_EQUAL(c.eff_metrics_port, -1);
+    broker_config_destroy(&c);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
+        CU_ASSERT_EQUAL(broker_config_set(&c, "gregor.metrics.listener", good[i].value,
+                                          CONFIG_SRC_FILE, err, sizeof(err)), 0);
+        CU_ASSERT_EQUAL(broker_config_finalize(&c, err, sizeof(err)), 0);
+        CU_ASSERT_STRING_EQUAL(c.eff_metrics_host, good[i].host);
+        CU_ASSERT_EQUAL(c.eff_metrics_port, good[i].port);
+        broker_config_destroy(&c);
+    }
 }
 
 static void test_format(void)
@@ -347,6 +385,7 @@ int main(void)
         {"bad values name key, value and allowed range", test_bad_values},
         {"bad combinations are refused with a reason", test_bad_combinations},
         {"listeners parsing", test_listeners_parse},
+        {"gregor.metrics.listener", test_metrics_listener},
         {"values format as Kafka shows them", test_format},
         {"the key table is consistent", test_table_consistent},
         {"keys without effect are named in one line", test_inert_keys_line},
