@@ -290,7 +290,7 @@ def ops_configs_broker_dynamic():
     the record goes through; deleting it brings the default back. A dynamic
     log.segment.bytes rolls segments at once. --describe prints Kafka's
     lines with the layers as synonyms. A static key (broker.id), a bad value
-    and another broker's id are refused naming them. --zookeeper refuses to
+    and a broker that does not exist are refused naming them. --zookeeper refuses to
     add a broker config while the broker runs (Kafka 2.8's rule, naming
     --bootstrap-server), describes the layers, and with the broker stopped
     writes one that the broker applies when it starts. Users' quotas are
@@ -381,7 +381,7 @@ def ops_configs_broker_dynamic():
                            (["--entity-name", "0", "--add-config", "message.max.bytes=big"],
                             "message.max.bytes"),
                            (["--entity-name", "7", "--add-config", "message.max.bytes=1"],
-                            "Unexpected broker id")):
+                            "broker 7 is not in the cluster's metadata")):
             out = boot("--entity-type", "brokers", "--alter", *args)
             check(out.returncode == 1 and says in out.stderr, "%s: %s" % (args, out))
 
