@@ -477,3 +477,74 @@ def reassign_throttle_limits_the_copy():
               zk_config(c, "/config/topics/th"))
         for b in (0, 1, 2):
             check(zk_config(c, "/config/brokers/%d" % b) == {}, "broker %d throttles left" % b)
+
+
+@test
+def reassign_tool_generate_and_errors():
+    """gregor-reassign-partitions --generate prints the current assignment
+    and a proposal over --broker-list (every replica on those brokers, the
+    replication factor kept, as Kafka's output lays it out), in both
+    modes. Bad input gets its message and exit 1, changing nothing: a
+    duplicate or unregistered broker in --broker-list, an unknown topic, a
+    plan that is not JSON, empty, names a partition twice, repeats a
+    replica, names a partition or broker that does not exist; usage errors
+    exit 2."""
+    with Cluster(brokers=3, name="ra-tool", overrides=REPL_OVERRIDES) as c:
+        create(c, "g", [[0, 1], [1, 0]])
+        topics = write_json(c, "topics.json", {"version": 1, "topics": [{"topic": "g"}]})
+        for mode in ("boot", "zk"):
+            out = tool(c, mode, "--generate", "--topics-to-move-json-file", topics,
+                       "--broker-list", "1,2")
+            lines = out.stdout.splitlines()
+            check(out.returncode == 0 and len(lines) == 5 and
+                  lines[0] == "Current partition replica assignment" and lines[2] == "" and
+                  lines[3] == "Proposed partition reassignment configuration",
+                  "--generate (%s): %s" % (mode, out))
+            now, proposed = json.loads(lines[1]), json.loads(lines[4])
+            check(now == {"version": 1, "partitions": [
+                {"topic": "g", "partition": 0, "replicas": [0, 1], "log_dirs": ["any", "any"]},
+                {"topic": "g", "partition": 1, "replicas": [1, 0], "log_dirs": ["any", "any"]}]},
+                  "current (%s): %s" % (mode, now))
+            check([p["partition"] for p in proposed["partitions"]] == [0, 1] and all(
+                sorted(p["replicas"]) == [1, 2] for p in proposed["partitions"]),
+                  "proposal (%s): %s" % (mode, proposed))
+        for args, says in (
+                (["--broker-list", "1,1"], "Broker list contains duplicate entries: 1"),
+                (["--broker-list", "1,7"], "Broker 7 in --broker-list is not registered")):
+            out = tool(c, "boot", "--generate", "--topics-to-move-json-file", topics, *args)
+            check(out.returncode == 1 and says in out.stderr, "%s: %s" % (args, out))
+        nosuch = write_json(c, "nosuch.json", {"version": 1, "topics": [{"topic": "nosuch"}]})
+        out = tool(c, "zk", "--generate", "--topics-to-move-json-file", nosuch,
+                   "--broker-list", "0,1")
+        check(out.returncode == 1 and "Topic nosuch not found." in out.stderr, "unknown: %s" % out)
+
+        bad_plans = (
+            ("notjson", "{", "not JSON"),
+            ("empty", {"version": 1, "partitions": []}, "Partition reassignment data file is empty"),
+            ("twice", plan("g", [(0, [1, 2]), (0, [2, 1])]),
+             "contains duplicate topic partitions: g-0"),
+            ("dup", plan("g", [(0, [1, 1])]), "g-0 contains multiple entries for 1"),
+            ("nopart", plan("g", [(5, [1, 2])]), "non-existent partitions: g-5"),
+            ("nobroker", plan("g", [(0, [1, 9])]), "non-existent brokerIDs: 9"),
+            ("norepl", plan("g", [(0, [])]), "Partition replica list cannot be empty"))
+        for name, body, says in bad_plans:
+            path = os.path.join(c.dir, name + ".json")
+            with open(path, "w") as f:
+                f.write(body if isinstance(body, str) else json.dumps(body))
+            for mode in ("boot", "zk"):
+                out = tool(c, mode, "--execute", "--reassignment-json-file", path)
+                check(out.returncode == 1 and says in out.stderr and
+                      "Successfully" not in out.stdout, "%s (%s): %s" % (name, mode, out))
+        check(assignment(c, "g")["partitions"] == {"0": [0, 1], "1": [1, 0]} and
+              not zk_exists(c, "/admin/reassign_partitions"), "a refused plan changed something")
+        f = write_json(c, "ok.json", plan("g", [(0, [1, 2])]))
+        for args in (["--verify"], ["--execute", "--verify", "--reassignment-json-file", f],
+                     ["--execute"], ["--list", "--zookeeper-only"],
+                     ["--execute", "--reassignment-json-file", f, "--throttle", "fast"],
+                     ["--verify", "--reassignment-json-file", f, "--throttle", "5"]):
+            out = tool(c, "boot", *args)
+            check(out.returncode == 2 and out.stderr.startswith("gregor-reassign-partitions: "),
+                  "usage error %s: %s" % (args, out))
+        out = tool(c, "zk", "--cancel", "--reassignment-json-file", f)
+        check(out.returncode == 2 and "--bootstrap-server" in out.stderr,
+              "--cancel with --zookeeper: %s" % out)
