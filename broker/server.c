@@ -49,6 +49,7 @@
 #include "zk/zk_json.h"
 #include "zk/zk_kafka.h"
 #include "zk/zk_owner.h"
+#include "zk/zk_producer_id.h"
 
 static void fatal(struct broker *b, const char *what)
 {
@@ -473,6 +474,8 @@ void server_stop(struct broker *b, const char *why)
             metadata_detach(b->md);
         if (b->dyn)
             dynconfig_detach(b->dyn);
+        zk_producer_ids_free(b->pids);
+        b->pids = NULL;
         zk_client_free(zk);
     }
     if (b->logs) {

@@ -12,5 +12,8 @@ int log_segs_append(struct log *l, struct log_segment *s);
 void log_drop_segment(struct log *l, int i);
 /* Writes leader-epoch-checkpoint through the worker. */
 void log_write_epochs(struct log *l);
+/* Rebuilds l->producers from the batch headers of the whole log
+ * (log_producer_load.c). Returns 0, or an error with the state left empty. */
+int log_load_producers(struct log *l);
 
 #endif
