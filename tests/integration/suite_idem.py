@@ -14,6 +14,7 @@ import struct
 import time
 
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+from suite_ops import create_topic, zk_get
 from suite_repl import Acks, producer, read_all, replicated_cluster, state
 
 NONE, UNSUPPORTED_VERSION = 0, 35
@@ -67,26 +68,6 @@ def produce(c, i, topic, records, acks=-1):
     return err, base
 
 
-def create_topic(c, name, rf):
-    from kafka.admin import KafkaAdminClient, NewTopic
-    a = KafkaAdminClient(bootstrap_servers=c.bootstrap, request_timeout_ms=30000)
-    try:
-        a.create_topics([NewTopic(name, 1, rf)])
-    finally:
-        a.close()
-
-
-def zk_get(c, path):
-    from kazoo.client import KazooClient
-    zk = KazooClient(hosts=c.zk)
-    zk.start(timeout=15)
-    try:
-        return zk.get(path)[0]
-    finally:
-        zk.stop()
-        zk.close()
-
-
 @test
 def idem_init_producer_id_blocks():
     """InitProducerId v0 and v1 from any broker: ids come from blocks of
@@ -126,7 +107,7 @@ def idem_raw_replay_gap_and_epochs():
     negative one, gets INVALID_PRODUCER_EPOCH. After a SIGKILL and restart
     the broker still recognises the replay (state rebuilt from the log)."""
     with Cluster(brokers=1, name="idem-raw") as c:
-        create_topic(c, "ir", 1)
+        create_topic(c, "ir")
         err, pid, _ = init_producer_id(c, 0)
         check(err == NONE, "InitProducerId: error %d" % err)
         first = batch([b"a0", b"a1", b"a2"], pid, 0, 0)
