@@ -91,6 +91,8 @@ static int open_logs(struct broker *b)
         .recovery_checkpoint_interval_ms = c->log_flush_offset_checkpoint_interval_ms,
         .start_checkpoint_interval_ms = c->log_flush_start_offset_checkpoint_interval_ms,
         .hw_checkpoint_interval_ms = c->replica_high_watermark_checkpoint_interval_ms,
+        .producer_expiration_ms = c->transactional_id_expiration_ms,
+        .producer_check_interval_ms = c->producer_id_expiration_check_interval_ms,
         .defaults = &defaults,
         .set_umask = true,
         .umask = c->eff_log_umask,
