@@ -181,6 +181,9 @@ int log_roll(struct log *l, int64_t now_ms)
     }
     l->dirs_dirty = true;
     LOG_DEBUG("rolled %s-%d to a new segment at offset %" PRId64, l->topic, l->partition, base);
+    /* As Kafka does, so that opening the log reads only the new segment's
+     * batches to rebuild the producer state. */
+    log_write_producer_snapshot(l);
     /* As Kafka does: the closed segment is made durable right away, so the
      * recovery point can move past it and recovery never rescans it. */
     log_flush(l, now_ms);
@@ -595,6 +598,7 @@ int log_truncate_to(struct log *l, int64_t offset)
         return log_truncate_fully(l, offset, l->segs[0]->created_ms);
     LOG_INFO("truncating %s-%d to offset %" PRId64 " (log end was %" PRId64 ")", l->topic,
              l->partition, offset, log_end_offset(l));
+    log_drop_producer_snapshots_after(l, offset);
     while (l->nsegs > 1 && log_active(l)->base_offset > offset)
         log_drop_segment(l, l->nsegs - 1);
     struct log_segment *s = log_active(l);
@@ -621,6 +625,7 @@ int log_truncate_fully(struct log *l, int64_t offset, int64_t now_ms)
              offset);
     int rc;
     struct log_segment *s = NULL;
+    log_drop_producer_snapshots_after(l, -1);
     /* Drop everything, including a segment already named by offset, before
      * creating the new one so the file names cannot collide. */
     while (l->nsegs)

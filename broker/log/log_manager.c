@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "broker/log/log_bg.h"
+#include "broker/log/log_internal.h"
 #include "broker/log/log_checkpoint.h"
 #include "broker/log/log_dir.h"
 #include "broker/log/log_verify.h"
@@ -736,8 +737,14 @@ void log_manager_close(struct log_manager *mgr, bool clean)
     mgr->reader = NULL;
     if (clean && mgr->bg) {
         int64_t now = clock_wall_ms();
-        while (tpmap_next(&mgr->logs, &it, NULL, &v))
-            log_flush(((struct lm_entry *)v)->log, now);
+        while (tpmap_next(&mgr->logs, &it, NULL, &v)) {
+            struct log *l = ((struct lm_entry *)v)->log;
+            /* Kafka's snapshot at close: the next open reads no batch to
+             * rebuild the producer state. */
+            if (!l->offline)
+                log_write_producer_snapshot(l);
+            log_flush(l, now);
+        }
         log_bg_drain(mgr->bg);
         for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);) {
             struct log *l = ((struct lm_entry *)v)->log;

@@ -4,6 +4,7 @@
  * and expiry; and through the log, the duplicate answer of a leader append,
  * the state followers build, and its rebuild on reopen and truncation.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "broker/log/log.h"
 #include "broker/log/log_bg.h"
 #include "broker/log/log_producer.h"
+#include "broker/log/log_producer_snapshot.h"
 #include "common/buf.h"
 #include "common/bytes.h"
 #include "common/err.h"
@@ -136,6 +138,50 @@ static void test_many_producers_and_expiry(void)
     log_producers_destroy(&ps);
 }
 
+
+static void test_snapshot_codec(void)
+{
+    struct log_producers ps, back;
+    log_producers_init(&ps);
+    log_producers_init(&back);
+    record(&ps, hdr(1, 0, 0, 3, 10));
+    record(&ps, hdr(1, 0, 3, 2, 13)); /* the last batch of 1: seq 3..4 at 13..14 */
+    record(&ps, hdr(2, 4, INT32_MAX - 1, 3, 20)); /* wraps: INT32_MAX-1 .. 0 */
+    struct buf b;
+    buf_init(&b);
+    log_producer_snapshot_encode(&ps, &b);
+    CU_ASSERT_EQUAL_FATAL(b.len, 10 + 2 * 46);
+    CU_ASSERT_EQUAL(be16_load(b.data), 1);
+    char why[200];
+    CU_ASSERT_EQUAL_FATAL(log_producer_snapshot_decode(&back, b.data, b.len, why, sizeof(why)), 0);
+    struct log_producer_batch dup;
+    /* Only each producer's last batch comes back, as from Kafka's files. */
+    CU_ASSERT_EQUAL(check(&back, hdr(1, 0, 3, 2, -1), &dup), LOG_PRODUCER_DUPLICATE);
+    CU_ASSERT_EQUAL(dup.first_offset, 13);
+    CU_ASSERT_EQUAL(dup.last_offset, 14);
+    CU_ASSERT_EQUAL(check(&back, hdr(1, 0, 0, 3, -1), NULL), GR_E_OUT_OF_SEQUENCE);
+    CU_ASSERT_EQUAL(check(&back, hdr(1, 0, 5, 1, -1), NULL), LOG_PRODUCER_APPEND);
+    CU_ASSERT_EQUAL(check(&back, hdr(2, 4, INT32_MAX - 1, 3, -1), &dup), LOG_PRODUCER_DUPLICATE);
+    CU_ASSERT_EQUAL(dup.first_offset, 20);
+    CU_ASSERT_EQUAL(check(&back, hdr(2, 4, 1, 1, -1), NULL), LOG_PRODUCER_APPEND);
+    /* A flipped bit, a short file, another version: refused. */
+    struct log_producers bad;
+    log_producers_init(&bad);
+    b.data[20] ^= 1;
+    CU_ASSERT_EQUAL(log_producer_snapshot_decode(&bad, b.data, b.len, why, sizeof(why)),
+                    GR_E_CORRUPT);
+    b.data[20] ^= 1;
+    CU_ASSERT_EQUAL(log_producer_snapshot_decode(&bad, b.data, b.len - 1, why, sizeof(why)),
+                    GR_E_CORRUPT);
+    be16_store(b.data, 2);
+    CU_ASSERT_EQUAL(log_producer_snapshot_decode(&bad, b.data, b.len, why, sizeof(why)),
+                    GR_E_CORRUPT);
+    buf_destroy(&b);
+    log_producers_destroy(&bad);
+    log_producers_destroy(&back);
+    log_producers_destroy(&ps);
+}
+
 /* --- through the log ---------------------------------------------------- */
 
 static char *root;
@@ -239,6 +285,91 @@ static void test_leader_append_dedupes_and_survives_reopen(void)
     log_bg_drain(bg);
 }
 
+
+/* The offset of the newest snapshot file in dir, or -1. */
+static int64_t newest_snapshot(const char *dir)
+{
+    int64_t best = -1;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n > 9 && !strcmp(de->d_name + n - 9, ".snapshot")) {
+            int64_t v = strtoll(de->d_name, NULL, 10);
+            if (v > best)
+                best = v;
+        }
+    }
+    if (d)
+        closedir(d);
+    return best;
+}
+
+static void write_snapshot(const char *dir, int64_t offset, const struct log_producers *ps)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/%020lld.snapshot", dir, (long long)offset);
+    struct buf b;
+    buf_init(&b);
+    log_producer_snapshot_encode(ps, &b);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fwrite(b.data, 1, b.len, f), b.len);
+    fclose(f);
+    buf_destroy(&b);
+}
+
+static void test_snapshots_bound_the_rebuild(void)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/t-2", root);
+    struct log *l = open_log(dir);
+    struct log_append_info info;
+    for (int i = 0; i < 40; i++)
+        CU_ASSERT_EQUAL(produce(l, 77, 0, i, 1, &info), 0);
+    int nsegs = l->nsegs;
+    CU_ASSERT_TRUE_FATAL(nsegs >= 4);
+    int64_t active = log_active(l)->base_offset, leo = log_end_offset(l);
+    log_release(l);
+    log_bg_drain(bg);
+    /* One per roll, the last two kept, the newest at the active segment. */
+    CU_ASSERT_EQUAL(test_count_files(dir, ".snapshot"), 2);
+    CU_ASSERT_EQUAL(newest_snapshot(dir), active);
+
+    /* Replace the newest with one naming a producer the log never saw: the
+     * reopened log believes it, so it read the snapshot, not the log before
+     * it; the batches after it are still read. */
+    struct log_producers fake;
+    log_producers_init(&fake);
+    record(&fake, hdr(999, 0, 0, 1, active - 1));
+    write_snapshot(dir, active, &fake);
+    log_producers_destroy(&fake);
+    /* A snapshot past the log end (a lost tail) is removed, not used. */
+    write_snapshot(dir, leo + 50, &fake);
+    l = open_log(dir);
+    CU_ASSERT_EQUAL(produce(l, 999, 0, 0, 1, &info), 0);
+    CU_ASSERT_TRUE(info.duplicate);
+    CU_ASSERT_EQUAL(info.first_offset, active - 1);
+    CU_ASSERT_EQUAL(produce(l, 77, 0, 39, 1, &info), 0);
+    CU_ASSERT_TRUE(info.duplicate);
+    CU_ASSERT_EQUAL(info.first_offset, 39);
+    log_bg_drain(bg);
+    CU_ASSERT_EQUAL(newest_snapshot(dir), active);
+
+    /* Truncation below it removes it: the state comes from the older one
+     * and the log after that. */
+    CU_ASSERT_EQUAL(log_truncate_to(l, active - 1), 0);
+    log_bg_drain(bg);
+    CU_ASSERT_TRUE(newest_snapshot(dir) < active - 1);
+    CU_ASSERT_EQUAL(produce(l, 999, 0, 0, 1, &info), 0);
+    CU_ASSERT_FALSE(info.duplicate); /* the fake is gone with its file */
+    CU_ASSERT_EQUAL(produce(l, 77, 0, (int32_t)active - 2, 1, &info), 0);
+    CU_ASSERT_TRUE(info.duplicate);
+    CU_ASSERT_EQUAL(info.first_offset, active - 2);
+    log_release(l);
+    log_bg_drain(bg);
+}
+
 static void test_follower_builds_state(void)
 {
     char dir[4096];
@@ -268,11 +399,14 @@ int main(void)
         {"epochs: new epoch starts at 0, older ones are fenced", test_epochs},
         {"five batches are remembered; sequences wrap", test_five_batch_window_and_wrap},
         {"thousands of producers; expiry", test_many_producers_and_expiry},
+        {"Kafka's snapshot format, round trip and damage", test_snapshot_codec},
         CU_TEST_INFO_NULL};
     static CU_TestInfo log_tests[] = {
         {"a leader answers a retry with its offsets, also after reopening and truncation",
          test_leader_append_dedupes_and_survives_reopen},
         {"a follower builds the state from what it replicates", test_follower_builds_state},
+        {"snapshots at rolls bound the rebuild; stale ones are removed",
+         test_snapshots_bound_the_rebuild},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"producer state", NULL, NULL, NULL, NULL, state_tests},
                                     {"producer state in the log", setup, teardown, NULL, NULL,
