@@ -791,15 +791,27 @@ static void test_topic_deletion(void)
     zk_client_free(zc);
 }
 
+/* Two sessions in the chroot /<name> with Kafka's top-level paths, as two
+ * brokers of one cluster. Returns false (both NULL) if either failed. */
+static bool open_two_brokers(const char *name, struct zkt_session s[2], struct zk_client **a,
+                             struct zk_client **b)
+{
+    *a = open_in(name, 6000, &s[0], NULL);
+    *b = open_in(name, 6000, &s[1], NULL);
+    struct kres r;
+    if (*a && *b && KWAIT(r, zk_kafka_create_top_level_paths(*a, done_cb, &r)) == GR_OK)
+        return true;
+    zk_client_free(*a);
+    zk_client_free(*b);
+    *a = *b = NULL;
+    return false;
+}
+
 static void test_brokers_list_and_notifications(void)
 {
-    struct zkt_session s1, s2;
-    struct zk_client *b1 = open_in("cluster", 6000, &s1, NULL);
-    struct zk_client *b2 = open_in("cluster", 6000, &s2, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b2);
-    struct kres r;
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_top_level_paths(b1, done_cb, &r)), GR_OK);
+    struct zkt_session s[2];
+    struct zk_client *b1, *b2;
+    CU_ASSERT_TRUE_FATAL(open_two_brokers("cluster", s, &b1, &b2));
     struct zk_endpoint e1, e2;
     struct zk_broker_info i1 = broker_info(&e1, "10.0.0.1", 9092);
     struct zk_broker_info i2 = broker_info(&e2, "10.0.0.2", 9092);
@@ -890,13 +902,9 @@ static void pid_cb(int rc, int64_t id, void *ctx)
 
 static void test_producer_id_blocks_race(void)
 {
-    struct zkt_session sa, sb;
-    struct zk_client *a = open_in("pids", 6000, &sa, NULL);
-    struct zk_client *b = open_in("pids", 6000, &sb, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-    struct kres r;
-    CU_ASSERT_EQUAL_FATAL(KWAIT(r, zk_kafka_create_top_level_paths(a, done_cb, &r)), GR_OK);
+    struct zkt_session s[2];
+    struct zk_client *a, *b;
+    CU_ASSERT_TRUE_FATAL(open_two_brokers("pids", s, &a, &b));
     struct zk_producer_ids *pa = zk_producer_ids_new(a, 1), *pb = zk_producer_ids_new(b, 2);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pa);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
