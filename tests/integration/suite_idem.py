@@ -11,7 +11,10 @@ import os
 import signal
 import socket
 import struct
+import subprocess
 import time
+
+import harness
 
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 from suite_ops import create_topic, zk_get
@@ -137,6 +140,21 @@ def idem_raw_replay_gap_and_epochs():
         got, hw = read_all(c, "ir")
         check([v for _, v in got] == [b"a0", b"a1", b"a2", b"b3", b"b4", b"c5", b"d6"] and
               hw == 7, "read back %s (high watermark %d)" % (got, hw))
+
+
+@test
+def idem_rdkafka_c_client():
+    """librdkafka from C with enable.idempotence=true: it gets a producer id
+    and every record lands once at the offset it was acknowledged with,
+    and reads back with its key, value and timestamp."""
+    with Cluster(brokers=1, name="idem-rdkafka") as c:
+        create_topic(c, "irc")
+        exe = os.path.join(harness.BUILD, "tests", "integration", "rdkafka_client")
+        p = subprocess.run([exe, c.bootstrap, "irc", "5000", "idempotent"], capture_output=True,
+                           text=True, timeout=120)
+        check(p.returncode == 0, "rdkafka_client failed:\n%s%s" % (p.stdout, p.stderr[-3000:]))
+        check("claimed producer ids 0..999" in c.log(0),
+              "the producer never asked for a producer id (InitProducerId)")
 
 
 @test
