@@ -425,6 +425,32 @@ def oldfmt_bad_message_sets():
 
 
 @test
+def oldfmt_timestamp_checks():
+    """message.timestamp.difference.max.ms: magic 0 messages (no timestamp)
+    pass, as in Kafka; a magic 1 message an hour off gets INVALID_TIMESTAMP
+    and is not stored; with LogAppendTime every record gets the broker's
+    clock, which Fetch v2 shows."""
+    import time
+    c = cluster()
+    create_topic(c, "old-ts", {"message.timestamp.difference.max.ms": "60000"})
+    err, base = produce_raw(c, "old-ts", msg(0, b"k", b"v0"), version=0)
+    check((err, base) == (0, 0), "magic 0 with a skew limit: %s" % ((err, base),))
+    now = int(time.time() * 1000)
+    err, base = produce_raw(c, "old-ts", msg(1, b"k", b"v1", ts=now - 3600000), version=2)
+    check((err, base) == (32, -1), "magic 1 an hour off: %s" % ((err, base),))
+    err, base = produce_raw(c, "old-ts", msg(1, b"k", b"v1", ts=now), version=2)
+    check((err, base) == (0, 1), "magic 1 now: %s" % ((err, base),))
+    create_topic(c, "old-lat", {"message.timestamp.type": "LogAppendTime"})
+    t0 = int(time.time() * 1000)
+    err, base = produce_raw(c, "old-lat", msg(0, b"k", b"a"), version=0)
+    check((err, base) == (0, 0), "LogAppendTime produce: %s" % ((err, base),))
+    err, data = fetch_raw(c, "old-lat", 2)
+    got = parse_msgs(data)
+    check(len(got) == 1 and got[0][2] == 8 and t0 - 5000 <= got[0][3] <= t0 + 60000,
+          "LogAppendTime message: %s" % got)
+
+
+@test
 def oldfmt_downconversion_disabled():
     """message.downconversion.enable=false: Fetch v0-3 of the topic gets
     UNSUPPORTED_VERSION and no records; Fetch v4+ readers are not affected."""
