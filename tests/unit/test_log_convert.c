@@ -376,6 +376,52 @@ static void test_down_compressed_batch(void)
     }
 }
 
+/* Garbled input of every kind returns an error or a valid result, never
+ * reads out of bounds (the ASan build runs this too). */
+static void test_garbled_input(void)
+{
+    struct buf plain, z, set, batch;
+    int32_t n;
+    plain_set(&plain, 1, 8);
+    buf_init(&z);
+    testcompress_into(COMPRESS_GZIP, &z, plain.data, plain.len);
+    buf_init(&set);
+    buf_append(&set, plain.data, plain.len);
+    put_msg(&set, 1, 8, COMPRESS_GZIP, 0, NULL, z.data, (int32_t)z.len);
+    CU_ASSERT_EQUAL_FATAL(up(&set, &batch, &n), 0);
+    uint64_t seed = 12345;
+    for (int i = 0; i < 3000; i++) {
+        struct buf in, out;
+        buf_init(&in);
+        const struct buf *src = i % 2 ? &set : &batch;
+        buf_append(&in, src->data, src->len);
+        for (int k = 0; k < 1 + i % 4; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            in.data[(seed >> 33) % in.len] ^= (uint8_t)(1u << ((seed >> 20) % 8));
+        }
+        size_t len = i % 7 ? in.len : in.len - (seed >> 40) % in.len;
+        buf_init(&out);
+        uint64_t left = 1 << 20;
+        int64_t next;
+        char why[200];
+        int rc = i % 2 ? log_convert_up(in.data, len, &left, &out, &n, why, sizeof(why))
+                       : log_convert_down(in.data, len, (int)(seed % 2), 0, 1 << 20, 1 << 20, &out,
+                                          &next, why, sizeof(why));
+        CU_ASSERT_TRUE(rc == 0 || rc == GR_E_CORRUPT || rc == GR_E_BAD_CODEC ||
+                       rc == GR_E_POLICY);
+        if (rc == 0 && i % 2) {
+            struct log_batch_hdr h;
+            CU_ASSERT_EQUAL(log_batch_check(out.data, out.len, &h, why, sizeof(why)), 0);
+        }
+        buf_destroy(&out);
+        buf_destroy(&in);
+    }
+    buf_destroy(&plain);
+    buf_destroy(&z);
+    buf_destroy(&set);
+    buf_destroy(&batch);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
@@ -387,6 +433,7 @@ int main(void)
         {"wrappers inflate within the budget", test_inflate_bound},
         {"down: start offset, byte limit, cut batch, control batch", test_down_limits},
         {"down: compressed batches of each codec", test_down_compressed_batch},
+        {"garbled input is refused or converted, never misread", test_garbled_input},
         CU_TEST_INFO_NULL,
     };
     static CU_SuiteInfo suites[] = {{"log_convert", NULL, NULL, NULL, NULL, tests},
