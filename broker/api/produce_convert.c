@@ -18,23 +18,23 @@
 #include "common/logger.h"
 
 int produce_up_convert(struct request *req, struct partition *p, struct proto_bytes *records,
-                       int64_t *inflate_left)
+                       const int64_t *inflate_left)
 {
     int magic = records->ptr ? log_convert_magic(records->ptr, (size_t)records->len) : -1;
     if (magic != 0 && magic != 1)
         return GR_OK; /* a record batch, or too short for anything: the v2 path decides */
-    /* One wrapper may inflate as far as a compressed batch may, and the
-     * request's budget bounds them all together. */
+    /* One wrapper may inflate as far as a compressed batch may, and no
+     * further than the request's budget has left. The budget itself is
+     * charged by the v2 path, which inflates the re-compressed batch to the
+     * same bytes: charging here too would count them twice. */
     int64_t bound = log_batch_inflate_max(p->log->config.max_message_bytes);
     uint64_t left = (uint64_t)(*inflate_left < bound ? (*inflate_left > 0 ? *inflate_left : 0)
                                                      : bound);
-    uint64_t before = left;
     struct buf out;
     int32_t n = 0;
     char why[256] = "";
     buf_init(&out);
     int rc = log_convert_up(records->ptr, (size_t)records->len, &left, &out, &n, why, sizeof(why));
-    *inflate_left -= (int64_t)(before - left);
     uint8_t *copy = NULL;
     if (!rc && out.len > INT32_MAX)
         rc = GR_E_TOO_LARGE;

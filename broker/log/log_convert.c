@@ -21,6 +21,7 @@
 #include "broker/log/log_batch.h"
 #include "common/bytes.h"
 #include "common/compress.h"
+#include "common/compress_out.h"
 #include "common/crc32c.h"
 #include "common/err.h"
 
@@ -103,6 +104,7 @@ struct up {
     int64_t base_ts;       /* the first record's timestamp */
     int64_t max_ts;        /* the largest timestamp (NO_TIMESTAMP if none) */
     uint64_t inflate_left; /* what wrappers may still inflate to */
+    int codec;             /* the last wrapper's codec: the batch's (0: none) */
     char *why;
     size_t whysz;
 };
@@ -202,6 +204,7 @@ static int up_wrapper(struct up *u, int magic, int codec, int64_t ts, bool log_a
     if (codec == COMPRESS_ZSTD || codec > COMPRESS_ZSTD)
         return fail(GR_E_BAD_CODEC, u->why, u->whysz, "%s compression is not allowed in "
                     "message format v%d", codec == COMPRESS_ZSTD ? "zstd" : "unknown", magic);
+    u->codec = codec; /* Kafka keeps the producer's codec: the last wrapper's */
     uint8_t *fixed = NULL;
     if (codec == COMPRESS_LZ4 && magic == 0) {
         fixed = malloc(vlen ? vlen : 1);
@@ -308,7 +311,7 @@ static int up_set(struct up *u, const uint8_t *p, size_t len, int wrapper_magic,
 int log_convert_up(const uint8_t *in, size_t len, uint64_t *inflate_left, struct buf *out,
                    int32_t *records, char *why, size_t whysz)
 {
-    struct up u = {out, out->len, 0, NO_TIMESTAMP, NO_TIMESTAMP, *inflate_left, why, whysz};
+    struct up u = {out, out->len, 0, NO_TIMESTAMP, NO_TIMESTAMP, *inflate_left, 0, why, whysz};
     if (!buf_grow(out, LOG_BATCH_HEADER_SIZE))
         return GR_E_NOMEM;
     int rc = up_set(&u, in, len, -1, -2);
@@ -316,6 +319,23 @@ int log_convert_up(const uint8_t *in, size_t len, uint64_t *inflate_left, struct
     if (rc) {
         out->len = u.start;
         return rc;
+    }
+    if (u.codec) {
+        /* Re-compressed with the producer's codec, as Kafka stores it. */
+        struct buf z;
+        buf_init(&z);
+        size_t recs = u.start + LOG_BATCH_HEADER_SIZE;
+        rc = compress_out(u.codec, out->data + recs, out->len - recs, &z);
+        if (!rc) {
+            out->len = recs;
+            buf_append(out, z.data, z.len);
+            rc = buf_failed(out) ? GR_E_NOMEM : 0;
+        }
+        buf_destroy(&z);
+        if (rc) {
+            out->len = u.start;
+            return rc == GR_E_NOMEM ? rc : fail(GR_E_BAD_CODEC, why, whysz, "codec %d", u.codec);
+        }
     }
     size_t total = out->len - u.start;
     if (total - LOG_BATCH_LOG_OVERHEAD > INT32_MAX) {
@@ -327,7 +347,7 @@ int log_convert_up(const uint8_t *in, size_t len, uint64_t *inflate_left, struct
     be32_store(h + LOG_BATCH_OFF_LENGTH, (uint32_t)(total - LOG_BATCH_LOG_OVERHEAD));
     be32_store(h + LOG_BATCH_OFF_LEADER_EPOCH, (uint32_t)-1);
     h[LOG_BATCH_OFF_MAGIC] = LOG_BATCH_MAGIC;
-    be16_store(h + LOG_BATCH_OFF_ATTRIBUTES, 0);
+    be16_store(h + LOG_BATCH_OFF_ATTRIBUTES, (uint16_t)u.codec);
     be32_store(h + LOG_BATCH_OFF_LAST_OFFSET_DELTA, (uint32_t)(u.count - 1));
     be64_store(h + LOG_BATCH_OFF_BASE_TIMESTAMP, (uint64_t)u.base_ts);
     be64_store(h + LOG_BATCH_OFF_MAX_TIMESTAMP, (uint64_t)u.max_ts);

@@ -13,11 +13,10 @@
  * consumers that read only magic 0 or 1 (RecordsUtil.downConvert; headers
  * dropped, control batches skipped).
  *
- * Both directions write uncompressed output: common/compress.h only
- * inflates, so a compressed wrapper is stored as an uncompressed v2 batch,
- * and a compressed v2 batch reaches an old consumer as plain messages.
- * Kafka would re-compress with the producer's codec; the records a client
- * reads back are the same either way.
+ * Up-conversion keeps the producer's codec (common/compress_out.h), as
+ * Kafka does. Down-conversion writes plain messages: a compressed v2 batch
+ * reaches an old consumer uncompressed, where Kafka would write wrapper
+ * messages of the batch's codec; the records a client reads are the same.
  *
  * Pure functions of their arguments (no log, no loop): unit-tested in
  * tests/unit/test_log_convert.c.
@@ -40,8 +39,9 @@
  * byte that holds it in every format; -1 when the data is too short. */
 int log_convert_magic(const uint8_t *data, size_t len);
 
-/* Up-converts the magic 0/1 message set in[0..len) into one uncompressed
- * magic 2 batch appended to out (caller-owned; the caller frees it): base
+/* Up-converts the magic 0/1 message set in[0..len) into one magic 2 batch
+ * appended to out (caller-owned; the caller frees it), compressed with the
+ * codec of the set's last wrapper message (none without one): base
  * offset 0 and leader epoch -1 (the log assigns both), CreateTime, v0
  * messages with no timestamp (-1), a v1 wrapper with LogAppendTime giving
  * its timestamp to its inner messages, no producer id. Inflated wrapper

@@ -14,6 +14,7 @@ import zlib
 
 from harness import Cluster, check, frame, kstr, recv_frame, test
 from suite_conn import create_topic
+from suite_ident import CODECS, compressed_batch, segment
 
 CORRUPT_MESSAGE, UNSUPPORTED_VERSION, UNSUPPORTED_COMPRESSION_TYPE = 2, 35, 76
 OLD_APIS = [(0, 8, 2), (0, 9), (0, 10)]
@@ -118,7 +119,8 @@ def oldfmt_kafka_python_each_version():
 def oldfmt_kafka_python_compressed():
     """Compressed wrapper messages of each codec kafka-python writes with an
     old api_version (gzip, xerial snappy, lz4 frames for magic 1) come back
-    whole, to old and new readers."""
+    whole, to old and new readers, and are stored as batches of the
+    producer's codec."""
     c = cluster()
     # kafka-python writes 0.8's lz4 only with python3-xxhash, which gregor's
     # machines lack: oldfmt_raw_lz4_magic0 sends that framing itself.
@@ -133,6 +135,8 @@ def oldfmt_kafka_python_compressed():
             check_read(consume_kp(c, topic, 60, api_version=v), recs, has_ts, topic + " old",
                        none=None)
             check_read(consume_kp(c, topic, 60), recs, has_ts, topic + " v2")
+            check(compressed_batch(segment(c, topic), CODECS[codec]) is not None,
+                  "%s: no batch stored with the producer's codec" % topic)
 
 
 def kcat(*args, input=None):
