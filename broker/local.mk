@@ -40,10 +40,12 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handle_offset_fetch.c \
 	broker/api/handle_sync_group.c \
 	broker/api/handle_fetch.c \
+	broker/api/fetch_convert.c broker/api/fetch_convert.h \
 	broker/api/handle_list_offsets.c \
 	broker/api/handle_metadata.c \
 	broker/api/handle_offset_for_leader_epoch.c \
 	broker/api/handle_produce.c \
+	broker/api/produce_convert.c broker/api/produce_convert.h \
 	broker/api/handler_util.c broker/api/handler_util.h \
 	broker/api/handlers.h \
 	broker/api/req_cold.c broker/api/req_cold.h

@@ -8,8 +8,8 @@
  * Debian libraries, a piece at a time, never producing more than the caller's
  * bound: a small payload that claims gigabytes (a "zip bomb") stops with an
  * error at the bound, having cost at most the bound in CPU and a fixed window
- * of memory. It does not compress (stored batches stay the client's bytes)
- * and knows nothing of records (broker/log/log_batch_inner.c walks them).
+ * of memory. It does not compress (compress_out.h does, for the one case the
+ * broker writes compressed records itself) and knows nothing of records (broker/log/log_batch_inner.c walks them).
  *
  * A reader borrows its input for its lifetime and may be used by one thread
  * at a time; readers share nothing, so several threads may each use their own.

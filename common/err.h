@@ -41,6 +41,7 @@
     X(GR_E_BAD_RECORD, -30, "invalid record batch or record framing")                              \
     X(GR_E_BAD_TIMESTAMP, -32, "record timestamp out of the allowed range")                        \
     X(GR_E_BATCH_OVER_SEGMENT, -33, "record batch larger than a log segment")                      \
+    X(GR_E_BAD_CODEC, -34, "compression codec not allowed in this message format")                \
     /* partitions and leadership */                                                                \
     X(GR_E_NOT_LEADER, -40, "this broker does not lead the partition")                             \
     X(GR_E_NO_LEADER, -41, "the partition has no live leader")                                     \

@@ -5,6 +5,7 @@ common_libgrcommon_a_SOURCES = \
 	common/buf.c common/buf.h \
 	common/compress.c common/compress.h common/compress_codec.h \
 	common/compress_gzip.c common/compress_lz4.c \
+	common/compress_out.c common/compress_out.h \
 	common/compress_snappy.c common/compress_zstd.c \
 	common/clock.h \
 	common/bytes.h \

@@ -22,8 +22,8 @@
      handle_##NAME}
 
 static const struct api apis[] = {
-    API(PRODUCE, 3, 7, Produce),
-    API(FETCH, 4, 11, Fetch),
+    API(PRODUCE, 0, 7, Produce),
+    API(FETCH, 0, 11, Fetch),
     API(LIST_OFFSETS, 0, 5, ListOffsets),
     API(METADATA, 0, 8, Metadata),
     API(API_VERSIONS, 0, 2, ApiVersions),

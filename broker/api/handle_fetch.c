@@ -65,6 +65,7 @@
 #include "broker/core/delay.h"
 #include "broker/api/dedupe.h"
 #include "broker/api/errmap.h"
+#include "broker/api/fetch_convert.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
 #include "broker/api/req_cold.h"
@@ -286,8 +287,23 @@ static void count_bytes_out(struct fetch_state *st, struct metrics *m)
     }
 }
 
+/* Fetch v0-3: the consumer reads no record batches; each range becomes
+ * down-converted messages in memory (fetch_convert.h), after the ranges
+ * were warmed like any answer's. */
+static void down_convert(struct fetch_state *st)
+{
+    for (int32_t k = 0; k < st->n; k++) {
+        const struct fetch_part *fk = &st->fp[k];
+        struct partition *p = partition_get(st->req->b, req_tp(fk->topic, fk->fp->partition));
+        fetch_down_convert(st->req, fk->o, fk->fp->fetch_offset, fk->fp->partition_max_bytes,
+                           !p || p->log->config.downconversion_enable);
+    }
+}
+
 static void respond(struct fetch_state *st)
 {
+    if (fetch_convert_magic(st->req->hdr.request_api_version) < 2)
+        down_convert(st);
     if (st->req->b->metrics)
         count_bytes_out(st, st->req->b->metrics);
     struct proto_FetchResponse resp = {

@@ -28,6 +28,7 @@
 #include "broker/api/errmap.h"
 #include "broker/api/handler_util.h"
 #include "broker/api/handlers.h"
+#include "broker/api/produce_convert.h"
 #include "broker/log/log.h"
 #include "broker/core/metrics.h"
 #include "broker/cluster/metadata.h"
@@ -147,6 +148,10 @@ static int append_one(struct request *req, const struct proto_ProduceRequest *r,
     }
     /* A decoded records field is a view of the frame, or null. */
     struct proto_bytes batch = pd->records.mem;
+    /* Produce v0-2 may carry magic 0/1 messages: up-converted to a batch. */
+    if (req->hdr.request_api_version < 3 && pd->records.kind == PROTO_RECORDS_MEM &&
+        (rc = produce_up_convert(req, p, &batch, &st->inflate_left)))
+        return rc;
     if (pd->records.kind != PROTO_RECORDS_MEM || !batch.ptr || batch.len < LOG_BATCH_HEADER_SIZE)
         return GR_E_CORRUPT;
     struct log_batch_hdr h;

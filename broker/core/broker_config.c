@@ -173,6 +173,8 @@ static const struct config_def defs[] = {
          timestamp_types, "which timestamp records keep"),
     LONG("log.message.timestamp.difference.max.ms", log_message_timestamp_difference_max_ms,
          "9223372036854775807", 0, I64MAX, "largest CreateTime skew accepted"),
+    BOOL("log.message.downconversion.enable", log_message_downconversion_enable, "true",
+         "down-convert records for Fetch v0-3 consumers (else UNSUPPORTED_VERSION)"),
     IGN_BOOL("log.preallocate", log_preallocate, "false"),
     LONG("log.segment.delete.delay.ms", log_segment_delete_delay_ms, "60000", 0, I64MAX,
          "grace period before a deleted segment's files are removed"),
@@ -321,6 +323,7 @@ void broker_config_log_defaults(const struct broker_config *c, struct log_config
     o->timestamp_difference_max_ms = c->log_message_timestamp_difference_max_ms;
     o->min_insync_replicas = c->min_insync_replicas;
     o->unclean_leader_election = c->unclean_leader_election_enable;
+    o->downconversion_enable = c->log_message_downconversion_enable;
     o->file_delete_delay_ms = c->log_segment_delete_delay_ms;
 }
 

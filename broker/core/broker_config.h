@@ -107,6 +107,7 @@ struct broker_config {
     int32_t log_flush_start_offset_checkpoint_interval_ms; /* log start offsets */
     char *log_cleanup_policy;                 /* log.cleanup.policy (delete only) */
     char *log_message_timestamp_type;         /* CreateTime or LogAppendTime */
+    bool log_message_downconversion_enable;   /* log.message.downconversion.enable */
     int64_t log_message_timestamp_difference_max_ms; /* allowed clock skew of CreateTime */
     bool log_preallocate;                     /* log.preallocate (ignored) */
     int64_t log_segment_delete_delay_ms;      /* log.segment.delete.delay.ms */

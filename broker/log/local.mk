@@ -7,6 +7,7 @@ broker_log_libgrlog_a_SOURCES = \
 	broker/log/log_bg.c broker/log/log_bg.h \
 	broker/log/log_checkpoint.c broker/log/log_checkpoint.h \
 	broker/log/log_config.c broker/log/log_config.h \
+	broker/log/log_convert.c broker/log/log_convert.h \
 	broker/log/log_dir.c broker/log/log_dir.h \
 	broker/log/log_epoch.c broker/log/log_epoch.h \
 	broker/log/log_file.c broker/log/log_file.h \

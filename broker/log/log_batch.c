@@ -179,6 +179,8 @@ static int check_skew(int32_t delta, int64_t ts, void *arg)
 {
     struct skew_ctx *s = arg;
     (void)delta;
+    if (ts == -1)
+        return 0; /* NO_TIMESTAMP (a message format v0 record): Kafka does not check it */
     /* Unsigned: a timestamp near either end of int64_t is any distance away. */
     uint64_t diff = ts > s->now ? (uint64_t)ts - (uint64_t)s->now : (uint64_t)s->now - (uint64_t)ts;
     return diff > (uint64_t)s->max_diff ? 1 : 0;
@@ -218,7 +220,7 @@ int log_batch_precheck(const uint8_t *p, size_t avail, const struct log_batch_li
     if ((h->attributes & LOG_BATCH_COMPRESSION_MASK) && check_ts) {
         int64_t ts = h->max_timestamp, now = lim->now_ms;
         uint64_t diff = ts > now ? (uint64_t)ts - (uint64_t)now : (uint64_t)now - (uint64_t)ts;
-        if (diff > (uint64_t)lim->max_ts_diff_ms) {
+        if (ts != -1 && diff > (uint64_t)lim->max_ts_diff_ms) {
             WHY("batch max timestamp is more than message.timestamp.difference.max.ms from the "
                 "broker's clock");
             return GR_E_BAD_TIMESTAMP;

@@ -153,7 +153,7 @@ static int walk(struct src *s, const struct log_batch_inner *b, char *why, size_
         int64_t ts = (int64_t)((uint64_t)b->base_timestamp + (uint64_t)ts_delta);
         uint64_t diff = ts > b->now_ms ? (uint64_t)ts - (uint64_t)b->now_ms
                                        : (uint64_t)b->now_ms - (uint64_t)ts;
-        if (check_ts && diff > (uint64_t)b->max_ts_diff_ms) {
+        if (check_ts && ts != -1 && diff > (uint64_t)b->max_ts_diff_ms) {
             WHY("compressed record %" PRId32 "'s timestamp is more than "
                 "message.timestamp.difference.max.ms (%" PRId64 ") from the broker's clock",
                 i, b->max_ts_diff_ms);

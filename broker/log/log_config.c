@@ -35,7 +35,7 @@ const struct log_config_def log_config_defs[] = {
     {"max.message.bytes", "message.max.bytes", LOG_CONFIG_INT, 0, I32MAX, NULL,
      OFF(max_message_bytes)},
     {"message.downconversion.enable", "log.message.downconversion.enable", LOG_CONFIG_BOOL, 0, 0,
-     NULL, -1},
+     NULL, OFF(downconversion_enable)},
     {"message.format.version", "log.message.format.version", LOG_CONFIG_STRING, 0, 0, NULL, -1},
     {"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms",
      LOG_CONFIG_LONG, 0, I64MAX, NULL, OFF(timestamp_difference_max_ms)},
@@ -202,7 +202,6 @@ size_t log_config_format(const struct log_config *lc, const struct log_config_de
         /* Keys neither side uses: Kafka's defaults. */
         const char *v = !strcmp(d->name, "compression.type")      ? "producer"
                         : !strcmp(d->name, "delete.retention.ms") ? "86400000"
-                        : !strcmp(d->name, "message.downconversion.enable") ? "true"
                         : !strcmp(d->name, "min.cleanable.dirty.ratio")     ? "0.5"
                         : !strcmp(d->name, "min.compaction.lag.ms")         ? "0"
                         : !strcmp(d->name, "max.compaction.lag.ms") ? "9223372036854775807"

@@ -30,6 +30,7 @@ struct log_config {
     int64_t timestamp_difference_max_ms; /* message.timestamp.difference.max.ms */
     int32_t min_insync_replicas;         /* min.insync.replicas */
     bool unclean_leader_election;        /* unclean.leader.election.enable */
+    bool downconversion_enable;          /* message.downconversion.enable */
     int64_t file_delete_delay_ms;        /* file.delete.delay.ms */
     int64_t roll_jitter_ms;              /* this log's jitter, drawn once in [0, segment_jitter_ms] */
 };

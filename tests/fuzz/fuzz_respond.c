@@ -322,8 +322,8 @@ static const struct api {
     proto_decode_fn *decode; /* body decoder */
     respond_fn *respond;     /* builds and encodes the response */
 } apis[] = {
-    {PROTO_API_PRODUCE, 3, 7, proto_decode_Produce, respond_produce},
-    {PROTO_API_FETCH, 4, 11, proto_decode_Fetch, respond_fetch},
+    {PROTO_API_PRODUCE, 0, 7, proto_decode_Produce, respond_produce},
+    {PROTO_API_FETCH, 0, 11, proto_decode_Fetch, respond_fetch},
     {PROTO_API_LIST_OFFSETS, 0, 5, proto_decode_ListOffsets, respond_list_offsets},
     {PROTO_API_METADATA, 0, 8, proto_decode_Metadata, respond_metadata},
     {PROTO_API_API_VERSIONS, 0, 2, proto_decode_ApiVersions, respond_api_versions},

@@ -157,9 +157,8 @@ def compressed_batches_from_real_clients():
     """kcat -z, confluent-kafka and kafka-python produce with each codec; every
     record comes back, and the log holds the clients' compressed batches
     (kafka-python: gzip, xerial snappy, lz4 frames, zstd). librdkafka up to
-    2.11 sends gzip, snappy and lz4 uncompressed to a broker whose Produce
-    versions start above 0 (it asks for Produce v0 support); its zstd batches
-    are compressed."""
+    2.11 compresses gzip, snappy and lz4 only for a broker whose Produce
+    versions include v0, which gregor's do (issue 13)."""
     from confluent_kafka import Producer
     from kafka import KafkaProducer
     c = cluster()

@@ -171,6 +171,16 @@ def metrics_count_traffic_and_replication():
             wait_for(sizes_grown, 30, "every replica's kafka_log_log_size to grow")
         except AssertionError:
             raise AssertionError("kafka_log_log_size by (broker, partition): %s" % seg)
+        # One Metadata request to each broker: clients ask whichever
+        # bootstrap broker they like, so some broker may have had none.
+        import struct
+        for i in everyone:
+            sk = socket.create_connection(c.broker_addr(i), timeout=10)
+            try:
+                sk.sendall(harness.frame(3, 1, 78, struct.pack(">i", -1)))
+                check(harness.recv_frame(sk, timeout=10) is not None, "no Metadata answer")
+            finally:
+                sk.close()
         pages = [scrape(c, i) for i in everyone]
         for i in everyone:
             hosted = sum(1 for p in parts if i in [r["id"] for r in p["replicas"]])

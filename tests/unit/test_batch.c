@@ -178,6 +178,16 @@ static void test_timestamp_skew(void)
     l.now_ms = 1700000000000LL + 5000;
     CU_ASSERT_EQUAL(validate(&b, &l, why), GR_E_BAD_TIMESTAMP);
     buf_destroy(&b);
+    /* NO_TIMESTAMP (-1, what an up-converted magic 0 message has) is not
+     * checked, as in Kafka; -2 is. */
+    buf_init(&b);
+    testbatch_build(&b, &(struct testbatch_opts){.count = 3, .value_size = 10, .timestamp = -1});
+    CU_ASSERT_EQUAL(validate(&b, &l, why), 0);
+    buf_destroy(&b);
+    buf_init(&b);
+    testbatch_build(&b, &(struct testbatch_opts){.count = 1, .value_size = 10, .timestamp = -2});
+    CU_ASSERT_EQUAL(validate(&b, &l, why), GR_E_BAD_TIMESTAMP);
+    buf_destroy(&b);
 }
 
 static void test_assign_keeps_crc(void)

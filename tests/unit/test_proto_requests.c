@@ -179,9 +179,10 @@ static void test_metadata(void)
     buf_destroy(&b);
 }
 
-static void produce_body(struct buf *b, const char *txn)
+static void produce_body(struct buf *b, const char *txn, int16_t v)
 {
-    pb_str(b, txn);      /* transactional_id */
+    if (v >= 3)
+        pb_str(b, txn);  /* transactional_id (v3+) */
     pb_i16(b, -1);       /* acks */
     pb_i32(b, 30000);    /* timeout_ms */
     pb_i32(b, 1);        /* topic_data */
@@ -199,7 +200,7 @@ static void test_produce(void)
     struct decoded d;
     struct buf b;
     buf_init(&b);
-    produce_body(&b, NULL);
+    produce_body(&b, NULL, 3);
     for (int16_t v = 3; v <= 7; v++) {
         decode(&d, proto_decode_Produce, v, &b, &req);
         CU_ASSERT_EQUAL_FATAL(d.rc, 0);
@@ -223,16 +224,26 @@ static void test_produce(void)
     check_truncation_and_trailing(proto_decode_Produce, 3, &b, sizeof(req));
 
     buf_reset(&b);
-    produce_body(&b, "txn-1");
+    produce_body(&b, "txn-1", 7);
     decode(&d, proto_decode_Produce, 7, &b, &req);
     CU_ASSERT_EQUAL(d.rc, 0);
     CU_ASSERT_TRUE(proto_str_eq(req.transactional_id, "txn-1"));
     decoded_free(&d);
     check_truncation_and_trailing(proto_decode_Produce, 7, &b, sizeof(req));
 
-    decode(&d, proto_decode_Produce, 2, &b, &req);
-    CU_ASSERT_EQUAL(d.rc, GR_E_UNSUPPORTED);
-    decoded_free(&d);
+    /* v0-2 (message sets of the old formats): no transactional_id. */
+    for (int16_t v = 0; v <= 2; v++) {
+        buf_reset(&b);
+        produce_body(&b, NULL, v);
+        decode(&d, proto_decode_Produce, v, &b, &req);
+        CU_ASSERT_EQUAL(d.rc, 0);
+        CU_ASSERT_EQUAL(req.acks, -1);
+        CU_ASSERT_PTR_NULL(req.transactional_id.ptr);
+        CU_ASSERT_EQUAL_FATAL(req.topic_data_count, 1);
+        CU_ASSERT_EQUAL(req.topic_data[0].partition_data[0].records.mem.len, 5);
+        decoded_free(&d);
+        check_truncation_and_trailing(proto_decode_Produce, v, &b, sizeof(req));
+    }
     decode(&d, proto_decode_Produce, 8, &b, &req);
     CU_ASSERT_EQUAL(d.rc, GR_E_UNSUPPORTED);
     decoded_free(&d);
@@ -257,8 +268,10 @@ static void fetch_body(struct buf *b, int16_t v)
     pb_i32(b, -1);       /* replica_id */
     pb_i32(b, 500);      /* max_wait_ms */
     pb_i32(b, 1);        /* min_bytes */
-    pb_i32(b, 52428800); /* max_bytes (v3+) */
-    pb_i8(b, 1);         /* isolation_level (v4+) */
+    if (v >= 3)
+        pb_i32(b, 52428800); /* max_bytes (v3+) */
+    if (v >= 4)
+        pb_i8(b, 1); /* isolation_level (v4+) */
     if (v >= 7) {
         pb_i32(b, 12); /* session_id */
         pb_i32(b, 3);  /* session_epoch */
@@ -292,7 +305,7 @@ static void test_fetch(void)
     struct decoded d;
     struct buf b;
     buf_init(&b);
-    for (int16_t v = 4; v <= 11; v++) {
+    for (int16_t v = 0; v <= 11; v++) {
         buf_reset(&b);
         fetch_body(&b, v);
         decode(&d, proto_decode_Fetch, v, &b, &req);
@@ -300,8 +313,8 @@ static void test_fetch(void)
         CU_ASSERT_EQUAL(req.replica_id, -1);
         CU_ASSERT_EQUAL(req.max_wait_ms, 500);
         CU_ASSERT_EQUAL(req.min_bytes, 1);
-        CU_ASSERT_EQUAL(req.max_bytes, 52428800);
-        CU_ASSERT_EQUAL(req.isolation_level, 1);
+        CU_ASSERT_EQUAL(req.max_bytes, v >= 3 ? 52428800 : 0x7fffffff);
+        CU_ASSERT_EQUAL(req.isolation_level, v >= 4 ? 1 : 0);
         CU_ASSERT_EQUAL(req.session_id, v >= 7 ? 12 : 0);
         CU_ASSERT_EQUAL(req.session_epoch, v >= 7 ? 3 : -1);
         CU_ASSERT_EQUAL_FATAL(req.topics_count, 1);
@@ -325,9 +338,6 @@ static void test_fetch(void)
         decoded_free(&d);
         check_truncation_and_trailing(proto_decode_Fetch, v, &b, sizeof(req));
     }
-    decode(&d, proto_decode_Fetch, 3, &b, &req);
-    CU_ASSERT_EQUAL(d.rc, GR_E_UNSUPPORTED);
-    decoded_free(&d);
     decode(&d, proto_decode_Fetch, 12, &b, &req);
     CU_ASSERT_EQUAL(d.rc, GR_E_UNSUPPORTED);
     decoded_free(&d);
@@ -607,8 +617,8 @@ int main(void)
 {
     static CU_TestInfo tests[] = {{"ApiVersions v0-3", test_api_versions},
                                   {"Metadata v0-8", test_metadata},
-                                  {"Produce v3-7", test_produce},
-                                  {"Fetch v4-11", test_fetch},
+                                  {"Produce v0-7", test_produce},
+                                  {"Fetch v0-11", test_fetch},
                                   {"ListOffsets v0-5", test_list_offsets},
                                   {"CreateTopics v0-4", test_create_topics},
                                   {"DeleteTopics v0-3", test_delete_topics},
