@@ -31,6 +31,7 @@ broker_api_libgrapi_a_SOURCES = \
 	broker/api/handle_describe_log_dirs.c \
 	broker/api/handle_find_coordinator.c \
 	broker/api/handle_heartbeat.c \
+	broker/api/handle_init_producer_id.c \
 	broker/api/handle_join_group.c \
 	broker/api/handle_leave_group.c \
 	broker/api/handle_list_groups.c \

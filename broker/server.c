@@ -49,6 +49,7 @@
 #include "zk/zk_json.h"
 #include "zk/zk_kafka.h"
 #include "zk/zk_owner.h"
+#include "zk/zk_producer_id.h"
 
 static void fatal(struct broker *b, const char *what)
 {
@@ -90,6 +91,8 @@ static int open_logs(struct broker *b)
         .recovery_checkpoint_interval_ms = c->log_flush_offset_checkpoint_interval_ms,
         .start_checkpoint_interval_ms = c->log_flush_start_offset_checkpoint_interval_ms,
         .hw_checkpoint_interval_ms = c->replica_high_watermark_checkpoint_interval_ms,
+        .producer_expiration_ms = c->transactional_id_expiration_ms,
+        .producer_check_interval_ms = c->producer_id_expiration_check_interval_ms,
         .defaults = &defaults,
         .set_umask = true,
         .umask = c->eff_log_umask,
@@ -473,6 +476,8 @@ void server_stop(struct broker *b, const char *why)
             metadata_detach(b->md);
         if (b->dyn)
             dynconfig_detach(b->dyn);
+        zk_producer_ids_free(b->pids);
+        b->pids = NULL;
         zk_client_free(zk);
     }
     if (b->logs) {

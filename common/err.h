@@ -50,6 +50,9 @@
     X(GR_E_NOT_ENOUGH_REPLICAS, -44, "fewer in-sync replicas than min.insync.replicas")            \
     X(GR_E_OFFLINE, -45, "the partition's log is offline")                                         \
     X(GR_E_NOT_ENOUGH_REPLICAS_AFTER_APPEND, -46, "the ISR shrank below min.insync.replicas")      \
+    /* idempotent producers (broker/log/log_producer.h) */                                       \
+    X(GR_E_OUT_OF_SEQUENCE, -47, "the batch does not continue its producer's sequence")           \
+    X(GR_E_PRODUCER_EPOCH, -48, "the batch's producer epoch is older than the producer's")        \
     /* topics and administration */                                                                \
     X(GR_E_BAD_TOPIC, -50, "not a legal topic name")                                               \
     X(GR_E_TOPIC_EXISTS, -51, "topic already exists")                                              \

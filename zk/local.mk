@@ -6,6 +6,7 @@ zk_libgrzk_a_SOURCES = \
 	zk/zk_json.c zk/zk_json.h \
 	zk/zk_kafka.c zk/zk_kafka.h \
 	zk/zk_owner.c zk/zk_owner.h \
+	zk/zk_producer_id.c zk/zk_producer_id.h \
 	zk/zk_step.c zk/zk_step.h \
 	zk/zk_topic.c zk/zk_topic.h
 

@@ -911,6 +911,59 @@ int zk_json_controller_decode(const char *data, size_t len, int32_t *broker_id, 
     return rc;
 }
 
+int zk_json_producer_id_block_encode(int32_t broker_id, int64_t block_start, int64_t block_end,
+                                     char **out, char *errstr, size_t errsz)
+{
+    *out = NULL;
+    bool bad = false;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return finish_encode(NULL, true, out, errstr, errsz);
+    char start[24], end[24];
+    snprintf(start, sizeof(start), "%" PRId64, block_start);
+    snprintf(end, sizeof(end), "%" PRId64, block_end);
+    bad |= !add_num(root, "version", 1);
+    bad |= !add_num(root, "broker", broker_id);
+    bad |= !add_str(root, "block_start", start);
+    bad |= !add_str(root, "block_end", end);
+    return finish_encode(root, bad, out, errstr, errsz);
+}
+
+/* One of the block's bounds: a decimal string, as Kafka writes it. */
+static int jr_decimal_string(struct jr *j, const cJSON *obj, const char *key, int64_t *out)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        return jr_fail(j, "field \"%s\" is missing", key);
+    if (!cJSON_IsString(it) || !it->valuestring ||
+        !parse_decimal(it->valuestring, strlen(it->valuestring), 0, INT64_MAX, out))
+        return jr_fail(j, "field \"%s\" must be a string holding a non-negative decimal", key);
+    return 0;
+}
+
+int zk_json_producer_id_block_decode(const char *data, size_t len, int64_t *block_start,
+                                     int64_t *block_end, char *errstr, size_t errsz)
+{
+    struct jr j = {"producer id block", errstr, errsz, NULL};
+    cJSON *root;
+    int rc = jr_parse_object(&j, data, len, &root);
+    if (rc)
+        return rc;
+    int32_t version, broker;
+    rc = jr_version(&j, root, 1, &version);
+    if (!rc)
+        rc = jr_int32(&j, root, "broker", true, INT32_MIN, &broker);
+    if (!rc)
+        rc = jr_decimal_string(&j, root, "block_start", block_start);
+    if (!rc)
+        rc = jr_decimal_string(&j, root, "block_end", block_end);
+    if (!rc && *block_end < *block_start)
+        rc = jr_fail(&j, "block_end %" PRId64 " is below block_start %" PRId64, *block_end,
+                     *block_start);
+    cJSON_Delete(root);
+    return rc;
+}
+
 int zk_json_controller_epoch_encode(int32_t epoch, char *out, size_t outsz)
 {
     if (epoch < 0)

@@ -141,6 +141,14 @@ int zk_json_controller_epoch_encode(int32_t epoch, char *out, size_t outsz);
 int zk_json_controller_epoch_decode(const char *data, size_t len, int32_t *epoch, char *errstr,
                                     size_t errsz);
 
+/* /latest_producer_id_block, Kafka's ZooKeeper-mode producer id allocation:
+ * {"version":1,"broker":<id>,"block_start":"<n>","block_end":"<n>"}, the
+ * block's first and last ids (both inclusive) as decimal strings. */
+int zk_json_producer_id_block_encode(int32_t broker_id, int64_t block_start, int64_t block_end,
+                                     char **out, char *errstr, size_t errsz);
+int zk_json_producer_id_block_decode(const char *data, size_t len, int64_t *block_start,
+                                     int64_t *block_end, char *errstr, size_t errsz);
+
 /* /consumers/<group>/offsets/<topic>/<partition>: a plain decimal offset, as
  * Burrow and Kafka's old consumers read it. Returns the length written. */
 int zk_json_consumer_offset_encode(int64_t offset, char *out, size_t outsz);

@@ -49,6 +49,7 @@ static const struct api apis[] = {
     API(DESCRIBE_LOG_DIRS, 0, 1, DescribeLogDirs),
     API(ALTER_CONFIGS, 0, 1, AlterConfigs),
     API(INCREMENTAL_ALTER_CONFIGS, 0, 0, IncrementalAlterConfigs),
+    API(INIT_PRODUCER_ID, 0, 1, InitProducerId), /* v2+ flexible: not served */
     API(ALTER_PARTITION_REASSIGNMENTS, 0, 0, AlterPartitionReassignments),
     API(LIST_PARTITION_REASSIGNMENTS, 0, 0, ListPartitionReassignments),
 };

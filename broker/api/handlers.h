@@ -40,5 +40,6 @@ void handle_ListPartitionReassignments(struct request *req);
 void handle_DescribeLogDirs(struct request *req);
 void handle_AlterConfigs(struct request *req);
 void handle_IncrementalAlterConfigs(struct request *req);
+void handle_InitProducerId(struct request *req);
 
 #endif

@@ -38,6 +38,7 @@ struct replica_fetchers;
 struct replica_throttle;
 struct server_shutdown;
 struct zk_client;
+struct zk_producer_ids;
 struct zk_owner;
 
 enum broker_phase {
@@ -87,6 +88,7 @@ struct broker {
     struct controller *ctl;           /* controller election and duties; owned */
     struct group_coord *gc;           /* the group coordinator (broker/group); owned */
     struct dynconfig *dyn;            /* dynamic broker configs (cluster/dynconfig.c); owned */
+    struct zk_producer_ids *pids;     /* producer id blocks (InitProducerId); owned; NULL until asked */
     struct replica_throttle *throttle; /* reassignment throttles (cluster/throttle.c); owned */
     struct tpmap parts;               /* topic-partition -> struct partition (hosted here) */
     /* A hosted partition's leader or leader epoch changed, or it goes

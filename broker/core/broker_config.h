@@ -145,6 +145,8 @@ struct broker_config {
     int32_t offsets_topic_num_partitions;     /* offsets.topic.num.partitions */
     int32_t offsets_commit_timeout_ms;        /* offsets.commit.timeout.ms */
     int32_t offset_metadata_max_bytes;        /* offset.metadata.max.bytes */
+    int64_t transactional_id_expiration_ms; /* transactional.id.expiration.ms: producer state */
+    int64_t producer_id_expiration_check_interval_ms; /* producer.id.expiration.check.interval.ms */
     int32_t transaction_state_log_replication_factor; /* (ignored) */
     int32_t transaction_state_log_min_isr;    /* (ignored) */
 

@@ -16,6 +16,9 @@ broker_log_libgrlog_a_SOURCES = \
 	broker/log/log_internal.h \
 	broker/log/log_load.c \
 	broker/log/log_manager.c broker/log/log_manager.h \
+	broker/log/log_producer.c broker/log/log_producer.h \
+	broker/log/log_producer_load.c \
+	broker/log/log_producer_snapshot.c broker/log/log_producer_snapshot.h \
 	broker/log/log_segment.c broker/log/log_segment.h \
 	broker/log/log_timeindex.c broker/log/log_timeindex.h \
 	broker/log/log_verify.c broker/log/log_verify.h \

@@ -65,6 +65,7 @@ static void log_free(struct log *l)
         log_segment_close(l->segs[i]);
     free(l->segs);
     log_epoch_destroy(&l->epochs);
+    log_producers_destroy(&l->producers);
     free(l->dir);
     free(l->topic);
     free(l);
@@ -180,6 +181,9 @@ int log_roll(struct log *l, int64_t now_ms)
     }
     l->dirs_dirty = true;
     LOG_DEBUG("rolled %s-%d to a new segment at offset %" PRId64, l->topic, l->partition, base);
+    /* As Kafka does, so that opening the log reads only the new segment's
+     * batches to rebuild the producer state. */
+    log_write_producer_snapshot(l);
     /* As Kafka does: the closed segment is made durable right away, so the
      * recovery point can move past it and recovery never rescans it. */
     log_flush(l, now_ms);
@@ -266,6 +270,41 @@ static int appendable(const struct log *l, size_t len, char *why, size_t whysz)
  * a Produce request carries one batch per partition. */
 #define PARALLEL_MAX_BATCHES 8
 
+/* Records a batch now in the log in the producer state. Out of memory only
+ * costs deduplication of that batch's retries, so the append stands. */
+static void producer_record(struct log *l, const struct log_batch_hdr *h)
+{
+    if (log_producers_record(&l->producers, h))
+        LOG_RATE(LOGGER_WARN, "out of memory recording producer %" PRId64 " of %s-%d",
+                 h->producer_id, l->topic, l->partition);
+}
+
+/* The producer state's verdict on the one idempotent batch of a leader
+ * append (hdrs[0..n)): 0 to append it, LOG_PRODUCER_DUPLICATE with info
+ * set to the original's offsets, or an error. */
+static int producer_check(struct log *l, const struct log_batch_hdr *hdrs, int n,
+                          struct log_append_info *info, char *why, size_t whysz)
+{
+    if (n != 1) {
+        /* Produce v3+ carries one batch per partition; nothing else sends
+         * idempotent batches, and Kafka's rules for several in one append
+         * would need a staged copy of the state. */
+        snprintf(why, whysz, "%d batches in one append, one with a producer id", n);
+        return GR_E_BAD_RECORD;
+    }
+    struct log_producer_batch dup;
+    int rc = log_producers_check(&l->producers, &hdrs[0], &dup, why, whysz);
+    if (rc == LOG_PRODUCER_DUPLICATE) {
+        info->duplicate = true;
+        info->first_offset = dup.first_offset;
+        info->last_offset = dup.last_offset;
+        info->records = 0;
+        info->batches = 0;
+        info->log_append_time = -1;
+    }
+    return rc;
+}
+
 int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
                       int64_t now_ms, struct log_append_info *info, char *why, size_t whysz)
 {
@@ -287,7 +326,7 @@ int log_append_leader_budget(struct log *l, uint8_t *data, size_t len, int32_t l
     memset(info, 0, sizeof(*info));
     info->max_timestamp = -1;
     info->log_append_time = l->config.log_append_time ? now_ms : -1;
-    int n = 0;
+    int n = 0, idempotent = 0;
     for (size_t off = 0; off < len; n++) {
         struct log_batch_hdr h;
         size_t size;
@@ -296,10 +335,13 @@ int log_append_leader_budget(struct log *l, uint8_t *data, size_t len, int32_t l
             return rc;
         if (n < PARALLEL_MAX_BATCHES)
             hdrs[n] = h;
+        idempotent += h.producer_id >= 0;
         info->records += h.record_count;
         off += size;
     }
     info->batches = n;
+    if (idempotent && (rc = producer_check(l, hdrs, n, info, why, whysz)))
+        return rc == LOG_PRODUCER_DUPLICATE ? 0 : rc;
     /* Large appends are verified on the verifier thread while this one
      * writes them (LogAppendTime rewrites bytes the verifier reads, so it
      * stays in sequence). */
@@ -365,6 +407,10 @@ int log_append_leader_budget(struct log *l, uint8_t *data, size_t len, int32_t l
     }
     if (rc)
         return rc;
+    if (idempotent) {
+        hdrs[0].base_offset = info->first_offset;
+        producer_record(l, &hdrs[0]);
+    }
     if (leader_epoch >= 0 && log_epoch_assign(&l->epochs, leader_epoch, info->first_offset) == 1)
         log_write_epochs(l);
     account(l, info, now_ms);
@@ -413,6 +459,8 @@ int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t 
         log_batch_parse(data + off, &h);
         if (h.leader_epoch > log_epoch_latest(&l->epochs))
             epochs_changed |= log_epoch_assign(&l->epochs, h.leader_epoch, h.base_offset) == 1;
+        if (h.producer_id >= 0)
+            producer_record(l, &h);
         off += (size_t)log_batch_size(&h);
     }
     if (epochs_changed)
@@ -550,6 +598,7 @@ int log_truncate_to(struct log *l, int64_t offset)
         return log_truncate_fully(l, offset, l->segs[0]->created_ms);
     LOG_INFO("truncating %s-%d to offset %" PRId64 " (log end was %" PRId64 ")", l->topic,
              l->partition, offset, log_end_offset(l));
+    log_drop_producer_snapshots_after(l, offset);
     while (l->nsegs > 1 && log_active(l)->base_offset > offset)
         log_drop_segment(l, l->nsegs - 1);
     struct log_segment *s = log_active(l);
@@ -564,6 +613,9 @@ int log_truncate_to(struct log *l, int64_t offset)
     }
     l->dirs_dirty = true;
     after_truncation(l);
+    /* The state may remember batches that are gone: read it again. */
+    if (l->producers.count)
+        log_load_producers(l);
     return 0;
 }
 
@@ -573,6 +625,7 @@ int log_truncate_fully(struct log *l, int64_t offset, int64_t now_ms)
              offset);
     int rc;
     struct log_segment *s = NULL;
+    log_drop_producer_snapshots_after(l, -1);
     /* Drop everything, including a segment already named by offset, before
      * creating the new one so the file names cannot collide. */
     while (l->nsegs)
@@ -592,6 +645,7 @@ int log_truncate_fully(struct log *l, int64_t offset, int64_t now_ms)
     l->truncations++;
     l->epochs.n = 0;
     log_write_epochs(l);
+    log_producers_clear(&l->producers);
     return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "broker/log/log_config.h"
 #include "broker/log/log_epoch.h"
 #include "broker/log/log_file.h"
+#include "broker/log/log_producer.h"
 #include "broker/log/log_segment.h"
 
 struct log_bg;
@@ -64,6 +65,7 @@ struct log {
     bool closing;                 /* freed when pending_bg drops to 0 */
     int pending_bg;               /* worker jobs whose callback refers to this log */
     struct log_epoch epochs;      /* leader epoch cache */
+    struct log_producers producers; /* idempotent producers' last batches (log_producer.h) */
     struct log_bg *bg;            /* the background worker; borrowed */
     struct log_verifier *verifier; /* verifies large appends in parallel; borrowed, may be NULL */
     log_flushed_fn on_flushed;    /* completion hook; may be NULL */
@@ -81,6 +83,9 @@ struct log_append_info {
     int32_t batches;          /* batches appended */
     bool flush_requested;     /* flush.messages was reached: the data is not durable
                                  until the recovery point passes last_offset */
+    bool duplicate;           /* an idempotent producer's retry of a batch already in
+                                 the log: nothing was written, the offsets are the
+                                 original's */
 };
 
 /* What a read found: a byte range of a segment file, suitable for sendfile. */
@@ -145,7 +150,11 @@ int64_t log_size(const struct log *l);
  * GR_E_BATCH_OVER_SEGMENT (appends over segment.bytes), GR_E_BAD_RECORD
  * (record count, record framing, control or transactional batch, offsets),
  * GR_E_BAD_TIMESTAMP (outside message.timestamp.difference.max.ms),
- * GR_E_NOSPACE or GR_E_IO (the log goes offline), with a reason in why. */
+ * GR_E_NOSPACE or GR_E_IO (the log goes offline), with a reason in why.
+ * A batch with a producer id is checked against the producer state first
+ * (log_producer.h): one such batch per append (more: GR_E_BAD_RECORD);
+ * GR_E_OUT_OF_SEQUENCE and GR_E_PRODUCER_EPOCH refuse it, and a duplicate
+ * returns 0 with info->duplicate and the original offsets, writing nothing. */
 int log_append_leader(struct log *l, uint8_t *data, size_t len, int32_t leader_epoch,
                       int64_t now_ms, struct log_append_info *info, char *why, size_t whysz);
 
@@ -159,7 +168,9 @@ int log_append_leader_budget(struct log *l, uint8_t *data, size_t len, int32_t l
                              char *why, size_t whysz);
 
 /* Follower append: batches already carry their offsets, which must start at
- * or after the log end and increase. CRCs are checked. Same returns. */
+ * or after the log end and increase. CRCs are checked. Same returns.
+ * Batches with a producer id are recorded in the producer state unchecked,
+ * as the leader checked them. */
 int log_append_follower(struct log *l, const uint8_t *data, size_t len, int64_t now_ms,
                         struct log_append_info *info, char *why, size_t whysz);
 

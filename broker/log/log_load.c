@@ -264,6 +264,7 @@ int log_open(const struct log_open_args *a, struct log **out, char *errstr, size
     l->flush_target = -1;
     l->last_flush_ms = a->now_ms;
     log_epoch_init(&l->epochs);
+    log_producers_init(&l->producers);
 
     bool existed = fs_is_dir(a->dir);
     int rc = existed ? 0 : fs_mkdirs(a->dir);
@@ -320,6 +321,7 @@ int log_open(const struct log_open_args *a, struct log **out, char *errstr, size
                                                   : leo;
     if (l->recovery_point < 0)
         l->recovery_point = 0;
+    log_load_producers(l); /* failing only costs deduplication; it says so */
     bool changed = log_epoch_truncate_from_end(&l->epochs, leo);
     changed |= log_epoch_truncate_from_start(&l->epochs, l->log_start_offset);
     if (changed || (!a->clean_shutdown && l->epochs.n))

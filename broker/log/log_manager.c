@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "broker/log/log_bg.h"
+#include "broker/log/log_internal.h"
 #include "broker/log/log_checkpoint.h"
 #include "broker/log/log_dir.h"
 #include "broker/log/log_verify.h"
@@ -60,6 +61,7 @@ struct log_manager {
     struct log_manager_opts o;     /* intervals and the flush hook (dirs not kept) */
     struct log_config defaults;    /* settings of logs found at start-up */
     int64_t next_retention_ms;     /* when retention runs next */
+    int64_t next_producer_expiry_ms; /* when idle producers' state is dropped next */
     int64_t next_ckpt_ms[NKINDS];  /* when each checkpoint is written next */
     struct buf *last_ckpt;         /* ndirs * NKINDS: content last written */
 };
@@ -409,6 +411,7 @@ int log_manager_open(const struct log_manager_opts *o, int64_t now_ms, struct lo
         }
     }
     mgr->next_retention_ms = now_ms + o->retention_check_interval_ms;
+    mgr->next_producer_expiry_ms = now_ms + o->producer_check_interval_ms;
     mgr->next_ckpt_ms[KIND_RECOVERY] = now_ms + o->recovery_checkpoint_interval_ms;
     mgr->next_ckpt_ms[KIND_START] = now_ms + o->start_checkpoint_interval_ms;
     mgr->next_ckpt_ms[KIND_HW] = now_ms + o->hw_checkpoint_interval_ms;
@@ -664,6 +667,17 @@ void log_manager_tick(struct log_manager *mgr, int64_t now_ms)
     }
     for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);)
         log_flush_if_due(((struct lm_entry *)v)->log, now_ms);
+    if (mgr->o.producer_expiration_ms > 0 && now_ms >= mgr->next_producer_expiry_ms) {
+        /* Kafka's producer id expiration: an idle producer's state goes, so
+         * memory follows the producers active within the expiration. */
+        int dropped = 0;
+        for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);)
+            dropped += log_producers_expire(&((struct lm_entry *)v)->log->producers, now_ms,
+                                            mgr->o.producer_expiration_ms);
+        if (dropped)
+            LOG_INFO("dropped the state of %d idle producer(s)", dropped);
+        mgr->next_producer_expiry_ms = now_ms + mgr->o.producer_check_interval_ms;
+    }
     const int64_t intervals[NKINDS] = {mgr->o.recovery_checkpoint_interval_ms,
                                        mgr->o.start_checkpoint_interval_ms,
                                        mgr->o.hw_checkpoint_interval_ms};
@@ -723,8 +737,14 @@ void log_manager_close(struct log_manager *mgr, bool clean)
     mgr->reader = NULL;
     if (clean && mgr->bg) {
         int64_t now = clock_wall_ms();
-        while (tpmap_next(&mgr->logs, &it, NULL, &v))
-            log_flush(((struct lm_entry *)v)->log, now);
+        while (tpmap_next(&mgr->logs, &it, NULL, &v)) {
+            struct log *l = ((struct lm_entry *)v)->log;
+            /* Kafka's snapshot at close: the next open reads no batch to
+             * rebuild the producer state. */
+            if (!l->offline)
+                log_write_producer_snapshot(l);
+            log_flush(l, now);
+        }
         log_bg_drain(mgr->bg);
         for (it = 0; tpmap_next(&mgr->logs, &it, NULL, &v);) {
             struct log *l = ((struct lm_entry *)v)->log;

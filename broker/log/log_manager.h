@@ -28,6 +28,8 @@ struct log_manager_opts {
     int64_t recovery_checkpoint_interval_ms; /* log.flush.offset.checkpoint.interval.ms */
     int64_t start_checkpoint_interval_ms;    /* log.flush.start.offset.checkpoint.interval.ms */
     int64_t hw_checkpoint_interval_ms;       /* replica.high.watermark.checkpoint.interval.ms */
+    int64_t producer_expiration_ms;          /* transactional.id.expiration.ms; 0: never */
+    int64_t producer_check_interval_ms;      /* producer.id.expiration.check.interval.ms */
     const struct log_config *defaults;  /* settings for logs opened at start-up (copied) */
     bool set_umask;                     /* apply umask to the process before creating anything */
     int umask;                          /* gregor.log.umask, e.g. 077: data files 0600, dirs 0700 */

@@ -31,7 +31,8 @@ PROTO_DEFS = \
 	broker/proto/proto_alter_partition_reassignments.def \
 	broker/proto/proto_list_partition_reassignments.def \
 	broker/proto/proto_describe_log_dirs.def \
-	broker/proto/proto_alter_configs.def broker/proto/proto_incremental_alter_configs.def
+	broker/proto/proto_alter_configs.def broker/proto/proto_incremental_alter_configs.def \
+	broker/proto/proto_init_producer_id.def
 EXTRA_DIST += $(PROTO_DEFS)
 noinst_LIBRARIES += broker/proto/libgrproto.a
 broker_proto_libgrproto_a_SOURCES = $(PROTO_SOURCES)

@@ -58,6 +58,8 @@
 #include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_incremental_alter_configs.def"
 #include PROTO_GEN
+#define PROTO_DEF "broker/proto/proto_init_producer_id.def"
+#include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_alter_partition_reassignments.def"
 #include PROTO_GEN
 #define PROTO_DEF "broker/proto/proto_list_partition_reassignments.def"

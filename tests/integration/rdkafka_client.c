@@ -2,10 +2,10 @@
  * librdkafka against gregor, from C: the integration suite runs this with a
  * broker it started.
  *
- *   rdkafka_client BOOTSTRAP TOPIC N
+ *   rdkafka_client BOOTSTRAP TOPIC N [idempotent]
  *
  * Produces N keyed records to partition 0 of TOPIC (acks=all, idempotence
- * off) with record timestamps T0 + 10*i, checks every delivery report (offset
+ * off, or on with "idempotent") with record timestamps T0 + 10*i, checks every delivery report (offset
  * i), then consumes by manual assignment: from the middle, after a seek by
  * offset, and from the offset rd_kafka_offsets_for_times finds for a
  * timestamp, checking keys, values, offsets and timestamps. Prints one line
@@ -21,6 +21,7 @@
 #include "tests/integration/rdkafka_check.h"
 
 static int64_t delivered_offsets[100000];
+static const char *idempotence = "false"; /* enable.idempotence of the producer */
 static int delivered, delivery_errors;
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -45,7 +46,7 @@ static rd_kafka_t *make(rd_kafka_type_t type, const char *bootstrap)
     rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof(err));
     if (type == RD_KAFKA_PRODUCER) {
         rd_kafka_conf_set(c, "acks", "all", err, sizeof(err));
-        rd_kafka_conf_set(c, "enable.idempotence", "false", err, sizeof(err));
+        rd_kafka_conf_set(c, "enable.idempotence", idempotence, err, sizeof(err));
         rd_kafka_conf_set(c, "linger.ms", "5", err, sizeof(err));
         rd_kafka_conf_set_dr_msg_cb(c, dr_cb);
     } else {
@@ -106,10 +107,12 @@ static void consume_from(rd_kafka_t *rk, const char *topic, int64_t offset, int 
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: rdkafka_client BOOTSTRAP TOPIC N\n");
+    if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "idempotent"))) {
+        fprintf(stderr, "usage: rdkafka_client BOOTSTRAP TOPIC N [idempotent]\n");
         return 2;
     }
+    if (argc == 5)
+        idempotence = "true";
     const char *bootstrap = argv[1], *topic = argv[2];
     int n = atoi(argv[3]);
     if (n < 200 || n > 100000) {

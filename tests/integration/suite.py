@@ -30,6 +30,7 @@ import suite_ops  # noqa: F401,E402
 import suite_dumplog  # noqa: F401,E402
 import suite_reassign  # noqa: F401,E402
 import suite_metrics  # noqa: F401,E402
+import suite_idem  # noqa: F401,E402
 import suite_oldfmt  # noqa: F401,E402
 from harness import (Cluster, check, frame, kstr, metadata_ok, record_batch,  # noqa: E402
                      recv_frame, test, wait_for)

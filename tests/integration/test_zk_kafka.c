@@ -20,6 +20,7 @@
 #include "zk/zk_controller.h"
 #include "zk/zk_kafka.h"
 #include "zk/zk_owner.h"
+#include "zk/zk_producer_id.h"
 #include "zk/zk_topic.h"
 
 static struct zk_harness zk;
@@ -790,15 +791,27 @@ static void test_topic_deletion(void)
     zk_client_free(zc);
 }
 
+/* Two sessions in the chroot /<name> with Kafka's top-level paths, as two
+ * brokers of one cluster. Returns false (both NULL) if either failed. */
+static bool open_two_brokers(const char *name, struct zkt_session s[2], struct zk_client **a,
+                             struct zk_client **b)
+{
+    *a = open_in(name, 6000, &s[0], NULL);
+    *b = open_in(name, 6000, &s[1], NULL);
+    struct kres r;
+    if (*a && *b && KWAIT(r, zk_kafka_create_top_level_paths(*a, done_cb, &r)) == GR_OK)
+        return true;
+    zk_client_free(*a);
+    zk_client_free(*b);
+    *a = *b = NULL;
+    return false;
+}
+
 static void test_brokers_list_and_notifications(void)
 {
-    struct zkt_session s1, s2;
-    struct zk_client *b1 = open_in("cluster", 6000, &s1, NULL);
-    struct zk_client *b2 = open_in("cluster", 6000, &s2, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b2);
-    struct kres r;
-    CU_ASSERT_EQUAL(KWAIT(r, zk_kafka_create_top_level_paths(b1, done_cb, &r)), GR_OK);
+    struct zkt_session s[2];
+    struct zk_client *b1, *b2;
+    CU_ASSERT_TRUE_FATAL(open_two_brokers("cluster", s, &b1, &b2));
     struct zk_endpoint e1, e2;
     struct zk_broker_info i1 = broker_info(&e1, "10.0.0.1", 9092);
     struct zk_broker_info i2 = broker_info(&e2, "10.0.0.2", 9092);
@@ -869,6 +882,84 @@ static void test_bad_controller_epoch_znode(void)
 }
 
 /* Operations in flight when the client is freed end with GR_E_CLOSING, once. */
+
+/* Ids handed to the waiters of test_producer_id_blocks_race. */
+struct pid_got {
+    int n;          /* callbacks run */
+    int rc;         /* the last error, GR_OK if none */
+    int64_t ids[8]; /* in callback order */
+};
+
+static void pid_cb(int rc, int64_t id, void *ctx)
+{
+    struct pid_got *g = ctx;
+    if (rc)
+        g->rc = rc;
+    else if (g->n < 8)
+        g->ids[g->n] = id;
+    g->n++;
+}
+
+static void test_producer_id_blocks_race(void)
+{
+    struct zkt_session s[2];
+    struct zk_client *a, *b;
+    CU_ASSERT_TRUE_FATAL(open_two_brokers("pids", s, &a, &b));
+    struct zk_producer_ids *pa = zk_producer_ids_new(a, 1), *pb = zk_producer_ids_new(b, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pa);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
+    /* Both brokers claim at once: both read the empty znode at the same
+     * version, one conditional set loses and reads again. */
+    struct pid_got ga = {0}, gb = {0};
+    struct zk_producer_id_wait wa[3], wb[3];
+    int64_t unused;
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(zk_producer_ids_next(pa, &unused, &wa[i], pid_cb, &ga), GR_PENDING);
+        CU_ASSERT_EQUAL(zk_producer_ids_next(pb, &unused, &wb[i], pid_cb, &gb), GR_PENDING);
+    }
+    CU_ASSERT_EQUAL(ga.n + gb.n, 0); /* never inside the call */
+    bool all = false;
+    for (int k = 0; k < 200 && !all; k++) {
+        zkh_wait(zkt_loop, &all, 0.05);
+        all = ga.n == 3 && gb.n == 3;
+    }
+    CU_ASSERT_EQUAL_FATAL(ga.n, 3);
+    CU_ASSERT_EQUAL_FATAL(gb.n, 3);
+    CU_ASSERT_EQUAL(ga.rc, GR_OK);
+    CU_ASSERT_EQUAL(gb.rc, GR_OK);
+    /* Each broker hands out its block in order, and the blocks differ. */
+    for (int i = 1; i < 3; i++) {
+        CU_ASSERT_EQUAL(ga.ids[i], ga.ids[0] + i);
+        CU_ASSERT_EQUAL(gb.ids[i], gb.ids[0] + i);
+    }
+    CU_ASSERT_TRUE((ga.ids[0] == 0 && gb.ids[0] == 1000) || (ga.ids[0] == 1000 && gb.ids[0] == 0));
+    /* The rest of the block comes at once. */
+    int64_t id = -1;
+    CU_ASSERT_EQUAL(zk_producer_ids_next(pa, &id, &wa[0], pid_cb, &ga), GR_OK);
+    CU_ASSERT_EQUAL(id, ga.ids[0] + 3);
+    /* The znode names the last block, as Kafka writes it. */
+    struct zkt_res res;
+    CU_ASSERT_EQUAL_FATAL(zkt_get(a, "/latest_producer_id_block", NULL, &res), GR_OK);
+    int64_t start, end;
+    char err[256];
+    CU_ASSERT_EQUAL(zk_json_producer_id_block_decode(res.data, res.len, &start, &end, err,
+                                                     sizeof(err)), GR_OK);
+    CU_ASSERT_EQUAL(start, 1000);
+    CU_ASSERT_EQUAL(end, 1999);
+    /* A claim in flight when the allocator is freed: its waiter hears
+     * GR_E_CLOSING at once, and the claim's completion frees the memory. */
+    struct pid_got gc = {0};
+    struct zk_producer_ids *pc = zk_producer_ids_new(a, 1);
+    CU_ASSERT_EQUAL(zk_producer_ids_next(pc, &unused, &wa[1], pid_cb, &gc), GR_PENDING);
+    zk_producer_ids_free(pc);
+    CU_ASSERT_EQUAL(gc.n, 1);
+    CU_ASSERT_EQUAL(gc.rc, GR_E_CLOSING);
+    zk_producer_ids_free(pa);
+    zk_producer_ids_free(pb);
+    zk_client_free(a);
+    zk_client_free(b);
+}
+
 static void test_operations_end_on_free(void)
 {
     struct zkt_session s;
@@ -910,6 +1001,8 @@ int main(void)
          test_brokers_list_and_notifications},
         {"a malformed /controller_epoch is an error, not a crash", test_bad_controller_epoch_znode},
         {"operations in flight end with GR_E_CLOSING on free", test_operations_end_on_free},
+        {"producer id blocks: two brokers claiming at once get different blocks",
+         test_producer_id_blocks_race},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"zk_kafka", suite_init, suite_cleanup, NULL, NULL, tests},
                                     CU_SUITE_INFO_NULL};

@@ -330,6 +330,11 @@ static void test_rt_IncrementalAlterConfigs(void)
 {
     run(roundtrip_IncrementalAlterConfigs);
 }
+
+static void test_rt_InitProducerId(void)
+{
+    run(roundtrip_InitProducerId);
+}
 static void test_rt_AlterPartitionReassignments(void)
 {
     run(roundtrip_AlterPartitionReassignments);
@@ -492,6 +497,7 @@ int main(void)
         {"DescribeLogDirs round trip, every version", test_rt_DescribeLogDirs},
         {"AlterConfigs round trip, every version", test_rt_AlterConfigs},
         {"IncrementalAlterConfigs round trip, every version", test_rt_IncrementalAlterConfigs},
+        {"InitProducerId round trip, every version", test_rt_InitProducerId},
         {"AlterPartitionReassignments round trip, every version", test_rt_AlterPartitionReassignments},
         {"ListPartitionReassignments round trip, every version", test_rt_ListPartitionReassignments},
         {"flexible test API round trip, every version", test_flex},

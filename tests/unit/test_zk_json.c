@@ -510,6 +510,35 @@ static void test_owner_process(void)
     CU_ASSERT_FALSE(zk_owner_process_gone("garbage"));
 }
 
+static void test_producer_id_block(void)
+{
+    char *json;
+    CU_ASSERT_EQUAL_FATAL(zk_json_producer_id_block_encode(2, 1000, 1999, &json, err, sizeof(err)),
+                          0);
+    CU_ASSERT_STRING_EQUAL(json, "{\"version\":1,\"broker\":2,\"block_start\":\"1000\","
+                                 "\"block_end\":\"1999\"}");
+    free(json);
+    int64_t start = -1, end = -1;
+    /* As Kafka 2.8 writes it. */
+    const char kafka[] = "{\"version\":1,\"broker\":0,\"block_start\":\"9223372036854774808\","
+                         "\"block_end\":\"9223372036854775807\"}";
+    CU_ASSERT_EQUAL(zk_json_producer_id_block_decode(S(kafka), &start, &end, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(start, INT64_MAX - 999);
+    CU_ASSERT_EQUAL(end, INT64_MAX);
+    static const char *const bad[] = {
+        "{\"version\":1,\"broker\":0,\"block_start\":0,\"block_end\":\"999\"}",
+        "{\"version\":1,\"broker\":0,\"block_start\":\"-1\",\"block_end\":\"999\"}",
+        "{\"version\":1,\"broker\":0,\"block_start\":\"1000\",\"block_end\":\"999\"}",
+        "{\"version\":1,\"block_start\":\"0\",\"block_end\":\"999\"}",
+        "{\"version\":1,\"broker\":0,\"block_start\":\"0\"}",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_EQUAL(zk_json_producer_id_block_decode(bad[i], strlen(bad[i]), &start, &end, err,
+                                                         sizeof(err)),
+                        GR_E_CORRUPT);
+}
+
 static void test_controller(void)
 {
     char *json;
@@ -825,6 +854,7 @@ int main(void)
         {"malformed topic assignments are refused", test_topic_rejects},
         {"partition state", test_partition_state},
         {"controller, controller epoch, consumer offset", test_controller},
+        {"latest producer id block, as Kafka writes it", test_producer_id_block},
         {"gregor's owner fields in broker and controller znodes", test_owner_fields},
         {"the owner of this process; a writer proven gone", test_owner_process},
         {"cluster id znode and generator", test_cluster_id},
