@@ -17,6 +17,7 @@
 
 #include "broker/server.h"
 #include "broker/core/broker_config.h"
+#include "broker/net/frame_buf.h"
 #include "common/logger.h"
 
 static int usage(FILE *f)
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
     }
     ev_run(loop, 0);
     server_destroy(&b);
+    frame_buf_trim();
     broker_config_destroy(&cfg);
     return b.exit_status;
 }

@@ -81,6 +81,7 @@ broker_net_libgrnet_a_SOURCES = \
 	broker/net/client.c broker/net/client.h \
 	broker/net/conn.c broker/net/conn.h \
 	broker/net/conn_quota.c broker/net/conn_quota.h \
+	broker/net/frame_buf.c broker/net/frame_buf.h \
 	broker/net/link.c broker/net/link.h \
 	broker/net/listener.c broker/net/listener.h \
 	broker/net/request.c broker/net/request.h \

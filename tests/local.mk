@@ -140,6 +140,10 @@ tests_unit_test_req_limits_LDADD = tests/unit/libgrtest.a $(BROKER_LDADD) $(CUNI
 # with real sockets.
 TEST_NET_LDADD = tests/unit/libgrtest.a broker/net/libgrnet.a broker/core/libgrcore.a \
 	broker/proto/libgrproto.a common/libgrcommon.a $(CUNIT_LIBS)
+# Received frames' pooled memory (broker/net/frame_buf.c) and big frames on a link.
+check_PROGRAMS += tests/unit/test_frame_buf
+tests_unit_test_frame_buf_SOURCES = tests/unit/test_frame_buf.c
+tests_unit_test_frame_buf_LDADD = $(TEST_NET_LDADD)
 check_PROGRAMS += tests/unit/test_conn tests/unit/test_client
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_LDADD = $(TEST_NET_LDADD)

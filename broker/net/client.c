@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "broker/net/frame_buf.h"
 #include "broker/net/link.h"
 #include "broker/proto/proto_api.h"
 #include "broker/proto/proto_header.h"
@@ -294,7 +295,7 @@ static void link_frame(struct link *l, uint8_t *frame, size_t len)
         req = req->next;
     proto_reader_init(&r, frame, len);
     if (!req || proto_header_decode_response(&r, req->response_header, &id)) {
-        free(frame);
+        frame_buf_free(frame);
         char why[96];
         snprintf(why, sizeof(why), "response with %s correlation id %d",
                  req ? "a malformed header after" : "an unknown", id);
@@ -304,7 +305,7 @@ static void link_frame(struct link *l, uint8_t *frame, size_t len)
     list_remove(&c->in_flight, req);
     size_t pos = len - proto_reader_remaining(&r);
     notify(c, req, 0, frame + pos, len - pos);
-    free(frame);
+    frame_buf_free(frame);
     if (!c->freeing)
         pump(c);
 }

@@ -2,9 +2,11 @@
  * Framed connections (see link.h).
  *
  * Reading: small frames are read in bulk into a staging buffer and copied
- * out whole; a frame larger than the staging buffer gets its own buffer,
- * grown as its bytes arrive (never to a size the peer only claimed), and is
- * read into directly. Writing: the queue is walked segment by segment;
+ * out whole; a frame larger than the staging buffer gets its own pooled
+ * buffer (frame_buf.h) and is read into directly: up to 1 MiB at once, and
+ * for a larger frame its whole size only once the peer has sent that first
+ * MiB (a peer that only claims a big size costs 1 MiB, and a frame costs at
+ * most one 1 MiB copy). Writing: the queue is walked segment by segment;
  * consecutive memory segments, across messages, go out in one writev.
  */
 #include "broker/net/link.h"
@@ -13,11 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/net/frame_buf.h"
 #include "broker/proto/proto_out.h"
 #include "common/bytes.h"
 #include "common/err.h"
 
 #define RBUF_SIZE (32 * 1024)
+/* A large frame's first buffer: its whole size up to this much. */
+#define FIRST_BIG (1024 * 1024)
 #define MAX_IOV   64
 /* Reads per readiness event, so one busy peer cannot starve the others. */
 #define READS_PER_EVENT 16
@@ -94,9 +99,9 @@ void link_destroy(struct link *l)
 {
     link_close(l);
     if (l->frame)
-        held(l, -(ptrdiff_t)l->frame_cap);
+        held(l, -(ptrdiff_t)frame_buf_cap(l->frame));
     free(l->rbuf);
-    free(l->frame);
+    frame_buf_free(l->frame);
     l->rbuf = l->frame = NULL;
 }
 
@@ -142,9 +147,8 @@ static bool size_ok(struct link *l, int32_t size)
  * of it already staged at p. */
 static bool start_big_frame(struct link *l, const uint8_t *p, size_t have, size_t size)
 {
-    /* Never larger than the frame: a read must not take bytes of the next. */
-    size_t cap = RBUF_SIZE < size ? RBUF_SIZE : size;
-    l->frame = malloc(cap);
+    size_t got;
+    l->frame = frame_buf_alloc(size < FIRST_BIG ? size : FIRST_BIG, &got);
     if (!l->frame) {
         fail(l, GR_E_NOMEM, "out of memory for a frame");
         return false;
@@ -152,8 +156,9 @@ static bool start_big_frame(struct link *l, const uint8_t *p, size_t have, size_
     memcpy(l->frame, p, have);
     l->frame_len = size;
     l->frame_have = have;
-    l->frame_cap = cap;
-    held(l, (ptrdiff_t)cap);
+    /* Never read past the frame: a read must not take bytes of the next. */
+    l->frame_cap = got < size ? got : size;
+    held(l, (ptrdiff_t)got);
     return true;
 }
 
@@ -169,7 +174,7 @@ static void parse_staged(struct link *l)
             return;
         size_t have = l->rlen - pos - 4;
         if (have >= (size_t)size) {
-            uint8_t *frame = malloc(size ? (size_t)size : 1);
+            uint8_t *frame = frame_buf_alloc((size_t)size, NULL);
             if (!frame) {
                 fail(l, GR_E_NOMEM, "out of memory for a frame");
                 return;
@@ -196,16 +201,17 @@ static void parse_staged(struct link *l)
 /* Reads into the large frame; returns the transport's result. */
 static ssize_t read_big_frame(struct link *l)
 {
-    /* Grow with the bytes that arrive, doubling at most, so a peer that only
-     * claims a big size costs little. */
+    /* The first MiB is in: the whole frame gets its buffer (one copy). */
     if (l->frame_have == l->frame_cap) {
-        size_t cap = l->frame_cap * 2 < l->frame_len ? l->frame_cap * 2 : l->frame_len;
-        uint8_t *nf = realloc(l->frame, cap);
+        size_t got;
+        uint8_t *nf = frame_buf_alloc(l->frame_len, &got);
         if (!nf)
             return GR_E_NOMEM;
+        memcpy(nf, l->frame, l->frame_have);
+        held(l, (ptrdiff_t)got - (ptrdiff_t)frame_buf_cap(l->frame));
+        frame_buf_free(l->frame);
         l->frame = nf;
-        held(l, (ptrdiff_t)(cap - l->frame_cap));
-        l->frame_cap = cap;
+        l->frame_cap = l->frame_len;
     }
     ssize_t n = l->tr.ops->read(&l->tr, l->frame + l->frame_have, l->frame_cap - l->frame_have);
     if (n > 0) {
@@ -213,7 +219,7 @@ static ssize_t read_big_frame(struct link *l)
         if (l->frame_have == l->frame_len) {
             uint8_t *frame = l->frame;
             size_t len = l->frame_len;
-            held(l, -(ptrdiff_t)l->frame_cap);
+            held(l, -(ptrdiff_t)frame_buf_cap(frame));
             l->frame = NULL;
             l->frame_len = l->frame_have = l->frame_cap = 0;
             l->ops->frame(l, frame, len);

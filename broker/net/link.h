@@ -46,7 +46,7 @@ struct link_msg {
 
 struct link_ops {
     /* A whole frame (the bytes after its size prefix) arrived. Takes
-     * ownership of frame (malloc'd; len may be 0). */
+     * ownership of frame (free it with frame_buf_free; len may be 0). */
     void (*frame)(struct link *l, uint8_t *frame, size_t len);
     /* The link failed and is already closed (link_close): err is
      * GR_E_NETWORK (the peer closed or reset), GR_E_TOO_LARGE (frame over
@@ -71,10 +71,10 @@ struct link {
     const char *max_frame_name;   /* the setting behind it, for the reason; borrowed */
     uint8_t *rbuf;                /* staging buffer for small frames; owned */
     size_t rlen;                  /* bytes in rbuf */
-    uint8_t *frame;               /* a large frame read in directly; owned */
+    uint8_t *frame;               /* a large frame read in directly; owned (frame_buf.h) */
     size_t frame_len;             /* its size */
     size_t frame_have;            /* bytes of it read so far */
-    size_t frame_cap;             /* bytes allocated for it */
+    size_t frame_cap;             /* bytes of it the buffer takes now (<= frame_len) */
     struct link_msg *head, *tail; /* output queue */
     size_t seg;                   /* send progress: segment index in head */
     size_t seg_off;               /* send progress: bytes of that segment sent */

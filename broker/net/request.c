@@ -9,6 +9,7 @@
 
 #include "broker/proto/proto_api.h"
 #include "broker/core/broker.h"
+#include "broker/net/frame_buf.h"
 #include "common/logger.h"
 
 struct request *request_new(struct broker *b, struct conn *c, const struct request_conn_ops *ops,
@@ -16,7 +17,7 @@ struct request *request_new(struct broker *b, struct conn *c, const struct reque
 {
     struct request *req = calloc(1, sizeof(*req));
     if (!req) {
-        free(frame);
+        frame_buf_free(frame);
         return NULL;
     }
     req->b = b;
@@ -44,7 +45,7 @@ void request_unref(struct request *req)
         return;
     proto_out_destroy(&req->out);
     arena_destroy(&req->arena);
-    free(req->frame);
+    frame_buf_free(req->frame);
     free(req);
 }
 

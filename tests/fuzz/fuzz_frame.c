@@ -46,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker/net/frame_buf.h"
 #include "broker/net/link.h"
 #include "broker/net/transport.h"
 #include "broker/proto/proto_header.h"
@@ -290,7 +291,7 @@ static void on_frame(struct link *l, uint8_t *frame, size_t len)
     R.ndelivered++;
     R.delivered_end = off + len;
     check_header(l, frame, len);
-    free(frame);
+    frame_buf_free(frame);
     if (R.pause && !l->closed)
         link_set_reading(l, false);
 }
@@ -364,9 +365,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!l.closed && link_mid_frame(&l) != (R.consumed > R.delivered_end))
             fuzz_fail("mid-frame is %d with %zu bytes read and frames delivered up to %zu",
                       link_mid_frame(&l), R.consumed, R.delivered_end);
-        if (R.held != (l.frame ? (int64_t)l.frame_cap : 0))
+        if (R.held != (l.frame ? (int64_t)frame_buf_cap(l.frame) : 0))
             fuzz_fail("held() says %lld bytes, the frame in progress has %zu",
-                      (long long)R.held, l.frame ? l.frame_cap : 0);
+                      (long long)R.held, l.frame ? frame_buf_cap(l.frame) : 0);
     }
 
     if (R.owner_closed) {

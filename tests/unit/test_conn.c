@@ -24,6 +24,7 @@
 #include "broker/core/delay.h"
 #include "broker/net/conn.h"
 #include "broker/net/conn_quota.h"
+#include "broker/net/frame_buf.h"
 #include "broker/net/request.h"
 #include "broker/net/transport.h"
 #include "common/bytes.h"
@@ -717,7 +718,10 @@ static void test_request_fail_reason(void)
     struct conn *fake = (struct conn *)&ops; /* never dereferenced by these ops */
     const char *whys[] = {"out of memory", "cannot encode the Fetch response (out of memory)"};
     for (size_t i = 0; i < 2; i++) {
-        struct request *req = request_new(&B, fake, &ops, calloc(1, 8), 8);
+        uint8_t *frame = frame_buf_alloc(8, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(frame);
+        memset(frame, 0, 8);
+        struct request *req = request_new(&B, fake, &ops, frame, 8);
         CU_ASSERT_PTR_NOT_NULL_FATAL(req);
         fail_reason[0] = 0;
         request_fail(req, whys[i]);
