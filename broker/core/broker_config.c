@@ -134,6 +134,12 @@ static const struct config_def defs[] = {
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),
     STR("gregor.log.umask", log_umask, "077",
         "umask (octal) for the files and directories the broker creates; 077 = 0600/0700"),
+    LONG("gregor.log.writeback.bytes", log_writeback_bytes, "4194304", 0, I64MAX,
+         "bytes appended to a partition after which the broker starts writing them to disk "
+         "(not an fsync); 0 leaves it to the kernel's dirty-page writeback"),
+    LONG("gregor.log.page.cache.behind.bytes", log_page_cache_behind_bytes, "-1", -1, I64MAX,
+         "bytes of each partition's newest data kept in the page cache once written to disk; "
+         "older data is dropped from it (-1: never, as Kafka; needs gregor.log.writeback.bytes)"),
     INT("log.segment.bytes", log_segment_bytes, "1073741824", 14, I32MAX,
         "segment size that forces a roll"),
     LONG("log.roll.ms", log_roll_ms, NULL, 1, I64MAX, "segment age that forces a roll"),
@@ -325,6 +331,8 @@ void broker_config_log_defaults(const struct broker_config *c, struct log_config
     o->unclean_leader_election = c->unclean_leader_election_enable;
     o->downconversion_enable = c->log_message_downconversion_enable;
     o->file_delete_delay_ms = c->log_segment_delete_delay_ms;
+    o->writeback_bytes = c->log_writeback_bytes;
+    o->cache_behind_bytes = c->log_page_cache_behind_bytes;
 }
 
 int broker_config_parse_listeners(const char *key, const char *text,

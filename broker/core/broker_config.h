@@ -88,6 +88,8 @@ struct broker_config {
     char *log_dir;                            /* log.dir, used when log.dirs is absent */
     char *log_dirs;                           /* log.dirs */
     char *log_umask;                          /* gregor.log.umask (octal text) */
+    int64_t log_writeback_bytes;              /* gregor.log.writeback.bytes */
+    int64_t log_page_cache_behind_bytes;      /* gregor.log.page.cache.behind.bytes */
     int32_t log_segment_bytes;                /* log.segment.bytes */
     int64_t log_roll_ms;                      /* log.roll.ms (wins over hours) */
     int32_t log_roll_hours;                   /* log.roll.hours */

@@ -230,6 +230,61 @@ static int write_failed(struct log *l, int rc, char *why, size_t whysz)
     return rc;
 }
 
+static void writeback_done(struct log_bg_job *j, void *ctx)
+{
+    struct log *l = ctx;
+    if (j->rc && !l->wb_warned && !l->closing) {
+        LOG_WARN("cannot start writing %s-%d to disk ahead of its flush: %s; fsync still "
+                 "decides what is durable", l->topic, l->partition, strerror(j->err_no));
+        l->wb_warned = true;
+    }
+    log_file_unref(l->wb_file);
+    l->wb_file = NULL;
+    bg_done(l);
+}
+
+/* Once gregor.log.writeback.bytes more are in the active segment, has the
+ * worker start writing them to disk and, with
+ * gregor.log.page.cache.behind.bytes set, drop what lies further behind the
+ * log end from the page cache (log_bg.h, LOG_BG_WRITEBACK). One job at a
+ * time per log: a slow disk makes the ranges longer, never the queue. */
+static void writeback_if_due(struct log *l)
+{
+    int64_t every = l->config.writeback_bytes;
+    struct log_segment *s = log_active(l);
+    if (every <= 0 || l->wb_file || l->closing)
+        return;
+    if (s->base_offset != l->wb_base) {
+        l->wb_base = s->base_offset; /* rolled: the old segment's tail goes with its flush */
+        l->wb_pos = l->drop_pos = 0;
+    }
+    if (l->wb_pos > s->size) /* truncated */
+        l->wb_pos = s->size;
+    if (l->drop_pos > s->size)
+        l->drop_pos = s->size & ~(int64_t)4095;
+    if (s->size - l->wb_pos < every)
+        return;
+    struct log_bg_job *j = log_bg_job_new(LOG_BG_WRITEBACK);
+    if (!j)
+        return; /* a hint: the next append asks again */
+    j->rfd = s->file->fd;
+    j->off = l->wb_pos;
+    j->len = (size_t)(s->size - l->wb_pos);
+    int64_t keep = l->config.cache_behind_bytes;
+    int64_t upto = keep >= 0 ? (s->size - keep) & ~(int64_t)4095 : 0;
+    if (upto > l->drop_pos) {
+        j->drop_off = l->drop_pos;
+        j->drop_len = upto - l->drop_pos;
+        l->drop_pos = upto;
+    }
+    l->wb_pos = s->size;
+    l->wb_file = log_file_ref(s->file);
+    j->done = writeback_done;
+    j->ctx = l;
+    l->pending_bg++;
+    log_bg_submit(l->bg, j);
+}
+
 /* Common tail of both appends: roll, write. */
 static int append_checked(struct log *l, const uint8_t *data, size_t len, int64_t last_offset,
                           int64_t max_ts, int64_t now_ms, char *why, size_t whysz)
@@ -237,6 +292,8 @@ static int append_checked(struct log *l, const uint8_t *data, size_t len, int64_
     int rc = roll_if_needed(l, len, last_offset, max_ts, now_ms, why, whysz);
     if (!rc && (rc = log_segment_append(log_active(l), data, len)))
         return write_failed(l, rc, why, whysz);
+    if (!rc)
+        writeback_if_due(l);
     return rc;
 }
 

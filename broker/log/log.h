@@ -64,6 +64,11 @@ struct log {
     uint32_t flush_truncations;   /* truncations when the flush in flight was prepared */
     bool closing;                 /* freed when pending_bg drops to 0 */
     int pending_bg;               /* worker jobs whose callback refers to this log */
+    int64_t wb_base;              /* base offset of the segment wb_pos and drop_pos refer to */
+    int64_t wb_pos;               /* its bytes whose writeback was started */
+    int64_t drop_pos;             /* its bytes dropped from the page cache */
+    struct log_file *wb_file;     /* referenced while a writeback job runs, else NULL */
+    bool wb_warned;               /* a writeback job failed (logged once) */
     struct log_epoch epochs;      /* leader epoch cache */
     struct log_producers producers; /* idempotent producers' last batches (log_producer.h) */
     struct log_bg *bg;            /* the background worker; borrowed */

@@ -144,6 +144,32 @@ static void read_range(struct log_bg_job *j, int fd)
     free(scratch);
 }
 
+/* Starts the disk writes of a range the log just appended, so dirty pages
+ * never pile up until the kernel's dirty limits stall the loop's pwrite
+ * (balance_dirty_pages), and, when asked, drops an older range that is on
+ * disk by now from the page cache so the pages are reused for the next
+ * appends instead of new memory (docs/BENCHMARKS.md §11). Only starting
+ * writes and dropping clean pages: a failure loses nothing (fdatasync
+ * reports write errors, sync_file_range without WAIT_AFTER does not
+ * consume them). */
+static void writeback_range(struct log_bg_job *j)
+{
+    if (j->len && sync_file_range(j->rfd, (off_t)j->off, (off_t)j->len, SYNC_FILE_RANGE_WRITE))
+        fail(j, gr_err_from_errno(errno));
+    if (!j->drop_len)
+        return;
+    /* Pages still being written are skipped by DONTNEED: wait for those
+     * writes (started by an earlier job) first. */
+    if (sync_file_range(j->rfd, (off_t)j->drop_off, (off_t)j->drop_len,
+                        SYNC_FILE_RANGE_WAIT_BEFORE))
+        fail(j, gr_err_from_errno(errno));
+    int rc = posix_fadvise(j->rfd, (off_t)j->drop_off, (off_t)j->drop_len, POSIX_FADV_DONTNEED);
+    if (rc) {
+        errno = rc;
+        fail(j, gr_err_from_errno(rc));
+    }
+}
+
 static void run_job(struct log_bg_job *j)
 {
     switch (j->kind) {
@@ -179,6 +205,9 @@ static void run_job(struct log_bg_job *j)
     }
     case LOG_BG_CLOSE:
         break; /* the descriptors are closed below, like every job's */
+    case LOG_BG_WRITEBACK:
+        writeback_range(j);
+        break;
     case LOG_BG_READ:
         if (j->rfd >= 0) {
             read_range(j, j->rfd);
@@ -199,13 +228,19 @@ static void run_job(struct log_bg_job *j)
     }
 }
 
+/* Kinds that run beside others; the rest are barriers. */
+static bool concurrent(enum log_bg_kind kind)
+{
+    return kind == LOG_BG_SYNC || kind == LOG_BG_READ || kind == LOG_BG_WRITEBACK;
+}
+
 /* Whether the head job may start now (see the ordering rule above). */
 static bool can_start(const struct log_bg *bg)
 {
     const struct log_bg_job *j = bg->todo;
     if (!j || bg->barrier)
         return false;
-    return j->kind == LOG_BG_SYNC || j->kind == LOG_BG_READ || bg->running == 0;
+    return concurrent(j->kind) || bg->running == 0;
 }
 
 static void *worker(void *arg)
@@ -221,7 +256,7 @@ static void *worker(void *arg)
         bg->todo = j->next;
         if (!bg->todo)
             bg->todo_tail = &bg->todo;
-        bool barrier = j->kind != LOG_BG_SYNC && j->kind != LOG_BG_READ;
+        bool barrier = !concurrent(j->kind);
         bg->running++;
         bg->barrier = barrier;
         /* Workers are woken one at a time (a broadcast per job would wake

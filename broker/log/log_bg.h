@@ -8,8 +8,8 @@
  * dup()ed, data copied) and come back to the owner's thread through
  * log_bg_poll(), which the loop calls when the eventfd from log_bg_fd()
  * becomes readable. Every submitted job's callback runs exactly once, on the
- * owner's thread. Syncs (LOG_BG_SYNC) and reads (LOG_BG_READ) may run
- * concurrently and complete in any order; every other job runs alone, after
+ * owner's thread. Syncs (LOG_BG_SYNC), reads (LOG_BG_READ) and writebacks
+ * (LOG_BG_WRITEBACK) may run concurrently and complete in any order; every other job runs alone, after
  * everything submitted before it and before everything submitted after it.
  *
  * The log manager runs two of them: one for writes (the kinds above but
@@ -29,9 +29,13 @@ enum log_bg_kind {
     LOG_BG_WRITE_FILE, /* atomically replace path with data (write, fsync, rename, fsync dir) */
     LOG_BG_REMOVE,     /* remove the tree at path, then fsync its parent */
     LOG_BG_CLOSE,      /* close fds[] (last references to deleted files) */
-    LOG_BG_READ        /* read [off, off+len) of rfd (or, when rfd < 0, of the file at path)
+    LOG_BG_READ,       /* read [off, off+len) of rfd (or, when rfd < 0, of the file at path)
                         * and drop the bytes: brings the range into the page cache; rc
                         * GR_E_CORRUPT if the file ends first */
+    LOG_BG_WRITEBACK   /* start writing [off, off+len) of rfd to disk (no wait, no fsync);
+                        * then wait for [drop_off, drop_off+drop_len) to be written and
+                        * drop it from the page cache. A hint: rc is the first failure,
+                        * but durability stays fdatasync's job (LOG_BG_SYNC) */
 };
 
 struct log_bg_job;
@@ -47,7 +51,9 @@ struct log_bg_job {
     uint8_t *data;            /* owned: bytes to write */
     size_t len;               /* bytes in data; for LOG_BG_READ, bytes to read */
     int64_t off;              /* LOG_BG_READ: where in rfd the range starts */
-    int rfd;                  /* LOG_BG_READ: borrowed (the submitter keeps it open until done),
+    int64_t drop_off;         /* LOG_BG_WRITEBACK: range to drop from the page cache */
+    int64_t drop_len;         /* LOG_BG_WRITEBACK: 0 drops nothing */
+    int rfd;                  /* LOG_BG_READ, LOG_BG_WRITEBACK: borrowed (the submitter keeps it open until done),
                                * or -1 to open path for the read */
     int64_t tag;              /* for the submitter (e.g. the offset a flush covers) */
     int rc;                   /* result, set by the worker: 0 or a negative gregor error */

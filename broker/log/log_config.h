@@ -33,6 +33,9 @@ struct log_config {
     bool downconversion_enable;          /* message.downconversion.enable */
     int64_t file_delete_delay_ms;        /* file.delete.delay.ms */
     int64_t roll_jitter_ms;              /* this log's jitter, drawn once in [0, segment_jitter_ms] */
+    /* Broker-wide only (no topic key): */
+    int64_t writeback_bytes;             /* gregor.log.writeback.bytes: 0 = the kernel decides */
+    int64_t cache_behind_bytes;          /* gregor.log.page.cache.behind.bytes: -1 = never dropped */
 };
 
 enum log_config_type { LOG_CONFIG_INT, LOG_CONFIG_LONG, LOG_CONFIG_BOOL, LOG_CONFIG_STRING };
