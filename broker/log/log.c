@@ -230,6 +230,8 @@ static int write_failed(struct log *l, int rc, char *why, size_t whysz)
     return rc;
 }
 
+#define DROP_ALIGN (2 << 20)
+
 static void writeback_done(struct log_bg_job *j, void *ctx)
 {
     struct log *l = ctx;
@@ -261,7 +263,7 @@ static void writeback_if_due(struct log *l)
     if (l->wb_pos > s->size) /* truncated */
         l->wb_pos = s->size;
     if (l->drop_pos > s->size)
-        l->drop_pos = s->size & ~(int64_t)4095;
+        l->drop_pos = s->size & ~(int64_t)(DROP_ALIGN - 1);
     if (s->size - l->wb_pos < every)
         return;
     struct log_bg_job *j = log_bg_job_new(LOG_BG_WRITEBACK);
@@ -270,8 +272,12 @@ static void writeback_if_due(struct log *l)
     j->rfd = s->file->fd;
     j->off = l->wb_pos;
     j->len = (size_t)(s->size - l->wb_pos);
+    /* Dropped in 2 MiB-aligned pieces: the page cache holds file data in
+     * folios of up to 2 MiB, aligned to their size, and DONTNEED leaves a
+     * folio that reaches past the range, which the next range would then
+     * start behind. */
     int64_t keep = l->config.cache_behind_bytes;
-    int64_t upto = keep >= 0 ? (s->size - keep) & ~(int64_t)4095 : 0;
+    int64_t upto = keep >= 0 ? (s->size - keep) & ~(int64_t)(DROP_ALIGN - 1) : 0;
     if (upto > l->drop_pos) {
         j->drop_off = l->drop_pos;
         j->drop_len = upto - l->drop_pos;
@@ -292,13 +298,14 @@ static int append_checked(struct log *l, const uint8_t *data, size_t len, int64_
     int rc = roll_if_needed(l, len, last_offset, max_ts, now_ms, why, whysz);
     if (!rc && (rc = log_segment_append(log_active(l), data, len)))
         return write_failed(l, rc, why, whysz);
-    if (!rc)
-        writeback_if_due(l);
     return rc;
 }
 
+/* Common end of every successful append (the parallel-verified one writes
+ * without append_checked). */
 static void account(struct log *l, struct log_append_info *info, int64_t now_ms)
 {
+    writeback_if_due(l);
     l->unflushed_records += info->records;
     info->flush_requested = false;
     if (l->unflushed_records >= l->config.flush_messages) {
