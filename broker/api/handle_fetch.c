@@ -156,24 +156,52 @@ static struct partition *debug_replica(struct request *req, struct tp tp, int32_
     return p;
 }
 
+/* A consumer's responses grow to at most this many times
+ * gregor.fetch.response.max.bytes for large records (consumer_cap). */
+#define BULK_SCALE_MAX 4
+/* Average record size per step of that growth. */
+#define BULK_RECORD_BYTES 4096
+
 /* The response limit is the client's, capped by fetch.max.bytes and, for
- * consumers, by gregor.fetch.response.max.bytes. A consumer that asks for
- * 50 MB across many partitions otherwise waits for all of it before it
- * parses any, and librdkafka stops fetching while its queue holds that
- * much: receiving and consuming take turns instead of overlapping (W2 in
- * docs/BENCHMARKS.md: 1 MiB responses read 2 M records about 2.5x faster
- * than 55 MB ones). Returning less than asked is always allowed: the client
- * fetches again from where the data stopped, and the first batch is
- * returned whatever its size. */
+ * consumers, by gregor.fetch.response.max.bytes (times BULK_SCALE_MAX at
+ * most, see consumer_cap). A consumer that asks for 50 MB across many
+ * partitions otherwise waits for all of it before it parses any, and
+ * librdkafka stops fetching while its queue holds that much: receiving and
+ * consuming take turns instead of overlapping (W2 in docs/BENCHMARKS.md:
+ * 1 MiB responses read 2 M records about 2.5x faster than 55 MB ones).
+ * Returning less than asked is always allowed: the client fetches again
+ * from where the data stopped, and the first batch is returned whatever its
+ * size. */
 static int64_t response_limit(const struct request *req)
 {
     const struct proto_FetchRequest *r = req->body;
     int64_t limit = r->max_bytes > 0 ? r->max_bytes : 0;
     if (limit > req->b->cfg->fetch_max_bytes)
         limit = req->b->cfg->fetch_max_bytes;
-    if (r->replica_id < 0 && limit > req->b->cfg->fetch_response_max_bytes)
-        limit = req->b->cfg->fetch_response_max_bytes;
+    int64_t cap = (int64_t)req->b->cfg->fetch_response_max_bytes * BULK_SCALE_MAX;
+    if (r->replica_id < 0 && limit > cap)
+        limit = cap;
     return limit;
+}
+
+/* The part of a consumer's response that reads of l may fill:
+ * gregor.fetch.response.max.bytes, doubled and more (up to BULK_SCALE_MAX
+ * times) when l's records average 8 KiB and more. Small responses keep a
+ * client parsing small records while the next response arrives; with large
+ * records there is little to parse per byte and a round trip per 1 MiB costs
+ * more (W8 in docs/BENCHMARKS.md: 100 KB records on 16 partitions read
+ * about 1.3x faster in 4 MiB responses than in 1 MiB ones, and 50 MB ones
+ * are 8x slower: librdkafka stops fetching while its queue holds that much).
+ * The average is the active segment's bytes per offset. */
+static int64_t consumer_cap(const struct request *req, const struct log *l)
+{
+    int64_t cap = req->b->cfg->fetch_response_max_bytes;
+    const struct log_segment *s = log_active(l);
+    int64_t n = s->next_offset - s->base_offset;
+    int64_t scale = n > 0 ? s->size / n / BULK_RECORD_BYTES : 0;
+    if (scale > BULK_SCALE_MAX)
+        scale = BULK_SCALE_MAX;
+    return scale > 1 ? cap * scale : cap;
 }
 
 /* Reads every distinct partition once. Returns the bytes found; *errors
@@ -235,7 +263,12 @@ static int64_t read_all(struct fetch_state *st, int *errors)
                                                req->b->cfg->leader_replication_throttled_rate,
                                                clock_wall_ms()))
             continue;
-        int64_t room = st->limit - total;
+        int64_t lim = st->limit;
+        if (!follower) {
+            int64_t cap = consumer_cap(req, l);
+            lim = cap < lim ? cap : lim;
+        }
+        int64_t room = lim - total;
         int32_t max = fp->partition_max_bytes;
         if (room < max)
             max = room > 0 ? (int32_t)room : 0;
@@ -674,7 +707,11 @@ void handle_Fetch(struct request *req)
         return;
     }
     st->limit = response_limit(req);
-    st->min_bytes = r->min_bytes < st->limit ? r->min_bytes : st->limit;
+    /* Never wait for more than the smallest cap could send. */
+    int64_t most = r->replica_id < 0 && st->limit > req->b->cfg->fetch_response_max_bytes
+                       ? req->b->cfg->fetch_response_max_bytes
+                       : st->limit;
+    st->min_bytes = r->min_bytes < most ? r->min_bytes : most;
     req_cold_init(&st->cold, req, look_again);
     first_look(st);
 }

@@ -32,6 +32,7 @@ import suite_reassign  # noqa: F401,E402
 import suite_metrics  # noqa: F401,E402
 import suite_idem  # noqa: F401,E402
 import suite_oldfmt  # noqa: F401,E402
+import suite_bulk  # noqa: F401,E402
 from harness import (Cluster, check, frame, kstr, metadata_ok, record_batch,  # noqa: E402
                      recv_frame, test, wait_for)
 
