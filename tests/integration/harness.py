@@ -8,6 +8,7 @@ happened, or raises Skip when the machine cannot run it. run() prints one
 PASS/FAIL/SKIP line per test and ends with the summary line
 "N passed, N failed" (skips are in neither count).
 """
+import fcntl
 import os
 import random
 import shutil
@@ -17,6 +18,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -70,6 +72,14 @@ def free_ports(n):
     below = (10000, lo - 1 - n) if lo - 1 - n > 10000 else None
     above = (hi + 1, 65535 - n) if hi + 1 < 65535 - n else None
     ranges = [r for r in (below, above) if r] or [(20000, 60000 - n)]
+    # A lane of a parallel run (run_lanes) takes only its own slice of each
+    # range: between the check above and the broker's bind, a port is free
+    # for the other lane to find too.
+    lane = os.environ.get("GREGOR_IT_LANE")
+    if lane:
+        k, lanes = (int(x) for x in lane.split("/"))
+        ranges = [(a + k * ((b - a) // lanes), a + (k + 1) * ((b - a) // lanes) - 1)
+                  for a, b in ranges]
     for _ in range(200):
         a, b = random.choice(ranges)
         base = random.randint(a, b)
@@ -189,8 +199,74 @@ class Cluster:
             out += self.log(i).splitlines()[-lines:]
         return "\n".join(out)
 
+    def down_brokers(self):
+        """SIGTERMs every broker still running and waits for its clean exit
+        (as gregor-cluster down does, without stopping ZooKeeper)."""
+        for i in range(self.n):
+            if self.alive(i):
+                try:
+                    self.stop(i)
+                except (OSError, AssertionError):
+                    pass  # down() below tries again, and kills it after 30 s
+
+    def kill_brokers(self):
+        """SIGKILLs every broker still running (teardown)."""
+        for i in range(self.n):
+            try:
+                pid = self.pid(i)
+                # only if the pid still is this broker (pids get reused)
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if self.log_dir(i).encode() in f.read():
+                        os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+
+    def zookeeper_pid(self):
+        """The pid of this cluster's own ZooKeeper if it runs, else None."""
+        zkdir = os.path.join(self.dir, "zookeeper")
+        try:
+            with open(os.path.join(zkdir, "zookeeper.pid")) as f:
+                pid = int(f.read())
+            # only if the pid still is that server (pids get reused)
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                return pid if os.path.join(zkdir, "zoo.cfg").encode() in f.read() else None
+        except (OSError, ValueError):
+            return None
+
+    def kill_zookeeper(self):
+        """SIGKILLs this cluster's own ZooKeeper, if it runs (teardown:
+        its data goes with the directory, and a clean stop takes Java
+        1.5-2 s)."""
+        pid = self.zookeeper_pid()
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            return
+        wait_for(lambda: self.zookeeper_pid() is None, 10, "ZooKeeper to exit")
+
+    def running(self):
+        """Whether a broker or the ZooKeeper of this cluster still runs."""
+        return any(self.alive(i) for i in range(self.n)) or self.zookeeper_pid() is not None
+
     def close(self, failed=False):
-        self.down()
+        # Teardown asserts nothing, and a clean stop of the last brokers of
+        # a replicated cluster waits out the controlled shutdown's retries
+        # (3 attempts 5 s apart, as Kafka: leadership has nowhere to go),
+        # 10-18 s a cluster: its brokers are SIGKILLed instead. A single
+        # broker has nowhere to move leadership either and stops at once,
+        # so it still gets its clean shutdown (with ZooKeeper up).
+        if self.n > 1:
+            self.kill_brokers()
+        else:
+            self.down_brokers()
+        try:
+            self.kill_zookeeper()
+        except AssertionError:
+            pass  # down() below tries again, and kills it after 10 s
+        if self.running():
+            self.down()  # what the above could not stop
         if failed and os.environ.get("GREGOR_IT_KEEP"):
             print("    cluster directory kept: %s" % self.dir, flush=True)
         else:
@@ -267,11 +343,20 @@ def kafkajs_run(script, bootstrap, timeout=120):
     """Runs tests/integration/kafkajs/<script> against bootstrap (installing
     kafkajs from package-lock.json first if needed); fails with its output."""
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kafkajs")
-    if not os.path.isdir(os.path.join(d, "node_modules", "kafkajs")):
-        p = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=d,
-                           capture_output=True, text=True, timeout=300)
-        check(p.returncode == 0, "npm ci for kafkajs failed (is the npm registry reachable?):\n%s%s"
-              % (p.stdout[-2000:], p.stderr[-2000:]))
+    # Two lanes of a parallel run may both find kafkajs missing: one
+    # installs, the other waits for it on the lock (the directory's own:
+    # npm ci empties node_modules/ first).
+    lock = os.open(d, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isdir(os.path.join(d, "node_modules", "kafkajs")):
+            p = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=d,
+                               capture_output=True, text=True, timeout=300)
+            check(p.returncode == 0,
+                  "npm ci for kafkajs failed (is the npm registry reachable?):\n%s%s"
+                  % (p.stdout[-2000:], p.stderr[-2000:]))
+    finally:
+        os.close(lock)
     p = subprocess.run(["node", script, bootstrap], cwd=d, capture_output=True, text=True,
                        timeout=timeout, env=dict(os.environ, KAFKAJS_NO_PARTITIONER_WARNING="1"))
     check(p.returncode == 0, "kafkajs %s failed:\n%s%s" % (script, p.stdout[-3000:],
@@ -293,11 +378,17 @@ class Skip(Exception):
     why): run() prints SKIP and counts it neither passed nor failed."""
 
 
-def run(only=None):
+def selected(only):
+    """The registered tests whose names contain one of only's strings (all
+    without a filter), in registration order."""
+    return [fn for fn in TESTS if not only or any(o in fn.__name__ for o in only)]
+
+
+def run_tests(fns):
+    """Runs fns one after the other, one PASS/FAIL/SKIP line each; returns
+    (passed, failed, skipped)."""
     passed = failed = skipped = 0
-    for fn in TESTS:
-        if only and not any(o in fn.__name__ for o in only):
-            continue
+    for fn in fns:
         t0 = time.time()
         try:
             fn()
@@ -312,8 +403,95 @@ def run(only=None):
             msg = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
             for line in msg.splitlines():
                 print("    " + line, flush=True)
+    return passed, failed, skipped
+
+
+def summary(passed, failed, skipped):
     if skipped:
         print("%d skipped (see the SKIP lines)" % skipped, flush=True)
     # The last line is what tests/run-all adds up.
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return failed == 0
+
+
+def run(only=None):
+    return summary(*run_tests(selected(only)))
+
+
+# --- parallel lanes ---------------------------------------------------------------
+#
+# A module's tests stay together, in their order, in one process: some share
+# a cluster (and what earlier tests left in it). Every cluster has its own
+# ports (free_ports, one slice per lane) and directories, so two modules can
+# run side by side.
+
+DONE = "@@gregor-module-done"
+
+
+def run_worker(only):
+    """A lane's process: reads module names from stdin, runs each one's
+    selected tests and ends each with the DONE line carrying its counts."""
+    for line in sys.stdin:
+        mod = line.strip()
+        counts = run_tests([fn for fn in selected(only) if fn.__module__ == mod])
+        print("%s %d %d %d" % ((DONE,) + counts), flush=True)
+    return True
+
+
+def run_lanes(argv, only, lanes, order=()):
+    """Runs the selected tests' modules in `lanes` worker processes
+    (argv starts one; GREGOR_IT_LANE tells it its port slice). Modules in
+    `order` go first, in that order (the longest first, so the lanes end
+    together), then the rest. Each module's output is printed whole when it
+    ends; the summary line counts every lane."""
+    mods = []
+    for fn in selected(only):
+        if fn.__module__ not in mods:
+            mods.append(fn.__module__)
+    queue = [m for m in order if m in mods] + [m for m in mods if m not in order]
+    lock = threading.Lock()
+    totals = [0, 0, 0]
+
+    def emit(text, counts):
+        with lock:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            for i, n in enumerate(counts):
+                totals[i] += n
+
+    def lane(k):
+        env = dict(os.environ, GREGOR_IT_LANE="%d/%d" % (k, lanes))
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, env=env)
+        while True:
+            with lock:
+                mod = queue.pop(0) if queue else None
+            if mod is None:
+                break
+            p.stdin.write(mod + "\n")
+            p.stdin.flush()
+            buf = []
+            for line in p.stdout:
+                if line.startswith(DONE + " "):
+                    emit("".join(buf), [int(x) for x in line.split()[1:]])
+                    break
+                buf.append(line)
+            else:
+                # The worker died inside the module: one failure, and the
+                # other lanes take what is left.
+                emit("".join(buf) + "FAIL %s: the lane's process exited (%s)\n" % (
+                    mod, p.wait()), (0, 1, 0))
+                return
+        p.stdin.close()
+        rest = p.stdout.read()
+        if p.wait() != 0:
+            emit(rest + "FAIL lane %d's process exited with %d\n" % (k, p.returncode), (0, 1, 0))
+        elif rest:
+            emit(rest, (0, 0, 0))
+
+    threads = [threading.Thread(target=lane, args=(k,)) for k in range(lanes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return summary(*totals)

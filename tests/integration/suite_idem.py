@@ -18,7 +18,7 @@ import harness
 
 from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
 from suite_ops import create_topic, zk_get
-from suite_repl import Acks, producer, read_all, replicated_cluster, state
+from suite_repl import KILL_OVERRIDES, Acks, producer, read_all, replicated_cluster, state
 
 NONE, UNSUPPORTED_VERSION = 0, 35
 OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, INVALID_RECORD = 45, 47, 87
@@ -166,7 +166,7 @@ def idem_leader_sigkill_exactly_once():
     to the new leader, which must answer them from its producer state
     instead of storing them again. Read back: every acknowledged record
     exactly once, no record twice, in the order produced."""
-    with replicated_cluster("idem-kill", "ik") as c:
+    with replicated_cluster("idem-kill", "ik", KILL_OVERRIDES) as c:
         acks = Acks()
         pr = producer(c, **{"enable.idempotence": True,
                             "max.in.flight.requests.per.connection": 5, "linger.ms": 2})

@@ -219,6 +219,14 @@ class NetCluster(harness.Cluster):
         self.procs[i] = subprocess.Popen(argv, stdout=self.logs[i], stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, preexec_fn=die_with_us)
 
+    def running(self):
+        return True  # down() also closes the brokers' log files
+
+    def kill_brokers(self):
+        for p in self.procs:
+            if p and p.poll() is None:
+                p.kill()
+
     def down(self):
         """SIGTERM every broker (clean shutdown), then stop ZooKeeper."""
         for p in self.procs:

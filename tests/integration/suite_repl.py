@@ -36,9 +36,16 @@ def create_topic(c, name, partitions=1):
         a.close()
 
 
-def replicated_cluster(name, topic):
-    """Three brokers with an RF=3 topic whose ISR is all three."""
-    c = Cluster(brokers=3, name=name, overrides=REPL_OVERRIDES)
+# For tests that SIGKILL a leader: the controller moves leadership once the
+# dead broker's ZooKeeper session expires, and Kafka's default 18 s would be
+# most of such a test's time. 6 s stays well above the pings' one-third.
+KILL_OVERRIDES = ["zookeeper.session.timeout.ms=6000"]
+
+
+def replicated_cluster(name, topic, extra=()):
+    """Three brokers with an RF=3 topic whose ISR is all three (overrides:
+    REPL_OVERRIDES, then extra)."""
+    c = Cluster(brokers=3, name=name, overrides=REPL_OVERRIDES + list(extra))
     try:
         create_topic(c, topic)
         wait_for(lambda: len(isr(c, topic)) == 3, 20, "the ISR of %s-0 to be all three" % topic)
@@ -211,7 +218,7 @@ def replication_leader_sigkill_loses_nothing():
     restarted, three times (GREGOR_REPL_KILL_ROUNDS=N for a longer soak:
     tests/integration/run build replication_leader_sigkill). Every
     acknowledged record is read back, in acknowledged order, none lost."""
-    with replicated_cluster("repl-kill", "rk") as c:
+    with replicated_cluster("repl-kill", "rk", KILL_OVERRIDES) as c:
         acks = Acks()
         pr = producer(c)
         sent = 0
@@ -252,7 +259,9 @@ def replication_divergent_tail_truncated():
     unacknowledged tail (OffsetForLeaderEpoch) and fetches, so every
     replica's log is byte-identical up to the high watermark, and every
     acknowledged record is there once."""
-    with replicated_cluster("repl-tail", "rt") as c:
+    # The followers stay frozen for some 3 s, within their 10 s sessions;
+    # the old leader's ends 10 s after the SIGKILL, not Kafka's 18.
+    with replicated_cluster("repl-tail", "rt", ["zookeeper.session.timeout.ms=10000"]) as c:
         acks = Acks()
         pr = producer(c)
         produce_all(pr, acks, "rt", [b"a%d" % k for k in range(50)])
