@@ -755,7 +755,7 @@ def three_brokers_and_controller_failover():
 LANE_ORDER = ["suite_repl", "suite_groups", "suite_idem", "__main__", "suite_reassign",
               "suite_metrics", "suite_leaders", "suite_conn", "suite_disk", "suite_netpart",
               "suite_ident", "suite_ops", "suite_req", "suite_tidy", "suite_oldfmt",
-              "suite_dumplog"]
+              "suite_bulk", "suite_dumplog"]
 
 
 def main():
