@@ -272,6 +272,13 @@ static int64_t read_all(struct fetch_state *st, int *errors)
         int32_t max = fp->partition_max_bytes;
         if (room < max)
             max = room > 0 ? (int32_t)room : 0;
+        /* The response is full: an offset in the log would read nothing
+         * (no first-batch exception past the first partition), so skip the
+         * lookup, which reads batch headers. One outside the log still goes
+         * to log_read for its error. */
+        if (max == 0 && total > 0 && fp->fetch_offset >= l->log_start_offset &&
+            fp->fetch_offset <= log_end_offset(l))
+            continue;
         struct log_read_result res;
         struct log_cold cold;
         int rc = log_read_cached(l, fp->fetch_offset, max, follower ? log_end_offset(l) : hw,
