@@ -49,6 +49,24 @@ int fs_read_file(const char *path, struct buf *out, size_t maxlen)
     return 0;
 }
 
+int fs_read_text(const char *path, char **text, size_t maxlen)
+{
+    struct buf b;
+    buf_init(&b);
+    *text = NULL;
+    int rc = fs_read_file(path, &b, maxlen);
+    if (!rc) {
+        buf_put_i8(&b, 0);
+        size_t len;
+        *text = buf_failed(&b) ? NULL : (char *)buf_steal(&b, &len);
+        rc = *text ? 0 : GR_E_NOMEM;
+    }
+    int e = errno;
+    buf_destroy(&b);
+    errno = e;
+    return rc;
+}
+
 static int write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;

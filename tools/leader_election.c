@@ -31,6 +31,8 @@
 #include "broker/proto/proto_api.h"
 #include "broker/proto/proto_errors.h"
 #include "broker/proto/proto_msg.h"
+#include "common/err.h"
+#include "common/fsutil.h"
 #include "tools/cli_opts.h"
 #include "tools/kconn.h"
 
@@ -101,31 +103,17 @@ static int add_tp(struct opts *o, const char *topic, int32_t partition)
 /* Kafka's parseReplicaElectionData. */
 static int read_json(struct opts *o)
 {
-    FILE *f = fopen(o->json, "r");
-    if (!f) {
-        fprintf(stderr, "%s: cannot read %s: %s\n", TOOL, o->json, strerror(errno));
+    char *text;
+    int frc = fs_read_text(o->json, &text, 256 << 20);
+    if (frc) {
+        if (frc == GR_E_NOMEM)
+            fprintf(stderr, "%s: out of memory\n", TOOL);
+        else if (frc == GR_E_TOO_LARGE)
+            fprintf(stderr, "%s: %s is larger than 256 MiB\n", TOOL, o->json);
+        else
+            fprintf(stderr, "%s: cannot read %s: %s\n", TOOL, o->json, strerror(errno));
         return 1;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            char *n = realloc(text, cap = len + 65536);
-            if (!n) {
-                free(text);
-                fclose(f);
-                fprintf(stderr, "%s: out of memory\n", TOOL);
-                return 1;
-            }
-            text = n;
-        }
-        size_t got = fread(text + len, 1, 4096, f);
-        len += got;
-        if (got < 4096)
-            break;
-    }
-    fclose(f);
-    text[len] = '\0';
     cJSON *root = cJSON_Parse(text);
     free(text);
     int rc = 1;

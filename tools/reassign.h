@@ -42,6 +42,8 @@ void ra_list_names(const struct ra_list *l, char *out, size_t outsz);
 
 /* Reads a whole file into *text (free()). Returns 0 or -1 with err. */
 int ra_read_file(const char *path, char **text, char *err, size_t errsz);
+/* The largest JSON file the tools read (RA_FILE_MAX bytes). */
+#define RA_FILE_MAX (256 << 20)
 /* Kafka's reassignment JSON ({"version":1,"partitions":[{"topic":"t",
  * "partition":0,"replicas":[1,2],"log_dirs":["any","any"]}]}) with
  * Kafka's checks: not empty, no empty replica list, no partition twice, no

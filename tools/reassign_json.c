@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/fsutil.h"
 #include "common/topic_name.h"
 #include "tools/reassign.h"
 
@@ -89,33 +91,14 @@ void ra_list_names(const struct ra_list *l, char *out, size_t outsz)
 
 int ra_read_file(const char *path, char **text, char *err, size_t errsz)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    int rc = fs_read_text(path, text, RA_FILE_MAX);
+    if (rc == GR_E_NOMEM)
+        snprintf(err, errsz, "out of memory reading %s", path);
+    else if (rc == GR_E_TOO_LARGE)
+        snprintf(err, errsz, "%s is larger than %d MiB", path, RA_FILE_MAX >> 20);
+    else if (rc)
         snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t len = 0, cap = 0;
-    char *buf = NULL;
-    for (;;) {
-        if (len + 4097 > cap) {
-            char *n = realloc(buf, cap = 2 * cap + 65536);
-            if (!n) {
-                free(buf);
-                fclose(f);
-                snprintf(err, errsz, "out of memory reading %s", path);
-                return -1;
-            }
-            buf = n;
-        }
-        size_t got = fread(buf + len, 1, 4096, f);
-        len += got;
-        if (got < 4096)
-            break;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *text = buf;
-    return 0;
+    return rc ? -1 : 0;
 }
 
 static bool whole_number(const cJSON *n, double lo, double hi)

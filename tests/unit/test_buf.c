@@ -2,12 +2,15 @@
  * Growable buffer, arena and the varint/endian helpers.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/bytes.h"
+#include "common/err.h"
+#include "common/fsutil.h"
 #include "tests/unit/testutil.h"
 
 static void test_buf_writes_big_endian_and_patches(void)
@@ -124,9 +127,39 @@ static void test_arena(void)
     arena_destroy(&a);
 }
 
+/* fs_read_text: a whole file as a C string, the bound, a missing file. */
+static void test_fs_read_text(void)
+{
+    char *dir = test_tmpdir("readtext");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/f.json", dir);
+    size_t n = 200000;
+    char *data = malloc(n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (char)('a' + i % 26);
+    CU_ASSERT_EQUAL(fs_write_file_atomic(path, data, n, false), 0);
+    char *text = NULL;
+    CU_ASSERT_EQUAL(fs_read_text(path, &text, 1 << 20), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_EQUAL(strlen(text), n);
+    CU_ASSERT(memcmp(text, data, n) == 0);
+    free(text);
+    CU_ASSERT_EQUAL(fs_read_text(path, &text, 1000), GR_E_TOO_LARGE);
+    CU_ASSERT_PTR_NULL(text);
+    snprintf(path, sizeof(path), "%s/missing", dir);
+    CU_ASSERT_NOT_EQUAL(fs_read_text(path, &text, 1000), 0);
+    CU_ASSERT_PTR_NULL(text);
+    free(data);
+    test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
+        {"fs_read_text", test_fs_read_text},
         {"big-endian writes and patching", test_buf_writes_big_endian_and_patches},
         {"grows to large sizes", test_buf_grows_large},
         {"allocation failure is sticky", test_buf_failure_is_sticky},
