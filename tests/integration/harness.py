@@ -8,6 +8,7 @@ happened, or raises Skip when the machine cannot run it. run() prints one
 PASS/FAIL/SKIP line per test and ends with the summary line
 "N passed, N failed" (skips are in neither count).
 """
+import atexit
 import fcntl
 import os
 import random
@@ -284,6 +285,30 @@ class Cluster:
 
 
 # --- raw protocol helpers ------------------------------------------------------
+
+class ModuleCluster:
+    """The one cluster a suite module's tests share: started by the first test
+    that calls it, closed by close() or at exit.
+
+        cluster = ModuleCluster(brokers=1, name="x", overrides=[...])
+        c = cluster()
+    """
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        self.c = None
+        atexit.register(self.close)
+
+    def __call__(self):
+        if self.c is None:
+            self.c = Cluster(**self.kwargs)
+        return self.c
+
+    def close(self):
+        if self.c:
+            self.c.close()
+            self.c = None
+
 
 def frame(api_key, version, corr, body, client_id=b"it"):
     hdr = struct.pack(">hhih", api_key, version, corr, len(client_id)) + client_id

@@ -7,28 +7,19 @@ gregor.log.page.cache.behind.bytes=4 MiB, so a few tens of megabytes show
 what the defaults (4 MiB, never dropped) do at scale. Records are produced
 with confluent-kafka (librdkafka) at acks=all and read back whole.
 """
-import atexit
 import os
 import socket
 import struct
 import subprocess
 
-from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+from harness import ModuleCluster, check, frame, kstr, recv_frame, test, wait_for
 
-_cluster = None
 BEHIND = 4 << 20
-
-
-def cluster():
-    global _cluster
-    if _cluster is None:
-        _cluster = Cluster(brokers=1, name="bulk", overrides=[
-            "gregor.log.writeback.bytes=1048576",
-            "gregor.log.page.cache.behind.bytes=%d" % BEHIND,
-            "message.max.bytes=2000000",
-        ])
-        atexit.register(_cluster.close)
-    return _cluster
+cluster = ModuleCluster(brokers=1, name="bulk", overrides=[
+    "gregor.log.writeback.bytes=1048576",
+    "gregor.log.page.cache.behind.bytes=%d" % BEHIND,
+    "message.max.bytes=2000000",
+])
 
 
 def value(i, size):

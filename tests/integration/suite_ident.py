@@ -3,7 +3,6 @@ a second broker with a live broker's id.
 
 Imported by suite.py; the tests register themselves with harness.test.
 """
-import atexit
 import os
 import struct
 import subprocess
@@ -11,7 +10,7 @@ import time
 import zlib
 
 import harness
-from harness import Cluster, check, frame, kstr, recv_frame, test, wait_for
+from harness import Cluster, ModuleCluster, check, frame, kstr, recv_frame, test, wait_for
 
 import socket
 
@@ -130,26 +129,9 @@ def consume(c, topic):
     return [v for v in out.split(b"\n") if v]
 
 
-_cluster = None
-
-
-def _close_cluster():
-    global _cluster
-    if _cluster:
-        _cluster.close()
-        _cluster = None
-
-
-atexit.register(_close_cluster)
-
-
-def cluster():
-    """One broker for the compression tests (closed before the identity test,
-    or at exit)."""
-    global _cluster
-    if _cluster is None:
-        _cluster = Cluster(brokers=1, name="ident")
-    return _cluster
+# One broker for the compression tests (closed before the identity test,
+# or at exit).
+cluster = ModuleCluster(brokers=1, name="ident")
 
 
 @test
@@ -317,7 +299,7 @@ def second_broker_with_a_live_id_refuses_to_start():
     case equal endpoints could not tell apart) exits non-zero naming the id and
     the live registration's endpoint; broker 0 keeps its registration, its
     /controller and serving."""
-    _close_cluster()
+    cluster.close()
     with Cluster(brokers=1, name="twin") as c:
         wait_for(lambda: zk_get(c, "/controller")[0], 15, "broker 0 to become controller")
         reg, reg_stat = zk_get(c, "/brokers/ids/0")

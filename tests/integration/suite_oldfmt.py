@@ -6,38 +6,20 @@ client would not send.
 
 Imported by suite.py; the tests register themselves with harness.test.
 """
-import atexit
 import socket
 import struct
 import subprocess
 import zlib
 
-from harness import Cluster, check, frame, kstr, recv_frame, test
+from harness import ModuleCluster, check, frame, kstr, recv_frame, test
 from suite_conn import create_topic
 from suite_ident import CODECS, compressed_batch, segment
 
 CORRUPT_MESSAGE, UNSUPPORTED_VERSION, UNSUPPORTED_COMPRESSION_TYPE = 2, 35, 76
 OLD_APIS = [(0, 8, 2), (0, 9), (0, 10)]
 
-_cluster = None
-
-
-def _close_cluster():
-    global _cluster
-    if _cluster:
-        _cluster.close()
-        _cluster = None
-
-
-atexit.register(_close_cluster)
-
-
-def cluster():
-    """One broker for this suite (closed at exit)."""
-    global _cluster
-    if _cluster is None:
-        _cluster = Cluster(brokers=1, name="oldfmt")
-    return _cluster
+# One broker for this suite (closed at exit).
+cluster = ModuleCluster(brokers=1, name="oldfmt")
 
 
 def vname(v):
