@@ -829,7 +829,7 @@ static int add_dup(struct log_bg_job *j, int fd)
 }
 
 /* Adds an index file (which keeps no descriptor open) to a sync job. */
-static int add_index(struct log_bg_job *j, const struct log_idxfile *f)
+static int add_index(struct log_bg_job *j, struct log_idxfile *f)
 {
     int fd = log_idxfile_open_for_sync(f);
     return fd < 0 ? fd : log_bg_job_add_fd(j, fd);

@@ -53,7 +53,7 @@ static size_t whole(const struct log_idxfile *f, size_t n)
 
 /* Maps the file: read-only at exactly len bytes, or writable with a
  * mapping of len bytes over a file allocated only up to the entries in use
- * plus a first block (the rest is allocated by log_idxfile_reserve as
+ * plus a first block (the rest is allocated by reserve() as
  * entries arrive; the mapping past the end of the file is never touched).
  * fd is the open file, or -1 to open it by path for the call. A strict
  * remap fails when that first block cannot be allocated; a lenient one
@@ -61,6 +61,8 @@ static size_t whole(const struct log_idxfile *f, size_t n)
  * returns), so a log on a full disk still opens and serves reads. */
 static int remap(struct log_idxfile *f, int fd, size_t len, bool writable, bool strict)
 {
+    /* The file is sized to every entry below: they must be in it first. */
+    log_idxfile_store(f);
     /* Open and size before unmapping: out of descriptors or of space, the
      * old mapping stays as it was. */
     int own = -1;
@@ -105,10 +107,17 @@ static int remap(struct log_idxfile *f, int fd, size_t len, bool writable, bool 
     f->map_len = len;
     f->file_len = file_len;
     f->writable = writable;
+    if (!writable) {
+        free(f->pend);
+        f->pend = NULL;
+    }
     return 0;
 }
 
-int log_idxfile_reserve(struct log_idxfile *f)
+/* Makes sure the file is allocated for one more entry (growing it by up to
+ * a megabyte). Returns 0, GR_E_FULL at the maximum or when read-only, or
+ * the error of the allocation. */
+static int reserve(struct log_idxfile *f)
 {
     size_t need = ((size_t)f->entries + 1) * f->entry_size;
     if (need <= f->file_len)
@@ -133,6 +142,29 @@ int log_idxfile_reserve(struct log_idxfile *f)
     return rc;
 }
 
+void log_idxfile_store(struct log_idxfile *f)
+{
+    if (f->stored < f->entries) {
+        memcpy(f->map + (size_t)f->stored * f->entry_size, f->pend,
+               (size_t)(f->entries - f->stored) * f->entry_size);
+        f->stored = f->entries;
+    }
+}
+
+int log_idxfile_append(struct log_idxfile *f, const uint8_t *entry)
+{
+    int rc = reserve(f);
+    if (rc)
+        return rc;
+    if (f->entries - f->stored == LOG_IDXFILE_PEND)
+        log_idxfile_store(f);
+    if (!f->pend && !(f->pend = malloc(LOG_IDXFILE_PEND * f->entry_size)))
+        return GR_E_NOMEM;
+    memcpy(f->pend + (size_t)(f->entries - f->stored) * f->entry_size, entry, f->entry_size);
+    f->entries++;
+    return 0;
+}
+
 int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
                      size_t max_bytes)
 {
@@ -154,7 +186,7 @@ int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
     else if ((size_t)st.st_size % entry_size)
         rc = GR_E_CORRUPT;
     if (!rc) {
-        f->entries = (int32_t)((size_t)st.st_size / entry_size);
+        f->entries = f->stored = (int32_t)((size_t)st.st_size / entry_size);
         if (max_bytes) {
             size_t used = (size_t)f->entries * entry_size;
             size_t len = max_bytes - max_bytes % entry_size;
@@ -165,7 +197,7 @@ int log_idxfile_open(struct log_idxfile *f, const char *path, size_t entry_size,
     }
     close(fd);
     if (rc) {
-        f->entries = 0; /* never trim a file we could not map */
+        f->entries = f->stored = 0; /* never trim a file we could not map */
         log_idxfile_close(f);
     }
     return rc;
@@ -192,10 +224,15 @@ void log_idxfile_truncate(struct log_idxfile *f, int32_t n)
         n = 0;
     if (n < f->entries)
         f->entries = n;
+    if (n < f->stored)
+        f->stored = n;
 }
 
 void log_idxfile_close(struct log_idxfile *f)
 {
+    if (f->writable && f->map)
+        log_idxfile_store(f);
+    free(f->pend);
     if (f->map)
         munmap(f->map, f->map_len);
     /* If the trim fails (or the directory is already renamed for deletion)
@@ -215,8 +252,10 @@ int log_idxfile_unlink(struct log_idxfile *f)
     return 0;
 }
 
-int log_idxfile_open_for_sync(const struct log_idxfile *f)
+int log_idxfile_open_for_sync(struct log_idxfile *f)
 {
+    if (f->writable)
+        log_idxfile_store(f);
     int fd = f->path ? open(f->path, O_RDONLY | O_CLOEXEC) : -1;
     return fd < 0 ? gr_err_from_errno(f->path ? errno : EINVAL) : fd;
 }
@@ -240,10 +279,11 @@ int32_t log_idxfile_search(const struct log_idxfile *f, log_idxfile_cmp_fn cmp, 
 {
     unsigned char stack[PROBE_STACK_PAGES], *vec = NULL;
     size_t page = 4096;
-    if (cold_pos && f->entries > 0) {
+    /* Only the stored entries can be out of memory. */
+    if (cold_pos && f->stored > 0) {
         long ps = sysconf(_SC_PAGESIZE);
         page = ps > 0 ? (size_t)ps : 4096;
-        size_t bytes = (size_t)f->entries * f->entry_size;
+        size_t bytes = (size_t)f->stored * f->entry_size;
         size_t pages = (bytes + page - 1) / page;
         vec = pages <= PROBE_STACK_PAGES ? stack : malloc(pages);
         if (vec && mincore(f->map, bytes, vec)) {
@@ -257,7 +297,7 @@ int32_t log_idxfile_search(const struct log_idxfile *f, log_idxfile_cmp_fn cmp, 
         int32_t mid = lo + (hi - lo) / 2;
         size_t at = (size_t)mid * f->entry_size;
         /* An entry may straddle two pages (12-byte time index entries). */
-        if (vec && (!(vec[at / page] & 1) || !(vec[(at + f->entry_size - 1) / page] & 1))) {
+        if (vec && mid < f->stored && (!(vec[at / page] & 1) || !(vec[(at + f->entry_size - 1) / page] & 1))) {
             size_t p = !(vec[at / page] & 1) ? at / page : (at + f->entry_size - 1) / page;
             *cold_pos = (int64_t)(p * page);
             found = -2;

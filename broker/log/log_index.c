@@ -37,14 +37,10 @@ int log_index_append(struct log_index *x, int64_t offset, uint32_t position)
         return GR_E_INVALID;
     if (!x->file.writable || log_index_full(x))
         return GR_E_FULL;
-    int rc = log_idxfile_reserve(&x->file);
-    if (rc)
-        return rc; /* no room on disk: the caller skips the entry */
-    uint8_t *e = log_idxfile_entry(&x->file, x->file.entries);
+    uint8_t e[LOG_INDEX_ENTRY_SIZE];
     be32_store(e, (uint32_t)rel);
     be32_store(e + 4, position);
-    x->file.entries++;
-    return 0;
+    return log_idxfile_append(&x->file, e); /* on error the caller skips the entry */
 }
 
 static int cmp_offset(const struct log_idxfile *f, int32_t i, const void *target)

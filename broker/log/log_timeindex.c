@@ -56,12 +56,10 @@ int log_timeindex_maybe_append(struct log_timeindex *x, int64_t timestamp, int64
         return 0;
     if (!x->file.writable || log_timeindex_full(x))
         return 0;
-    if (log_idxfile_reserve(&x->file))
-        return 0; /* no room on disk: the index is only sparser */
-    uint8_t *e = log_idxfile_entry(&x->file, x->file.entries);
+    uint8_t e[LOG_TIMEINDEX_ENTRY_SIZE];
     be64_store(e, (uint64_t)timestamp);
     be32_store(e + 8, (uint32_t)rel);
-    x->file.entries++;
+    (void)log_idxfile_append(&x->file, e); /* no room on disk: the index is only sparser */
     return 0;
 }
 

@@ -2,9 +2,12 @@
  * Offset index and time index: appends, lookups, truncation, capacity, and
  * what survives a close and reopen (the file is trimmed to its entries).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "broker/log/log_index.h"
 #include "broker/log/log_timeindex.h"
@@ -128,11 +131,105 @@ static void test_time_index(void)
     log_timeindex_close(&x);
 }
 
+/* Reads entry i of the file at p from the disk side (pread), big-endian
+ * relative offset; -1 when the file is too short. */
+static int64_t file_entry_offset(const char *p, int32_t i)
+{
+    uint8_t e[8];
+    int fd = open(p, O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : pread(fd, e, sizeof(e), (off_t)i * 8);
+    if (fd >= 0)
+        close(fd);
+    return n == 8 ? (int64_t)((uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 |
+                              e[3])
+                  : -1;
+}
+
+/* Entries wait in the heap until a batch is full, a sync, a resize or a
+ * close; readers see them all along, and truncation across the boundary
+ * between stored and waiting entries keeps the right ones. */
+static void test_waiting_entries(void)
+{
+    char p[4096];
+    struct log_index x;
+    path(p, "w.index");
+    CU_ASSERT_EQUAL_FATAL(log_index_open(&x, p, 0, 8 * 1000), 0);
+    const int32_t n = LOG_IDXFILE_PEND + 10;
+    for (int32_t i = 0; i < n; i++)
+        CU_ASSERT_EQUAL(log_index_append(&x, 10 * (i + 1), (uint32_t)(100 * (i + 1))), 0);
+    CU_ASSERT_EQUAL(x.file.entries, n);
+    /* The first batch was stored when the 65th entry came; 10 wait. */
+    CU_ASSERT_EQUAL(x.file.stored, LOG_IDXFILE_PEND);
+    CU_ASSERT_EQUAL(file_entry_offset(p, LOG_IDXFILE_PEND - 1), 10 * LOG_IDXFILE_PEND);
+    CU_ASSERT_EQUAL(file_entry_offset(p, LOG_IDXFILE_PEND), 0); /* allocated, not written */
+    int64_t off, cold = -1;
+    uint32_t pos;
+    log_index_lookup(&x, 10 * n + 5, &off, &pos); /* the last, waiting entry */
+    CU_ASSERT_EQUAL(off, 10 * n);
+    CU_ASSERT_EQUAL(pos, 100 * n);
+    CU_ASSERT_EQUAL(log_index_lookup_cached(&x, 10 * (n - 3), &off, &pos, &cold), 0);
+    CU_ASSERT_EQUAL(off, 10 * (n - 3));
+    CU_ASSERT_EQUAL(cold, -1);
+    CU_ASSERT_EQUAL(log_index_last_offset(&x), 10 * n);
+    CU_ASSERT_TRUE(log_index_sane(&x, 10 * n + 1, 100 * n + 1));
+
+    /* A sync stores them first. */
+    int fd = log_idxfile_open_for_sync(&x.file);
+    CU_ASSERT_TRUE(fd >= 0);
+    if (fd >= 0)
+        close(fd);
+    CU_ASSERT_EQUAL(x.file.stored, n);
+    CU_ASSERT_EQUAL(file_entry_offset(p, n - 1), 10 * n);
+
+    /* Truncate into the stored entries, append again, truncate into the
+     * waiting ones: the survivors are stored at close. */
+    log_index_truncate_to(&x, 10 * 50 + 1); /* keeps entries 10..500 */
+    CU_ASSERT_EQUAL(x.file.entries, 50);
+    CU_ASSERT_EQUAL(x.file.stored, 50);
+    for (int32_t i = 50; i < 60; i++)
+        CU_ASSERT_EQUAL(log_index_append(&x, 10 * (i + 1) + 1, (uint32_t)(100 * (i + 1))), 0);
+    CU_ASSERT_EQUAL(x.file.stored, 50);
+    log_index_truncate_to(&x, 10 * 55 + 1); /* keeps 54 of them */
+    CU_ASSERT_EQUAL(x.file.entries, 54);
+    CU_ASSERT_EQUAL(log_index_append(&x, 10 * 55 + 1, 5555), 0);
+    log_index_close(&x);
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(p, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 55 * 8);
+    CU_ASSERT_EQUAL(file_entry_offset(p, 50), 10 * 51 + 1);
+    CU_ASSERT_EQUAL(file_entry_offset(p, 54), 10 * 55 + 1);
+    CU_ASSERT_EQUAL_FATAL(log_index_open(&x, p, 0, 0), 0);
+    log_index_lookup(&x, 10 * 55 + 1, &off, &pos);
+    CU_ASSERT_EQUAL(pos, 5555);
+    log_index_lookup(&x, 10 * 53 + 1, &off, &pos);
+    CU_ASSERT_EQUAL(pos, 5300);
+    log_index_close(&x);
+
+    /* Resizing to read-only (a roll) stores them too. */
+    struct log_timeindex t;
+    path(p, "w.timeindex");
+    CU_ASSERT_EQUAL_FATAL(log_timeindex_open(&t, p, 0, 12 * 1000), 0);
+    for (int32_t i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(log_timeindex_maybe_append(&t, 1000 + i, i), 0);
+    CU_ASSERT_EQUAL(t.file.stored, 0);
+    CU_ASSERT_EQUAL(log_idxfile_resize(&t.file, 0), 0);
+    CU_ASSERT_EQUAL(t.file.stored, 3);
+    CU_ASSERT_PTR_NULL(t.file.pend);
+    int64_t ts;
+    log_timeindex_lookup(&t, 1001, &ts, &off);
+    CU_ASSERT_EQUAL(ts, 1001);
+    CU_ASSERT_EQUAL(off, 1);
+    CU_ASSERT_EQUAL(stat(p, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 3 * 12);
+    log_timeindex_close(&t);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
         {"offset index: append, lookup, truncate, full, reopen", test_offset_index},
         {"time index: growing timestamps only, lookup, truncate, reopen", test_time_index},
+        {"entries wait in memory until a batch, sync, resize or close", test_waiting_entries},
         CU_TEST_INFO_NULL};
     static CU_SuiteInfo suites[] = {{"index", setup, teardown, NULL, NULL, tests},
                                     CU_SUITE_INFO_NULL};

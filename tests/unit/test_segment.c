@@ -141,6 +141,8 @@ static void test_recover_rebuilds_same_index(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     fill(s, 60, 5000);
     int32_t n = s->index.file.entries, tn = s->timeindex.file.entries;
+    log_idxfile_store(&s->index.file); /* compare what the files hold */
+    log_idxfile_store(&s->timeindex.file);
     uint8_t *idx = malloc((size_t)n * 8), *tidx = malloc((size_t)tn * 12);
     memcpy(idx, s->index.file.map, (size_t)n * 8);
     memcpy(tidx, s->timeindex.file.map, (size_t)tn * 12);
@@ -152,6 +154,8 @@ static void test_recover_rebuilds_same_index(void)
     CU_ASSERT_EQUAL(s->next_offset, next);
     CU_ASSERT_EQUAL(s->size, size);
     CU_ASSERT_EQUAL_FATAL(s->index.file.entries, n);
+    log_idxfile_store(&s->index.file);
+    log_idxfile_store(&s->timeindex.file);
     CU_ASSERT_EQUAL(memcmp(idx, s->index.file.map, (size_t)n * 8), 0);
     CU_ASSERT_EQUAL(memcmp(tidx, s->timeindex.file.map, (size_t)tn * 12), 0);
 
