@@ -20,7 +20,7 @@
  * file is fsynced, resized or closed. A store into a mapped page costs far
  * more than one into the heap when thousands of partitions each append to
  * their own index (a TLB miss and, on a virtual machine with shadow page
- * tables, a trip to the hypervisor per store: 14 % of the broker's CPU at
+ * tables, a trip to the hypervisor per store: 11-18 % of the broker's CPU at
  * 2,048 partitions, see docs/BENCHMARKS.md). The entries still waiting when
  * the process dies are lost, which is safe: they only exist for an active
  * segment, and after an unclean shutdown recovery rebuilds the index of
