@@ -297,7 +297,8 @@ int32_t log_idxfile_search(const struct log_idxfile *f, log_idxfile_cmp_fn cmp, 
         int32_t mid = lo + (hi - lo) / 2;
         size_t at = (size_t)mid * f->entry_size;
         /* An entry may straddle two pages (12-byte time index entries). */
-        if (vec && mid < f->stored && (!(vec[at / page] & 1) || !(vec[(at + f->entry_size - 1) / page] & 1))) {
+        if (vec && mid < f->stored &&
+            (!(vec[at / page] & 1) || !(vec[(at + f->entry_size - 1) / page] & 1))) {
             size_t p = !(vec[at / page] & 1) ? at / page : (at + f->entry_size - 1) / page;
             *cold_pos = (int64_t)(p * page);
             found = -2;

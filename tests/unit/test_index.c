@@ -11,6 +11,7 @@
 
 #include "broker/log/log_index.h"
 #include "broker/log/log_timeindex.h"
+#include "common/bytes.h"
 #include "common/err.h"
 #include "tests/unit/testutil.h"
 
@@ -140,9 +141,7 @@ static int64_t file_entry_offset(const char *p, int32_t i)
     ssize_t n = fd < 0 ? -1 : pread(fd, e, sizeof(e), (off_t)i * 8);
     if (fd >= 0)
         close(fd);
-    return n == 8 ? (int64_t)((uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 |
-                              e[3])
-                  : -1;
+    return n == 8 ? (int64_t)be32_load(e) : -1;
 }
 
 /* Entries wait in the heap until a batch is full, a sync, a resize or a
