@@ -384,6 +384,51 @@ static void test_flush_policy_and_recovery_point(void)
     free(d);
 }
 
+/* Index entries of the active segment wait in memory (log_idxfile.h), so a
+ * crash loses them even below the recovery point. The unclean start rebuilds
+ * them, and lookups by offset and by time land where they did before. */
+static void test_crash_loses_waiting_index_entries(void)
+{
+    struct log_config c = testbatch_log_config();
+    c.index_interval_bytes = 1; /* an entry per batch: 100 entries, 64 at a time */
+    char *d = new_dir();
+    struct log *l = open_log(&c, d, 0, false);
+    append(l, 100, 4, 1000); /* batch i: offsets 4i..4i+3, timestamp 1000+i */
+    log_flush(l, 0);
+    log_bg_drain(bg);
+    int64_t rp = l->recovery_point, leo = log_end_offset(l);
+    CU_ASSERT_EQUAL(rp, leo);
+    struct log_segment *s = log_active(l);
+    int32_t n = s->index.file.entries, tn = s->timeindex.file.entries;
+    CU_ASSERT_TRUE(s->index.file.stored < n);
+    CU_ASSERT_TRUE(s->timeindex.file.stored < tn);
+    /* What a SIGKILL leaves on disk: the stored entries only. */
+    s->index.file.entries = s->index.file.stored;
+    s->timeindex.file.entries = s->timeindex.file.stored;
+    log_release(l);
+
+    l = open_log(&c, d, rp, false);
+    s = log_active(l);
+    CU_ASSERT_EQUAL(log_end_offset(l), leo);
+    CU_ASSERT_EQUAL(s->index.file.entries, n);
+    CU_ASSERT_EQUAL(s->timeindex.file.entries, tn);
+    int64_t off = -1, ts = -1;
+    CU_ASSERT_EQUAL(log_find_offset_by_timestamp(l, 1000 + 90, &off, &ts), 1);
+    CU_ASSERT_EQUAL(off, 4 * 90);
+    CU_ASSERT_EQUAL(ts, 1000 + 90);
+    struct log_read_result r;
+    CU_ASSERT_EQUAL_FATAL(log_read(l, 4 * 95 + 2, 1 << 20, INT64_MAX, true, &r), 0);
+    uint8_t hdr[LOG_BATCH_HEADER_SIZE];
+    CU_ASSERT_EQUAL_FATAL(pread(r.file->fd, hdr, sizeof(hdr), r.position), (ssize_t)sizeof(hdr));
+    struct log_batch_hdr h;
+    log_batch_parse(hdr, &h);
+    CU_ASSERT_EQUAL(h.base_offset, 4 * 95);
+    log_file_unref(r.file);
+    check_readable(l);
+    log_release(l);
+    free(d);
+}
+
 static void test_reopen_unclean_recovers_from_recovery_point(void)
 {
     struct log_config c = testbatch_log_config();
@@ -639,6 +684,7 @@ int main(void)
         {"follower appends keep offsets; epochs persist", test_follower_append_and_epochs},
         {"flush.messages, coalesced and timed flushes", test_flush_policy_and_recovery_point},
         {"unclean reopen recovers from the recovery point", test_reopen_unclean_recovers_from_recovery_point},
+        {"a crash loses waiting index entries; the unclean start rebuilds them", test_crash_loses_waiting_index_entries},
         {"batch offsets that overflow on disk are cut, not computed",
          test_batch_offsets_overflow_on_disk},
         {"recovery cuts a batch whose records pass its last offset",
