@@ -134,9 +134,9 @@ static const struct config_def defs[] = {
     LIST("log.dirs", log_dirs, NULL, "comma-separated log directories"),
     STR("gregor.log.umask", log_umask, "077",
         "umask (octal) for the files and directories the broker creates; 077 = 0600/0700"),
-    LONG("gregor.log.writeback.bytes", log_writeback_bytes, "4194304", 0, I64MAX,
+    LONG("gregor.log.writeback.bytes", log_writeback_bytes, "0", 0, I64MAX,
          "bytes appended to a partition after which the broker starts writing them to disk "
-         "(not an fsync); 0 leaves it to the kernel's dirty-page writeback"),
+         "(not an fsync); 0 leaves it to the kernel's dirty-page writeback, as Kafka"),
     LONG("gregor.log.page.cache.behind.bytes", log_page_cache_behind_bytes, "-1", -1, I64MAX,
          "bytes of each partition's newest data kept in the page cache once written to disk; "
          "older data is dropped from it (-1: never, as Kafka; needs gregor.log.writeback.bytes)"),
@@ -596,6 +596,15 @@ int broker_config_derive_log(struct broker_config *c, char *errstr, size_t errsz
     c->eff_log_flush_interval_ms = c->log_flush_interval_ms != CONFIG_UNSET
                                        ? c->log_flush_interval_ms
                                        : c->log_flush_scheduler_interval_ms;
+    if (c->log_page_cache_behind_bytes >= 0 && c->log_writeback_bytes == 0) {
+        /* The writeback job is what drops the pages: without it the key
+         * would silently do nothing. */
+        snprintf(errstr, errsz,
+                 "gregor.log.page.cache.behind.bytes (%" PRId64 ") needs "
+                 "gregor.log.writeback.bytes above 0 (e.g. 4194304), or set it to -1",
+                 c->log_page_cache_behind_bytes);
+        return GR_E_CONFIG;
+    }
     if (c->eff_log_roll_jitter_ms >= c->eff_log_roll_ms && c->eff_log_roll_jitter_ms > 0) {
         snprintf(errstr, errsz, "log.roll.jitter.ms (%" PRId64 ") must be below log.roll.ms (%" PRId64 ")",
                  c->eff_log_roll_jitter_ms, c->eff_log_roll_ms);

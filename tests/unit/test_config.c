@@ -243,6 +243,8 @@ static void test_bad_combinations(void)
         {"gregor.metrics.listener", "::1:9404", "IPv6 addresses in brackets"},
         {"gregor.metrics.listener", "http://h:9404/metrics", "gregor.metrics.listener"},
         {"gregor.metrics.listener", "h:", "gregor.metrics.listener"},
+        /* Drop-behind without the writeback job that does it (off by default). */
+        {"gregor.log.page.cache.behind.bytes", "268435456", "needs gregor.log.writeback.bytes"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         CU_ASSERT_EQUAL_FATAL(broker_config_init(&c), 0);
