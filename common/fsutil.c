@@ -49,7 +49,7 @@ int fs_read_file(const char *path, struct buf *out, size_t maxlen)
     return 0;
 }
 
-int fs_read_text(const char *path, char **text, size_t maxlen)
+int fs_read_text(const char *path, char **text, size_t maxlen, char *err, size_t errsz)
 {
     struct buf b;
     buf_init(&b);
@@ -63,6 +63,12 @@ int fs_read_text(const char *path, char **text, size_t maxlen)
     }
     int e = errno;
     buf_destroy(&b);
+    if (rc == GR_E_NOMEM && err)
+        snprintf(err, errsz, "out of memory reading %s", path);
+    else if (rc == GR_E_TOO_LARGE && err)
+        snprintf(err, errsz, "%s is larger than %zu MiB", path, maxlen >> 20);
+    else if (rc && err)
+        snprintf(err, errsz, "cannot read %s: %s", path, strerror(e));
     errno = e;
     return rc;
 }

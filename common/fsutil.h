@@ -18,8 +18,9 @@ struct buf;
 int fs_read_file(const char *path, struct buf *out, size_t maxlen);
 
 /* The whole file as a NUL-terminated string: *text is owned by the caller
- * (free). Errors as fs_read_file; *text is NULL then. */
-int fs_read_text(const char *path, char **text, size_t maxlen);
+ * (free). Errors as fs_read_file; *text is NULL then, and err (if not NULL)
+ * says what went wrong, naming the file. */
+int fs_read_text(const char *path, char **text, size_t maxlen, char *err, size_t errsz);
 
 /* Replaces path with data atomically: writes path.tmp, fsyncs it (if sync),
  * renames it over path and fsyncs the directory (if sync). Returns 0 or a

@@ -103,15 +103,9 @@ static int add_tp(struct opts *o, const char *topic, int32_t partition)
 /* Kafka's parseReplicaElectionData. */
 static int read_json(struct opts *o)
 {
-    char *text;
-    int frc = fs_read_text(o->json, &text, 256 << 20);
-    if (frc) {
-        if (frc == GR_E_NOMEM)
-            fprintf(stderr, "%s: out of memory\n", TOOL);
-        else if (frc == GR_E_TOO_LARGE)
-            fprintf(stderr, "%s: %s is larger than 256 MiB\n", TOOL, o->json);
-        else
-            fprintf(stderr, "%s: cannot read %s: %s\n", TOOL, o->json, strerror(errno));
+    char *text, err[512];
+    if (fs_read_text(o->json, &text, 256 << 20, err, sizeof(err))) {
+        fprintf(stderr, "%s: %s\n", TOOL, err);
         return 1;
     }
     cJSON *root = cJSON_Parse(text);

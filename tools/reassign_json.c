@@ -91,14 +91,7 @@ void ra_list_names(const struct ra_list *l, char *out, size_t outsz)
 
 int ra_read_file(const char *path, char **text, char *err, size_t errsz)
 {
-    int rc = fs_read_text(path, text, RA_FILE_MAX);
-    if (rc == GR_E_NOMEM)
-        snprintf(err, errsz, "out of memory reading %s", path);
-    else if (rc == GR_E_TOO_LARGE)
-        snprintf(err, errsz, "%s is larger than %d MiB", path, RA_FILE_MAX >> 20);
-    else if (rc)
-        snprintf(err, errsz, "cannot read %s: %s", path, strerror(errno));
-    return rc ? -1 : 0;
+    return fs_read_text(path, text, RA_FILE_MAX, err, errsz) ? -1 : 0;
 }
 
 static bool whole_number(const cJSON *n, double lo, double hi)

@@ -230,8 +230,7 @@ void log_idxfile_truncate(struct log_idxfile *f, int32_t n)
 
 void log_idxfile_close(struct log_idxfile *f)
 {
-    if (f->writable && f->map)
-        log_idxfile_store(f);
+    log_idxfile_store(f); /* entries wait only in a writable mapping */
     free(f->pend);
     if (f->map)
         munmap(f->map, f->map_len);
@@ -254,8 +253,7 @@ int log_idxfile_unlink(struct log_idxfile *f)
 
 int log_idxfile_open_for_sync(struct log_idxfile *f)
 {
-    if (f->writable)
-        log_idxfile_store(f);
+    log_idxfile_store(f);
     int fd = f->path ? open(f->path, O_RDONLY | O_CLOEXEC) : -1;
     return fd < 0 ? gr_err_from_errno(f->path ? errno : EINVAL) : fd;
 }

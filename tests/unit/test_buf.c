@@ -141,16 +141,19 @@ static void test_fs_read_text(void)
         data[i] = (char)('a' + i % 26);
     CU_ASSERT_EQUAL(fs_write_file_atomic(path, data, n, false), 0);
     char *text = NULL;
-    CU_ASSERT_EQUAL(fs_read_text(path, &text, 1 << 20), 0);
+    CU_ASSERT_EQUAL(fs_read_text(path, &text, 1 << 20, NULL, 0), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     CU_ASSERT_EQUAL(strlen(text), n);
     CU_ASSERT(memcmp(text, data, n) == 0);
     free(text);
-    CU_ASSERT_EQUAL(fs_read_text(path, &text, 1000), GR_E_TOO_LARGE);
+    CU_ASSERT_EQUAL(fs_read_text(path, &text, 1000, NULL, 0), GR_E_TOO_LARGE);
     CU_ASSERT_PTR_NULL(text);
     snprintf(path, sizeof(path), "%s/missing", dir);
-    CU_ASSERT_NOT_EQUAL(fs_read_text(path, &text, 1000), 0);
+    char err[600] = "";
+    CU_ASSERT_NOT_EQUAL(fs_read_text(path, &text, 1000, err, sizeof(err)), 0);
     CU_ASSERT_PTR_NULL(text);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot read"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, path)); /* the message names the file */
     free(data);
     test_rmtree(dir);
     free(dir);
